@@ -1,0 +1,66 @@
+import { CancelledError, errorMessage, runAction, setOutputs, TimeoutError, type RunContext } from '@ml-backup-actions/core';
+import { Rclone } from '@ml-backup-actions/rclone';
+import { readConfig, type SyncMinioConfig } from './config.js';
+import { mirror } from './mirror.js';
+import { preflight } from './preflight.js';
+import { remotesFor } from './remotes.js';
+import { newReport, type SyncReport } from './report.js';
+import { destination, renderSummary } from './summary.js';
+import { verify } from './verify.js';
+
+/** Backup mlpipeline MinIO bucket: sync all files from MinIO to the shared S3 storage. */
+export async function syncMinio({ signal: cancelled, log, defer }: RunContext): Promise<void> {
+  const config = readConfig();
+  const report = newReport();
+  const signal = withDeadline(cancelled, config, defer);
+  defer('job summary', (failure) => finish(config, report, failure, log));
+
+  const sides = remotesFor(config);
+  const rclone = new Rclone({ remotes: [sides.source, sides.target], log });
+
+  await log.group('Pre-flight: rclone, both sides reachable, source not wiped', () => preflight(config, rclone, sides, log, signal));
+
+  report.phase = config.dryRun ? 'plan' : config.mode;
+  await log.group(`${config.dryRun ? 'Plan (dry run)' : config.mode === 'sync' ? 'Sync' : 'Copy'} minio:${config.minio.bucket} to ${destination(config)}`, () =>
+    mirror(config, rclone, sides, report, log, signal),
+  );
+
+  if (config.verify && !config.dryRun) {
+    report.phase = 'verify';
+    await log.group('Verify the target against the source', () => verify(config, rclone, sides, report, log, signal));
+  }
+
+  report.status = config.dryRun ? 'planned' : 'succeeded';
+  const plan = report.plan;
+  setOutputs({
+    'objects-transferred': plan ? plan.copy : report.objectsTransferred,
+    'bytes-transferred': plan ? plan.copyBytes : report.bytesTransferred,
+    'objects-archived': plan ? plan.replace + plan.remove : report.objectsArchived,
+    'objects-checked': report.objectsChecked,
+    verified: report.verified,
+    destination: destination(config),
+    'duration-seconds': Math.round((Date.now() - report.startedAt) / 1000),
+  });
+}
+
+/** The run's signal, also aborted when timeout-minutes passes. */
+function withDeadline(cancelled: AbortSignal, config: SyncMinioConfig, defer: RunContext['defer']): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new TimeoutError(`timed out after ${config.timeoutMinutes} minutes (timeout-minutes); rclone was stopped`)),
+    config.timeoutMinutes * 60_000,
+  );
+  defer('deadline', () => clearTimeout(timer));
+  return AbortSignal.any([cancelled, controller.signal]);
+}
+
+async function finish(config: SyncMinioConfig, report: SyncReport, failure: unknown, log: RunContext['log']): Promise<void> {
+  if (failure) {
+    report.status = failure instanceof CancelledError ? 'interrupted' : 'failed';
+    report.error = errorMessage(failure);
+  }
+  const summary = renderSummary(config, report);
+  if (!(await summary.write())) log.debug(summary.text());
+}
+
+export const run = (): Promise<number> => runAction('sync-minio', syncMinio);

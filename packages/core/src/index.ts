@@ -1,0 +1,12 @@
+export { ActionError, CancelledError, InputError, TimeoutError, errorMessage, throwIfAborted } from './errors.js';
+export { Inputs } from './inputs.js';
+export * from './validate.js';
+export { actionsLogger, type Logger } from './log.js';
+export { setOutputs } from './outputs.js';
+export { poll, type PollOptions } from './poll.js';
+export { runProcess, type ProcessOptions, type ProcessResult } from './process.js';
+export { retry, type RetryOptions } from './retry.js';
+export { runAction, type RunContext, type RunOptions } from './run.js';
+export { containsSecret, redact, registerSecret } from './secrets.js';
+export { JobSummary, type Cell } from './summary.js';
+export { formatBytes, formatDuration, sleep, utcStamp } from './time.js';

@@ -1,0 +1,6 @@
+export { diagnose, PROBLEM_HINTS, type Problem } from './diagnose.js';
+export { parseLine, type RcloneEvent, type RcloneStats } from './events.js';
+export { describeExit } from './exit.js';
+export { formatProgress } from './progress.js';
+export { Rclone, type RcloneOptions, type RcloneRun, type RunCallOptions } from './rclone.js';
+export { remoteEnv, remotePath, type S3Remote } from './remote.js';

@@ -1,0 +1,23 @@
+// Bundles each action's src/index.ts into one ESM file with ncc, as the runner runs it.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function actionNames() {
+  const dir = path.join(root, 'actions');
+  return readdirSync(dir).filter((name) => existsSync(path.join(dir, name, 'src', 'index.ts'))).sort();
+}
+
+/** Builds one action into outDir; throws with ncc's output on failure. */
+export function bundle(name, outDir) {
+  const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+  const result = spawnSync(
+    process.execPath,
+    [ncc, 'build', path.join('actions', name, 'src', 'index.ts'), '--out', outDir, '--target', 'es2022', '--quiet', '--no-source-map-register'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`ncc failed for ${name}:\n${result.stdout}${result.stderr}`);
+}

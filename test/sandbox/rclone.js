@@ -1,0 +1,47 @@
+// The real rclone, used by tests and the demo to seed and inspect the sandbox's S3 servers.
+import { spawn } from 'node:child_process';
+import { rcloneEnvFor } from './s3.js';
+
+/** Runs rclone against one or more sandbox servers (remote names are the servers' names). */
+export function rclone(servers, args, { stdin } = {}) {
+  const env = { ...process.env };
+  const ca = env.AWS_CA_BUNDLE;
+  delete env.AWS_CA_BUNDLE; // rclone 1.60 cannot take it from the environment
+  for (const s of servers) Object.assign(env, rcloneEnvFor(s));
+  const argv = [args[0], '--config', '', ...(ca ? ['--ca-cert', ca] : []), ...args.slice(1)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('rclone', argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    let err = '';
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end(stdin ?? '');
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(' ')} failed (${code}): ${err}`)),
+    );
+  });
+}
+
+/** @returns {Promise<{ Path: string, Size: number }[]>} every object under bucket/prefix */
+export async function listObjects(server, bucket, prefix = '') {
+  const path = `${server.name}:${bucket}${prefix ? `/${prefix}` : ''}`;
+  try {
+    return JSON.parse(String(await rclone([server], ['lsjson', path, '-R', '--files-only', '--fast-list'])));
+  } catch (err) {
+    if (/directory not found/.test(String(err))) return [];
+    throw err;
+  }
+}
+
+export async function readObject(server, bucket, key) {
+  return rclone([server], ['cat', `${server.name}:${bucket}/${key}`]);
+}
+
+export async function writeObject(server, bucket, key, content) {
+  await rclone([server], ['rcat', `${server.name}:${bucket}/${key}`], { stdin: content });
+}
+
+export async function deleteObject(server, bucket, key) {
+  await rclone([server], ['deletefile', `${server.name}:${bucket}/${key}`]);
+}

@@ -1,0 +1,178 @@
+// A real S3 server process for tests and the demo: s3rver on 127.0.0.1 behind a SigV4 check.
+// s3rver accepts any V4 signature from a known access key, so a wrong secret would pass unnoticed;
+// here every request's signature is recomputed with the AWS SDK's own signer (@smithy/signature-v4)
+// and refused as real S3 refuses it.
+//
+// Configuration comes from the environment (never argv, so secrets stay out of /proc/*/cmdline):
+//   S3_SANDBOX_DIR, S3_SANDBOX_ACCESS_KEY, S3_SANDBOX_SECRET_KEY, S3_SANDBOX_BUCKETS (comma list)
+// Prints one JSON line {"port": N} on stdout once listening.
+import { createRequire } from 'node:module';
+import http from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '@aws-crypto/sha256-js';
+
+const require = createRequire(import.meta.url);
+// s3rver seals ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 18+) has dropped,
+// so every listing of more than 1000 keys failed with a 500. The token is opaque to clients: seal
+// it with AES-128-CTR instead (8-byte key and IV, as s3rver passes them, padded to 16).
+const nodeCrypto = require('node:crypto');
+for (const name of ['createCipheriv', 'createDecipheriv']) {
+  const original = nodeCrypto[name];
+  nodeCrypto[name] = (algorithm, key, iv, ...rest) =>
+    algorithm === 'des'
+      ? original('aes-128-ctr', Buffer.concat([key, key]), Buffer.concat([iv, Buffer.alloc(8)]), ...rest)
+      : original(algorithm, key, iv, ...rest);
+}
+const S3rver = require('s3rver');
+const AWSAccount = require('s3rver/lib/models/account');
+
+const { S3_SANDBOX_DIR, S3_SANDBOX_ACCESS_KEY, S3_SANDBOX_SECRET_KEY, S3_SANDBOX_BUCKETS = '' } = process.env;
+if (!S3_SANDBOX_DIR || !S3_SANDBOX_ACCESS_KEY || !S3_SANDBOX_SECRET_KEY) {
+  console.error('s3-server: S3_SANDBOX_DIR, S3_SANDBOX_ACCESS_KEY and S3_SANDBOX_SECRET_KEY are required');
+  process.exit(2);
+}
+AWSAccount.DUMMY_ACCOUNT.createKeyPair(S3_SANDBOX_ACCESS_KEY, S3_SANDBOX_SECRET_KEY);
+
+/** Splits a raw query string without turning '+' into a space (AWS clients encode spaces as %20). */
+function parseQuery(raw) {
+  const query = {};
+  if (!raw) return query;
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
+    if (key in query) query[key] = [].concat(query[key], value);
+    else query[key] = value;
+  }
+  return query;
+}
+
+function parseAmzDate(s) {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s ?? '');
+  return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : undefined;
+}
+
+/** The signature parts of a request, from the Authorization header or a presigned URL's query. */
+function authOf(req, query) {
+  const header = req.headers.authorization;
+  if (header) {
+    const m = /^AWS4-HMAC-SHA256 Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$/.exec(header);
+    if (!m) return { error: ['AccessDenied', 'Only AWS4-HMAC-SHA256 header signatures are accepted'] };
+    return { credential: m[1], signedHeaders: m[2], signature: m[3], date: req.headers['x-amz-date'], presigned: false };
+  }
+  if (query['X-Amz-Algorithm'] === 'AWS4-HMAC-SHA256') {
+    const expires = Number(query['X-Amz-Expires']);
+    const date = parseAmzDate(query['X-Amz-Date']);
+    if (date && Number.isFinite(expires) && Date.now() > date.getTime() + expires * 1000) {
+      return { error: ['AccessDenied', 'Request has expired'] };
+    }
+    return {
+      credential: query['X-Amz-Credential'],
+      signedHeaders: query['X-Amz-SignedHeaders'],
+      signature: query['X-Amz-Signature'],
+      date: query['X-Amz-Date'],
+      presigned: true,
+    };
+  }
+  return { error: ['AccessDenied', 'Anonymous access is forbidden for this sandbox'] };
+}
+
+async function verify(req) {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+  const auth = authOf(req, query);
+  if (auth.error) return auth.error;
+  const [accessKeyId, day, region, service] = String(auth.credential).split('/');
+  if (accessKeyId !== S3_SANDBOX_ACCESS_KEY) {
+    return ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
+  }
+  const signingDate = parseAmzDate(auth.date);
+  if (!signingDate || !auth.date.startsWith(day)) return ['AccessDenied', 'Missing or malformed X-Amz-Date'];
+
+  const signed = new Set(String(auth.signedHeaders).split(';'));
+  const headers = {};
+  const unsignable = new Set();
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(',') : String(value);
+    if (!signed.has(name)) unsignable.add(name);
+  }
+  if (auth.presigned && !headers['x-amz-content-sha256']) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  for (const name of ['x-amz-date', 'x-amz-content-sha256']) if (!signed.has(name)) unsignable.add(name);
+  delete headers.authorization;
+
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey: S3_SANDBOX_SECRET_KEY },
+    region,
+    service,
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: true,
+  });
+  const request = { method: req.method, protocol: 'http:', hostname: '127.0.0.1', path, query, headers };
+  const out = await signer.sign(request, { signingDate, signableHeaders: signed, unsignableHeaders: unsignable });
+  const expected = /Signature=([0-9a-f]+)$/.exec(out.headers.authorization)[1];
+  const given = String(auth.signature);
+  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    return [
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    ];
+  }
+  return undefined;
+}
+
+function refuse(res, [code, message]) {
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>sandbox</RequestId></Error>`;
+  res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+class VerifyingS3rver extends S3rver {
+  listen(port, address) {
+    const handle = this.callback();
+    const server = http.createServer((req, res) => {
+      verify(req).then(
+        (problem) => (problem ? refuse(res, problem) : handle(req, res)),
+        (err) => refuse(res, ['AccessDenied', `Could not verify the signature: ${err.message}`]),
+      );
+    });
+    server.keepAliveTimeout = 30_000;
+    return new Promise((resolve, reject) => server.listen(port, address, (err) => (err ? reject(err) : resolve(server))));
+  }
+}
+
+const buckets = S3_SANDBOX_BUCKETS.split(',').filter(Boolean).map((name) => ({ name, configs: [] }));
+const s3 = new VerifyingS3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory: S3_SANDBOX_DIR,
+  configureBuckets: buckets,
+});
+// s3rver gives a multipart object the MD5 of its whole content as ETag; S3 gives
+// md5(concatenated part MD5s)-<parts>, and clients (rclone among them) check that form.
+const { store } = s3;
+const completeMultipart = store.putObjectMultipart.bind(store);
+store.putObjectMultipart = async (bucket, uploadId, parts) => {
+  const uploadDir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+  const numbers = parts.map((p) => Number(p.number)).sort((a, b) => a - b);
+  const [key, ...partMd5s] = await Promise.all([
+    readFile(path.join(uploadDir, 'key'), 'utf8'),
+    ...numbers.map((n) => readFile(path.join(uploadDir, `${n}.md5`), 'utf8')),
+  ]);
+  const result = await completeMultipart(bucket, uploadId, parts);
+  const etag = createHash('md5').update(Buffer.from(partMd5s.join(''), 'hex')).digest('hex') + `-${numbers.length}`;
+  await writeFile(store.getResourcePath(bucket, key, 'object.md5'), etag);
+  return { ...result, md5: etag };
+};
+const { port } = await s3.run();
+process.stdout.write(JSON.stringify({ port }) + '\n');
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));

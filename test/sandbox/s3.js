@@ -1,0 +1,77 @@
+// Starts real S3 server processes (s3rver behind a SigV4 check, see s3-server.js) on random loopback ports.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * @typedef {{ name: string, endpoint: string, port: number, accessKey: string, secretKey: string,
+ *   dir: string, pid: number, stop: () => Promise<void> }} S3Server
+ */
+
+/**
+ * @param {{ name: string, root: string, accessKey: string, secretKey: string, buckets?: string[] }} options
+ * @returns {Promise<S3Server>}
+ */
+export async function startS3(options) {
+  const dir = path.join(options.root, options.name);
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, [path.join(here, 's3-server.js')], {
+    env: {
+      ...process.env,
+      S3_SANDBOX_DIR: dir,
+      S3_SANDBOX_ACCESS_KEY: options.accessKey,
+      S3_SANDBOX_SECRET_KEY: options.secretKey,
+      S3_SANDBOX_BUCKETS: (options.buckets ?? []).join(','),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`s3 server ${options.name} did not start in 15 s: ${stderr}`)), 15_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, nl)).port);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`s3 server ${options.name} exited with ${code}: ${stderr}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    name: options.name,
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+    dir,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** rclone remote variables for a sandbox server, for seeding and inspecting it in tests. */
+export function rcloneEnvFor(server, remoteName = server.name) {
+  const p = `RCLONE_CONFIG_${remoteName.toUpperCase()}_`;
+  return {
+    [`${p}TYPE`]: 's3',
+    [`${p}PROVIDER`]: 'Other',
+    [`${p}ENDPOINT`]: server.endpoint,
+    [`${p}ACCESS_KEY_ID`]: server.accessKey,
+    [`${p}SECRET_ACCESS_KEY`]: server.secretKey,
+    [`${p}NO_CHECK_BUCKET`]: 'true',
+  };
+}
