@@ -4,8 +4,11 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
+    // These packages import JSON without `with { type: 'json' }`; the transform adds it.
+    '/node_modules/@actions/(languageservice|workflow-parser)/dist/.+\\.js$': '<rootDir>/test/support/json-import-attributes.cjs',
   },
+  transformIgnorePatterns: ['/node_modules/(?!@actions/(languageservice|workflow-parser)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 120_000,
   maxWorkers: 2,

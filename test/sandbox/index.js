@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startS3 } from './s3.js';
 
-export { startS3, rcloneEnvFor } from './s3.js';
+export { startS3, rcloneEnvFor, storedEtag } from './s3.js';
 export { rclone, listObjects, readObject, writeObject, deleteObject } from './rclone.js';
 export { seedMlpipeline, mlpipelineLayout } from './mlpipeline.js';
 export { runActionBundle, parseOutputFile, inputVar, repoRoot } from './runner.js';

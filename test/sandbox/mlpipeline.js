@@ -63,7 +63,7 @@ export async function seedMlpipeline(server, bucket, spec) {
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, randomBytes(f.size));
     }
-    await rclone([server], ['copy', dir, `${server.name}:${bucket}`, '--transfers', '8', '--s3-upload-cutoff', '16M', '--s3-chunk-size', '16M', '--s3-no-check-bucket']);
+    await rclone([server], ['copy', dir, `${server.name}:${bucket}`, '--transfers', '8', '--s3-upload-cutoff', '16M', '--s3-chunk-size', '16M']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

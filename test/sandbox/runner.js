@@ -13,8 +13,13 @@ export function inputVar(name) {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-/** Parses a GITHUB_OUTPUT file: name=value lines and name<<DELIMITER blocks. */
+/**
+ * Parses a GITHUB_OUTPUT file: name=value lines and name<<DELIMITER blocks.
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
 export function parseOutputFile(text) {
+  /** @type {Record<string, string>} */
   const outputs = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -1,6 +1,6 @@
 // Starts real S3 server processes (s3rver behind a SigV4 check, see s3-server.js) on random loopback ports.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,6 +63,11 @@ export async function startS3(options) {
   };
 }
 
+/** The ETag the server stored for an object: "<md5>-<parts>" when it was uploaded in parts. */
+export function storedEtag(server, bucket, key) {
+  return readFileSync(path.join(server.dir, bucket, `${key}._S3rver_object.md5`), 'utf8');
+}
+
 /** rclone remote variables for a sandbox server, for seeding and inspecting it in tests. */
 export function rcloneEnvFor(server, remoteName = server.name) {
   const p = `RCLONE_CONFIG_${remoteName.toUpperCase()}_`;
@@ -72,6 +77,5 @@ export function rcloneEnvFor(server, remoteName = server.name) {
     [`${p}ENDPOINT`]: server.endpoint,
     [`${p}ACCESS_KEY_ID`]: server.accessKey,
     [`${p}SECRET_ACCESS_KEY`]: server.secretKey,
-    [`${p}NO_CHECK_BUCKET`]: 'true',
   };
 }

@@ -1,0 +1,235 @@
+// sync-minio end to end: its dist bundle, run as the runner runs it, against two real S3 server
+// processes and the real rclone.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  SANDBOX_SECRETS,
+  deleteObject,
+  listObjects,
+  rclone,
+  readObject,
+  runActionBundle,
+  seedMlpipeline,
+  startSandbox,
+  storedEtag,
+  writeObject,
+} from '../sandbox/index.js';
+import { childCommandLines, isAlive } from '../support/procs.js';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+let sb: Sandbox;
+let seeded: Awaited<ReturnType<typeof seedMlpipeline>>;
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const total = (objs: { Size: number }[]) => objs.reduce((n, o) => n + o.Size, 0);
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+beforeAll(async () => {
+  sb = await startSandbox();
+  seeded = await seedMlpipeline(sb.minio, 'mlpipeline', { objects: 2000, large: 3 });
+}, 240_000);
+
+afterAll(async () => {
+  await sb?.stop();
+});
+
+describe('mirroring mlpipeline', () => {
+  test('2,000 objects with multipart ones are mirrored and verified; a rerun transfers nothing', async () => {
+    expect(seeded.files.filter((f) => f.size > 64 * 1024 * 1024)).toHaveLength(3);
+    const first = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'progress-interval-seconds': '5' }));
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+
+    const target = await listObjects(sb.s3, 'ckf-backups', 'mlpipeline');
+    expect(target).toHaveLength(seeded.objects);
+    expect(first.outputs).toMatchObject({
+      'objects-transferred': String(target.length),
+      'bytes-transferred': String(total(target)),
+      'objects-archived': '0',
+      'objects-checked': String(seeded.objects),
+      verified: 'true',
+      destination: 's3://ckf-backups/mlpipeline',
+    });
+    expect(Number(first.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
+    expect(first.stdout).toMatch(/progress: .* of .* objects/);
+    expect(first.summary).toContain('| Objects transferred | 2000 |');
+
+    // the largest object went up in parts on both sides and arrived byte for byte
+    const large = seeded.files.reduce((a, b) => (a.size > b.size ? a : b));
+    expect(sha(await readObject(sb.s3, 'ckf-backups', `mlpipeline/${large.key}`))).toBe(sha(await readObject(sb.minio, 'mlpipeline', large.key)));
+    expect(storedEtag(sb.minio, 'mlpipeline', large.key)).toMatch(/^[0-9a-f]{32}-\d+$/);
+    expect(storedEtag(sb.s3, 'ckf-backups', `mlpipeline/${large.key}`)).toMatch(/^[0-9a-f]{32}-\d+$/);
+
+    const rerun = await runActionBundle('sync-minio', sb.syncMinioInputs());
+    expect(rerun.code).toBe(0);
+    expect(rerun.outputs).toMatchObject({ 'objects-transferred': '0', 'bytes-transferred': '0', 'objects-archived': '0', verified: 'true' });
+  });
+
+  test('objects deleted or changed in the source are archived byte for byte, not destroyed', async () => {
+    const keys = seeded.files.filter((f) => f.size < 1_000_000).map((f) => f.key);
+    const removed = keys.slice(0, 3);
+    const changed = keys.slice(3, 5);
+    const before = new Map<string, Buffer>();
+    for (const key of [...removed, ...changed]) before.set(key, await readObject(sb.s3, 'ckf-backups', `mlpipeline/${key}`));
+    for (const key of removed) await deleteObject(sb.minio, 'mlpipeline', key);
+    for (const key of changed) await writeObject(sb.minio, 'mlpipeline', key, Buffer.concat([before.get(key)!, Buffer.from('appended by a new run')]));
+
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'archive-prefix': 'mlpipeline.archive/run-2' }));
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ 'objects-transferred': '2', 'objects-archived': '5', verified: 'true' });
+    const changedBytes = changed.reduce((n, k) => n + before.get(k)!.length + 'appended by a new run'.length, 0);
+    expect(run.outputs['bytes-transferred']).toBe(String(changedBytes));
+
+    for (const [key, content] of before) {
+      expect(sha(await readObject(sb.s3, 'ckf-backups', `mlpipeline.archive/run-2/${key}`))).toBe(sha(content));
+    }
+    const mirror = new Set((await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).map((o) => o.Path));
+    for (const key of removed) expect(mirror.has(key)).toBe(false);
+    for (const key of changed) expect((await readObject(sb.s3, 'ckf-backups', `mlpipeline/${key}`)).toString('latin1').endsWith('appended by a new run')).toBe(true);
+  });
+
+  test('dry-run reports the plan and changes nothing', async () => {
+    const key = seeded.files.filter((f) => f.size < 1_000_000)[10].key;
+    await deleteObject(sb.minio, 'mlpipeline', key);
+    const before = await listObjects(sb.s3, 'ckf-backups', '');
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'dry-run': 'true', 'archive-prefix': 'mlpipeline.archive/dry' }));
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ 'objects-transferred': '0', 'objects-archived': '1', verified: 'false' });
+    expect(run.summary).toContain('Would archive');
+    expect(run.summary).toContain(key);
+    expect(await listObjects(sb.s3, 'ckf-backups', '')).toEqual(before);
+  });
+
+  test('an empty source over a non-empty target is refused and the target is untouched', async () => {
+    await rclone([sb.minio], ['mkdir', 'minio:wiped']);
+    const before = await listObjects(sb.s3, 'ckf-backups', 'mlpipeline');
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-bucket': 'wiped' }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::sync-minio failed: the source bucket 'wiped' is empty but s3:\/\/ckf-backups\/mlpipeline holds objects.*allow-empty-source/);
+    expect(await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).toEqual(before);
+  });
+});
+
+describe('secrets', () => {
+  test('neither secret reaches stdout, stderr, the summary, the outputs or any rclone argv', async () => {
+    await seedMlpipeline(sb.minio, 'small', { objects: 60, seed: 11 });
+    const argvs: string[][] = [];
+    let watcher: NodeJS.Timeout | undefined;
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-bucket': 'small', 's3-prefix': 'small', 'bandwidth-limit': '1M' }), {
+      onStart: (child) => {
+        watcher = setInterval(() => {
+          for (const p of childCommandLines(child.pid!)) if (!argvs.some((a) => a.join(' ') === p.argv.join(' '))) argvs.push(p.argv);
+        }, 5);
+      },
+    });
+    clearInterval(watcher);
+    expect(run.code).toBe(0);
+    expect(argvs.some((a) => a[0] === 'rclone' && a[1] === 'sync')).toBe(true);
+
+    const secrets = Object.values(SANDBOX_SECRETS);
+    const masks = run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
+    for (const s of secrets) expect(masks).toContain(`::add-mask::${s}`); // the runner hides these lines and masks the value
+    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    for (const s of secrets) {
+      expect(printed).not.toContain(s);
+      expect(run.stderr).not.toContain(s);
+      expect(run.summary).not.toContain(s);
+      expect(JSON.stringify(run.outputs)).not.toContain(s);
+      for (const argv of argvs) expect(argv.join(' ')).not.toContain(s);
+    }
+  });
+});
+
+describe('bad input is refused before rclone starts', () => {
+  const fakeBin = mkdtempSync(path.join(os.tmpdir(), 'fake-rclone-'));
+  const marker = path.join(fakeBin, 'rclone-was-started');
+  writeFileSync(path.join(fakeBin, 'rclone'), `#!/bin/sh\ntouch '${marker}'\nexit 1\n`);
+  chmodSync(path.join(fakeBin, 'rclone'), 0o755);
+
+  test.each([
+    ['s3-bucket', 'my backups'],
+    ['s3-bucket', 'bucket;rm -rf /'],
+    ['minio-bucket', '$(whoami)'],
+    ['minio-bucket', 'ML_Pipeline'],
+    ['minio-endpoint', 'not a url'],
+    ['minio-endpoint', 'ftp://minio:9000'],
+    ['s3-endpoint', 'http://user:pass@s3.example.com'],
+    ['transfers', '-4'],
+    ['transfers', 'four'],
+    ['transfers', '0'],
+    ['mode', 'mirror'],
+    ['s3-prefix', '../etc'],
+    ['s3-prefix', 'mlpipeline/../../x'],
+    ['archive-prefix', 'mlpipeline/old'],
+    ['bandwidth-limit', '20 MB/s'],
+    ['size-only', 'yes'],
+    ['s3-server-side-encryption', 'DES'],
+  ])('%s = %j', async (input, value) => {
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ [input]: value }), {
+      env: { PATH: `${fakeBin}:${process.env.PATH}` },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`::error::sync-minio failed: .*Input '${input}'`));
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test('every problem is reported at once', async () => {
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ transfers: 'x', mode: 'y', 's3-bucket': 'A B' }));
+    expect(run.stdout).toContain('3 inputs are invalid');
+  });
+});
+
+describe('errors name the side that failed', () => {
+  test.each([
+    ['target unreachable', async () => ({ 's3-endpoint': `http://127.0.0.1:${await closedPort()}` }), /target \(S3 at http:\/\/127\.0\.0\.1:\d+\) failed: it could not be reached/],
+    ['target credentials wrong', async () => ({ 's3-secret-access-key': 'not-the-secret-0000' }), /target \(S3 at .*\) failed: the credentials were refused/],
+    ['source unreachable', async () => ({ 'minio-endpoint': `http://127.0.0.1:${await closedPort()}` }), /source \(MinIO at .*\) failed: it could not be reached/],
+    ['source credentials wrong', async () => ({ 'minio-secret-key': 'not-the-secret-0000' }), /source \(MinIO at .*\) failed: the credentials were refused/],
+    ['target bucket missing', async () => ({ 's3-bucket': 'no-such-bucket' }), /target \(S3 at .*\) failed: the bucket does not exist/],
+  ])('%s', async (_name, inputs, message) => {
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs(await inputs()));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(message);
+  });
+});
+
+describe('cancellation', () => {
+  test('SIGTERM during a transfer stops rclone, exits non-zero and leaves a summary of what was done', async () => {
+    let sent = 0;
+    let rclonePid = 0;
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 's3-prefix': 'cancelled', 'bandwidth-limit': '8M', 'progress-interval-seconds': '1' }), {
+      timeoutMs: 60_000,
+      onStart: (child) => {
+        let out = '';
+        child.stdout!.on('data', (d) => {
+          out += d;
+          if (!sent && /progress: [1-9][\d.]* [KM]iB of/.test(out)) {
+            rclonePid = childCommandLines(child.pid!).find((p) => p.argv[1] === 'sync')?.pid ?? 0;
+            sent = Date.now();
+            child.kill('SIGTERM');
+          }
+        });
+      },
+    });
+    expect(sent).toBeGreaterThan(0);
+    expect(Date.now() - sent).toBeLessThan(7_500);
+    expect(run.code).toBe(1);
+    expect(rclonePid).toBeGreaterThan(0);
+    expect(isAlive(rclonePid)).toBe(false);
+    expect(run.stdout).toContain('SIGTERM received');
+    expect(run.summary).toContain('sync-minio: interrupted');
+    expect(run.summary).toMatch(/Last progress \| [1-9][\d.]* [KM]iB of/);
+    expect(run.summary).toMatch(/Objects transferred \| \d+/);
+  });
+});

@@ -1,0 +1,301 @@
+import { describe, expect, jest, test } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CancelledError,
+  Inputs,
+  InputError,
+  JobSummary,
+  TimeoutError,
+  isBandwidth,
+  isBucketName,
+  isEndpoint,
+  isKeyPrefix,
+  poll,
+  redact,
+  registerSecret,
+  retry,
+  runAction,
+  runProcess,
+  setOutputs,
+  utcStamp,
+  type Logger,
+} from '@ml-backup-actions/core';
+
+function memoryLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info ${m}`),
+    notice: (m) => lines.push(`notice ${m}`),
+    warning: (m) => lines.push(`warning ${m}`),
+    error: (m) => lines.push(`error ${m}`),
+    debug: (m) => lines.push(`debug ${m}`),
+    group: (_n, fn) => fn(),
+  };
+}
+
+describe('Inputs', () => {
+  const env = (vars: Record<string, string>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+
+  test('reads INPUT_* with hyphens kept, trims, and applies defaults', () => {
+    const inputs = new Inputs(env({ 'dry-run': ' true ', transfers: '8' }));
+    expect(inputs.boolean('dry-run', false)).toBe(true);
+    expect(inputs.integer('transfers', { default: 4, min: 1, max: 64 })).toBe(8);
+    expect(inputs.text('mode', { default: 'sync' })).toBe('sync');
+    inputs.done();
+  });
+
+  test.each(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'])('boolean accepts %s', (v) => {
+    const inputs = new Inputs(env({ flag: v }));
+    expect(inputs.boolean('flag', !v.toLowerCase().startsWith('t'))).toBe(v.toLowerCase() === 'true');
+    inputs.done();
+  });
+
+  test('collects every problem, names each input and its accepted form, and never echoes a secret', () => {
+    const inputs = new Inputs(env({ flag: 'yes', n: '-1', mode: 'mirror', key: 'sec\nret' }));
+    inputs.boolean('flag', false);
+    inputs.integer('n', { default: 1, min: 1, max: 5 });
+    inputs.choice('mode', ['sync', 'copy'] as const, 'sync');
+    inputs.secret('key');
+    inputs.text('bucket', { required: true, form: 'a bucket name' });
+    let error: unknown;
+    try {
+      inputs.done();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const problems = (error as InputError).problems;
+    expect(problems).toEqual([
+      `Input 'flag' must be true or false; got "yes".`,
+      `Input 'n' must be a whole number from 1 to 5; got "-1".`,
+      `Input 'mode' must be one of sync, copy; got "mirror".`,
+      `Input 'key' must be a single line (the value is not shown).`,
+      `Input 'bucket' is required: a bucket name.`,
+    ]);
+    expect((error as Error).message).toContain('5 inputs are invalid');
+  });
+});
+
+describe('accepted forms', () => {
+  test.each([
+    ['mlpipeline', true],
+    ['backup-bucket-2024', true],
+    ['a.b.c', true],
+    ['ab', false],
+    ['My-Bucket', false],
+    ['with space', false],
+    ['a..b', false],
+    ['192.168.1.1', false],
+    ['bucket;rm', false],
+    ['-start', false],
+  ])('bucket %j -> %s', (v, ok) => expect(isBucketName(v)).toBe(ok));
+
+  test.each([
+    ['mlpipeline', true],
+    ['ckf/2026/mlmd', true],
+    ['mlpipeline.archive/20261122T013045Z', true],
+    ['../etc', false],
+    ['a/./b', false],
+    ['/leading', false],
+    ['trailing/', false],
+    ['a//b', false],
+    ['$(id)', false],
+    ['a b', false],
+  ])('key prefix %j -> %s', (v, ok) => expect(isKeyPrefix(v)).toBe(ok));
+
+  test.each([
+    ['http://localhost:9000', true],
+    ['https://s3.eu-central-1.amazonaws.com', true],
+    ['http://[::1]:9000', true],
+    ['localhost:9000', false],
+    ['ftp://host', false],
+    ['http://u:p@host', false],
+    ['http://host/?x=1', false],
+    ['http://host/$(id)', false],
+  ])('endpoint %j -> %s', (v, ok) => expect(isEndpoint(v)).toBe(ok));
+
+  test.each([
+    ['20M', true],
+    ['512k', true],
+    ['1.5G', true],
+    ['10M:100K', true],
+    ['20 MB/s', false],
+    ['-1M', false],
+    ['fast', false],
+  ])('bandwidth %j -> %s', (v, ok) => expect(isBandwidth(v)).toBe(ok));
+
+  test('utcStamp has no characters a key prefix refuses', () => {
+    const stamp = utcStamp(new Date(Date.UTC(2026, 10, 22, 1, 30, 45, 123)));
+    expect(stamp).toBe('20261122T013045Z');
+    expect(isKeyPrefix(`x/${stamp}`)).toBe(true);
+  });
+});
+
+describe('retry', () => {
+  test('stops after the given attempts, waits with jitter inside the exponential bound', async () => {
+    const waits: number[] = [];
+    const fn = jest.fn(async () => {
+      throw new Error('503');
+    });
+    await expect(
+      retry(fn, { label: 'call', attempts: 4, baseMs: 100, maxMs: 250, retryable: () => true, random: () => 0.999, sleep: async (ms) => void waits.push(ms) }),
+    ).rejects.toThrow('503');
+    expect(fn).toHaveBeenCalledTimes(4);
+    expect(waits).toEqual([100, 200, 250]);
+  });
+
+  test('does not retry what is not retryable, and returns the first success', async () => {
+    let calls = 0;
+    await expect(retry(async () => { calls++; throw new Error('400'); }, { label: 'x', attempts: 5, baseMs: 1, maxMs: 1, retryable: () => false, sleep: async () => undefined })).rejects.toThrow('400');
+    expect(calls).toBe(1);
+    let n = 0;
+    await expect(retry(async () => { if (++n < 3) throw new Error('again'); return 'ok'; }, { label: 'x', attempts: 5, baseMs: 1, maxMs: 1, retryable: () => true, sleep: async () => undefined })).resolves.toBe('ok');
+  });
+});
+
+describe('poll', () => {
+  test('prints progress at the interval and fails at the deadline with the last state', async () => {
+    let now = 0;
+    const log = memoryLog();
+    await expect(
+      poll({
+        label: 'the backup',
+        check: async () => undefined,
+        intervalMs: 10_000,
+        timeoutMs: 60_000,
+        progressEveryMs: 30_000,
+        progress: () => 'RUNNING 40%',
+        log,
+        now: () => now,
+        sleep: async (ms) => void (now += ms),
+      }),
+    ).rejects.toThrow(new TimeoutError('timed out after 1m00s waiting for the backup (last state: RUNNING 40%)'));
+    expect(log.lines).toEqual(['info still waiting for the backup after 30s: RUNNING 40%']);
+  });
+
+  test('returns the value once the check has one', async () => {
+    let n = 0;
+    const value = await poll({ label: 'x', check: async () => (++n === 3 ? 'done' : undefined), intervalMs: 1, timeoutMs: 1000, progressEveryMs: 1000, log: memoryLog(), sleep: async () => undefined });
+    expect(value).toBe('done');
+  });
+});
+
+describe('runAction', () => {
+  test('runs cleanups in reverse order after a failure and reports it once', async () => {
+    const order: string[] = [];
+    const failed = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await runAction('demo', async ({ defer }) => {
+        defer('first', () => void order.push('first'));
+        defer('second', (failure) => void order.push(`second saw ${(failure as Error).message}`));
+        throw new Error('boom');
+      }, { log: memoryLog(), signals: new EventEmitter() as never });
+      expect(code).toBe(1);
+      expect(order).toEqual(['second saw boom', 'first']);
+      const written = failed.mock.calls.map((c) => String(c[0])).join('');
+      expect(written).toContain('::error::demo failed: boom');
+    } finally {
+      failed.mockRestore();
+      process.exitCode = 0;
+    }
+  });
+
+  test('SIGTERM aborts the signal with a CancelledError, and cleanup still runs', async () => {
+    const signals = new EventEmitter();
+    let restored = false;
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await runAction('demo', async ({ signal, defer }) => {
+        defer('restore', () => void (restored = true));
+        setTimeout(() => signals.emit('SIGTERM', 'SIGTERM'), 5);
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      }, { log: memoryLog(), signals: signals as never });
+      expect(code).toBe(1);
+      expect(restored).toBe(true);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toContain('::error::demo failed: cancelled: SIGTERM received');
+      expect(signals.listenerCount('SIGTERM')).toBe(0);
+    } finally {
+      write.mockRestore();
+      process.exitCode = 0;
+    }
+  });
+
+  test('a cleanup that fails makes a successful run fail', async () => {
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await runAction('demo', async ({ defer }) => defer('scale back', () => { throw new Error('juju down'); }), { log: memoryLog(), signals: new EventEmitter() as never });
+      expect(code).toBe(1);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toContain('demo failed: scale back failed: juju down');
+    } finally {
+      write.mockRestore();
+      process.exitCode = 0;
+    }
+  });
+});
+
+describe('runProcess', () => {
+  test('passes arguments without a shell and streams lines', async () => {
+    const lines: string[] = [];
+    const result = await runProcess('printf', ['%s\\n', 'a b', '$(id)', ';ls'], { onStdoutLine: (l) => lines.push(l) });
+    expect(result.code).toBe(0);
+    expect(lines).toEqual(['a b', '$(id)', ';ls']);
+  });
+
+  test('hands a secret over stdin and redacts registered secrets from its log line', async () => {
+    registerSecret('hunter2-secret-value');
+    const log = memoryLog();
+    const lines: string[] = [];
+    await runProcess('cat', ['-', 'hunter2-secret-value-as-arg-is-a-bug'], { stdin: 'from stdin\n', log, onStdoutLine: (l) => lines.push(l) });
+    expect(lines[0]).toBe('from stdin');
+    expect(log.lines.join('\n')).not.toContain('hunter2-secret-value');
+    expect(redact('x hunter2-secret-value y')).toBe('x *** y');
+  });
+
+  test('abort sends SIGTERM, then SIGKILL after the grace period', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const stubborn = "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)";
+    const result = await runProcess(process.execPath, ['-e', stubborn], {
+      signal: controller.signal,
+      killGraceMs: 300,
+      onStdoutLine: () => controller.abort(new CancelledError('test')),
+    });
+    expect(result.aborted).toBe(true);
+    expect(result.signal).toBe('SIGKILL');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('a missing program is a clear error', async () => {
+    await expect(runProcess('no-such-tool-xyz', [])).rejects.toThrow('no-such-tool-xyz was not found on PATH');
+  });
+});
+
+describe('outputs and summary', () => {
+  test('an output that would carry a secret is refused', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'out-')), 'o');
+    writeFileSync(file, '');
+    const saved = process.env.GITHUB_OUTPUT;
+    process.env.GITHUB_OUTPUT = file;
+    try {
+      registerSecret('output-secret-1234');
+      setOutputs({ 'backup-id': '20261122T013045Z' });
+      expect(() => setOutputs({ leak: 'x output-secret-1234' })).toThrow("output 'leak' would contain a secret");
+      expect(readFileSync(file, 'utf8')).toContain('20261122T013045Z');
+      expect(readFileSync(file, 'utf8')).not.toContain('output-secret-1234');
+    } finally {
+      process.env.GITHUB_OUTPUT = saved;
+    }
+  });
+
+  test('summary tables escape markup and redact secrets', () => {
+    registerSecret('summary-secret-999');
+    const text = new JobSummary('sync <x>').keyValues([['Status', 'a | b <script>'], ['Key', 'summary-secret-999']]).text();
+    expect(text).toContain('## sync &lt;x&gt;');
+    expect(text).toContain('| Status | a \\| b &lt;script&gt; |');
+    expect(text).not.toContain('summary-secret-999');
+  });
+});
