@@ -32344,7 +32344,7 @@ function renderSummary(config, report, now = Date.now()) {
     else {
         rows.push(['Objects transferred', report.objectsTransferred], ['Bytes transferred', `${report.bytesTransferred} (${formatBytes(report.bytesTransferred)})`], ['Objects archived', report.objectsArchived ? `${report.objectsArchived} under s3://${config.s3.bucket}/${config.archivePrefix}` : 0], ['Objects checked', report.objectsChecked], ['Verified', report.verified ? 'yes' : config.verify ? 'no' : 'not requested']);
     }
-    if (report.lastStats && report.status !== 'succeeded')
+    if (report.lastStats && (report.status === 'failed' || report.status === 'interrupted'))
         rows.push(['Last progress', formatProgress(report.lastStats)]);
     rows.push(['Duration', time_formatDuration(seconds)]);
     summary.keyValues(rows);

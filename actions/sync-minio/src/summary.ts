@@ -31,7 +31,7 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport, now =
       ['Verified', report.verified ? 'yes' : config.verify ? 'no' : 'not requested'],
     );
   }
-  if (report.lastStats && report.status !== 'succeeded') rows.push(['Last progress', formatProgress(report.lastStats)]);
+  if (report.lastStats && (report.status === 'failed' || report.status === 'interrupted')) rows.push(['Last progress', formatProgress(report.lastStats)]);
   rows.push(['Duration', formatDuration(seconds)]);
   summary.keyValues(rows);
   if (report.plan?.examples.length) summary.raw(`<details><summary>First planned changes</summary>\n\n${report.plan.examples.map((e) => `- \`${e}\``).join('\n')}\n</details>`);

@@ -1,0 +1,639 @@
+// Benchmark: the sync-minio action (its dist bundle, run as a workflow step runs it) against bare
+// `rclone sync` with the very flags and remote settings the action gives its sync, on the same
+// mlpipeline-like dataset in the local S3 sandbox.
+//
+//   node bench/sync-minio.js            (or: npm run bench)
+//
+// Environment (all optional):
+//   BENCH_OBJECTS      objects in the source bucket, large ones included      (default 2000)
+//   BENCH_LARGE        large model files among them, uploaded as multipart    (default 2)
+//   BENCH_LARGE_MIB    size of a large file in MiB (plus 0-7 MiB of jitter)   (default 70)
+//   BENCH_ROUNDS       rounds; each round runs every contestant once, in a rotated order (default 3)
+//   BENCH_RERUNS       no-change reruns per contestant and round               (default 2)
+//   BENCH_STARTUP_REPS repetitions of the startup micro-measurements           (default 5)
+//   BENCH_OUT          results file                      (default bench/results/sync-minio.json)
+//
+// Every contestant and round gets a fresh target S3 server (a new s3rver process on an empty
+// directory), so each first sync really starts from an empty target and no contestant lists the
+// others' objects. The source server (playing MinIO) is shared and only read.
+// See bench/README.md for what each figure means.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runActionBundle, SANDBOX_SECRETS, seedMlpipeline, startS3 } from '../test/sandbox/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MiB = 1024 * 1024;
+
+function intEnv(name, fallback, min = 0) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
+  return n;
+}
+
+const settings = {
+  objects: intEnv('BENCH_OBJECTS', 2000, 1),
+  large: intEnv('BENCH_LARGE', 2, 0),
+  largeMiB: intEnv('BENCH_LARGE_MIB', 70, 1),
+  rounds: intEnv('BENCH_ROUNDS', 3, 1),
+  reruns: intEnv('BENCH_RERUNS', 2, 1),
+  startupReps: intEnv('BENCH_STARTUP_REPS', 5, 1),
+  out: process.env.BENCH_OUT || path.join(here, 'results', 'sync-minio.json'),
+};
+if (settings.large > settings.objects) throw new Error('BENCH_LARGE cannot exceed BENCH_OBJECTS');
+
+// What the action is given (besides endpoints and keys), and so what bare rclone must match.
+const SOURCE_BUCKET = 'mlpipeline';
+const TARGET_BUCKET = 'ckf-backups';
+const TARGET_PREFIX = 'mlpipeline'; // the action's s3-prefix default
+const STATS_SECONDS = 20; // the action's progress-interval-seconds default, passed as --stats 20s
+const TRANSFERS = 4; // the action's transfers default
+const TARGET_KEYS = { accessKey: 'AKIASANDBOXBACKUP01', secretKey: SANDBOX_SECRETS.s3 };
+const SOURCE_KEYS = { accessKey: 'minio', secretKey: SANDBOX_SECRETS.minio };
+
+const CONTESTANTS = [
+  { id: 'bare', label: 'bare rclone sync' },
+  { id: 'action', label: 'action, defaults (verify=true)', inputs: {} },
+  { id: 'action-noverify', label: 'action, verify=false', inputs: { verify: 'false' } },
+];
+const PHASES = [
+  { id: 'first', label: 'first sync (empty target)' },
+  { id: 'rerun', label: 'rerun (no change)' },
+  { id: 'dryrun', label: 'dry-run (no change)' },
+];
+const GOAL = 1.05;
+
+// ---------------------------------------------------------------------------------------------
+// The bare contestant: rclone exactly as the action's Rclone class and mirror.ts call it.
+
+const CA_BUNDLE = process.env.AWS_CA_BUNDLE || undefined;
+
+/** RCLONE_CONFIG_* for the action's two remotes (packages/rclone/src/remote.ts, sync-minio/src/remotes.ts). */
+function remotesEnv(source, target) {
+  return {
+    RCLONE_CONFIG_SOURCE_TYPE: 's3',
+    RCLONE_CONFIG_SOURCE_PROVIDER: 'Minio',
+    RCLONE_CONFIG_SOURCE_ACL: 'private',
+    RCLONE_CONFIG_SOURCE_ENV_AUTH: 'false',
+    RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID: SOURCE_KEYS.accessKey,
+    RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY: SOURCE_KEYS.secretKey,
+    RCLONE_CONFIG_SOURCE_ENDPOINT: source.endpoint,
+    RCLONE_CONFIG_TARGET_TYPE: 's3',
+    RCLONE_CONFIG_TARGET_PROVIDER: 'Other',
+    RCLONE_CONFIG_TARGET_ACL: 'private',
+    RCLONE_CONFIG_TARGET_ENV_AUTH: 'false',
+    RCLONE_CONFIG_TARGET_ACCESS_KEY_ID: TARGET_KEYS.accessKey,
+    RCLONE_CONFIG_TARGET_SECRET_ACCESS_KEY: TARGET_KEYS.secretKey,
+    RCLONE_CONFIG_TARGET_ENDPOINT: target.endpoint,
+    RCLONE_CONFIG_TARGET_UPLOAD_CUTOFF: '64M',
+    RCLONE_CONFIG_TARGET_NO_CHECK_BUCKET: 'true',
+  };
+}
+
+/** The child environment: inherited minus RCLONE_CONFIG_* and AWS_CA_BUNDLE (given as --ca-cert), plus the remotes. */
+function bareEnv(source, target) {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('RCLONE_CONFIG_')) delete env[key];
+  delete env.AWS_CA_BUNDLE;
+  return Object.assign(env, remotesEnv(source, target));
+}
+
+/** argv of the action's sync: global flags, --stats, then mirror.ts's arguments. */
+function bareArgs(archiveStamp, { dryRun = false } = {}) {
+  return [
+    'sync',
+    '--config', '',
+    '--use-json-log', '-v',
+    ...(CA_BUNDLE ? ['--ca-cert', CA_BUNDLE] : []),
+    '--stats', `${STATS_SECONDS}s`,
+    `source:${SOURCE_BUCKET}`,
+    `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
+    '--backup-dir', `target:${TARGET_BUCKET}/${TARGET_PREFIX}.archive/${archiveStamp}`,
+    '--transfers', String(TRANSFERS),
+    '--fast-list',
+    '--size-only',
+    ...(dryRun ? ['--dry-run'] : []),
+  ];
+}
+
+/** The action's default archive-prefix stamp (core's utcStamp). */
+const utcStamp = (d = new Date()) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+
+function runBare(source, target, { dryRun }) {
+  const args = bareArgs(utcStamp(), { dryRun });
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('rclone', args, { env: bareEnv(source, target), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      let stats;
+      const errors = [];
+      for (const line of Buffer.concat(err).toString('utf8').split('\n')) {
+        if (!line.startsWith('{')) {
+          if (line.trim()) errors.push(line.trim());
+          continue;
+        }
+        let json;
+        try {
+          json = JSON.parse(line);
+        } catch {
+          errors.push(line);
+          continue;
+        }
+        if (json.stats) stats = json.stats;
+        else if (json.level === 'error' || json.level === 'critical') errors.push(`${json.object ? `${json.object}: ` : ''}${json.msg}`);
+      }
+      resolve({ code, signal, seconds, transfers: stats?.transfers ?? null, checks: stats?.checks ?? null, errors });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The action contestants: the dist bundle through the sandbox's runner, inputs as INPUT_* variables.
+
+function actionInputs(source, target, extra) {
+  return {
+    'minio-endpoint': source.endpoint,
+    'minio-access-key': SOURCE_KEYS.accessKey,
+    'minio-secret-key': SOURCE_KEYS.secretKey,
+    's3-bucket': TARGET_BUCKET,
+    's3-endpoint': target.endpoint,
+    's3-access-key-id': TARGET_KEYS.accessKey,
+    's3-secret-access-key': TARGET_KEYS.secretKey,
+    ...extra,
+  };
+}
+
+async function runAction(source, target, extra, { env } = {}) {
+  let spawned = 0n;
+  const marks = [];
+  const result = await runActionBundle('sync-minio', actionInputs(source, target, extra), {
+    env,
+    onStart: () => (spawned = process.hrtime.bigint()),
+    onStdout: (text) => {
+      const at = Number(process.hrtime.bigint() - spawned) / 1e9;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('::group::')) marks.push({ at, group: line.slice('::group::'.length) });
+        else if (line.startsWith('::endgroup::')) marks.push({ at, end: true });
+      }
+    },
+  });
+  const errors = result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::warning') || l.startsWith('::error'))
+    .map((l) => l.replace(/^::\w+[^:]*::/, ''));
+  const transfers = result.outputs['objects-transferred'] === undefined ? null : Number(result.outputs['objects-transferred']);
+  return {
+    code: result.code,
+    signal: result.signal,
+    seconds: result.seconds,
+    transfers,
+    checked: result.outputs['objects-checked'] === undefined ? null : Number(result.outputs['objects-checked']),
+    verified: result.outputs.verified ?? null,
+    errors,
+    phases: phasesOf(marks, result.seconds),
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+}
+
+/** Wall time per log group of the action: node start-up, pre-flight, sync (or plan), verify, and what follows. */
+function phasesOf(marks, total) {
+  const phases = {};
+  const groups = [];
+  let open;
+  for (const m of marks) {
+    if (m.group !== undefined) open = { name: m.group, start: m.at };
+    else if (open) (groups.push({ ...open, end: m.at }), (open = undefined));
+  }
+  if (!groups.length) return undefined;
+  phases.startup = groups[0].start;
+  for (const g of groups) {
+    const key = /^Pre-flight/.test(g.name) ? 'preflight' : /^Verify/.test(g.name) ? 'verify' : /^(Sync|Copy|Plan)/.test(g.name) ? 'sync' : g.name;
+    phases[key] = g.end - g.start;
+  }
+  phases.exit = total - groups.at(-1).end;
+  return phases;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting from /proc: who used the two cores during a measurement.
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+function procStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number); // fields from 3 (state) on
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of a live process (user + system). */
+function cpuOf(pid) {
+  const f = procStat(pid);
+  return f ? (f[11] + f[12]) / CLK_TCK : 0;
+}
+
+/** CPU seconds of this process's reaped children (the contestant and everything it waited for). */
+function childrenCpu() {
+  const f = procStat('self');
+  return (f[13] + f[14]) / CLK_TCK;
+}
+
+/** Busy CPU seconds of the whole machine, all cores. */
+function machineBusy() {
+  const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+  const v = cpu.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - v[3] - v[4]) / CLK_TCK; // minus idle and iowait
+}
+
+function cpuSnapshot(servers) {
+  return { children: childrenCpu(), self: cpuOf('self'), servers: servers.map((s) => cpuOf(s.pid)), busy: machineBusy() };
+}
+
+function cpuDelta(before, after) {
+  const contestant = after.children - before.children;
+  const harness = after.self - before.self;
+  const [source, target] = after.servers.map((v, i) => v - before.servers[i]);
+  const busy = after.busy - before.busy;
+  const round2 = (n) => Math.round(n * 100) / 100;
+  return {
+    contestant: round2(contestant),
+    sourceServer: round2(source),
+    targetServer: round2(target),
+    harness: round2(harness),
+    other: round2(Math.max(0, busy - contestant - harness - source - target)),
+    machineBusy: round2(busy),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and formatting.
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const summarise = (xs) => ({ n: xs.length, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+const r3 = (n) => (n === null || n === undefined || !Number.isFinite(n) ? null : Math.round(n * 1000) / 1000);
+const fmtS = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmtR = (n) => n.toFixed(2);
+
+function capture(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function log(message) {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Parity: the action's actual sync invocation, captured through an rclone wrapper on PATH, must be
+// the bare contestant's argv and RCLONE_* environment.
+
+function makeWrapper(dir) {
+  const real = capture('sh', ['-c', 'command -v rclone']);
+  if (!real) throw new Error('rclone is not on PATH');
+  const bin = path.join(dir, 'bin');
+  const captured = path.join(dir, 'captured');
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(captured, { recursive: true });
+  const script = path.join(bin, 'rclone');
+  writeFileSync(
+    script,
+    `#!/bin/sh\nn="$(date +%s%N)-$$"\nprintf '%s\\0' "$@" > "${captured}/$n.argv"\nenv -0 > "${captured}/$n.env"\nexec '${real}' "$@"\n`,
+  );
+  chmodSync(script, 0o755);
+  return {
+    env: { PATH: `${bin}:${process.env.PATH}` },
+    real,
+    invocations() {
+      return readdirSync(captured)
+        .filter((f) => f.endsWith('.argv'))
+        .sort()
+        .map((f) => {
+          const argv = readFileSync(path.join(captured, f), 'utf8').split('\0').slice(0, -1);
+          const env = Object.fromEntries(
+            readFileSync(path.join(captured, f.replace(/\.argv$/, '.env')), 'utf8')
+              .split('\0')
+              .filter(Boolean)
+              .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+          );
+          return { argv, env };
+        });
+    },
+  };
+}
+
+function parityCheck(invocations, source, target) {
+  const problems = [];
+  const sync = invocations.find((i) => i.argv[0] === 'sync');
+  if (!sync) return { ok: false, problems: ['the action ran no rclone sync'], commands: invocations.map((i) => i.argv[0]) };
+  const backup = sync.argv[sync.argv.indexOf('--backup-dir') + 1] ?? '';
+  const stamp = backup.slice(backup.lastIndexOf('/') + 1);
+  const expected = bareArgs(stamp);
+  if (JSON.stringify(sync.argv) !== JSON.stringify(expected)) {
+    problems.push(`argv differs:\n  action: ${JSON.stringify(sync.argv)}\n  bare:   ${JSON.stringify(expected)}`);
+  }
+  const relevant = (env) =>
+    Object.fromEntries(Object.entries(env).filter(([k]) => /^(RCLONE_|AWS_)/.test(k)).sort(([a], [b]) => a.localeCompare(b)));
+  const got = relevant(sync.env);
+  const want = relevant(bareEnv(source, target));
+  for (const key of new Set([...Object.keys(got), ...Object.keys(want)])) {
+    if (got[key] !== want[key]) {
+      const show = (v) => (v === undefined ? '(unset)' : /SECRET/.test(key) ? '(a different secret)' : JSON.stringify(v));
+      problems.push(`env ${key}: action ${show(got[key])}, bare ${show(want[key])}`);
+    }
+  }
+  const redactArgv = (argv) => argv.map((a) => a.replace(/\/\d{8}T\d{6}Z$/, '/<stamp>'));
+  return {
+    ok: problems.length === 0,
+    problems,
+    commands: invocations.map((i) => redactArgv(i.argv).join(' ')),
+    syncArgv: redactArgv(sync.argv),
+    syncEnv: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, /SECRET/.test(k) ? '***' : v])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const nodeVersion = process.version;
+  const rcloneVersion = capture('rclone', ['version'])?.split('\n')[0] ?? 'unknown';
+  const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown';
+  const machine = {
+    cores: os.cpus().length,
+    cpuModel,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: nodeVersion,
+    rclone: rcloneVersion,
+    caBundle: CA_BUNDLE ? 'AWS_CA_BUNDLE set: both contestants pass it as --ca-cert' : 'AWS_CA_BUNDLE unset',
+  };
+  log(`sync-minio benchmark on ${machine.cores} cores (${cpuModel}), Node ${nodeVersion}, ${rcloneVersion}`);
+
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlba-bench-'));
+  const servers = new Set();
+  const stopServer = async (s) => {
+    servers.delete(s);
+    await s.stop();
+    rmSync(s.dir, { recursive: true, force: true });
+  };
+  const cleanup = async () => {
+    await Promise.all([...servers].map(stopServer));
+    rmSync(root, { recursive: true, force: true });
+  };
+  const onSignal = () => cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const source = await startS3({ name: 'minio', root, ...SOURCE_KEYS, buckets: [SOURCE_BUCKET] });
+    servers.add(source);
+    log(`seeding ${settings.objects} objects (${settings.large} of ~${settings.largeMiB} MiB) into the source...`);
+    const seedStart = Date.now();
+    const seeded = await seedMlpipeline(source, SOURCE_BUCKET, {
+      objects: settings.objects,
+      large: settings.large,
+      largeBytes: settings.largeMiB * MiB,
+    });
+    const dataset = {
+      objects: seeded.objects,
+      large: settings.large,
+      largeMiB: settings.largeMiB,
+      multipartObjects: seeded.files.filter((f) => f.size > 64 * MiB).length,
+      bytes: seeded.bytes,
+      MiB: Math.round((seeded.bytes / MiB) * 10) / 10,
+      seedSeconds: Math.round((Date.now() - seedStart) / 100) / 10,
+    };
+    log(`seeded ${dataset.objects} objects, ${dataset.MiB} MiB (${dataset.multipartObjects} over the 64M upload cutoff) in ${dataset.seedSeconds} s`);
+
+    let serial = 0;
+    const freshTarget = async (label) => {
+      const s = await startS3({ name: `target-${++serial}-${label}`, root, ...TARGET_KEYS, buckets: [TARGET_BUCKET] });
+      servers.add(s);
+      await sleep(300);
+      return s;
+    };
+
+    // Warm-up (untimed): one action run through an rclone wrapper that records each invocation's
+    // argv and environment, checked against the bare contestant's. It also warms the source server.
+    log('warm-up and parity check: one untimed action run with an rclone wrapper on PATH...');
+    const wrapper = makeWrapper(path.join(root, 'wrapper'));
+    const warmTarget = await freshTarget('warmup');
+    const warm = await runAction(source, warmTarget, {}, { env: wrapper.env });
+    if (warm.code !== 0) throw new Error(`the warm-up action run failed (${warm.code}):\n${warm.stdout}\n${warm.stderr}`);
+    const parity = parityCheck(wrapper.invocations(), source, warmTarget);
+    await stopServer(warmTarget);
+    log(`the action ran: ${parity.commands.map((c) => c.split(' ')[0]).join(', ')}`);
+    if (!parity.ok) throw new Error(`the bare contestant would not run what the action runs:\n${parity.problems.join('\n')}`);
+    log('parity: the action\'s sync argv and RCLONE_* environment equal the bare contestant\'s');
+
+    // Start-up micro-measurements.
+    log('start-up micro-measurements...');
+    const startup = { nodeEmpty: [], bundleToConfigError: [], rcloneVersion: [] };
+    const timeProcess = (cmd, args, env) =>
+      new Promise((resolve, reject) => {
+        const t = process.hrtime.bigint();
+        const c = spawn(cmd, args, { stdio: 'ignore', env });
+        c.on('error', reject);
+        c.on('close', () => resolve(Number(process.hrtime.bigint() - t) / 1e9));
+      });
+    for (let i = 0; i < settings.startupReps; i++) {
+      startup.nodeEmpty.push(await timeProcess(process.execPath, ['-e', '0']));
+      // The bundle with no inputs: loads, validates, reports the missing inputs, exits 1.
+      startup.bundleToConfigError.push((await runActionBundle('sync-minio', {})).seconds);
+      startup.rcloneVersion.push(await timeProcess('rclone', ['version']));
+    }
+
+    // The rounds.
+    const samples = []; // { round, contestant, phase, seconds, cpu, transfers, errors, phases }
+    const check = (ok, what) => {
+      if (!ok) throw new Error(what);
+    };
+    for (let round = 1; round <= settings.rounds; round++) {
+      const order = CONTESTANTS.map((_, i) => CONTESTANTS[(i + round - 1) % CONTESTANTS.length]);
+      log(`round ${round}/${settings.rounds}: ${order.map((c) => c.id).join(' -> ')}`);
+      for (const contestant of order) {
+        const target = await freshTarget(`${contestant.id}-r${round}`);
+        const measure = async (phase, dryRun) => {
+          const before = cpuSnapshot([source, target]);
+          const load = os.loadavg()[0];
+          const run =
+            contestant.id === 'bare'
+              ? await runBare(source, target, { dryRun })
+              : await runAction(source, target, { ...contestant.inputs, ...(dryRun ? { 'dry-run': 'true' } : {}) });
+          const cpu = cpuDelta(before, cpuSnapshot([source, target]));
+          const where = `${contestant.id} ${phase} (round ${round})`;
+          check(run.code === 0, `${where} failed with exit ${run.code}${run.signal ? ` (${run.signal})` : ''}:\n${run.errors.join('\n')}\n${run.stderr ?? ''}`);
+          const wantTransfers = phase === 'first' ? dataset.objects : 0;
+          check(run.transfers === wantTransfers, `${where}: ${run.transfers} objects transferred, expected ${wantTransfers}`);
+          if (contestant.id === 'action' && !dryRun) check(run.verified === 'true' && run.checked === dataset.objects, `${where}: not verified`);
+          const retries = run.errors.filter((e) => /Attempt \d+\/\d+/.test(e)).length;
+          const sample = {
+            round,
+            contestant: contestant.id,
+            phase,
+            seconds: r3(run.seconds),
+            transfers: run.transfers,
+            ...(run.phases ? { phases: Object.fromEntries(Object.entries(run.phases).map(([k, v]) => [k, r3(v)])) } : {}),
+            cpu,
+            loadavg1: Math.round(load * 100) / 100,
+            errors: run.errors.length,
+            retries,
+            ...(run.errors.length ? { firstErrors: run.errors.slice(0, 5) } : {}),
+          };
+          samples.push(sample);
+          log(
+            `  ${contestant.id.padEnd(16)} ${phase.padEnd(7)} ${fmtS(run.seconds).padStart(6)} s` +
+              `  cpu: contestant ${cpu.contestant}s, source ${cpu.sourceServer}s, target ${cpu.targetServer}s, other ${cpu.other}s` +
+              (run.errors.length ? `  [${run.errors.length} rclone errors, ${retries} retry notices]` : ''),
+          );
+        };
+        await measure('first', false);
+        for (let i = 0; i < settings.reruns; i++) await measure('rerun', false);
+        await measure('dryrun', true);
+        await stopServer(target);
+      }
+    }
+
+    // Summaries and ratios.
+    const stats = {};
+    for (const c of CONTESTANTS) {
+      stats[c.id] = {};
+      for (const p of PHASES) {
+        const xs = samples.filter((s) => s.contestant === c.id && s.phase === p.id).map((s) => s.seconds);
+        const cpu = samples.filter((s) => s.contestant === c.id && s.phase === p.id).map((s) => s.cpu);
+        stats[c.id][p.id] = {
+          ...Object.fromEntries(Object.entries(summarise(xs)).map(([k, v]) => [k, r3(v)])),
+          cpuMedian: Object.fromEntries(Object.keys(cpu[0]).map((k) => [k, r3(median(cpu.map((x) => x[k])))])),
+        };
+        const phases = samples.filter((s) => s.contestant === c.id && s.phase === p.id && s.phases).map((s) => s.phases);
+        if (phases.length) {
+          stats[c.id][p.id].phasesMedian = Object.fromEntries(
+            Object.keys(phases[0]).map((k) => [k, r3(median(phases.map((x) => x[k]).filter((v) => v !== undefined)))]),
+          );
+        }
+      }
+    }
+    const ratios = {};
+    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+      ratios[c.id] = {};
+      for (const p of PHASES) {
+        const a = stats[c.id][p.id];
+        const b = stats.bare[p.id];
+        // Paired: each round's action median over the same round's bare median.
+        const perRound = [];
+        for (let round = 1; round <= settings.rounds; round++) {
+          const pick = (id) => samples.filter((s) => s.contestant === id && s.phase === p.id && s.round === round).map((s) => s.seconds);
+          perRound.push(median(pick(c.id)) / median(pick('bare')));
+        }
+        ratios[c.id][p.id] = {
+          median: r3(a.median / b.median),
+          min: r3(a.min / b.min),
+          pairedMedian: r3(median(perRound)),
+          pairedPerRound: perRound.map(r3),
+          ...(p.id === 'dryrun' ? {} : { goal: GOAL, meetsGoal: a.median / b.median <= GOAL }),
+        };
+      }
+    }
+    const startupStats = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, Object.fromEntries(Object.entries(summarise(xs)).map(([kk, v]) => [kk, r3(v)]))]));
+
+    const results = {
+      benchmark: 'sync-minio',
+      date: new Date().toISOString(),
+      machine,
+      dataset,
+      settings: { rounds: settings.rounds, rerunsPerRound: settings.reruns, startupReps: settings.startupReps, goalRatio: GOAL },
+      contestants: Object.fromEntries(CONTESTANTS.map((c) => [c.id, c.label])),
+      parity,
+      stats,
+      ratios,
+      startup: startupStats,
+      samples,
+    };
+    mkdirSync(path.dirname(settings.out), { recursive: true });
+    writeFileSync(settings.out, JSON.stringify(results, null, 2) + '\n');
+
+    // The table.
+    const lines = [];
+    lines.push('');
+    lines.push(
+      `sync-minio vs bare rclone sync: ${dataset.objects} objects (${dataset.large} large), ${dataset.MiB} MiB; ` +
+        `${settings.rounds} rounds; ${machine.cores} cores, Node ${nodeVersion}, ${rcloneVersion}`,
+    );
+    lines.push('seconds as median (min); ratio = action / bare as median/median (min/min)');
+    const head = ['', 'bare', 'action verify=true', 'ratio', 'action verify=false', 'ratio'];
+    const rows = PHASES.map((p) => {
+      const cell = (id) => `${fmtS(stats[id][p.id].median)} (${fmtS(stats[id][p.id].min)})`;
+      const ratio = (id) => `${fmtR(ratios[id][p.id].median)} (${fmtR(ratios[id][p.id].min)})`;
+      return [`${p.label} n=${stats.bare[p.id].n}`, cell('bare'), cell('action'), ratio('action'), cell('action-noverify'), ratio('action-noverify')];
+    });
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const fmtRow = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    lines.push(fmtRow(head));
+    for (const r of rows) lines.push(fmtRow(r));
+    lines.push('');
+    lines.push(`goal: ratio <= ${GOAL} (median) for first sync and rerun`);
+    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+      const verdict = ['first', 'rerun'].map((p) => `${p} ${fmtR(ratios[c.id][p].median)} ${ratios[c.id][p].meetsGoal ? 'met' : 'MISSED'}`).join(', ');
+      lines.push(`  ${c.label}: ${verdict}`);
+    }
+    lines.push('');
+    lines.push('where the action\'s time goes (median seconds): start-up / pre-flight / sync / verify / exit');
+    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+      for (const p of PHASES) {
+        const ph = stats[c.id][p.id].phasesMedian ?? {};
+        const f = (k) => (ph[k] === undefined || ph[k] === null ? '-' : fmtS(ph[k]));
+        lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${f('startup')} / ${f('preflight')} / ${f('sync')} / ${f('verify')} / ${f('exit')}   (bare ${p.id}: ${fmtS(stats.bare[p.id].median)})`);
+      }
+    }
+    const st = startupStats;
+    lines.push(
+      `start-up alone (median of ${settings.startupReps}): node -e 0 ${fmtS(st.nodeEmpty.median)} s, ` +
+        `bundle to its missing-input error ${fmtS(st.bundleToConfigError.median)} s, rclone version ${fmtS(st.rcloneVersion.median)} s`,
+    );
+    lines.push('');
+    lines.push('CPU seconds per run (median): contestant (node + rclone) / source s3rver / target s3rver / other processes');
+    for (const c of CONTESTANTS) {
+      for (const p of PHASES) {
+        const u = stats[c.id][p.id].cpuMedian;
+        lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${u.contestant} / ${u.sourceServer} / ${u.targetServer} / ${u.other}   (wall ${fmtS(stats[c.id][p.id].median)})`);
+      }
+    }
+    const noisy = samples.filter((s) => s.errors);
+    if (noisy.length) {
+      lines.push('');
+      lines.push(`${noisy.length} run(s) logged rclone errors (see samples[].firstErrors):`);
+      for (const s of noisy) lines.push(`  ${s.contestant} ${s.phase} round ${s.round}: ${s.errors} errors, ${s.retries} retry notices, ${s.seconds} s`);
+    }
+    lines.push('');
+    lines.push(`results: ${path.relative(process.cwd(), settings.out) || settings.out}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`sync-minio benchmark failed: ${err?.stack ?? err}\n`);
+  process.exitCode = 1;
+});

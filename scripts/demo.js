@@ -1,0 +1,37 @@
+// The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
+// backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
+// as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
+import { deleteObject, readObject, runActionBundle, seedMlpipeline, startSandbox, writeObject } from '../test/sandbox/index.js';
+
+const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
+
+function show(title, run) {
+  console.log(`\n\x1b[1m=== ${title} (exit ${run.code}, ${run.seconds.toFixed(1)} s)\x1b[0m`);
+  for (const line of run.stdout.split('\n')) {
+    if (!line || line.startsWith('::add-mask::') || line.startsWith('::debug::') || line === '::endgroup::') continue;
+    console.log(line.startsWith('::group::') ? `\n-- ${line.slice(9)}` : `   ${line}`);
+  }
+  if (run.stderr.trim()) console.log(run.stderr);
+  console.log('\noutputs:', run.outputs);
+  console.log(`\njob summary:\n${run.summary}`);
+  if (run.code !== 0) throw new Error(`${title} failed`);
+}
+
+const sandbox = await startSandbox();
+try {
+  console.log(`sandbox: MinIO ${sandbox.minio.endpoint}, backup S3 ${sandbox.s3.endpoint}`);
+  const seeded = await seedMlpipeline(sandbox.minio, 'mlpipeline', { objects: OBJECTS, large: 1 });
+  console.log(`seeded minio:mlpipeline with ${seeded.objects} objects, ${(seeded.bytes / 2 ** 20).toFixed(1)} MiB (one large model, uploaded in parts)`);
+
+  show('sync-minio: first backup', await runActionBundle('sync-minio', sandbox.syncMinioInputs({ 'progress-interval-seconds': '2' })));
+  show('sync-minio: nothing changed', await runActionBundle('sync-minio', sandbox.syncMinioInputs()));
+
+  const [gone, changed] = seeded.files.filter((f) => f.size < 100_000).map((f) => f.key);
+  await deleteObject(sandbox.minio, 'mlpipeline', gone);
+  await writeObject(sandbox.minio, 'mlpipeline', changed, Buffer.concat([await readObject(sandbox.minio, 'mlpipeline', changed), Buffer.from('\nrerun')]));
+  console.log(`\nin MinIO: deleted ${gone}, changed ${changed}`);
+  show('sync-minio: dry run', await runActionBundle('sync-minio', sandbox.syncMinioInputs({ 'dry-run': 'true' })));
+  show('sync-minio: the old versions are archived, not destroyed', await runActionBundle('sync-minio', sandbox.syncMinioInputs()));
+} finally {
+  await sandbox.stop();
+}

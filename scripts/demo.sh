@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The demo command: set up a fresh clone if needed, then run the actions end to end against the
+# local sandbox (real rclone, real S3 server processes), exactly as a workflow runs their bundles.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node scripts/demo.js "$@"
