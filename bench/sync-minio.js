@@ -11,6 +11,9 @@
 //   BENCH_ROUNDS       rounds; each round runs every contestant once, in a rotated order (default 3)
 //   BENCH_RERUNS       no-change reruns per contestant and round               (default 2)
 //   BENCH_STARTUP_REPS repetitions of the startup micro-measurements           (default 5)
+//   BENCH_QUIET_WAIT   before each measurement, wait up to this many seconds for other processes
+//                      on the machine to use less than BENCH_QUIET_CORES cores (default 20; 0: don't)
+//   BENCH_QUIET_CORES  see above                                               (default 0.25)
 //   BENCH_OUT          results file                      (default bench/results/sync-minio.json)
 //
 // Every contestant and round gets a fresh target S3 server (a new s3rver process on an empty
@@ -18,11 +21,12 @@
 // others' objects. The source server (playing MinIO) is shared and only read.
 // See bench/README.md for what each figure means.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runActionBundle, SANDBOX_SECRETS, seedMlpipeline, startS3 } from '../test/sandbox/index.js';
+import { repoRoot, runActionBundle, SANDBOX_SECRETS, seedMlpipeline, startS3 } from '../test/sandbox/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -42,6 +46,8 @@ const settings = {
   rounds: intEnv('BENCH_ROUNDS', 3, 1),
   reruns: intEnv('BENCH_RERUNS', 2, 1),
   startupReps: intEnv('BENCH_STARTUP_REPS', 5, 1),
+  quietWait: intEnv('BENCH_QUIET_WAIT', 20, 0),
+  quietCores: Number(process.env.BENCH_QUIET_CORES || 0.25),
   out: process.env.BENCH_OUT || path.join(here, 'results', 'sync-minio.json'),
 };
 if (settings.large > settings.objects) throw new Error('BENCH_LARGE cannot exceed BENCH_OBJECTS');
@@ -173,7 +179,27 @@ function actionInputs(source, target, extra) {
   };
 }
 
+const BUNDLE = path.join(repoRoot, 'actions', 'sync-minio', 'dist', 'index.js');
+
+/**
+ * The bundle's short sha256, once it exists: a rebuild elsewhere in the repo deletes dist/ for a
+ * moment, and a changed bundle mid-benchmark is recorded with each sample.
+ */
+async function bundleHash() {
+  const read = () => (existsSync(BUNDLE) ? createHash('sha256').update(readFileSync(BUNDLE)).digest('hex').slice(0, 12) : undefined);
+  for (let waited = 0; ; waited += 250) {
+    const a = read();
+    if (a) {
+      await sleep(100); // not being written right now
+      if (read() === a) return a;
+    }
+    if (waited > 120_000) throw new Error(`${BUNDLE} is missing or keeps changing; run npm run build`);
+    await sleep(250);
+  }
+}
+
 async function runAction(source, target, extra, { env } = {}) {
+  const bundle = await bundleHash();
   let spawned = 0n;
   const marks = [];
   const result = await runActionBundle('sync-minio', actionInputs(source, target, extra), {
@@ -184,6 +210,7 @@ async function runAction(source, target, extra, { env } = {}) {
       for (const line of text.split('\n')) {
         if (line.startsWith('::group::')) marks.push({ at, group: line.slice('::group::'.length) });
         else if (line.startsWith('::endgroup::')) marks.push({ at, end: true });
+        else if (line.startsWith('::debug::run: rclone ')) marks.push({ at, rclone: line.split(' ')[2] });
       }
     },
   });
@@ -193,6 +220,7 @@ async function runAction(source, target, extra, { env } = {}) {
     .map((l) => l.replace(/^::\w+[^:]*::/, ''));
   const transfers = result.outputs['objects-transferred'] === undefined ? null : Number(result.outputs['objects-transferred']);
   return {
+    bundle,
     code: result.code,
     signal: result.signal,
     seconds: result.seconds,
@@ -206,20 +234,32 @@ async function runAction(source, target, extra, { env } = {}) {
   };
 }
 
-/** Wall time per log group of the action: node start-up, pre-flight, sync (or plan), verify, and what follows. */
+/**
+ * Wall time per log group of the action (node start-up, pre-flight, sync or plan, verify, and what
+ * follows the last group), and within the sync group the rclone sync child itself (from the debug
+ * line logged as it is spawned to the next rclone spawn or the group's end) apart from the rest.
+ */
 function phasesOf(marks, total) {
   const phases = {};
   const groups = [];
   let open;
   for (const m of marks) {
-    if (m.group !== undefined) open = { name: m.group, start: m.at };
-    else if (open) (groups.push({ ...open, end: m.at }), (open = undefined));
+    if (m.group !== undefined) open = { name: m.group, start: m.at, marks: [] };
+    else if (m.end && open) (groups.push({ ...open, end: m.at }), (open = undefined));
+    else if (m.rclone && open) open.marks.push(m);
   }
   if (!groups.length) return undefined;
   phases.startup = groups[0].start;
   for (const g of groups) {
     const key = /^Pre-flight/.test(g.name) ? 'preflight' : /^Verify/.test(g.name) ? 'verify' : /^(Sync|Copy|Plan)/.test(g.name) ? 'sync' : g.name;
     phases[key] = g.end - g.start;
+    if (key === 'sync') {
+      const i = g.marks.findIndex((m) => m.rclone === 'sync' || m.rclone === 'copy');
+      if (i >= 0) {
+        phases.syncRclone = (g.marks[i + 1]?.at ?? g.end) - g.marks[i].at;
+        phases.syncOther = phases.sync - phases.syncRclone;
+      }
+    }
   }
   phases.exit = total - groups.at(-1).end;
   return phases;
@@ -277,6 +317,25 @@ function cpuDelta(before, after) {
     other: round2(Math.max(0, busy - contestant - harness - source - target)),
     machineBusy: round2(busy),
   };
+}
+
+/**
+ * Waits (up to quietWait seconds) until processes other than ours use less than quietCores cores
+ * over one second, since other work on a 2-core machine slows whichever contestant it meets.
+ * Returns how long it waited and the last second's foreign load in cores.
+ */
+async function waitForQuiet(servers) {
+  const started = Date.now();
+  let cores = 0;
+  do {
+    const before = cpuSnapshot(servers);
+    await sleep(1000);
+    const after = cpuSnapshot(servers);
+    const d = cpuDelta(before, after);
+    cores = d.other + d.contestant; // our contestant is not running: reaped children count as foreign here
+    if (cores < settings.quietCores) break;
+  } while (Date.now() - started < settings.quietWait * 1000);
+  return { waited: Math.round((Date.now() - started) / 100) / 10, otherCores: Math.round(cores * 100) / 100 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,9 +458,15 @@ async function main() {
     await Promise.all([...servers].map(stopServer));
     rmSync(root, { recursive: true, force: true });
   };
-  const onSignal = () => cleanup().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return; // a second signal (say from bench/run.js passing it on) must not cut the clean-up short
+    stopping = true;
+    log('interrupted: stopping the S3 servers');
+    cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
     const source = await startS3({ name: 'minio', root, ...SOURCE_KEYS, buckets: [SOURCE_BUCKET] });
@@ -456,6 +521,7 @@ async function main() {
         c.on('close', () => resolve(Number(process.hrtime.bigint() - t) / 1e9));
       });
     for (let i = 0; i < settings.startupReps; i++) {
+      if (settings.quietWait) await waitForQuiet([source]);
       startup.nodeEmpty.push(await timeProcess(process.execPath, ['-e', '0']));
       // The bundle with no inputs: loads, validates, reports the missing inputs, exits 1.
       startup.bundleToConfigError.push((await runActionBundle('sync-minio', {})).seconds);
@@ -472,7 +538,8 @@ async function main() {
       log(`round ${round}/${settings.rounds}: ${order.map((c) => c.id).join(' -> ')}`);
       for (const contestant of order) {
         const target = await freshTarget(`${contestant.id}-r${round}`);
-        const measure = async (phase, dryRun) => {
+        const measure = async (phase, dryRun, attempt = 1) => {
+          const quiet = settings.quietWait ? await waitForQuiet([source, target]) : undefined;
           const before = cpuSnapshot([source, target]);
           const load = os.loadavg()[0];
           const run =
@@ -481,6 +548,11 @@ async function main() {
               : await runAction(source, target, { ...contestant.inputs, ...(dryRun ? { 'dry-run': 'true' } : {}) });
           const cpu = cpuDelta(before, cpuSnapshot([source, target]));
           const where = `${contestant.id} ${phase} (round ${round})`;
+          if (run.code !== 0 && run.bundle && !run.phases && run.bundle !== (existsSync(BUNDLE) ? await bundleHash() : undefined) && attempt < 3) {
+            // It failed to load, before any group began: nothing was copied, so the target is as it was.
+            log(`  ${where}: the bundle was rebuilt under the run (exit ${run.code}); measuring again`);
+            return measure(phase, dryRun, attempt + 1);
+          }
           check(run.code === 0, `${where} failed with exit ${run.code}${run.signal ? ` (${run.signal})` : ''}:\n${run.errors.join('\n')}\n${run.stderr ?? ''}`);
           const wantTransfers = phase === 'first' ? dataset.objects : 0;
           check(run.transfers === wantTransfers, `${where}: ${run.transfers} objects transferred, expected ${wantTransfers}`);
@@ -492,9 +564,11 @@ async function main() {
             phase,
             seconds: r3(run.seconds),
             transfers: run.transfers,
+            ...(run.bundle ? { bundle: run.bundle } : {}),
             ...(run.phases ? { phases: Object.fromEntries(Object.entries(run.phases).map(([k, v]) => [k, r3(v)])) } : {}),
             cpu,
             loadavg1: Math.round(load * 100) / 100,
+            ...(quiet ? { quietWaitSeconds: quiet.waited, otherCoresBefore: quiet.otherCores } : {}),
             errors: run.errors.length,
             retries,
             ...(run.errors.length ? { firstErrors: run.errors.slice(0, 5) } : {}),
@@ -503,7 +577,8 @@ async function main() {
           log(
             `  ${contestant.id.padEnd(16)} ${phase.padEnd(7)} ${fmtS(run.seconds).padStart(6)} s` +
               `  cpu: contestant ${cpu.contestant}s, source ${cpu.sourceServer}s, target ${cpu.targetServer}s, other ${cpu.other}s` +
-              (run.errors.length ? `  [${run.errors.length} rclone errors, ${retries} retry notices]` : ''),
+              (run.errors.length ? `  [${run.errors.length} rclone errors, ${retries} retry notices]` : '') +
+              (quiet && quiet.waited > 1.5 ? `  (waited ${quiet.waited}s for quiet, ${quiet.otherCores} cores busy elsewhere at start)` : ''),
           );
         };
         await measure('first', false);
@@ -555,10 +630,19 @@ async function main() {
     }
     const startupStats = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, Object.fromEntries(Object.entries(summarise(xs)).map(([kk, v]) => [kk, r3(v)]))]));
 
+    const bundlesSeen = [...new Set(samples.filter((x) => x.bundle).map((x) => x.bundle))];
     const results = {
       benchmark: 'sync-minio',
       date: new Date().toISOString(),
       machine,
+      action: {
+        bundle: path.relative(repoRoot, BUNDLE),
+        bundleSha256: bundlesSeen.length === 1 ? bundlesSeen[0] : bundlesSeen,
+        changedDuringRun: bundlesSeen.length > 1,
+        gitHead: capture('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']) ?? null,
+        bundleDiffersFromHead: capture('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'actions/sync-minio']) ? true : false,
+        rcloneCommands: parity.commands.map((c) => c.split(' ')[0]),
+      },
       dataset,
       settings: { rounds: settings.rounds, rerunsPerRound: settings.reruns, startupReps: settings.startupReps, goalRatio: GOAL },
       contestants: Object.fromEntries(CONTESTANTS.map((c) => [c.id, c.label])),
@@ -596,12 +680,16 @@ async function main() {
       lines.push(`  ${c.label}: ${verdict}`);
     }
     lines.push('');
-    lines.push('where the action\'s time goes (median seconds): start-up / pre-flight / sync / verify / exit');
+    lines.push('where the action\'s time goes (median seconds):');
+    lines.push('  start-up / pre-flight / sync group = [rclone sync child + rest of group] / verify / exit   vs bare');
     for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
       for (const p of PHASES) {
         const ph = stats[c.id][p.id].phasesMedian ?? {};
         const f = (k) => (ph[k] === undefined || ph[k] === null ? '-' : fmtS(ph[k]));
-        lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${f('startup')} / ${f('preflight')} / ${f('sync')} / ${f('verify')} / ${f('exit')}   (bare ${p.id}: ${fmtS(stats.bare[p.id].median)})`);
+        lines.push(
+          `  ${`${c.id} ${p.id}`.padEnd(24)} ${f('startup')} / ${f('preflight')} / ${f('sync')} = [${f('syncRclone')} + ${f('syncOther')}] / ${f('verify')} / ${f('exit')}` +
+            `   vs ${fmtS(stats.bare[p.id].median)}`,
+        );
       }
     }
     const st = startupStats;
@@ -617,11 +705,20 @@ async function main() {
         lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${u.contestant} / ${u.sourceServer} / ${u.targetServer} / ${u.other}   (wall ${fmtS(stats[c.id][p.id].median)})`);
       }
     }
+    const busy = samples.filter((s) => s.cpu.other > 0.25 * s.seconds);
+    if (busy.length) {
+      lines.push('');
+      lines.push(`${busy.length} of ${samples.length} runs shared the machine with other work (other processes used > 0.25 cores on average during them)`);
+    }
     const noisy = samples.filter((s) => s.errors);
     if (noisy.length) {
       lines.push('');
       lines.push(`${noisy.length} run(s) logged rclone errors (see samples[].firstErrors):`);
       for (const s of noisy) lines.push(`  ${s.contestant} ${s.phase} round ${s.round}: ${s.errors} errors, ${s.retries} retry notices, ${s.seconds} s`);
+    }
+    if (bundlesSeen.length > 1) {
+      lines.push('');
+      lines.push(`WARNING: the action's bundle changed during the benchmark (${bundlesSeen.join(', ')}): samples mix versions`);
     }
     lines.push('');
     lines.push(`results: ${path.relative(process.cwd(), settings.out) || settings.out}`);

@@ -32141,6 +32141,7 @@ function readConfig(env = process.env, now = new Date()) {
  */
 async function mirror(config, rclone, sides, report, log, signal) {
     const archived = new Set();
+    const copied = new Set();
     const plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] };
     const onEvent = (event) => {
         switch (event.type) {
@@ -32152,7 +32153,7 @@ async function mirror(config, rclone, sides, report, log, signal) {
                 if (event.how === 'server-side')
                     archived.add(event.object);
                 else
-                    report.objectsTransferred++;
+                    copied.add(event.object);
                 break;
             case 'skipped':
                 if (event.action === 'copy')
@@ -32185,6 +32186,7 @@ async function mirror(config, rclone, sides, report, log, signal) {
     ];
     const run = await rclone.run(config.mode, args, { signal, statsSeconds: config.progressIntervalSeconds, onEvent });
     report.objectsArchived = archived.size;
+    report.objectsTransferred = copied.size;
     if (config.dryRun)
         report.plan = plan;
     if (run.stats) {
@@ -32200,24 +32202,24 @@ async function mirror(config, rclone, sides, report, log, signal) {
         throw new ActionError(`rclone ${config.mode} failed (${describeExit(run.code)})${side ? ` on the ${side}` : ''}: ${PROBLEM_HINTS[problem]}. ` +
             `${report.objectsTransferred} objects were copied and ${report.objectsArchived} archived before it stopped. Last message: ${run.errors.at(-1) ?? 'none'}`);
     }
-    if (archived.size)
-        report.bytesArchived = await archivedBytes(rclone, sides.target, config, archived, signal);
-    report.bytesTransferred = Math.max(0, (run.stats?.bytes ?? 0) - report.bytesArchived);
+    // rclone's byte count includes retried parts and the server-side moves into the archive, so the
+    // figures come from what is now stored.
+    report.bytesArchived = await storedBytes(rclone, sides.target, config.s3.bucket, config.archivePrefix, archived, signal);
+    report.bytesTransferred = await storedBytes(rclone, sides.target, config.s3.bucket, config.s3.prefix, copied, signal);
 }
-/** rclone counts its server-side moves into the archive as transferred bytes; this is their size. */
-async function archivedBytes(rclone, target, config, archived, signal) {
-    const run = await rclone.run('lsjson', [remotePath(target, config.s3.bucket, config.archivePrefix), '-R', '--files-only', '--fast-list'], {
-        signal,
-        captureStdout: true,
-    });
+/** The total size of the named objects under bucket/prefix, each of which must be there. */
+async function storedBytes(rclone, target, bucket, prefix, names, signal) {
+    if (!names.size)
+        return 0;
+    const run = await rclone.run('lsjson', [remotePath(target, bucket, prefix), '-R', '--files-only', '--fast-list'], { signal, captureStdout: true });
     if (run.aborted)
         throw signal.reason;
     if (run.code !== 0)
-        throw new ActionError(`could not list the archive ${config.archivePrefix}: ${run.errors.at(-1) ?? describeExit(run.code)}`);
+        throw new ActionError(`could not list s3://${bucket}/${prefix}: ${run.errors.at(-1) ?? describeExit(run.code)}`);
     const entries = JSON.parse(run.stdout.join('\n') || '[]');
-    const found = entries.filter((e) => archived.has(e.Path));
-    if (found.length !== archived.size) {
-        throw new ActionError(`${archived.size - found.length} of ${archived.size} archived objects are missing under ${config.archivePrefix}`);
+    const found = entries.filter((e) => names.has(e.Path));
+    if (found.length !== names.size) {
+        throw new ActionError(`${names.size - found.length} of ${names.size} objects rclone reported as written are missing under s3://${bucket}/${prefix}`);
     }
     return found.reduce((sum, e) => sum + e.Size, 0);
 }
