@@ -83,7 +83,7 @@ export async function mirror(
     );
   }
   // rclone's byte count includes retried parts and the server-side moves into the archive, so the
-  // figures come from what is now stored.
+  // figures come from what is now stored (one listing; --no-modtime spares a HEAD per object).
   report.bytesArchived = await storedBytes(rclone, sides.target, config.s3.bucket, config.archivePrefix, archived, signal);
   report.bytesTransferred = await storedBytes(rclone, sides.target, config.s3.bucket, config.s3.prefix, copied, signal);
 }
@@ -91,7 +91,7 @@ export async function mirror(
 /** The total size of the named objects under bucket/prefix, each of which must be there. */
 async function storedBytes(rclone: Rclone, target: S3Remote, bucket: string, prefix: string, names: Set<string>, signal: AbortSignal): Promise<number> {
   if (!names.size) return 0;
-  const run = await rclone.run('lsjson', [remotePath(target, bucket, prefix), '-R', '--files-only', '--fast-list'], { signal, captureStdout: true });
+  const run = await rclone.run('lsjson', [remotePath(target, bucket, prefix), '-R', '--files-only', '--fast-list', '--no-modtime', '--no-mimetype'], { signal, captureStdout: true });
   if (run.aborted) throw signal.reason;
   if (run.code !== 0) throw new ActionError(`could not list s3://${bucket}/${prefix}: ${run.errors.at(-1) ?? describeExit(run.code)}`);
   const entries = JSON.parse(run.stdout.join('\n') || '[]') as { Path: string; Size: number }[];

@@ -26,11 +26,12 @@ export async function probe(rclone: Rclone, remote: S3Remote, bucket: string, pr
 
 /** rclone's version, both sides reachable with their credentials, and the guard against a wiped source. */
 export async function preflight(config: SyncMinioConfig, rclone: Rclone, sides: { source: S3Remote; target: S3Remote }, log: Logger, signal: AbortSignal) {
-  log.info(`rclone ${await rclone.version(signal)}${rclone.caBundle ? ` (CA bundle from AWS_CA_BUNDLE passed as --ca-cert)` : ''}`);
-  const [source, target] = await Promise.all([
+  const [version, source, target] = await Promise.all([
+    rclone.version(signal),
     probe(rclone, sides.source, config.minio.bucket, '', signal),
     probe(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal),
   ]);
+  log.info(`rclone ${version}${rclone.caBundle ? ' (CA bundle from AWS_CA_BUNDLE passed as --ca-cert)' : ''}`);
   log.info(`${sides.source.label}: bucket '${config.minio.bucket}' is reachable${source.entries ? '' : ' and empty'}`);
   log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} is reachable${target.entries ? ' and holds objects' : ' and empty'}`);
   if (!source.entries && target.entries) {
