@@ -229,6 +229,7 @@ async function runAction(source, target, extra, { env } = {}) {
     verified: result.outputs.verified ?? null,
     errors,
     phases: phasesOf(marks, result.seconds),
+    steps: stepsOf(marks, result.seconds),
     stdout: result.stdout,
     stderr: result.stderr,
   };
@@ -263,6 +264,30 @@ function phasesOf(marks, total) {
   }
   phases.exit = total - groups.at(-1).end;
   return phases;
+}
+
+/**
+ * The action's run as consecutive steps: node start-up (to its first log group), each rclone child
+ * (from the debug line logged as it is spawned to the next log mark; children started together,
+ * like the two pre-flight probes, are merged, as 'lsf x2'), and the exit after the last group.
+ * What is left (the action's own work between children) is 'between'.
+ */
+function stepsOf(marks, total) {
+  const firstGroup = marks.find((m) => m.group !== undefined);
+  if (!firstGroup) return undefined;
+  const steps = [['start-up', firstGroup.at]];
+  for (let i = 0; i < marks.length; i++) {
+    if (!marks[i].rclone) continue;
+    let j = i;
+    while (marks[j + 1]?.rclone === marks[i].rclone && marks[j + 1].at - marks[i].at < 0.05) j++;
+    const end = marks[j + 1]?.at ?? total;
+    steps.push([j > i ? `${marks[i].rclone} x${j - i + 1}` : marks[i].rclone, end - marks[i].at]);
+    i = j;
+  }
+  const lastEnd = [...marks].reverse().find((m) => m.end);
+  steps.push(['exit', total - (lastEnd?.at ?? total)]);
+  steps.push(['between', total - steps.reduce((n, [, v]) => n + v, 0)]);
+  return steps;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -566,6 +591,7 @@ async function main() {
             transfers: run.transfers,
             ...(run.bundle ? { bundle: run.bundle } : {}),
             ...(run.phases ? { phases: Object.fromEntries(Object.entries(run.phases).map(([k, v]) => [k, r3(v)])) } : {}),
+            ...(run.steps ? { steps: run.steps.map(([k, v]) => [k, r3(v)]) } : {}),
             cpu,
             loadavg1: Math.round(load * 100) / 100,
             ...(quiet ? { quietWaitSeconds: quiet.waited, otherCoresBefore: quiet.otherCores } : {}),
@@ -599,6 +625,14 @@ async function main() {
           ...Object.fromEntries(Object.entries(summarise(xs)).map(([k, v]) => [k, r3(v)])),
           cpuMedian: Object.fromEntries(Object.keys(cpu[0]).map((k) => [k, r3(median(cpu.map((x) => x[k])))])),
         };
+        const steps = samples.filter((s) => s.contestant === c.id && s.phase === p.id && s.steps).map((s) => s.steps);
+        if (steps.length) {
+          // Median per step, by name in the order of the first run (a step another run lacks counts as 0).
+          stats[c.id][p.id].stepsMedian = steps[0].map(([name]) => [
+            name,
+            r3(median(steps.map((st) => st.find(([n]) => n === name)?.[1] ?? 0))),
+          ]);
+        }
         const phases = samples.filter((s) => s.contestant === c.id && s.phase === p.id && s.phases).map((s) => s.phases);
         if (phases.length) {
           stats[c.id][p.id].phasesMedian = Object.fromEntries(
@@ -680,15 +714,12 @@ async function main() {
       lines.push(`  ${c.label}: ${verdict}`);
     }
     lines.push('');
-    lines.push('where the action\'s time goes (median seconds):');
-    lines.push('  start-up / pre-flight / sync group = [rclone sync child + rest of group] / verify / exit   vs bare');
+    lines.push('where the action\'s time goes (median seconds per step: node start-up, each rclone child, exit, the rest)');
     for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
       for (const p of PHASES) {
-        const ph = stats[c.id][p.id].phasesMedian ?? {};
-        const f = (k) => (ph[k] === undefined || ph[k] === null ? '-' : fmtS(ph[k]));
+        const st = stats[c.id][p.id].stepsMedian ?? [];
         lines.push(
-          `  ${`${c.id} ${p.id}`.padEnd(24)} ${f('startup')} / ${f('preflight')} / ${f('sync')} = [${f('syncRclone')} + ${f('syncOther')}] / ${f('verify')} / ${f('exit')}` +
-            `   vs ${fmtS(stats.bare[p.id].median)}`,
+          `  ${`${c.id} ${p.id}`.padEnd(24)} ${st.map(([n, v]) => `${n} ${fmtS(v)}`).join(' | ')}   (bare rclone sync: ${fmtS(stats.bare[p.id].median)})`,
         );
       }
     }
