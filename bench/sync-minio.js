@@ -12,7 +12,7 @@
 //   BENCH_RERUNS       no-change reruns per contestant and round               (default 2)
 //   BENCH_STARTUP_REPS repetitions of the startup micro-measurements           (default 5)
 //   BENCH_QUIET_WAIT   before each measurement, wait up to this many seconds for other processes
-//                      on the machine to use less than BENCH_QUIET_CORES cores (default 20; 0: don't)
+//                      (and hypervisor steal) to use less than BENCH_QUIET_CORES cores (default 20; 0: don't)
 //   BENCH_QUIET_CORES  see above                                               (default 0.25)
 //   BENCH_OUT          results file                      (default bench/results/sync-minio.json)
 //
@@ -316,22 +316,24 @@ function childrenCpu() {
   return (f[13] + f[14]) / CLK_TCK;
 }
 
-/** Busy CPU seconds of the whole machine, all cores. */
-function machineBusy() {
+/**
+ * Busy CPU seconds of the whole machine, all cores, and steal: time this VM's cores were ready to
+ * run but the hypervisor gave the physical CPU to someone else.
+ */
+function machineCpu() {
   const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
-  const v = cpu.trim().split(/\s+/).slice(1).map(Number);
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return (total - v[3] - v[4]) / CLK_TCK; // minus idle and iowait
+  const [user, nice, system, , , irq, softirq, steal] = cpu.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: steal / CLK_TCK };
 }
 
 function cpuSnapshot(servers) {
-  return { children: childrenCpu(), self: cpuOf('self'), servers: servers.map((s) => cpuOf(s.pid)), busy: machineBusy() };
+  return { children: childrenCpu(), self: cpuOf('self'), servers: servers.map((s) => cpuOf(s.pid)), ...machineCpu() };
 }
 
 function cpuDelta(before, after) {
   const contestant = after.children - before.children;
   const harness = after.self - before.self;
-  const [source, target] = after.servers.map((v, i) => v - before.servers[i]);
+  const [source = 0, target = 0] = after.servers.map((v, i) => v - before.servers[i]);
   const busy = after.busy - before.busy;
   const round2 = (n) => Math.round(n * 100) / 100;
   return {
@@ -340,6 +342,7 @@ function cpuDelta(before, after) {
     targetServer: round2(target),
     harness: round2(harness),
     other: round2(Math.max(0, busy - contestant - harness - source - target)),
+    steal: round2(after.steal - before.steal),
     machineBusy: round2(busy),
   };
 }
@@ -357,7 +360,7 @@ async function waitForQuiet(servers) {
     await sleep(1000);
     const after = cpuSnapshot(servers);
     const d = cpuDelta(before, after);
-    cores = d.other + d.contestant; // our contestant is not running: reaped children count as foreign here
+    cores = d.other + d.contestant + d.steal; // no contestant is running: reaped children count as foreign here
     if (cores < settings.quietCores) break;
   } while (Date.now() - started < settings.quietWait * 1000);
   return { waited: Math.round((Date.now() - started) / 100) / 10, otherCores: Math.round(cores * 100) / 100 };
@@ -529,7 +532,7 @@ async function main() {
     const warmTarget = await freshTarget('warmup');
     const warm = await runAction(source, warmTarget, {}, { env: wrapper.env });
     if (warm.code !== 0) throw new Error(`the warm-up action run failed (${warm.code}):\n${warm.stdout}\n${warm.stderr}`);
-    const parity = parityCheck(wrapper.invocations(), source, warmTarget);
+    const parity = { bundle: warm.bundle, ...parityCheck(wrapper.invocations(), source, warmTarget) };
     await stopServer(warmTarget);
     log(`the action ran: ${parity.commands.map((c) => c.split(' ')[0]).join(', ')}`);
     if (!parity.ok) throw new Error(`the bare contestant would not run what the action runs:\n${parity.problems.join('\n')}`);
@@ -545,8 +548,10 @@ async function main() {
         c.on('error', reject);
         c.on('close', () => resolve(Number(process.hrtime.bigint() - t) / 1e9));
       });
+    const startupBundles = new Set();
     for (let i = 0; i < settings.startupReps; i++) {
       if (settings.quietWait) await waitForQuiet([source]);
+      startupBundles.add(await bundleHash());
       startup.nodeEmpty.push(await timeProcess(process.execPath, ['-e', '0']));
       // The bundle with no inputs: loads, validates, reports the missing inputs, exits 1.
       startup.bundleToConfigError.push((await runActionBundle('sync-minio', {})).seconds);
@@ -554,7 +559,7 @@ async function main() {
     }
 
     // The rounds.
-    const samples = []; // { round, contestant, phase, seconds, cpu, transfers, errors, phases }
+    const samples = []; // { round, contestant, phase, seconds, transfers, steps, cpu, errors, ... }
     const check = (ok, what) => {
       if (!ok) throw new Error(what);
     };
@@ -602,7 +607,7 @@ async function main() {
           samples.push(sample);
           log(
             `  ${contestant.id.padEnd(16)} ${phase.padEnd(7)} ${fmtS(run.seconds).padStart(6)} s` +
-              `  cpu: contestant ${cpu.contestant}s, source ${cpu.sourceServer}s, target ${cpu.targetServer}s, other ${cpu.other}s` +
+              `  cpu: contestant ${cpu.contestant}s, source ${cpu.sourceServer}s, target ${cpu.targetServer}s, other ${cpu.other}s, steal ${cpu.steal}s` +
               (run.errors.length ? `  [${run.errors.length} rclone errors, ${retries} retry notices]` : '') +
               (quiet && quiet.waited > 1.5 ? `  (waited ${quiet.waited}s for quiet, ${quiet.otherCores} cores busy elsewhere at start)` : ''),
           );
@@ -633,6 +638,13 @@ async function main() {
             r3(median(steps.map((st) => st.find(([n]) => n === name)?.[1] ?? 0))),
           ]);
         }
+        // The action's time beside its rclone sync child (start-up, pre-flight, listing, verify, exit).
+        const syncStep = (x) => x.steps?.find(([n]) => n === 'sync')?.[1];
+        const withSync = samples.filter((x) => x.contestant === c.id && x.phase === p.id && syncStep(x) !== undefined);
+        if (withSync.length) {
+          stats[c.id][p.id].syncChildMedian = r3(median(withSync.map(syncStep)));
+          stats[c.id][p.id].besideSyncMedian = r3(median(withSync.map((x) => x.seconds - syncStep(x))));
+        }
         const phases = samples.filter((s) => s.contestant === c.id && s.phase === p.id && s.phases).map((s) => s.phases);
         if (phases.length) {
           stats[c.id][p.id].phasesMedian = Object.fromEntries(
@@ -641,6 +653,7 @@ async function main() {
         }
       }
     }
+    const disturbed = (x) => x.cpu.other + x.cpu.steal > 0.25 * x.seconds;
     const ratios = {};
     for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
       ratios[c.id] = {};
@@ -653,18 +666,28 @@ async function main() {
           const pick = (id) => samples.filter((s) => s.contestant === id && s.phase === p.id && s.round === round).map((s) => s.seconds);
           perRound.push(median(pick(c.id)) / median(pick('bare')));
         }
+        // The same over undisturbed runs only (other processes and steal below 0.25 cores on average).
+        const undisturbed = (id) => samples.filter((s) => s.contestant === id && s.phase === p.id && !disturbed(s)).map((s) => s.seconds);
+        const [ua, ub] = [undisturbed(c.id), undisturbed('bare')];
         ratios[c.id][p.id] = {
           median: r3(a.median / b.median),
           min: r3(a.min / b.min),
           pairedMedian: r3(median(perRound)),
           pairedPerRound: perRound.map(r3),
+          // Derived, not measured: the ratio if the sync child inside the action ran exactly as long as
+          // bare rclone sync (same argv, same environment), i.e. only the action's own steps added.
+          ...(a.besideSyncMedian !== undefined
+            ? { syncChildOverBare: r3(a.syncChildMedian / b.median), besideSync: a.besideSyncMedian, estimatedFromSteps: r3((b.median + a.besideSyncMedian) / b.median) }
+            : {}),
+          undisturbed: ua.length && ub.length ? { n: [ua.length, ub.length], action: r3(median(ua)), bare: r3(median(ub)), median: r3(median(ua) / median(ub)) } : null,
           ...(p.id === 'dryrun' ? {} : { goal: GOAL, meetsGoal: a.median / b.median <= GOAL }),
         };
       }
     }
     const startupStats = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, Object.fromEntries(Object.entries(summarise(xs)).map(([kk, v]) => [kk, r3(v)]))]));
 
-    const bundlesSeen = [...new Set(samples.filter((x) => x.bundle).map((x) => x.bundle))];
+    // Every bundle the timed runs used, and the warm-up's and start-up runs' too.
+    const bundlesSeen = [...new Set([parity.bundle, ...startupBundles, ...samples.filter((x) => x.bundle).map((x) => x.bundle)])];
     const results = {
       benchmark: 'sync-minio',
       date: new Date().toISOString(),
@@ -723,23 +746,41 @@ async function main() {
         );
       }
     }
+    lines.push('');
+    lines.push('the action\'s own cost, apart from its rclone sync child (median s), and the ratio it alone would give');
+    lines.push('(derived: (bare + that cost) / bare); then the sync child inside the action over bare rclone sync:');
+    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+      const parts = PHASES.map((p) => {
+        const r = ratios[c.id][p.id];
+        return r.besideSync === undefined ? `${p.id} -` : `${p.id} +${fmtS(r.besideSync)} s -> ${fmtR(r.estimatedFromSteps)}, sync child ${fmtR(r.syncChildOverBare)}`;
+      });
+      lines.push(`  ${c.label}: ${parts.join('; ')}`);
+    }
     const st = startupStats;
     lines.push(
       `start-up alone (median of ${settings.startupReps}): node -e 0 ${fmtS(st.nodeEmpty.median)} s, ` +
         `bundle to its missing-input error ${fmtS(st.bundleToConfigError.median)} s, rclone version ${fmtS(st.rcloneVersion.median)} s`,
     );
     lines.push('');
-    lines.push('CPU seconds per run (median): contestant (node + rclone) / source s3rver / target s3rver / other processes');
+    lines.push('CPU seconds per run (median): contestant (node + rclone) / source s3rver / target s3rver / other processes / steal');
     for (const c of CONTESTANTS) {
       for (const p of PHASES) {
         const u = stats[c.id][p.id].cpuMedian;
-        lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${u.contestant} / ${u.sourceServer} / ${u.targetServer} / ${u.other}   (wall ${fmtS(stats[c.id][p.id].median)})`);
+        lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${u.contestant} / ${u.sourceServer} / ${u.targetServer} / ${u.other} / ${u.steal}   (wall ${fmtS(stats[c.id][p.id].median)})`);
       }
     }
-    const busy = samples.filter((s) => s.cpu.other > 0.25 * s.seconds);
+    const busy = samples.filter(disturbed);
     if (busy.length) {
       lines.push('');
-      lines.push(`${busy.length} of ${samples.length} runs shared the machine with other work (other processes used > 0.25 cores on average during them)`);
+      lines.push(`${busy.length} of ${samples.length} runs shared the machine with other work (other processes and hypervisor steal > 0.25 cores on average during them);`);
+      lines.push('medians over the undisturbed runs only, action / bare = ratio (runs counted):');
+      for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+        const parts = PHASES.map((p) => {
+          const u = ratios[c.id][p.id].undisturbed;
+          return u ? `${p.id} ${fmtS(u.action)}/${fmtS(u.bare)} = ${fmtR(u.median)} (${u.n.join('+')})` : `${p.id} -`;
+        });
+        lines.push(`  ${c.label}: ${parts.join(', ')}`);
+      }
     }
     const noisy = samples.filter((s) => s.errors);
     if (noisy.length) {
@@ -749,7 +790,10 @@ async function main() {
     }
     if (bundlesSeen.length > 1) {
       lines.push('');
-      lines.push(`WARNING: the action's bundle changed during the benchmark (${bundlesSeen.join(', ')}): samples mix versions`);
+      lines.push(
+        `WARNING: the action's bundle changed during the benchmark (${bundlesSeen.join(', ')}; warm-up ${parity.bundle}, ` +
+          `timed runs ${[...new Set(samples.filter((x) => x.bundle).map((x) => x.bundle))].join(', ')}): run it again on a quiet tree`,
+      );
     }
     lines.push('');
     lines.push(`results: ${path.relative(process.cwd(), settings.out) || settings.out}`);
