@@ -16,7 +16,7 @@ export function bundle(name, outDir) {
   const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
   const result = spawnSync(
     process.execPath,
-    [ncc, 'build', path.join('actions', name, 'src', 'index.ts'), '--out', outDir, '--target', 'es2022', '--quiet', '--no-source-map-register'],
+    [ncc, 'build', path.join('actions', name, 'src', 'index.ts'), '--out', outDir, '--target', 'es2022', '--quiet', '--no-source-map-register', '--minify'],
     { cwd: root, encoding: 'utf8' },
   );
   if (result.status !== 0) throw new Error(`ncc failed for ${name}:\n${result.stdout}${result.stderr}`);

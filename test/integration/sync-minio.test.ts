@@ -64,6 +64,7 @@ describe('mirroring mlpipeline', () => {
     expect(Number(first.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
     expect(first.stdout).toMatch(/progress: .* of .* objects/);
     expect(first.summary).toContain('| Objects transferred | 2000 |');
+    expect(first.stdout).toMatch(/::debug::run: rclone sync /);
 
     // the largest object went up in parts on both sides and arrived byte for byte
     const large = seeded.files.reduce((a, b) => (a.size > b.size ? a : b));
@@ -74,6 +75,10 @@ describe('mirroring mlpipeline', () => {
     const rerun = await runActionBundle('sync-minio', sb.syncMinioInputs());
     expect(rerun.code).toBe(0);
     expect(rerun.outputs).toMatchObject({ 'objects-transferred': '0', 'bytes-transferred': '0', 'objects-archived': '0', verified: 'true' });
+    // the pre-flight listings already showed every object in place, so rclone sync never started
+    expect(rerun.outputs['objects-checked']).toBe(String(seeded.objects));
+    expect(rerun.stdout).toContain(`nothing to sync: all ${seeded.objects} source objects are in the target with the same size`);
+    expect(rerun.stdout).not.toMatch(/::debug::run: rclone sync /);
   });
 
   test('objects deleted or changed in the source are archived byte for byte, not destroyed', async () => {
@@ -118,6 +123,29 @@ describe('mirroring mlpipeline', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::sync-minio failed: the source bucket 'wiped' is empty but s3:\/\/ckf-backups\/mlpipeline holds objects.*allow-empty-source/);
     expect(await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).toEqual(before);
+  });
+});
+
+describe('verification', () => {
+  test('an object lost from the target after the copy fails verification, naming it', async () => {
+    const small = await seedMlpipeline(sb.minio, 'lossy', { objects: 40, seed: 5 });
+    const lost = small.files[7].key;
+    // rclone that, once its sync has finished, loses one object from the target
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'lossy-rclone-'));
+    writeFileSync(
+      path.join(bin, 'rclone'),
+      `#!/bin/sh\n/usr/bin/rclone "$@"; rc=$?\n` +
+        `if [ "$1" = sync ]; then /usr/bin/rclone deletefile --config '' 'target:ckf-backups/lossy/${lost}' || exit 99; fi\nexit $rc\n`,
+    );
+    chmodSync(path.join(bin, 'rclone'), 0o755);
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-bucket': 'lossy', 's3-prefix': 'lossy' }), {
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`verification failed: 1 of ${small.objects} source objects are missing or different in size in the target`);
+    expect(run.stdout).toContain(`+ ${lost}`);
+    expect(run.outputs).toEqual({});
+    expect(run.summary).toMatch(/failed during verify/);
   });
 });
 

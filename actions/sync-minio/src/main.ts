@@ -18,16 +18,16 @@ export async function syncMinio({ signal: cancelled, log, defer }: RunContext): 
   const sides = remotesFor(config);
   const rclone = new Rclone({ remotes: [sides.source, sides.target], log });
 
-  await log.group('Pre-flight: rclone, both sides reachable, source not wiped', () => preflight(config, rclone, sides, log, signal));
+  const survey = await log.group('Pre-flight: rclone, both sides listed, source not wiped', () => preflight(config, rclone, sides, log, signal));
 
   report.phase = config.dryRun ? 'plan' : config.mode;
   await log.group(`${config.dryRun ? 'Plan (dry run)' : config.mode === 'sync' ? 'Sync' : 'Copy'} minio:${config.minio.bucket} to ${destination(config)}`, () =>
-    mirror(config, rclone, sides, report, log, signal),
+    mirror(config, rclone, sides, survey, report, log, signal),
   );
 
   if (config.verify && !config.dryRun) {
     report.phase = 'verify';
-    await log.group('Verify the target against the source', () => verify(config, rclone, sides, report, log, signal));
+    await log.group('Verify the target against the source', () => verify(config, rclone, sides, survey, report, log, signal));
   }
 
   report.status = config.dryRun ? 'planned' : 'succeeded';

@@ -10,23 +10,36 @@ import {
   type S3Remote,
 } from '@ml-backup-actions/rclone';
 import type { SyncMinioConfig } from './config.js';
+import { isEmptyPlan, planMirror } from './plan.js';
+import { listSide, totalBytes, type Survey } from './preflight.js';
 import type { SyncReport } from './report.js';
 
 /**
  * The runbook's `rclone --size-only sync --bwlimit $LIMIT minio-ckf:mlpipeline remote-s3:$BUCKET/mlpipeline`,
  * except that nothing in the target is destroyed: whatever the run would delete or overwrite is
  * moved under archive-prefix first (--backup-dir). With dry-run, rclone only reports the plan.
+ * With size-only, the pre-flight listings already answer what rclone would compare; when they
+ * match, rclone is not started at all.
  */
 export async function mirror(
   config: SyncMinioConfig,
   rclone: Rclone,
   sides: { source: S3Remote; target: S3Remote },
+  survey: Survey,
   report: SyncReport,
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  const archived = new Set<string>();
-  const copied = new Set<string>();
+  if (config.sizeOnly) {
+    const planned = planMirror(survey, config.mode);
+    if (isEmptyPlan(planned)) {
+      log.info(`nothing to ${config.mode}: all ${survey.source.size} source objects are in the target with the same size`);
+      report.upToDate = true;
+      if (config.dryRun) report.plan = planned;
+      return;
+    }
+  }
+  const { archived, copied } = report;
   const plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] as string[] };
   const onEvent = (event: RcloneEvent) => {
     switch (event.type) {
@@ -83,25 +96,28 @@ export async function mirror(
     );
   }
   // rclone's byte count includes retried parts and the server-side moves into the archive, so the
-  // figures come from what is now stored (one listing; --no-modtime spares a HEAD per object).
-  report.bytesArchived = await storedBytes(rclone, sides.target, config.s3.bucket, config.archivePrefix, archived, signal);
-  report.bytesTransferred = await storedBytes(rclone, sides.target, config.s3.bucket, config.s3.prefix, copied, signal);
+  // figures come from what is now stored. A size-only verification lists the target anyway.
+  if (archived.size) {
+    report.bytesArchived = await storedBytes(rclone, sides.target, config.s3.bucket, config.archivePrefix, archived, signal);
+  }
+  if (copied.size && !(config.verify && config.sizeOnly)) {
+    report.bytesTransferred = await storedBytes(rclone, sides.target, config.s3.bucket, config.s3.prefix, copied, signal);
+  }
 }
 
 /** The total size of the named objects under bucket/prefix, each of which must be there. */
-async function storedBytes(rclone: Rclone, target: S3Remote, bucket: string, prefix: string, names: Set<string>, signal: AbortSignal): Promise<number> {
-  if (!names.size) return 0;
-  const run = await rclone.run('lsjson', [remotePath(target, bucket, prefix), '-R', '--files-only', '--fast-list', '--no-modtime', '--no-mimetype'], { signal, captureStdout: true });
-  if (run.aborted) throw signal.reason;
-  if (run.code !== 0) throw new ActionError(`could not list s3://${bucket}/${prefix}: ${run.errors.at(-1) ?? describeExit(run.code)}`);
-  const entries = JSON.parse(run.stdout.join('\n') || '[]') as { Path: string; Size: number }[];
-  const found = entries.filter((e) => names.has(e.Path));
-  if (found.length !== names.size) {
-    throw new ActionError(`${names.size - found.length} of ${names.size} objects rclone reported as written are missing under s3://${bucket}/${prefix}`);
-  }
-  return found.reduce((sum, e) => sum + e.Size, 0);
+export async function storedBytes(rclone: Rclone, target: S3Remote, bucket: string, prefix: string, names: Set<string>, signal: AbortSignal): Promise<number> {
+  const listing = await listSide(rclone, target, bucket, prefix, signal);
+  return sumStored(listing, names, `s3://${bucket}/${prefix}`);
 }
 
+export function sumStored(listing: Map<string, number>, names: Set<string>, where: string): number {
+  const absent = [...names].filter((name) => !listing.has(name));
+  if (absent.length) {
+    throw new ActionError(`${absent.length} of ${names.size} objects rclone reported as written are missing under ${where}, e.g. ${absent[0]}`);
+  }
+  return totalBytes(listing, names);
+}
 /** Which side an error message points at, from the endpoint or bucket it names. */
 function sideOf(detail: string, sides: { source: S3Remote; target: S3Remote }, config: SyncMinioConfig): string | undefined {
   const host = (endpoint?: string) => (endpoint ? new URL(endpoint).host : undefined);

@@ -1,40 +1,49 @@
-import { ActionError, type Logger } from '@ml-backup-actions/core';
-import { describeExit, diagnose, PROBLEM_HINTS, remotePath, type Rclone, type S3Remote } from '@ml-backup-actions/rclone';
+import { ActionError, formatBytes, type Logger } from '@ml-backup-actions/core';
+import { describeExit, diagnose, listObjects, PROBLEM_HINTS, remotePath, type Listing, type Rclone, type S3Remote } from '@ml-backup-actions/rclone';
 import type { SyncMinioConfig } from './config.js';
 
-export interface SideState {
-  /** Top-level entries under the listed path: 0 means empty. */
-  entries: number;
+export interface Survey {
+  source: Listing;
+  target: Listing;
 }
 
-const PROBE_FLAGS = ['--max-depth', '1', '--low-level-retries', '2', '--retries', '1', '--contimeout', '15s', '--timeout', '60s'];
+const LIST_FLAGS = ['--low-level-retries', '2', '--contimeout', '15s', '--timeout', '60s'];
 
-/** Lists one level of a side, so that an unreachable side or refused credentials fail here, named. */
-export async function probe(rclone: Rclone, remote: S3Remote, bucket: string, prefix: string, signal: AbortSignal): Promise<SideState> {
-  const path = remotePath(remote, bucket, prefix);
-  const run = await rclone.run('lsf', [path, ...PROBE_FLAGS], { signal, captureStdout: true });
+/** Every object under bucket/prefix with its size; an unreachable side or refused credentials fail here, named. */
+export async function listSide(rclone: Rclone, remote: S3Remote, bucket: string, prefix: string, signal: AbortSignal): Promise<Listing> {
+  const run = await listObjects(rclone, remotePath(remote, bucket, prefix), { signal, extraArgs: LIST_FLAGS });
   if (run.aborted) throw signal.reason;
   if (run.code !== 0) {
     const detail = run.errors.join('\n');
-    const problem = run.code === 3 && !prefix ? 'bucket-missing' : diagnose(detail);
+    // rclone reports a missing bucket as "directory not found" (exit 3); a prefix without objects lists as empty.
+    const problem = run.code === 3 ? 'bucket-missing' : diagnose(detail);
     throw new ActionError(
       `${remote.label} failed: ${PROBLEM_HINTS[problem]} (bucket '${bucket}'; rclone ${describeExit(run.code)}): ${lastLine(detail)}`,
     );
   }
-  return { entries: run.stdout.length };
+  return run.objects;
 }
 
-/** rclone's version, both sides reachable with their credentials, and the guard against a wiped source. */
-export async function preflight(config: SyncMinioConfig, rclone: Rclone, sides: { source: S3Remote; target: S3Remote }, log: Logger, signal: AbortSignal) {
+/**
+ * rclone's version, both sides listed with their credentials, and the guard against a wiped source.
+ * The listings are what the sync would compare, so the next steps plan and verify from them.
+ */
+export async function preflight(
+  config: SyncMinioConfig,
+  rclone: Rclone,
+  sides: { source: S3Remote; target: S3Remote },
+  log: Logger,
+  signal: AbortSignal,
+): Promise<Survey> {
   const [version, source, target] = await Promise.all([
     rclone.version(signal),
-    probe(rclone, sides.source, config.minio.bucket, '', signal),
-    probe(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal),
+    listSide(rclone, sides.source, config.minio.bucket, '', signal),
+    listSide(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal),
   ]);
   log.info(`rclone ${version}${rclone.caBundle ? ' (CA bundle from AWS_CA_BUNDLE passed as --ca-cert)' : ''}`);
-  log.info(`${sides.source.label}: bucket '${config.minio.bucket}' is reachable${source.entries ? '' : ' and empty'}`);
-  log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} is reachable${target.entries ? ' and holds objects' : ' and empty'}`);
-  if (!source.entries && target.entries) {
+  log.info(`${sides.source.label}: bucket '${config.minio.bucket}' holds ${describe(source)}`);
+  log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} holds ${describe(target)}`);
+  if (!source.size && target.size) {
     if (!config.allowEmptySource) {
       throw new ActionError(
         `the source bucket '${config.minio.bucket}' is empty but s3://${config.s3.bucket}/${config.s3.prefix} holds objects. ` +
@@ -45,6 +54,17 @@ export async function preflight(config: SyncMinioConfig, rclone: Rclone, sides: 
     log.warning(`the source is empty and allow-empty-source is true: the target's objects will be moved under ${config.archivePrefix}`);
   }
   return { source, target };
+}
+
+export function totalBytes(listing: Listing, names?: Iterable<string>): number {
+  let sum = 0;
+  if (names) for (const name of names) sum += listing.get(name) ?? 0;
+  else for (const size of listing.values()) sum += size;
+  return sum;
+}
+
+function describe(listing: Listing): string {
+  return listing.size ? `${listing.size} objects (${formatBytes(totalBytes(listing))})` : 'no objects';
 }
 
 function lastLine(text: string): string {

@@ -12,6 +12,11 @@ export interface SyncReport {
   objectsChecked: number;
   differences: number;
   verified: boolean;
+  /** The pre-flight listings matched (size-only), so rclone was not started. */
+  upToDate: boolean;
+  /** Objects rclone reported as copied into the target, and as moved into the archive. */
+  copied: Set<string>;
+  archived: Set<string>;
   /** dry-run: what would be copied, and archived because it would be replaced or deleted. */
   plan?: { copy: number; copyBytes: number; replace: number; remove: number; archiveBytes: number; examples: string[] };
   lastStats?: RcloneStats;
@@ -30,5 +35,8 @@ export function newReport(now = Date.now()): SyncReport {
     objectsChecked: 0,
     differences: 0,
     verified: false,
+    upToDate: false,
+    copied: new Set(),
+    archived: new Set(),
   };
 }

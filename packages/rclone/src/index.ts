@@ -4,3 +4,4 @@ export { describeExit } from './exit.js';
 export { formatProgress } from './progress.js';
 export { Rclone, type RcloneOptions, type RcloneRun, type RunCallOptions } from './rclone.js';
 export { remoteEnv, remotePath, type S3Remote } from './remote.js';
+export { compareListings, listObjects, parseListingLine, type Comparison, type Listing, type ListingRun } from './listing.js';

@@ -29,6 +29,8 @@ export interface RunCallOptions {
   onEvent?: (event: RcloneEvent) => void;
   /** Keep stdout lines in the result (for listings). */
   captureStdout?: boolean;
+  /** Each plain stdout line as it arrives, for listings too large to keep as lines. */
+  onStdoutLine?: (line: string) => void;
 }
 
 /**
@@ -65,6 +67,7 @@ export class Rclone {
       if (!line.trim()) return;
       if (fromStdout && !line.startsWith('{"level"')) {
         if (call.captureStdout) out.stdout.push(line);
+        call.onStdoutLine?.(line);
         return;
       }
       const event = parseLine(line);
