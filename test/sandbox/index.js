@@ -44,3 +44,5 @@ export async function startSandbox() {
     },
   };
 }
+export { createMlmdDatabase, rowCounts as mlmdRowCounts, integrityCheck as mlmdIntegrityCheck, corruptDatabase, DEFAULT_TEST_BYTES } from './mlmd.js';
+export { startCkf, CKF_SECRETS } from './ckf.js';

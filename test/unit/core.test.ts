@@ -1,4 +1,5 @@
 import { describe, expect, jest, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -203,6 +204,19 @@ describe('runAction', () => {
       process.exitCode = 0;
     }
   });
+
+  test('a stray rejection does not end the process before the cleanups; it fails the run', () => {
+    // Jest catches stray rejections itself, so this runs as a real process: the fixture bundled by ncc.
+    const out = mkdtempSync(path.join(os.tmpdir(), 'stray-'));
+    const ncc = path.resolve('node_modules/@vercel/ncc/dist/ncc/cli.js');
+    const built = spawnSync(process.execPath, [ncc, 'build', 'test/fixtures/stray-rejection.ts', '--out', out, '--quiet'], { encoding: 'utf8' });
+    expect(built.status).toBe(0);
+    const run = spawnSync(process.execPath, [path.join(out, 'index.js')], { encoding: 'utf8' });
+    expect(run.stdout).toContain('::error::unexpected failure: lost promise');
+    expect(run.stdout).toContain('cleanup ran');
+    expect(run.stdout).toContain('::error::demo failed: lost promise');
+    expect(run.status).toBe(1);
+  }, 60_000);
 
   test('SIGTERM aborts the signal with a CancelledError, and cleanup still runs', async () => {
     const signals = new EventEmitter();

@@ -1,4 +1,4 @@
-import { CancelledError, errorMessage, runAction, setOutputs, TimeoutError, type RunContext } from '@ml-backup-actions/core';
+import { CancelledError, errorMessage, runAction, setOutputs, withDeadline, type RunContext } from '@ml-backup-actions/core';
 import { Rclone } from '@ml-backup-actions/rclone';
 import { readConfig, type SyncMinioConfig } from './config.js';
 import { mirror } from './mirror.js';
@@ -12,7 +12,7 @@ import { verify } from './verify.js';
 export async function syncMinio({ signal: cancelled, log, defer }: RunContext): Promise<void> {
   const config = readConfig();
   const report = newReport();
-  const signal = withDeadline(cancelled, config, defer);
+  const signal = withDeadline(cancelled, config.timeoutMinutes, defer, 'rclone was stopped');
   defer('job summary', (failure) => finish(config, report, failure, log));
 
   const sides = remotesFor(config);
@@ -41,17 +41,6 @@ export async function syncMinio({ signal: cancelled, log, defer }: RunContext): 
     destination: destination(config),
     'duration-seconds': Math.round((Date.now() - report.startedAt) / 1000),
   });
-}
-
-/** The run's signal, also aborted when timeout-minutes passes. */
-function withDeadline(cancelled: AbortSignal, config: SyncMinioConfig, defer: RunContext['defer']): AbortSignal {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new TimeoutError(`timed out after ${config.timeoutMinutes} minutes (timeout-minutes); rclone was stopped`)),
-    config.timeoutMinutes * 60_000,
-  );
-  defer('deadline', () => clearTimeout(timer));
-  return AbortSignal.any([cancelled, controller.signal]);
 }
 
 async function finish(config: SyncMinioConfig, report: SyncReport, failure: unknown, log: RunContext['log']): Promise<void> {

@@ -25,7 +25,7 @@ export async function listSide(rclone: Rclone, remote: S3Remote, bucket: string,
 }
 
 /**
- * rclone's version, both sides listed with their credentials, and the guard against a wiped source.
+ * Both sides listed with their credentials, and the guard against a wiped source.
  * The listings are what the sync would compare, so the next steps plan and verify from them.
  */
 export async function preflight(
@@ -35,12 +35,14 @@ export async function preflight(
   log: Logger,
   signal: AbortSignal,
 ): Promise<Survey> {
+  // rclone version costs another Go process start on every run; it is logged only when debugging.
   const [version, source, target] = await Promise.all([
-    rclone.version(signal),
+    process.env.RUNNER_DEBUG === '1' ? rclone.version(signal) : undefined,
     listSide(rclone, sides.source, config.minio.bucket, '', signal),
     listSide(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal),
   ]);
-  log.info(`rclone ${version}${rclone.caBundle ? ' (CA bundle from AWS_CA_BUNDLE passed as --ca-cert)' : ''}`);
+  if (version) log.info(`rclone ${version}`);
+  if (rclone.caBundle) log.info('AWS_CA_BUNDLE is set: passed to rclone as --ca-cert');
   log.info(`${sides.source.label}: bucket '${config.minio.bucket}' holds ${describe(source)}`);
   log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} holds ${describe(target)}`);
   if (!source.size && target.size) {

@@ -7,6 +7,8 @@ export { poll, type PollOptions } from './poll.js';
 export { runProcess, type ProcessOptions, type ProcessResult } from './process.js';
 export { retry, type RetryOptions } from './retry.js';
 export { runAction, type RunContext, type RunOptions } from './run.js';
+export { withDeadline } from './deadline.js';
 export { containsSecret, redact, registerSecret } from './secrets.js';
 export { JobSummary, type Cell } from './summary.js';
 export { formatBytes, formatDuration, sleep, utcStamp } from './time.js';
+export { HashingFileWriter, hashFile } from './hashing.js';

@@ -45,12 +45,15 @@ export class Inputs {
     return value;
   }
 
-  /** A credential: masked the moment it is read, and never echoed in an error. */
-  secret(name: string, options: { required?: boolean; form?: string } = {}): string {
+  /**
+   * A credential: masked the moment it is read, and never echoed in an error. A multi-line one (a
+   * kubeconfig) is masked whole; the caller masks the credentials inside it.
+   */
+  secret(name: string, options: { required?: boolean; form?: string; multiline?: boolean } = {}): string {
     const value = this.raw(name);
-    registerSecret(value);
+    registerSecret(value, { eachLine: !options.multiline });
     if (!value && options.required) this.problem(name, `is required${options.form ? `: ${options.form}` : ''}.`);
-    if (/[\r\n]/.test(value)) this.problem(name, 'must be a single line (the value is not shown).');
+    if (!options.multiline && /[\r\n]/.test(value)) this.problem(name, 'must be a single line (the value is not shown).');
     return value;
   }
 
@@ -70,6 +73,18 @@ export class Inputs {
     const n = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < options.min || n > options.max) {
       this.problem(name, `must be a whole number from ${options.min} to ${options.max}; got ${quote(value)}.`);
+      return options.default;
+    }
+    return n;
+  }
+
+  /** A decimal number such as 0.5 or 90 (no sign, no exponent). */
+  number(name: string, options: { default: number; min: number; max: number }): number {
+    const value = this.raw(name);
+    if (!value) return options.default;
+    const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n < options.min || n > options.max) {
+      this.problem(name, `must be a number from ${options.min} to ${options.max} (for example 30 or 0.5); got ${quote(value)}.`);
       return options.default;
     }
     return n;

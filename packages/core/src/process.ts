@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { ActionError } from './errors.js';
 import type { Logger } from './log.js';
 import { redact } from './secrets.js';
@@ -12,6 +13,13 @@ export interface ProcessOptions {
   signal?: AbortSignal;
   killGraceMs?: number;
   onStdoutLine?: (line: string) => void;
+  /**
+   * The child's stdout, as bytes, is piped into this stream with backpressure (the child waits
+   * while the stream is full), instead of being split into lines; for output too big to hold.
+   * The stream is not ended: the caller owns it. If it fails, the child is stopped and the call
+   * rejects. Takes the place of onStdoutLine.
+   */
+  stdout?: Writable;
   onStderrLine?: (line: string) => void;
   log?: Logger;
 }
@@ -40,14 +48,25 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     });
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      aborted = true;
+    const stop = () => {
+      if (killTimer) return;
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), killGraceMs);
     };
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const stdoutDone = splitLines(child.stdout, options.onStdoutLine);
+    let outputError: Error | undefined;
+    const stdoutDone = options.stdout
+      ? pipeTo(child.stdout, options.stdout, (err) => {
+          outputError ??= err;
+          child.stdout.destroy();
+          stop();
+        })
+      : splitLines(child.stdout, options.onStdoutLine);
     const stderrDone = splitLines(child.stderr, options.onStderrLine);
     child.stdin.on('error', () => undefined); // a child that exits without reading stdin
     child.stdin.end(options.stdin ?? '');
@@ -64,8 +83,40 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
-      Promise.all([stdoutDone, stderrDone]).then(() => resolve({ code, signal: sig, aborted }));
+      Promise.all([stdoutDone, stderrDone]).then(() =>
+        outputError
+          ? reject(new ActionError(`writing the output of ${command} failed: ${outputError.message}`, { cause: outputError }))
+          : resolve({ code, signal: sig, aborted }),
+      );
     });
+  });
+}
+
+/** Pipes from into to (pausing while to is full); resolves at the end of from, or once to fails. */
+function pipeTo(from: NodeJS.ReadableStream, to: Writable, onError: (err: Error) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const fail = (err: Error) => {
+      from.unpipe(to);
+      cleanup();
+      onError(err);
+      resolve();
+    };
+    const closedEarly = () => fail(new Error('the output stream closed before the program finished'));
+    const cleanup = () => {
+      to.off('error', fail);
+      to.off('close', closedEarly);
+    };
+    to.on('error', fail);
+    to.on('close', closedEarly);
+    from.on('end', () => {
+      cleanup();
+      resolve();
+    });
+    from.on('error', () => {
+      cleanup();
+      resolve();
+    });
+    from.pipe(to, { end: false });
   });
 }
 

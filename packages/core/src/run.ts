@@ -39,9 +39,15 @@ export async function runAction(name: string, main: (ctx: RunContext) => Promise
   };
   signals.on('SIGINT', onSignal);
   signals.on('SIGTERM', onSignal);
+  // A stray rejection would otherwise end the process before the cleanups put anything back.
+  const failures: unknown[] = [];
+  const onUnhandled = (reason: unknown) => {
+    log.error(`unexpected failure: ${errorMessage(reason)}`);
+    failures.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
 
   const cleanups: { label: string; fn: (failure: unknown) => Promise<void> | void }[] = [];
-  const failures: unknown[] = [];
   try {
     await main({ signal: controller.signal, log, defer: (label, fn) => cleanups.push({ label, fn }) });
   } catch (err) {
@@ -57,6 +63,7 @@ export async function runAction(name: string, main: (ctx: RunContext) => Promise
     }
     signals.off('SIGINT', onSignal);
     signals.off('SIGTERM', onSignal);
+    process.off('unhandledRejection', onUnhandled);
   }
 
   if (!failures.length) return 0;

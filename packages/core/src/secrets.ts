@@ -7,9 +7,11 @@ const secrets = new Set<string>();
  * passes to a child's log or writes as output or summary is redacted here too (runs outside Actions,
  * tests and the demo see no runner masking).
  */
-export function registerSecret(value: string | undefined): void {
+export function registerSecret(value: string | undefined, options: { eachLine?: boolean } = {}): void {
   if (!value) return;
-  for (const v of [value, ...value.split(/\r?\n/)].map((s) => s.trim())) {
+  // Each line of a PEM key is a secret of its own; a kubeconfig's lines are not (its credentials are registered one by one).
+  const lines = options.eachLine === false ? [] : value.split(/\r?\n/);
+  for (const v of [value, ...lines].map((s) => s.trim())) {
     if (v.length < 4 || secrets.has(v)) continue;
     secrets.add(v);
     core.setSecret(v);

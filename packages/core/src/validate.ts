@@ -53,3 +53,41 @@ export function isBandwidth(value: string): boolean {
   const rate = '\\d+(\\.\\d+)?[BKMGT]?';
   return new RegExp(`^${rate}(:${rate})?$`, 'i').test(value);
 }
+
+export const DNS_LABEL_FORM = 'a Kubernetes name (DNS-1123 label): 1 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit';
+
+export function isDnsLabel(value: string): boolean {
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value);
+}
+
+export const DNS_SUBDOMAIN_FORM =
+  'a Kubernetes object name (DNS-1123 subdomain): up to 253 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit';
+
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && value.split('.').every((part) => /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(part));
+}
+
+export const ABSOLUTE_PATH_FORM = "an absolute file path of letters, digits and ._-/ with no '.' or '..' segment (for example /data/mlmd.db)";
+
+export function isAbsoluteFilePath(value: string): boolean {
+  if (value.length > 1024 || !/^\/[A-Za-z0-9._/-]+$/.test(value) || value.endsWith('/')) return false;
+  return value.slice(1).split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+export const JUJU_MODEL_FORM = "a Juju model name, optionally qualified as [controller:][owner/]model (for example kubeflow or admin/kubeflow)";
+
+export function isJujuModel(value: string): boolean {
+  return /^([a-z0-9][a-z0-9_-]*:)?([a-z0-9][a-z0-9.+@_-]*\/)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value);
+}
+
+export const JUJU_APPLICATION_FORM = 'a Juju application name: lowercase letters, digits and hyphens, starting with a letter, no part after a hyphen made of digits only (for example kfp-metadata-writer)';
+
+export function isJujuApplication(value: string): boolean {
+  return value.length <= 63 && /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/.test(value);
+}
+
+export const BACKUP_ID_FORM = 'a backup id of 1 to 64 letters, digits, dots, underscores and hyphens, starting with a letter or digit (for example 20261122T013045Z)';
+
+export function isBackupId(value: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value);
+}

@@ -1,0 +1,42 @@
+import { formatBytes, formatDuration, JobSummary } from '@ml-backup-actions/core';
+import type { BackupMlmdConfig } from './config.js';
+import { pausedSeconds, type BackupReport } from './report.js';
+
+export function renderSummary(config: BackupMlmdConfig, report: BackupReport, now = new Date()): JobSummary {
+  const summary = new JobSummary(`backup-mlmd: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
+  const { writer } = report;
+  const rows: [string, string | number][] = [
+    ['Database', `${config.namespace}/${report.pod ?? config.pod}${report.container ? ` container ${report.container}` : ''}: ${config.dbPath}`],
+    ['Status', report.error ? `${report.status} during ${report.phase}: ${report.error}` : report.status],
+    ['Backup id', config.backupId],
+    ['Format', config.format],
+  ];
+  if (writer.pausedAt) {
+    const back =
+      writer.restore === 'failed'
+        ? `NOT restored: ${writer.restoreError ?? 'unknown error'}; run juju scale-application -m ${config.jujuModel} ${writer.application} ${writer.originalScale}`
+        : `back to ${writer.originalScale}`;
+    rows.push(['Writer', `${writer.application} scaled ${writer.originalScale} -> 0 for ${pausedSeconds(report, now)} s, ${back}`]);
+  } else if (writer.originalScale !== undefined) {
+    rows.push(['Writer', `${writer.application} at scale ${writer.originalScale}, not touched`]);
+  }
+  for (const f of report.files) rows.push([`Taken: ${f.path}`, `${formatBytes(f.bytes)}, sha256 ${f.sha256}`]);
+  if (report.check) {
+    const counts = Object.values(report.check.rowCounts).reduce((a, b) => a + b, 0);
+    rows.push(['Check', `integrity ${report.check.integrity}, schema version ${report.check.schemaVersion}, ${counts} rows in ${Object.keys(report.check.rowCounts).length} tables`]);
+  }
+  if (report.object) rows.push(['Object', `${report.object.url} (${formatBytes(report.object.bytes)}, sha256 ${report.object.sha256})`]);
+  if (report.sidecarUrl) rows.push(['Sidecar', report.sidecarUrl]);
+  rows.push(['Duration', formatDuration((now.getTime() - report.startedAt.getTime()) / 1000)]);
+  summary.keyValues(rows);
+  if (report.check) {
+    summary.raw(
+      `<details><summary>Row counts</summary>\n\n| table | rows |\n| --- | --- |\n` +
+        Object.entries(report.check.rowCounts)
+          .map(([t, n]) => `| ${t} | ${n} |`)
+          .join('\n') +
+        '\n</details>',
+    );
+  }
+  return summary;
+}

@@ -1,0 +1,308 @@
+// backup-mlmd end to end: its dist bundle, run as the runner runs it, against the Kubernetes API
+// emulator (exec over WebSocket into a real MLMD database), the juju emulator, a real S3 server
+// process, and the real rclone and sqlite3.
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { corruptDatabase, listObjects, mlmdRowCounts, readObject, runActionBundle, startCkf } from '../sandbox/index.js';
+import { childCommandLines } from '../support/procs.js';
+
+type Ckf = Awaited<ReturnType<typeof startCkf>>;
+const WRITER = 'kfp-metadata-writer';
+const started: Ckf[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((c) => c.stop()));
+});
+afterAll(async () => {
+  await Promise.all(started.splice(0).map((c) => c.stop()));
+});
+
+async function sandbox(options: Parameters<typeof startCkf>[0] = {}): Promise<Ckf> {
+  const ckf = await startCkf({ dbBytes: 4 * 1024 * 1024, ...options });
+  started.push(ckf);
+  return ckf;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Runs the bundle; onLine sees each stdout line with the time it arrived and the child process. */
+function backup(ckf: Ckf, inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void) {
+  let child: ChildProcess;
+  let rest = '';
+  const lines: { at: number; line: string }[] = [];
+  return runActionBundle('backup-mlmd', ckf.backupMlmdInputs(inputs), {
+    env: ckf.env,
+    timeoutMs: 120_000,
+    onStart: (c: ChildProcess) => (child = c),
+    onStdout: (text: string) => {
+      rest += text;
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        lines.push({ at: Date.now(), line });
+        onLine?.(line, child!);
+      }
+    },
+  }).then((result) => ({ ...result, lines }));
+}
+
+/** The desired scale is back, and the units have come back too. */
+async function expectWriterBack(ckf: Ckf, scale: number) {
+  expect(ckf.juju.scale(WRITER)).toBe(scale);
+  const deadline = Date.now() + 10_000;
+  while (ckf.juju.units(WRITER).length !== scale && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(ckf.juju.units(WRITER).map((u: { name: string }) => u.name)).toHaveLength(scale);
+}
+
+function scaleCalls(ckf: Ckf): { n: string; at: number }[] {
+  return ckf.juju
+    .calls()
+    .filter((c: { argv: string[] }) => c.argv[0] === 'scale-application')
+    .map((c: { argv: string[]; at: number }) => ({ n: c.argv.at(-1)!, at: c.at }));
+}
+
+/** Restores an object into a fresh database file with the real sqlite3, as a user would. */
+function restore(object: Buffer, format: string): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlmd-restore-')), 'mlmd.db');
+  if (format === 'dump') {
+    const r = spawnSync('sqlite3', [file], { input: gunzipSync(object) });
+    expect(r.status).toBe(0);
+  } else {
+    writeFileSync(file, gunzipSync(object));
+  }
+  return file;
+}
+
+function integrity(file: string): string {
+  return spawnSync('sqlite3', [file, 'PRAGMA integrity_check;'], { encoding: 'utf8' }).stdout.trim();
+}
+
+describe('a backup restores to the same database', () => {
+  test.each([
+    ['dump', 'delete', false],
+    ['sqlite', 'delete', false],
+    ['dump', 'wal', true],
+    ['sqlite', 'wal', true],
+  ] as ['dump' | 'sqlite', 'delete' | 'wal', boolean][])('format %s, journal %s (with a -wal left beside the file: %s)', async (format, journalMode, keepWal) => {
+    const ckf = await sandbox({ dbBytes: 24 * 1024 * 1024, journalMode, keepWal });
+    if (keepWal) expect(ckf.db.walBytes).toBeGreaterThan(0);
+    const podFiles = ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server').sort();
+    const run = await backup(ckf, { format, 'backup-id': `t-${format}-${journalMode}` });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+
+    const ext = format === 'dump' ? 'dump.gz' : 'sqlite.gz';
+    const key = `mlmd/mlmd-t-${format}-${journalMode}.${ext}`;
+    expect(run.outputs).toMatchObject({
+      'object-url': `s3://ckf-backups/${key}`,
+      'sidecar-url': `s3://ckf-backups/${key}.json`,
+      format,
+      'backup-id': `t-${format}-${journalMode}`,
+      'db-size-bytes': String(ckf.db.bytes),
+    });
+    const object = await readObject(ckf.s3, 'ckf-backups', key);
+    expect(run.outputs.sha256).toBe(sha(object));
+    expect(run.outputs['size-bytes']).toBe(String(object.length));
+
+    const side = JSON.parse(String(await readObject(ckf.s3, 'ckf-backups', `${key}.json`)));
+    expect(side).toMatchObject({
+      format,
+      'backup-id': `t-${format}-${journalMode}`,
+      object: { key, sha256: sha(object), 'size-bytes': object.length },
+      database: { path: '/data/mlmd.db', 'size-bytes': ckf.db.bytes, 'schema-version': ckf.db.schemaVersion, 'integrity-check': 'ok', 'row-counts': ckf.db.rowCounts },
+      source: { namespace: 'kubeflow', pod: 'mlmd-0', container: 'mlmd-grpc-server', 'juju-model': 'kubeflow' },
+      writer: { application: WRITER, 'original-scale': 1 },
+    });
+    expect(side.database.files.map((f: { path: string }) => f.path)).toEqual(keepWal ? ['/data/mlmd.db', '/data/mlmd.db-wal'] : ['/data/mlmd.db']);
+    expect(side.writer['paused-seconds']).toBe(Number(run.outputs['writer-paused-seconds']));
+
+    const restored = restore(object, format);
+    expect(integrity(restored)).toBe('ok');
+    expect(await mlmdRowCounts(restored)).toEqual(ckf.db.rowCounts);
+    // nothing was left in the pod, and the writer is back
+    expect(ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server').sort()).toEqual(podFiles);
+    await expectWriterBack(ckf, 1);
+    expect(run.summary).toContain('backup-mlmd: succeeded');
+  });
+
+  test('CKF 1.8: the container named mlmd is found without the container input', async () => {
+    const ckf = await sandbox({ container: 'mlmd' });
+    const run = await backup(ckf);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('container mlmd: /data/mlmd.db');
+  });
+});
+
+describe('the writer is paused for the snapshot only', () => {
+  test('writer-paused-seconds spans the scale to 0 and the scale back, which comes before the check', async () => {
+    const ckf = await sandbox({ dbBytes: 48 * 1024 * 1024, writerScale: 3 });
+    const run = await backup(ckf);
+    expect(run.code).toBe(0);
+    const [down, up] = scaleCalls(ckf);
+    expect([down!.n, up!.n]).toEqual(['0', '3']);
+    const paused = Number(run.outputs['writer-paused-seconds']);
+    expect(Math.abs(paused - (up!.at - down!.at) / 1000)).toBeLessThan(0.5);
+    const checkStarted = run.lines.find((l) => l.line.startsWith('::group::Check the copy'))!.at;
+    const uploadStarted = run.lines.find((l) => l.line.startsWith('::group::Compress'))!.at;
+    expect(up!.at).toBeLessThan(checkStarted);
+    expect(uploadStarted - up!.at).toBeGreaterThan(0);
+    expect(paused).toBeLessThan(run.seconds - (run.lines.at(-1)!.at - checkStarted) / 1000 + 0.5);
+    await expectWriterBack(ckf, 3);
+  });
+});
+
+describe('the writer goes back to its original scale on every path out', () => {
+  type Case = {
+    name: string;
+    prepare?: (ckf: Ckf) => void;
+    inputs?: Record<string, string>;
+    /** Called on each stdout line; returns true once it has acted. */
+    act?: (line: string, child: ChildProcess, ckf: Ckf) => boolean;
+    expected: RegExp;
+    touched?: boolean;
+  };
+  const sigterm = (marker: string | RegExp) => (line: string, child: ChildProcess) => {
+    if (typeof marker === 'string' ? !line.includes(marker) : !marker.test(line)) return false;
+    child.kill('SIGTERM');
+    return true;
+  };
+  const slowExec = (ckf: Ckf) => ckf.kube.setExecFault({ bytesPerSecond: 512 * 1024 });
+  const cases: Case[] = [
+    { name: 'exec fails mid-stream', prepare: (c) => c.kube.setExecFault({ dropAfterBytes: 1_000_000 }), expected: /without a status|ended|closed/i },
+    { name: 'exec fails with a status mid-stream', prepare: (c) => c.kube.setExecFault({ dropAfterBytes: 1_000_000, drop: 'status' }), expected: /mlmd\.db/ },
+    {
+      name: 'S3 becomes unreachable after the snapshot',
+      act: (line, _child, ckf) => line.startsWith('::group::Check the copy') && (void ckf.s3.stop(), true),
+      expected: /could not be reached|uploading/,
+    },
+    { name: 'integrity check fails', prepare: (c) => corruptDatabase(c.db.hostPath), expected: /fails PRAGMA integrity_check, so nothing was uploaded/ },
+    { name: 'timeout during the snapshot', prepare: slowExec, inputs: { 'timeout-minutes': '0.1' }, expected: /timed out after 0\.1 minutes/ },
+    { name: 'SIGTERM in the pre-flight', act: sigterm('::group::Pre-flight'), expected: /SIGTERM received/, touched: false },
+    { name: 'SIGTERM while the units go away', act: sigterm(`::debug::juju scale-application: ${WRITER} scaled to 0`), expected: /SIGTERM received/ },
+    { name: 'SIGTERM during the snapshot', prepare: slowExec, act: sigterm('::debug::exec `cat /data/mlmd.db`'), expected: /SIGTERM received/ },
+    { name: 'SIGTERM during the check', act: sigterm('::group::Check the copy'), expected: /SIGTERM received/ },
+    { name: 'SIGTERM during the upload', inputs: { 'bandwidth-limit': '200K' }, act: sigterm('::group::Compress'), expected: /SIGTERM received/ },
+  ];
+
+  test.each(cases)('$name (scale 1 and scale 3)', async (c) => {
+    await Promise.all(
+      [1, 3].map(async (scale) => {
+        const ckf = await sandbox({ writerScale: scale });
+        c.prepare?.(ckf);
+        let acted = !c.act;
+        const run = await backup(ckf, c.inputs, (line, child) => {
+          if (!acted) acted = c.act!(line, child, ckf);
+        });
+        expect(acted).toBe(true);
+        expect(run.code).not.toBe(0);
+        expect(run.stdout).toMatch(/::error::backup-mlmd failed: /);
+        expect(run.stdout).toMatch(c.expected);
+        expect(run.summary).toMatch(/backup-mlmd: (failed|interrupted)/);
+        const calls = scaleCalls(ckf).map((x) => x.n);
+        if (c.touched === false) expect(calls).toEqual([]);
+        else expect(calls).toEqual(['0', String(scale)]);
+        await expectWriterBack(ckf, scale);
+        expect(ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server')).toEqual(['/data/mlmd.db']);
+        if (c.name.startsWith('integrity') || c.name.startsWith('S3')) {
+          expect(run.summary).toContain(`back to ${scale}`);
+        }
+      }),
+    );
+  });
+});
+
+describe('refusals before the writer is touched', () => {
+  const cases: [string, (ckf: Ckf) => void, Record<string, string>, RegExp][] = [
+    ['missing pod', () => undefined, { pod: 'mlmd-9' }, /pod.*mlmd-9.*not found/i],
+    ['missing container', () => undefined, { container: 'sidecar' }, /container 'sidecar' \(the container input\) is not in pod mlmd-0; its containers are: charm, mlmd-grpc-server/],
+    ['missing file', () => undefined, { 'db-path': '/data/metadata.db' }, /no file at \/data\/metadata\.db \(the db-path input\) in container mlmd-grpc-server/],
+    ['missing writer application', () => undefined, { 'writer-application': 'kfp-writer' }, /kfp-writer/],
+    ['a pipeline running', (c) => c.kube.addObject('workflows', { name: 'train-xgboost-x7k2p', phase: 'Running' }), {}, /Argo Workflow train-xgboost-x7k2p.*ignore-running-workloads/],
+    ['an experiment running', (c) => c.kube.addObject('experiments', { name: 'hpo-random', phase: 'Running' }), {}, /Katib Experiment hpo-random/],
+    ['a backup with this id already stored', () => undefined, { 'backup-id': 'taken' }, /already exists; a backup is never overwritten/],
+  ];
+  test.each(cases)('%s', async (name, prepare, inputs, expected) => {
+    const ckf = await sandbox();
+    prepare(ckf);
+    if (name.startsWith('a backup')) expect((await backup(ckf, { 'backup-id': 'taken' })).code).toBe(0);
+    const callsBefore = scaleCalls(ckf).length;
+    const run = await backup(ckf, inputs);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(expected);
+    expect(scaleCalls(ckf)).toHaveLength(callsBefore);
+    expect(ckf.juju.scale(WRITER)).toBe(1);
+  });
+
+  test('ignore-running-workloads backs up anyway, with a warning', async () => {
+    const ckf = await sandbox();
+    ckf.kube.addObject('workflows', { name: 'nightly-abc12', phase: 'Running' });
+    const run = await backup(ckf, { 'ignore-running-workloads': 'true' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/::warning::backing up while 1 workloads run.*nightly-abc12/);
+  });
+
+  test('malformed inputs are all named at once, before anything is called', async () => {
+    const ckf = await sandbox();
+    const run = await backup(ckf, {
+      namespace: 'Kube Flow',
+      pod: 'mlmd-0;rm',
+      'db-path': '/data/../etc/passwd',
+      'juju-model': 'kube flow',
+      'writer-application': 'kfp_writer',
+      format: 'tar',
+      'backup-id': '../x',
+      's3-bucket': 'Bad Bucket',
+      'timeout-minutes': '-1',
+    });
+    expect(run.code).toBe(1);
+    for (const input of ['namespace', 'pod', 'db-path', 'juju-model', 'writer-application', 'format', 'backup-id', 's3-bucket', 'timeout-minutes']) {
+      expect(run.stdout).toContain(`Input '${input}'`);
+    }
+    expect(ckf.juju.calls()).toEqual([]);
+    expect(ckf.kube.requests).toEqual([]);
+  });
+
+  test('dry-run checks everything read-only and changes nothing', async () => {
+    const ckf = await sandbox();
+    const run = await backup(ckf, { 'dry-run': 'true' });
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ format: 'dump', 'writer-paused-seconds': '0' });
+    expect(run.outputs['object-url']).toBeUndefined();
+    expect(scaleCalls(ckf)).toEqual([]);
+    expect(await listObjects(ckf.s3, 'ckf-backups', '')).toEqual([]);
+    expect(ckf.kube.execs.map((e) => (e.command as string[])[0])).toEqual(['sh']);
+    expect(run.summary).toContain('backup-mlmd: checked (dry run)');
+  });
+});
+
+describe('secrets', () => {
+  test('neither the kubeconfig token nor the S3 secret reaches logs, summary, outputs, sidecar or any argv', async () => {
+    const ckf = await sandbox({ dbBytes: 24 * 1024 * 1024 });
+    ckf.kube.setExecFault({ bytesPerSecond: 16 * 1024 * 1024 });
+    const secrets = [ckf.kube.token, ckf.s3.secretKey];
+    const argvs: string[][] = [];
+    let watcher: NodeJS.Timeout | undefined;
+    const run = await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'bandwidth-limit': '4M' }), {
+      env: ckf.env,
+      onStart: (child: ChildProcess) => {
+        watcher = setInterval(() => {
+          for (const p of childCommandLines(child.pid!)) argvs.push(p.argv);
+        }, 20);
+      },
+    });
+    clearInterval(watcher);
+    expect(run.code).toBe(0);
+    const programs = new Set(argvs.filter((a) => a.length).map((a) => path.basename(a[0] === process.execPath || a[0] === 'node' ? a[1] ?? '' : a[0]!)));
+    expect([...programs]).toEqual(expect.arrayContaining(['juju', 'rclone', 'sqlite3']));
+    const sidecar = String(await readObject(ckf.s3, 'ckf-backups', `${new URL(run.outputs['sidecar-url']!).pathname.slice(1)}`));
+    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const seen = [printed, run.stderr, run.summary, JSON.stringify(run.outputs), sidecar, ...argvs.map((a) => a.join(' '))].join('\n');
+    for (const secret of secrets) expect(seen.includes(secret)).toBe(false);
+    expect(run.stdout).toContain(`::add-mask::${ckf.s3.secretKey}`);
+  });
+});

@@ -1,0 +1,110 @@
+// Output formats of the emulated juju: YAML as go-yaml writes it, JSON as encoding/json writes it
+// (one line), and Juju's time formats.
+
+/** `juju ... --format json`: cmd.FormatJson is json.Marshal plus a newline, so one line. */
+export function toJson(value) {
+  return `${JSON.stringify(value)}\n`;
+}
+
+/**
+ * `--format yaml`: block style, list items at the parent key's indentation, multi-line strings as
+ * literal blocks, and quotes only where a plain scalar would read back as something else.
+ */
+export function toYaml(value) {
+  if (!isCollection(value) || isEmpty(value)) return `${scalar(value)}\n`;
+  return `${block(value, 0).join('\n')}\n`;
+}
+
+function isCollection(v) {
+  return v !== null && typeof v === 'object';
+}
+
+function isEmpty(v) {
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
+}
+
+function block(value, indent) {
+  const pad = ' '.repeat(indent);
+  const lines = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (isCollection(item) && !isEmpty(item)) {
+        const inner = block(item, indent + 2);
+        lines.push(`${pad}- ${inner[0].slice(indent + 2)}`, ...inner.slice(1));
+      } else {
+        lines.push(...entry(`${pad}-`, item, indent + 2));
+      }
+    }
+    return lines;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const key = `${pad}${scalar(k)}:`;
+    if (Array.isArray(v) && v.length) lines.push(key, ...block(v, indent));
+    else if (isCollection(v) && !isEmpty(v)) lines.push(key, ...block(v, indent + 2));
+    else lines.push(...entry(key, v, indent + 2));
+  }
+  return lines;
+}
+
+/** One `key: value` (or `- value`) whose value is a scalar, an empty collection or a text block. */
+function entry(prefix, v, indent) {
+  if (typeof v === 'string' && v.includes('\n') && !/[\r\t]|^\s/.test(v) && !/\n\s*\n$/.test(v)) {
+    const chomp = v.endsWith('\n') ? '' : '-';
+    const body = (chomp ? v : v.slice(0, -1)).split('\n');
+    return [`${prefix} |${chomp}`, ...body.map((l) => (l ? ' '.repeat(indent) + l : ''))];
+  }
+  return [`${prefix} ${scalar(v)}`];
+}
+
+const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
+const NUMBERISH = /^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|\.inf|\.Inf|\.nan|\.NaN)$/;
+const SAFE_PLAIN = /^[A-Za-z0-9_./(][^\n\t]*$/;
+
+function scalar(v) {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return '[]';
+  if (typeof v === 'object') return '{}';
+  const s = String(v);
+  if (
+    s === '' ||
+    YAML11_SPECIAL.test(s) ||
+    NUMBERISH.test(s) ||
+    !SAFE_PLAIN.test(s) ||
+    /:\s|:$|\s#|\s$/.test(s) ||
+    /^\d{4}-\d{2}-\d{2}/.test(s)
+  ) {
+    return JSON.stringify(s);
+  }
+  return s;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n) => String(n).padStart(2, '0');
+
+function parts(ms, utc) {
+  const d = new Date(ms);
+  const offsetMin = utc ? 0 : -d.getTimezoneOffset();
+  const local = new Date(ms + offsetMin * 60_000);
+  const zone = offsetMin === 0 ? 'Z' : `${offsetMin > 0 ? '+' : '-'}${two(Math.floor(Math.abs(offsetMin) / 60))}:${two(Math.abs(offsetMin) % 60)}`;
+  return { d: local, zone };
+}
+
+/** A status `since`, as Juju prints it: "24 Feb 2025 12:03:17+13:00" (Go "02 Jan 2006 15:04:05Z07:00"). */
+export function formatSince(ms, utc = false) {
+  const { d, zone } = parts(ms, utc);
+  return `${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${zone}`;
+}
+
+/** The controller timestamp at the end of a status: "12:04:55+13:00". */
+export function formatClock(ms, utc = false) {
+  const { d, zone } = parts(ms, utc);
+  return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${zone}`;
+}
+
+/** Left-aligned columns separated by two spaces, as Juju's tabular writer prints them. */
+export function table(rows) {
+  const widths = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,87 @@
+// The emulated juju's entry point: finds the subcommand, parses its options like gnuflag, applies
+// the injected faults (slowness, unreachable controller, failing calls) and runs it.
+//
+// Faults live in the state file under "faults" (test/sandbox/juju/index.js sets them):
+//   unreachable: true | "<message>"      every controller command fails like a dead API address
+//   failNext: { count, message? }        the next `count` controller commands fail (then work again)
+//   slowMs: n, slow: { <command>: n }    commands answer only after n ms
+//   scaleFails: { <app>: true | "<why>" } scale-application fails for that application
+//   neverSettle: { <app>: true }          units added or removed from now on never settle
+//   unitErrors: { <unit>: true | "<message>" } the unit is in error once its charm has started
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { COMMANDS } from '../commands/index.js';
+import { parseArgs } from './args.js';
+import { JujuError, messages } from './errors.js';
+import { STATE_ENV, loadState, logCall, mutateState } from './state.js';
+
+const USAGE = `Usage: juju [help] <command>
+
+Summary:
+Juju is model & application management software designed to leverage the power
+of existing resource pools, particularly cloud-based ones.
+
+(juju sandbox emulator: ${[...new Set(COMMANDS.values())].map((c) => c.name).join(', ')})
+`;
+
+export async function main(argv, env = process.env) {
+  const out = (s) => process.stdout.write(s);
+  const err = (s) => process.stderr.write(s);
+  const stateFile = env[STATE_ENV];
+  try {
+    const [sub, ...rest] = argv;
+    if (!sub || ['help', '--help', '-h'].includes(sub)) {
+      out(USAGE);
+      return 0;
+    }
+    if (stateFile && existsSync(stateFile)) logCall(stateFile, argv);
+    const command = COMMANDS.get(sub);
+    if (!command) throw new JujuError(`juju: "${sub}" is not a juju command. See "juju --help".`);
+    const { flags, args } = parseArgs(rest, [...command.flags, { names: ['h', 'help'] }]);
+    if (flags.help) {
+      out(`Usage: juju ${command.name} [options]\n`);
+      return 0;
+    }
+    command.init?.(args);
+    const haveState = Boolean(stateFile && existsSync(stateFile));
+    if (command.needsController && !haveState) throw new JujuError(messages.noControllers);
+    let state = haveState ? loadState(stateFile) : undefined;
+    const delay = state?.faults?.slow?.[command.name] ?? state?.faults?.slowMs ?? 0;
+    if (delay > 0) await sleep(delay);
+    if (command.needsController) {
+      checkController(stateFile, state);
+      state = loadState(stateFile); // what the controller holds once the (slow) call gets there
+    }
+    await command.run({
+      flags,
+      args,
+      state,
+      stateFile,
+      env,
+      now: Date.now(),
+      out,
+      err,
+      mutate: (fn) => mutateState(stateFile, fn),
+    });
+    return 0;
+  } catch (e) {
+    if (!(e instanceof JujuError)) throw e;
+    err(`ERROR ${e.message}\n`);
+    return e.code;
+  }
+}
+
+function checkController(stateFile, state) {
+  const { unreachable, failNext } = state.faults ?? {};
+  const refused = messages.unreachable(state.controller.address);
+  if (unreachable) throw new JujuError(typeof unreachable === 'string' ? unreachable : refused);
+  if (failNext?.count > 0) {
+    const message = mutateState(stateFile, (s) => {
+      const f = s.faults.failNext;
+      if (!f || f.count <= 0) return undefined;
+      f.count -= 1;
+      return f.message ?? refused;
+    });
+    if (message) throw new JujuError(message);
+  }
+}

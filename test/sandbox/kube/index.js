@@ -1,0 +1,497 @@
+// A Kubernetes API server emulator at its wire protocol, enough for the real kubectl and
+// @kubernetes/client-node: HTTPS with a test CA, bearer tokens, discovery, pods (get, list with
+// label selectors, server-side Tables), pods/exec over WebSocket (v5/v4 channel protocols, run for
+// real in a private mount namespace, see containers.js), Argo Workflows and Katib Experiments, and
+// fault injection. Runs in the test's process: drive kubectl with async spawn, never execFileSync,
+// or the server cannot answer.
+import https from 'node:https';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocketServer } from 'ws';
+import { makeTestCertificates } from './tls.js';
+import { ContainerFilesystems, checkMountNamespaces, DEFAULT_MOUNTS } from './containers.js';
+import { SUPPORTED_PROTOCOLS, negotiate, serveExec } from './exec.js';
+import { parseLabelSelector } from './selector.js';
+import * as st from './status.js';
+import {
+  aggregatedDiscovery,
+  apiGroupList,
+  apiResourceList,
+  currentResourceVersion,
+  makeExperiment,
+  customTable,
+  makeNamespace,
+  makePod,
+  makeWorkflow,
+  podTable,
+  servedResources,
+  setExperimentPhase,
+  setWorkflowPhase,
+} from './objects.js';
+
+export { DEFAULT_TOOLS, DEFAULT_MOUNTS } from './containers.js';
+export { SUPPORTED_PROTOCOLS } from './exec.js';
+
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4',
+  gitCommit: '59526cd4867447956156ae3a602fcbac10a2c335',
+  gitTreeState: 'clean',
+  buildDate: '2025-04-22T16:02:27Z',
+  goVersion: 'go1.23.6',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const CUSTOM = {
+  workflows: { group: 'argoproj.io', version: 'v1alpha1', kind: 'Workflow' },
+  experiments: { group: 'kubeflow.org', version: 'v1beta1', kind: 'Experiment' },
+};
+
+/**
+ * @typedef {{ name: string, tools?: string[], mounts?: Record<string, string>, user?: string, image?: string }} ContainerSpec
+ *   tools: the programs on the container's PATH (default DEFAULT_TOOLS); mounts: pod path -> a
+ *   directory of the container ("data") or "volume:<name>" shared by the pod's containers
+ *   (default { '/data': 'data', '/tmp': 'tmp' }); user: "uid:gid" the commands run as.
+ * @typedef {{ name: string, namespace?: string, phase?: string, labels?: Record<string,string>,
+ *   annotations?: Record<string,string>, containers: ContainerSpec[] }} PodSpec
+ * @typedef {{ method: string, path: string, accept?: string, userAgent?: string, upgrade?: string,
+ *   offeredProtocols?: string[], subprotocol?: string, status: number }} RequestRecord
+ */
+
+/**
+ * @param {{ namespace?: string, token?: string, user?: string, pods?: PodSpec[],
+ *   workflows?: { name: string, namespace?: string, phase?: string }[],
+ *   experiments?: { name: string, namespace?: string, phase?: string }[],
+ *   crds?: { workflows?: boolean, experiments?: boolean },
+ *   execProtocols?: string[], root?: string }} [options]
+ *   namespace: the kubeconfig context's namespace and the default for everything (kubeflow);
+ *   execProtocols: the exec subprotocols served, in order (default v5 then v4: an apiserver >= 1.30).
+ */
+export async function startKube(options = {}) {
+  const defaultNs = options.namespace ?? 'kubeflow';
+  const token = options.token ?? `sandbox-${randomBytes(24).toString('hex')}`;
+  const user = options.user ?? `system:serviceaccount:${defaultNs}:ckf-backup`;
+  const root = mkdtempSync(path.join(options.root ?? os.tmpdir(), 'mlba-kube-'));
+  const tlsDir = path.join(root, 'tls');
+  const fs = new ContainerFilesystems(root);
+  try {
+    checkMountNamespaces(fs.rootfsMountpoint);
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+  mkdirSync(tlsDir, { mode: 0o700 });
+  let tls;
+  try {
+    tls = makeTestCertificates(tlsDir);
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`kube sandbox: could not make the test certificates with openssl: ${err.stderr ?? err.message}`);
+  } finally {
+    rmSync(tlsDir, { recursive: true, force: true });
+  }
+  const { ca, cert, key: serverKey } = tls;
+
+  /** @type {Map<string, any>} ns/name -> Pod */
+  const pods = new Map();
+  const custom = { workflows: new Map(), experiments: new Map() };
+  const crds = { workflows: options.crds?.workflows ?? true, experiments: options.crds?.experiments ?? true };
+  let execProtocols = options.execProtocols ?? SUPPORTED_PROTOCOLS;
+  /** @type {Set<string>} "resource" or "resource:verb" */
+  const forbidden = new Set();
+  /** @type {import('./exec.js').ExecFault | undefined} */
+  let execFault;
+  /** @type {RequestRecord[]} */
+  const requests = [];
+  /** @type {Record<string, unknown>[]} */
+  const execs = [];
+  const sessions = new Set();
+
+  const key = (ns, name) => `${ns}/${name}`;
+  /** Lists come back in etcd key order: namespace, then name. */
+  const sorted = (objects) => objects.sort((a, b) => key(a.metadata.namespace, a.metadata.name).localeCompare(key(b.metadata.namespace, b.metadata.name)));
+  const namespaceObjects = new Map();
+  /** The namespaces that exist: the default one, and every one holding an object. */
+  const namespaces = () => {
+    const names = new Set([defaultNs, 'default', 'kube-system', ...[pods, custom.workflows, custom.experiments].flatMap((m) => [...m.keys()].map((k) => k.split('/')[0]))]);
+    for (const n of names) if (!namespaceObjects.has(n)) namespaceObjects.set(n, makeNamespace(n));
+    return new Map([...namespaceObjects].filter(([n]) => names.has(n)));
+  };
+
+  function addPod(spec) {
+    const namespace = spec.namespace ?? defaultNs;
+    if (pods.has(key(namespace, spec.name))) throw new Error(`kube sandbox: pod ${namespace}/${spec.name} exists`);
+    for (const c of spec.containers) fs.add(namespace, spec.name, c);
+    const pod = makePod({ ...spec, namespace, containers: spec.containers.map((c) => ({ ...c, mounts: c.mounts ?? DEFAULT_MOUNTS })) });
+    pods.set(key(namespace, spec.name), pod);
+    return pod;
+  }
+  for (const p of options.pods ?? []) addPod(p);
+  for (const w of options.workflows ?? []) custom.workflows.set(key(w.namespace ?? defaultNs, w.name), makeWorkflow({ ...w, namespace: w.namespace ?? defaultNs }));
+  for (const e of options.experiments ?? []) custom.experiments.set(key(e.namespace ?? defaultNs, e.name), makeExperiment({ ...e, namespace: e.namespace ?? defaultNs }));
+
+  const isForbidden = (resource, verb) => forbidden.has(resource) || forbidden.has(`${resource}:${verb}`);
+
+  // ---- HTTP ----
+
+  function authenticate(req) {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    return Boolean(m && m[1] === token);
+  }
+
+  function sendJson(res, code, body, contentType = 'application/json') {
+    const text = JSON.stringify(body);
+    res.writeHead(code, {
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-cache, private',
+      'Audit-Id': randomBytes(16).toString('hex'),
+      'X-Kubernetes-Pf-Flowschema-Uid': '00000000-0000-0000-0000-000000000000',
+    });
+    res.end(text);
+    return code;
+  }
+
+  const wantsTable = (req) => /as=Table/.test(String(req.headers.accept ?? ''));
+
+  function route(req, res) {
+    const url = new URL(req.url ?? '/', 'https://sandbox');
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    const q = url.searchParams;
+    const accept = String(req.headers.accept ?? '');
+    const publicPath = ['/version', '/healthz', '/livez', '/readyz'].includes(p);
+    if (!publicPath && !authenticate(req)) return sendJson(res, 401, st.unauthorized());
+    if (req.headers.authorization && !authenticate(req)) return sendJson(res, 401, st.unauthorized());
+    if (req.method !== 'GET' && !/\/exec$/.test(p)) return sendJson(res, 405, st.methodNotAllowed());
+
+    if (p === '/version') return sendJson(res, 200, SERVER_VERSION);
+    if (['/healthz', '/livez', '/readyz'].includes(p)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return 200;
+    }
+    const groups = servedResources(crds);
+    const aggregated = /g=apidiscovery\.k8s\.io;\s*v=v2;\s*as=APIGroupDiscoveryList/.test(accept);
+    if (p === '/api' || p === '/apis') {
+      const served = p === '/api' ? groups.filter((g) => !g.group) : groups.filter((g) => g.group);
+      if (aggregated) {
+        return sendJson(res, 200, aggregatedDiscovery(served), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+      }
+      if (p === '/api') {
+        return sendJson(res, 200, {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
+        });
+      }
+      return sendJson(res, 200, apiGroupList(groups));
+    }
+    for (const g of groups) {
+      const base = g.group ? `/apis/${g.group}/${g.version}` : `/api/${g.version}`;
+      if (p === base) return sendJson(res, 200, apiResourceList(g));
+    }
+
+    let m;
+    if ((m = /^\/api\/v1\/namespaces(?:\/([^/]+))?$/.exec(p))) {
+      const known = namespaces();
+      if (!m[1]) return sendJson(res, 200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: currentResourceVersion() }, items: [...known.values()] });
+      const ns = known.get(decodeURIComponent(m[1]));
+      return ns ? sendJson(res, 200, ns) : sendJson(res, 404, st.notFound('namespaces', decodeURIComponent(m[1])));
+    }
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(p))) {
+      return sendJson(res, 400, st.badRequest('Upgrade request required'));
+    }
+    if ((m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/pods$/.exec(p))) {
+      const ns = m[1] && decodeURIComponent(m[1]);
+      if (isForbidden('pods', 'list')) return sendJson(res, 403, st.forbidden({ user, verb: 'list', resource: 'pods', namespace: ns ?? '' }));
+      let match;
+      try {
+        match = parseLabelSelector(q.get('labelSelector') ?? '');
+      } catch (err) {
+        return sendJson(res, 400, st.badRequest(err.message));
+      }
+      const items = sorted([...pods.values()]).filter((pod) => (!ns || pod.metadata.namespace === ns) && match(pod.metadata.labels));
+      if (wantsTable(req)) return sendJson(res, 200, podTable(items, q.get('includeObject') ?? 'Metadata'));
+      return sendJson(res, 200, {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: currentResourceVersion() },
+        items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+      });
+    }
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(p))) {
+      const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      if (isForbidden('pods', 'get')) return sendJson(res, 403, st.forbidden({ user, verb: 'get', resource: 'pods', namespace: ns, name }));
+      const pod = pods.get(key(ns, name));
+      if (!pod) return sendJson(res, 404, st.notFound('pods', name));
+      if (wantsTable(req)) return sendJson(res, 200, podTable([pod], q.get('includeObject') ?? 'Metadata'));
+      return sendJson(res, 200, pod);
+    }
+    for (const [resource, def] of Object.entries(CUSTOM)) {
+      const re = new RegExp(`^/apis/${def.group.replace('.', '\\.')}/${def.version}(?:/namespaces/([^/]+))?/${resource}(?:/([^/]+))?$`);
+      if (!(m = re.exec(p))) continue;
+      if (!crds[resource]) return sendJson(res, 404, st.pathNotFound());
+      const ns = m[1] && decodeURIComponent(m[1]);
+      const name = m[2] && decodeURIComponent(m[2]);
+      const verb = name ? 'get' : 'list';
+      if (isForbidden(resource, verb)) {
+        return sendJson(res, 403, st.forbidden({ user, verb, resource, group: def.group, namespace: ns ?? '', name }));
+      }
+      if (name) {
+        const obj = custom[resource].get(key(ns, name));
+        if (!obj) return sendJson(res, 404, st.notFound(resource, name, def.group));
+        return sendJson(res, 200, wantsTable(req) ? customTable(resource, [obj], q.get('includeObject') ?? 'Metadata') : obj);
+      }
+      let match;
+      try {
+        match = parseLabelSelector(q.get('labelSelector') ?? '');
+      } catch (err) {
+        return sendJson(res, 400, st.badRequest(err.message));
+      }
+      const items = sorted([...custom[resource].values()]).filter((o) => (!ns || o.metadata.namespace === ns) && match(o.metadata.labels));
+      if (wantsTable(req)) return sendJson(res, 200, customTable(resource, items, q.get('includeObject') ?? 'Metadata'));
+      return sendJson(res, 200, {
+        apiVersion: `${def.group}/${def.version}`,
+        kind: `${def.kind}List`,
+        metadata: { continue: '', resourceVersion: currentResourceVersion() },
+        items,
+      });
+    }
+    return sendJson(res, 404, st.pathNotFound());
+  }
+
+  // ---- exec upgrades ----
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024 * 1024,
+    handleProtocols: (_offered, req) => req.negotiatedProtocol ?? false,
+  });
+
+  function refuseUpgrade(socket, code, body) {
+    const text = JSON.stringify(body);
+    const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[code] ?? 'Error';
+    socket.end(
+      `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `Cache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`,
+    );
+    return code;
+  }
+
+  function upgrade(req, socket, head, record) {
+    const url = new URL(req.url ?? '/', 'https://sandbox');
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    if (!authenticate(req)) return refuseUpgrade(socket, 401, st.unauthorized());
+    if (!m) return refuseUpgrade(socket, 404, st.pathNotFound());
+    const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    if (isForbidden('pods/exec', 'create') || isForbidden('pods/exec', 'get')) {
+      return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, name }));
+    }
+    const pod = pods.get(key(ns, name));
+    if (!pod) return refuseUpgrade(socket, 404, st.notFound('pods', name));
+    const q = url.searchParams;
+    const names = pod.spec.containers.map((c) => c.name);
+    let container = q.get('container') ?? '';
+    if (!container) {
+      if (names.length !== 1) {
+        return refuseUpgrade(socket, 400, st.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`));
+      }
+      container = names[0];
+    }
+    if (!names.includes(container)) return refuseUpgrade(socket, 400, st.badRequest(`container ${container} is not valid for pod ${name}`));
+    if (pod.status.phase === 'Pending') return refuseUpgrade(socket, 400, st.badRequest(`pod ${name} does not have a host assigned`));
+    if (pod.status.phase !== 'Running') {
+      return refuseUpgrade(socket, 400, st.badRequest(`unable to upgrade connection: container not found ("${container}")`));
+    }
+    const command = q.getAll('command');
+    if (!command.length) return refuseUpgrade(socket, 400, st.badRequest('you must specify at least 1 command'));
+    const streams = { stdin: q.get('stdin') === 'true', stdout: q.get('stdout') === 'true', stderr: q.get('stderr') === 'true' };
+    if (!streams.stdin && !streams.stdout && !streams.stderr) {
+      return refuseUpgrade(socket, 400, st.badRequest('you must specify at least 1 of stdin, stdout, stderr'));
+    }
+    if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return refuseUpgrade(socket, 400, st.badRequest(`this sandbox serves exec over WebSocket only, not ${req.headers.upgrade}`));
+    }
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const protocol = negotiate(offered, execProtocols);
+    if (!protocol) {
+      return refuseUpgrade(
+        socket,
+        400,
+        st.badRequest(`unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${execProtocols.join(' ')}]`),
+      );
+    }
+    req.negotiatedProtocol = protocol;
+    record.subprotocol = protocol;
+    const execRecord = { namespace: ns, pod: name, container, command, protocol, streams, fault: execFault ? { ...execFault } : undefined };
+    execs.push(execRecord);
+    const fault = execFault;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serveExec({ ws, fs, namespace: ns, pod: name, container, command, streams, fault, record: execRecord, sessions });
+    });
+    return 101;
+  }
+
+  const server = https.createServer({ key: serverKey, cert }, (req, res) => {
+    const record = { method: req.method ?? 'GET', path: req.url ?? '/', accept: req.headers.accept, userAgent: req.headers['user-agent'], status: 0 };
+    requests.push(record);
+    try {
+      record.status = route(req, res);
+    } catch (err) {
+      record.status = sendJson(res, 500, st.failure(500, 'InternalError', `Internal error occurred: ${err.message}`));
+    }
+  });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
+    const record = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      userAgent: req.headers['user-agent'],
+      upgrade: String(req.headers.upgrade ?? ''),
+      offeredProtocols: String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      status: 0,
+    };
+    requests.push(record);
+    try {
+      record.status = upgrade(req, socket, head, record);
+    } catch (err) {
+      record.status = refuseUpgrade(socket, 500, st.failure(500, 'InternalError', `Internal error occurred: ${err.message}`));
+    }
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const serverUrl = `https://127.0.0.1:${port}`;
+
+  const kubeconfigFor = (t = token, namespace = defaultNs) =>
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: sandbox',
+      '  cluster:',
+      `    server: ${serverUrl}`,
+      `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`,
+      'users:',
+      '- name: sandbox-user',
+      '  user:',
+      `    token: ${t}`,
+      'contexts:',
+      '- name: sandbox',
+      '  context:',
+      '    cluster: sandbox',
+      '    user: sandbox-user',
+      `    namespace: ${namespace}`,
+      'current-context: sandbox',
+      'preferences: {}',
+      '',
+    ].join('\n');
+  const kubeconfig = kubeconfigFor();
+  const kubeconfigPath = path.join(root, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+
+  let stopped = false;
+  const objectsOf = (resource) => {
+    if (!custom[resource]) throw new Error(`kube sandbox: unknown custom resource ${resource}`);
+    return custom[resource];
+  };
+
+  return {
+    server: serverUrl,
+    port,
+    token,
+    user,
+    namespace: defaultNs,
+    caPem: ca,
+    kubeconfig,
+    kubeconfigPath,
+    root,
+    /** Every request so far, oldest first; exec upgrades carry the offered and negotiated subprotocols. */
+    requests,
+    /** Every exec so far: pod, container, command, protocol, outcome, exitCode, stdoutBytes, status. */
+    execs,
+    /** A kubeconfig for this server with another token (a wrong one, for tests) or namespace. */
+    kubeconfigFor,
+
+    addPod,
+    removePod(name, namespace = defaultNs) {
+      pods.delete(key(namespace, name));
+    },
+    setPodPhase(name, phase, namespace = defaultNs) {
+      const pod = pods.get(key(namespace, name));
+      if (!pod) throw new Error(`kube sandbox: no pod ${namespace}/${name}`);
+      pod.status.phase = phase;
+    },
+    /** The host path of a path inside a container: write test files through it. */
+    hostPath: (pod, container, podPath, namespace = defaultNs) => fs.hostPath(namespace, pod, container, podPath),
+    /** Every file under the container's mounts, as pod paths ("/data/mlmd.db", "/tmp/x"). */
+    listFiles: (pod, container, namespace = defaultNs) => fs.listFiles(namespace, pod, container),
+
+    /**
+     * @param {'workflows'|'experiments'} resource
+     * @param {{ name: string, namespace?: string, phase?: string, labels?: Record<string, string> }} spec
+     */
+    addObject(resource, { name, namespace = defaultNs, phase, labels }) {
+      const make = resource === 'workflows' ? makeWorkflow : makeExperiment;
+      const obj = make({ name, namespace, phase, labels });
+      objectsOf(resource).set(key(namespace, name), obj);
+      return obj;
+    },
+    setPhase(resource, name, phase, namespace = defaultNs) {
+      const obj = objectsOf(resource).get(key(namespace, name));
+      if (!obj) throw new Error(`kube sandbox: no ${resource} ${namespace}/${name}`);
+      (resource === 'workflows' ? setWorkflowPhase : setExperimentPhase)(obj, phase);
+    },
+    removeObject(resource, name, namespace = defaultNs) {
+      objectsOf(resource).delete(key(namespace, name));
+    },
+    /** Installs or uninstalls a CRD: uninstalled, its paths answer 404 and discovery omits it. */
+    setCrdInstalled(resource, installed) {
+      objectsOf(resource);
+      crds[resource] = installed;
+    },
+
+    /** 403 for a resource ('pods', 'pods/exec', 'workflows', 'experiments'), optionally one verb only. */
+    forbid(resource, verb) {
+      forbidden.add(verb ? `${resource}:${verb}` : resource);
+    },
+    allow(resource, verb) {
+      forbidden.delete(verb ? `${resource}:${verb}` : resource);
+    },
+    /** Applies to every exec started from now until cleared with setExecFault(undefined). */
+    setExecFault(fault) {
+      execFault = fault;
+    },
+    /** The exec subprotocols served, in preference order (e.g. ['v4.channel.k8s.io'] for an older apiserver). */
+    setExecProtocols(protocols) {
+      execProtocols = protocols;
+    },
+    /** Exec sessions still running. */
+    get activeExecs() {
+      return sessions.size;
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const s of sessions) s.kill();
+      for (const ws of wss.clients) ws.terminate();
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      wss.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,333 @@
+// The objects the emulator serves, shaped like the real ones: Pods, Argo Workflows, Katib Experiments,
+// server-side printed Tables, and API discovery (legacy and aggregated v2).
+import { randomUUID } from 'node:crypto';
+
+let resourceVersion = 1000;
+export const nextResourceVersion = () => String(++resourceVersion);
+export const currentResourceVersion = () => String(resourceVersion);
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function metadata(namespace, name, labels = {}, annotations) {
+  return {
+    name,
+    namespace,
+    uid: randomUUID(),
+    resourceVersion: nextResourceVersion(),
+    creationTimestamp: now(),
+    ...(Object.keys(labels).length ? { labels: { ...labels } } : {}),
+    ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+  };
+}
+
+/**
+ * @param {{ name: string, namespace: string, phase?: string, labels?: Record<string,string>,
+ *   annotations?: Record<string,string>, containers: { name: string, image?: string, mounts?: Record<string,string> }[] }} spec
+ */
+export function makePod(spec) {
+  const phase = spec.phase ?? 'Running';
+  const running = phase === 'Running';
+  const started = now();
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: metadata(spec.namespace, spec.name, spec.labels, spec.annotations),
+    spec: {
+      containers: spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? `registry.example/${c.name}:sandbox`,
+        imagePullPolicy: 'IfNotPresent',
+        resources: {},
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+        volumeMounts: Object.keys(c.mounts ?? { '/data': 'data' })
+          .filter((p) => p !== '/tmp')
+          .map((mountPath) => ({ name: mountPath.replace(/^\//, '').replace(/\//g, '-') || 'root', mountPath })),
+      })),
+      dnsPolicy: 'ClusterFirst',
+      enableServiceLinks: true,
+      nodeName: 'sandbox-node',
+      restartPolicy: 'Always',
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+      serviceAccount: spec.name.replace(/-\d+$/, ''),
+      serviceAccountName: spec.name.replace(/-\d+$/, ''),
+      terminationGracePeriodSeconds: 30,
+    },
+    status: {
+      phase,
+      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+        type,
+        status: running || type === 'PodScheduled' || type === 'Initialized' ? 'True' : 'False',
+        lastProbeTime: null,
+        lastTransitionTime: started,
+      })),
+      hostIP: '10.0.0.10',
+      podIP: '10.1.0.20',
+      podIPs: [{ ip: '10.1.0.20' }],
+      startTime: started,
+      qosClass: 'BestEffort',
+      containerStatuses: spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? `registry.example/${c.name}:sandbox`,
+        imageID: `registry.example/${c.name}@sha256:${'0'.repeat(64)}`,
+        containerID: `containerd://${randomUUID().replace(/-/g, '')}`,
+        ready: running,
+        started: running,
+        restartCount: 0,
+        state: running ? { running: { startedAt: started } } : { waiting: { reason: phase === 'Pending' ? 'ContainerCreating' : 'Completed' } },
+      })),
+    },
+  };
+}
+
+export const WORKFLOW_PHASES = ['', 'Pending', 'Running', 'Succeeded', 'Failed', 'Error'];
+
+/** An Argo Workflow as the workflow controller leaves it; phase '' is one just submitted (no status yet). */
+export function makeWorkflow({ namespace, name, phase = 'Running', labels = {} }) {
+  const wf = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: metadata(namespace, name, labels),
+    spec: { entrypoint: 'entrypoint', serviceAccountName: 'pipeline-runner' },
+  };
+  setWorkflowPhase(wf, phase);
+  return wf;
+}
+
+export function setWorkflowPhase(wf, phase) {
+  if (!WORKFLOW_PHASES.includes(phase)) throw new Error(`unknown workflow phase ${phase}`);
+  wf.metadata.resourceVersion = nextResourceVersion();
+  const labels = { ...(wf.metadata.labels ?? {}) };
+  delete labels['workflows.argoproj.io/phase'];
+  delete labels['workflows.argoproj.io/completed'];
+  if (!phase) {
+    delete wf.status;
+    wf.metadata.labels = labels;
+    return;
+  }
+  const done = !['Pending', 'Running'].includes(phase);
+  wf.metadata.labels = { ...labels, 'workflows.argoproj.io/phase': phase, 'workflows.argoproj.io/completed': String(done) };
+  wf.status = {
+    phase,
+    startedAt: wf.status?.startedAt ?? now(),
+    finishedAt: done ? now() : null,
+    progress: done ? '1/1' : '0/1',
+    ...(phase === 'Failed' || phase === 'Error' ? { message: 'child failed' } : {}),
+  };
+}
+
+export const EXPERIMENT_PHASES = ['Created', 'Running', 'Restarting', 'Succeeded', 'Failed'];
+
+/** A Katib Experiment with the conditions the experiment controller sets for a phase. */
+export function makeExperiment({ namespace, name, phase = 'Running', labels = {} }) {
+  const exp = {
+    apiVersion: 'kubeflow.org/v1beta1',
+    kind: 'Experiment',
+    metadata: metadata(namespace, name, labels),
+    spec: {
+      algorithm: { algorithmName: 'random' },
+      maxTrialCount: 12,
+      parallelTrialCount: 3,
+      maxFailedTrialCount: 3,
+      objective: { type: 'maximize', goal: 0.99, objectiveMetricName: 'accuracy' },
+      resumePolicy: 'Never',
+    },
+  };
+  setExperimentPhase(exp, phase);
+  return exp;
+}
+
+export function setExperimentPhase(exp, phase) {
+  if (!EXPERIMENT_PHASES.includes(phase)) throw new Error(`unknown experiment phase ${phase}`);
+  exp.metadata.resourceVersion = nextResourceVersion();
+  const t = now();
+  const cond = (type, status, reason, message) => ({ type, status, reason, message, lastUpdateTime: t, lastTransitionTime: t });
+  const conditions = [cond('Created', 'True', 'ExperimentCreated', 'Experiment is created')];
+  if (phase === 'Running') conditions.push(cond('Running', 'True', 'ExperimentRunning', 'Experiment is running'));
+  if (phase === 'Restarting') conditions.push(cond('Restarting', 'True', 'ExperimentRestarting', 'Experiment is restarting'));
+  if (phase === 'Succeeded') {
+    conditions.push(cond('Running', 'False', 'ExperimentRunning', 'Experiment is running'));
+    conditions.push(cond('Succeeded', 'True', 'ExperimentMaxTrialsReached', 'Experiment has succeeded because max trial count has reached'));
+  }
+  if (phase === 'Failed') {
+    conditions.push(cond('Running', 'False', 'ExperimentRunning', 'Experiment is running'));
+    conditions.push(cond('Failed', 'True', 'ExperimentMaxFailedTrialsReached', 'Experiment has failed because max failed count has reached'));
+  }
+  const done = phase === 'Succeeded' || phase === 'Failed';
+  exp.status = {
+    startTime: exp.status?.startTime ?? t,
+    ...(done ? { completionTime: t } : {}),
+    conditions,
+    ...(phase === 'Created' ? {} : { trials: 3, trialsRunning: done ? 0 : 3 }),
+  };
+}
+
+/** `kubectl get pods` asks for a Table; this is the apiserver's pod printer, minus readiness gates. */
+export function podTable(pods, includeObject = 'Metadata') {
+  const col = (name, description, priority = 0, format = '') => ({ name, type: name === 'Restarts' ? 'string' : 'string', format, description, priority });
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: currentResourceVersion() },
+    columnDefinitions: [
+      col('Name', 'Name must be unique within a namespace.', 0, 'name'),
+      col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+      col('Status', 'The aggregate status of the containers in this pod.'),
+      col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+      col('IP', 'podIP is the IP address allocated to the pod.', 1),
+      col('Node', 'nodeName is the name of the node to schedule this pod onto.', 1),
+      col('Nominated Node', 'nominatedNodeName is set when this pod preempts other pods on the node.', 1),
+      col('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+    ],
+    rows: pods.map((p) => {
+      const ready = p.status.containerStatuses.filter((c) => c.ready).length;
+      const row = {
+        cells: [p.metadata.name, `${ready}/${p.spec.containers.length}`, p.status.phase, 0, age(p.metadata.creationTimestamp),
+          p.status.podIP, p.spec.nodeName, '<none>', '<none>'],
+      };
+      if (includeObject === 'Object') row.object = p;
+      else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: p.metadata };
+      return row;
+    }),
+  };
+}
+
+/** Tables for the custom resources, with their CRDs' additionalPrinterColumns. */
+export function customTable(resource, items, includeObject = 'Metadata') {
+  const last = (o) => (o.status?.conditions ?? []).at(-1) ?? {};
+  const columns =
+    resource === 'workflows'
+      ? [['Status', 'string', 'Status of the workflow', (o) => o.status?.phase ?? ''], ['Age', 'date', 'When the workflow was started', (o) => age(o.status?.startedAt ?? o.metadata.creationTimestamp)],
+        ['Message', 'string', 'Human readable message indicating details about why the workflow is in this condition.', (o) => o.status?.message ?? '', 1]]
+      : [['Type', 'string', '', (o) => last(o).type ?? ''], ['Status', 'string', '', (o) => last(o).status ?? ''], ['Age', 'date', '', (o) => age(o.metadata.creationTimestamp)]];
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: currentResourceVersion() },
+    columnDefinitions: [
+      { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+      ...columns.map(([name, type, description, , priority = 0]) => ({ name, type, format: '', description, priority })),
+    ],
+    rows: items.map((o) => {
+      const row = { cells: [o.metadata.name, ...columns.map(([, , , get]) => get(o))] };
+      if (includeObject === 'Object') row.object = o;
+      else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
+      return row;
+    }),
+  };
+}
+
+export function makeNamespace(name) {
+  return {
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: { name, uid: randomUUID(), resourceVersion: '1', creationTimestamp: now(), labels: { 'kubernetes.io/metadata.name': name } },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
+function age(ts) {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (m < 180) return `${m}m`;
+  return `${Math.floor(m / 60)}h`;
+}
+
+const POD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
+
+/** What this server serves, per group version. `crds` says which custom resources are installed. */
+export function servedResources(crds) {
+  const groups = [
+    {
+      group: '',
+      version: 'v1',
+      resources: [
+        { name: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: POD_VERBS, shortNames: ['po'], categories: ['all'],
+          subresources: [
+            { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+            { name: 'log', kind: 'Pod', verbs: ['get'] },
+            { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+          ] },
+        { name: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] },
+      ],
+    },
+  ];
+  if (crds.workflows) {
+    groups.push({ group: 'argoproj.io', version: 'v1alpha1', resources: [
+      { name: 'workflows', singular: 'workflow', kind: 'Workflow', namespaced: true, verbs: CR_VERBS, shortNames: ['wf'], subresources: [] },
+    ] });
+  }
+  if (crds.experiments) {
+    groups.push({ group: 'kubeflow.org', version: 'v1beta1', resources: [
+      { name: 'experiments', singular: 'experiment', kind: 'Experiment', namespaced: true, verbs: CR_VERBS, categories: ['all', 'kubeflow', 'katib'],
+        subresources: [{ name: 'status', kind: 'Experiment', verbs: ['get', 'patch', 'update'] }] },
+    ] });
+  }
+  return groups;
+}
+
+export function apiResourceList(gv) {
+  const resources = [];
+  for (const r of gv.resources) {
+    resources.push({
+      name: r.name,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+      ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+      ...(r.categories ? { categories: r.categories } : {}),
+    });
+    for (const s of r.subresources ?? []) {
+      resources.push({ name: `${r.name}/${s.name}`, singularName: '', namespaced: r.namespaced, kind: s.kind, verbs: s.verbs });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv.group ? `${gv.group}/${gv.version}` : gv.version, resources };
+}
+
+export function apiGroupList(groups) {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groups.filter((g) => g.group).map((g) => {
+      const v = { groupVersion: `${g.group}/${g.version}`, version: g.version };
+      return { name: g.group, versions: [v], preferredVersion: v };
+    }),
+  };
+}
+
+/** Aggregated discovery (apidiscovery.k8s.io/v2), what kubectl >= 1.30 asks for first. */
+export function aggregatedDiscovery(groups) {
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: groups.map((g) => ({
+      metadata: g.group ? { name: g.group, creationTimestamp: null } : { creationTimestamp: null },
+      versions: [
+        {
+          version: g.version,
+          resources: g.resources.map((r) => ({
+            resource: r.name,
+            responseKind: { group: g.group, version: g.version, kind: r.kind },
+            scope: r.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: r.singular,
+            verbs: r.verbs,
+            ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+            ...(r.categories ? { categories: r.categories } : {}),
+            ...((r.subresources ?? []).length
+              ? { subresources: r.subresources.map((s) => ({ subresource: s.name, responseKind: { group: g.group, version: g.version, kind: s.kind }, verbs: s.verbs })) }
+              : {}),
+          })),
+          freshness: 'Current',
+        },
+      ],
+    })),
+  };
+}
