@@ -1,7 +1,7 @@
 // The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
-import { deleteObject, readObject, runActionBundle, seedMlpipeline, startSandbox, writeObject } from '../test/sandbox/index.js';
+import { deleteObject, readObject, runActionBundle, seedMlpipeline, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
 
@@ -34,4 +34,17 @@ try {
   show('sync-minio: the old versions are archived, not destroyed', await runActionBundle('sync-minio', sandbox.syncMinioInputs()));
 } finally {
   await sandbox.stop();
+}
+
+// backup-mlmd: a Kubernetes API emulator with the mlmd-0 pod holding a real MLMD database, the
+// juju emulator with kfp-metadata-writer at 2 units, and the backup bucket.
+const ckf = await startCkf({ writerScale: 2, dbBytes: 32 * 1024 * 1024 });
+try {
+  console.log(`\nCKF sandbox: Kubernetes API ${ckf.kube.server}, juju model kubeflow, MLMD database ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB`);
+  show('backup-mlmd: dry run', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'dry-run': 'true' }), { env: ckf.env }));
+  show('backup-mlmd: dump format', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'progress-interval-seconds': '2' }), { env: ckf.env }));
+  show('backup-mlmd: sqlite format', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ format: 'sqlite', 'backup-id': 'demo-sqlite' }), { env: ckf.env }));
+  console.log(`\nkfp-metadata-writer is back at scale ${ckf.juju.scale('kfp-metadata-writer')}`);
+} finally {
+  await ckf.stop();
 }
