@@ -560,12 +560,9 @@ function actionPhases(lines, total) {
   const at = (g, re, from = 0) => g?.lines.find((l) => l.at >= from && re.test(l.line))?.at;
   const phases = { startup: groups[0].start };
   const sub = {};
-  let last = groups[0].start;
   for (const g of groups) {
     const key = keyOf(g.name);
-    if (g.start - last > 0.0005) phases[`before ${key}`] = g.start - last;
     phases[key] = g.end - g.start;
-    last = g.end;
     if (key === 'pauseSnapshot') {
       const down = at(g, /^scaling .* from \d+ to 0$/);
       const gone = at(g, /has no units left$/);
@@ -595,6 +592,8 @@ function actionPhases(lines, total) {
     }
   }
   phases.exit = total - groups.at(-1).end;
+  // What falls between the groups (the "paused for" line, outputs before the last group).
+  phases.between = total - Object.values(phases).reduce((a, b) => a + b, 0);
   const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, r3(v)]));
   return { ...round(phases), sub: round(sub) };
 }
@@ -668,6 +667,16 @@ async function main() {
       const kc = ['--kubeconfig', ckf.kube.kubeconfigPath, '--cache-dir', path.join(ckf.root, 'kubectl-cache')];
       const warm = await runCommand('kubectl', [...kc, 'get', 'pod', '-n', NAMESPACE, POD, '-o', 'name'], { env: { ...process.env, KUBECONFIG: '' } });
       if (warm.code !== 0) throw new Error(`kubectl get pod failed: ${warm.stderr}`);
+      if (!machine.kubectlUsed) {
+        // gcloud's kubectl is a dispatcher that runs the client matching the server's version.
+        const v = await runCommand('kubectl', [...kc, 'version', '-o', 'json'], { env: { ...process.env, KUBECONFIG: '' } });
+        try {
+          const j = JSON.parse(v.stdout);
+          machine.kubectlUsed = `client ${j.clientVersion?.gitVersion} against the emulator's ${j.serverVersion?.gitVersion}`;
+        } catch {
+          machine.kubectlUsed = 'unknown';
+        }
+      }
       const jujuStatus = await ckf.juju.run(['status', '--format', 'json']);
       if (jujuStatus.code !== 0) throw new Error(`juju status failed: ${jujuStatus.stderr}`);
       await rcloneTarget(ckf, ['lsf', `target:${BUCKET}`]);
@@ -709,6 +718,8 @@ async function main() {
               : {}),
             rssPeaksMiB: run.rss,
             cpu,
+            // Other processes and hypervisor steal took more than quietCores on average during the run.
+            disturbed: cpu.otherCores > settings.quietCores,
             loadavg1: { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadAfter * 100) / 100 },
             quiet,
           };
@@ -860,6 +871,13 @@ async function main() {
     }
     lines.push('');
     for (const g of Object.values(goals)) lines.push(`goal: ${g.goal}: ${JSON.stringify(g.value)} -> ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'}`);
+    const disturbed = samples.filter((s) => s.disturbed);
+    if (disturbed.length) {
+      lines.push(
+        `${disturbed.length} of ${samples.length} runs shared the machine (other processes and steal above ${settings.quietCores} cores on average): ` +
+          disturbed.map((s) => `${s.size} ${s.contestant} round ${s.round} (${s.cpu.otherCores})`).join(', '),
+      );
+    }
     if (bundlesSeen.length > 1) lines.push(`WARNING: the bundle changed during the run (${bundlesSeen.join(', ')}); run it again on a quiet tree`);
     lines.push('');
     lines.push(`whole run ${results.wallMinutes} min; results: ${path.relative(process.cwd(), settings.out) || settings.out}`);

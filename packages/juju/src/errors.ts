@@ -11,6 +11,7 @@ export type JujuProblem =
   | 'usage'
   | 'timeout'
   | 'unexpected-output'
+  | 'action-failed'
   | 'failed';
 
 export class JujuError extends ActionError {

@@ -1,5 +1,20 @@
 export { JujuError, classify, jujuMessage, type JujuProblem } from './errors.js';
-export { Juju, type CallOptions, type JujuCall, type JujuOptions } from './juju.js';
+export { Juju, type CallOptions, type JujuCall, type JujuExit, type JujuOptions } from './juju.js';
+export { pickBackupUnit, parseBackupsTable, parseClusterStatus, unitOfLabel, unitsRunningBackup, type BackupEntry, type ClusterMember, type ClusterStatus } from './mysql.js';
+export { ActionFailedError, ActionTimeoutError, type RunActionOptions } from './run-action.js';
+export {
+  TERMINAL_TASK_STATUSES,
+  actionArgs,
+  isTerminal,
+  parseActionSchemas,
+  parseRunOutput,
+  parseTask,
+  succeeded,
+  taskIdFromProgress,
+  type ActionParam,
+  type ActionSpec,
+  type ActionTask,
+} from './tasks.js';
 export { applicationOfUnit, checkApplicationName, checkUnitName } from './names.js';
 export { parseStatus, parseStatusInfo } from './status.js';
 export type { ApplicationScale, ApplicationStatus, JujuStatus, ModelStatus, RelatedApplication, StatusInfo, UnitState, UnitStatus } from './types.js';

@@ -1,7 +1,10 @@
 import { ActionError, formatDuration, runProcess, throwIfAborted, type Logger } from '@ml-backup-actions/core';
 import { JujuError, classify, jujuMessage, type JujuProblem } from './errors.js';
-import { checkApplicationName } from './names.js';
+import { type BackupEntry, type ClusterStatus, parseBackupsTable, parseClusterStatus } from './mysql.js';
+import { applicationOfUnit, checkApplicationName, checkUnitName } from './names.js';
+import { type RunActionOptions, runAction, showTask, waitForTask } from './run-action.js';
 import { parseStatus } from './status.js';
+import { type ActionSpec, type ActionTask, parseActionSchemas } from './tasks.js';
 import type { ApplicationScale, ApplicationStatus, JujuStatus } from './types.js';
 import { byUnitNumber, isDying } from './units.js';
 import { waitForUnits, type WaitForUnitsOptions } from './wait.js';
@@ -31,6 +34,11 @@ export interface CallOptions {
 export interface JujuCall {
   stdout: string;
   stderr: string;
+}
+
+/** A juju invocation that ran to its end, whatever its exit code. */
+export interface JujuExit extends JujuCall {
+  code: number | null;
 }
 
 /**
@@ -65,6 +73,17 @@ export class Juju {
 
   /** Runs `juju <command> [-m <model>] <args...>`; resolves when it exits 0. */
   async call(command: string, args: readonly string[] = [], options: CallOptions = {}): Promise<JujuCall> {
+    const { code, stdout, stderr } = await this.exec(command, args, options);
+    if (code !== 0) throw this.failure(command, stderr, code, options.subject);
+    return { stdout, stderr };
+  }
+
+  /**
+   * Like call(), but resolves with the exit code instead of failing on a non-zero one (juju run
+   * prints results and exits 1 when a task's return code is 1 or more). It still fails when juju
+   * is missing, does not finish within the limit, or the client's signal aborts.
+   */
+  async exec(command: string, args: readonly string[] = [], options: CallOptions = {}): Promise<JujuExit> {
     throwIfAborted(this.signal);
     const argv = [command, ...(options.model === false ? [] : ['-m', this.model]), ...args];
     const limitMs = options.timeoutMs ?? this.callTimeoutMs;
@@ -94,8 +113,7 @@ export class Juju {
       throw new JujuError('timeout', `juju ${command} did not finish within ${formatDuration(limitMs / 1000)}; the controller may be overloaded or unreachable`, out.stderr);
     }
     for (const line of stderr) if (line.trim()) this.log.debug(`juju ${command}: ${line}`);
-    if (result.code !== 0) throw this.failure(command, out.stderr, result.code, options.subject);
-    return out;
+    return { ...out, code: result.code };
   }
 
   /** call() with --format json, parsed. */
@@ -154,11 +172,61 @@ export class Juju {
     return waitForUnits(this, app, count, options);
   }
 
+  /**
+   * Runs a charm action on a unit ("app/N" or "app/leader") and waits for it, never relying on
+   * juju's 60 s default wait: by default `juju run --background`, then `juju show-task` until the
+   * task is done or options.waitMs has passed (progress lines meanwhile). If a wait runs out the
+   * same task is polled, never run again. Resolves with the task when it completed with return
+   * code 0; a task the charm failed (status failed, which juju reports with exit 0), one in status
+   * error or cancelled, or one with a return code throws ActionFailedError naming the unit, the
+   * action and the charm's message; a wait that runs out throws ActionTimeoutError with the task id.
+   * Parameters go to juju's argv as key=value: never pass secrets.
+   */
+  runAction(unit: string, action: string, params: Readonly<Record<string, unknown>> = {}, options: RunActionOptions = { waitMs: 10 * 60_000 }): Promise<ActionTask> {
+    return runAction(this, unit, action, params, options);
+  }
+
+  /**
+   * Keeps polling a task already started (e.g. the taskId of an ActionTimeoutError) until it is
+   * done; resolves with it whatever its final status (check succeeded()), throws ActionTimeoutError.
+   */
+  waitForTask(taskId: string, options: Omit<RunActionOptions, 'mode' | 'cliWaitMs' | 'onTask'>): Promise<ActionTask> {
+    return waitForTask(this, taskId, `task ${taskId}`, options);
+  }
+
+  /** `juju show-task <id> --format json`: the task now, or once done if waitMs is given (juju's --wait). */
+  showTask(taskId: string, options: { waitMs?: number } = {}): Promise<ActionTask> {
+    return showTask(this, taskId, options);
+  }
+
+  /** The actions the application's charm declares, with their parameters (`juju actions --schema`). */
+  async actionSchema(app: string): Promise<Record<string, ActionSpec>> {
+    checkApplicationName(app);
+    return parseActionSchemas(await this.callJson('actions', [app, '--schema'], { subject: app }));
+  }
+
+  /** mysql-k8s get-cluster-status on the unit: members with role and state, and the primary. */
+  async clusterStatus(unit: string, options: Partial<RunActionOptions> = {}): Promise<ClusterStatus> {
+    checkUnitName(unit);
+    const task = await this.runAction(unit, 'get-cluster-status', {}, { waitMs: 5 * 60_000, ...options });
+    return parseClusterStatus(task.results, applicationOfUnit(unit));
+  }
+
+  /** mysql-k8s list-backups on the unit: every backup in the S3 path with its status. */
+  async listBackups(unit: string, options: Partial<RunActionOptions> = {}): Promise<BackupEntry[]> {
+    checkUnitName(unit);
+    const task = await this.runAction(unit, 'list-backups', {}, { waitMs: 5 * 60_000, ...options });
+    const table = task.results.backups;
+    if (typeof table !== 'string') throw new JujuError('unexpected-output', `list-backups on ${unit} returned no backups table (task ${task.id})`);
+    return parseBackupsTable(table);
+  }
+
   private notFound(app: string): JujuError {
     return new JujuError('application-not-found', `application "${app}" was not found in model "${this.model}"; check the name against "juju status -m ${this.model}"`);
   }
 
-  private failure(command: string, stderr: string, code: number | null, subject?: string): JujuError {
+  /** The JujuError for a juju command that exited non-zero, worded for the job log. */
+  failure(command: string, stderr: string, code: number | null, subject?: string): JujuError {
     const problem: JujuProblem = classify(stderr);
     const said = jujuMessage(stderr);
     const where = `juju ${command} on model "${this.model}"`;
@@ -172,6 +240,7 @@ export class Juju {
       'not-installed': () => said,
       timeout: () => said,
       'unexpected-output': () => said,
+      'action-failed': () => said,
       failed: () => `${where} failed (exit ${code}): ${said}`,
     };
     return new JujuError(problem, messages[problem](), stderr, code);

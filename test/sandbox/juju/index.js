@@ -6,7 +6,15 @@
 //   juju.faults.neverSettle('kfp-metadata-writer');
 //
 // Output is shaped like vectors/juju/ (Juju 3.6.1 on microk8s). Commands: status, scale-application,
-// config, show-unit, version (commands/*.js, one module each).
+// config, show-unit, version, run, show-task, actions (commands/*.js, one module each).
+//
+// mysql-k8s (kfp-db, katib-db) runs its actions: get-cluster-status, create-backup, list-backups
+// (lib/charm-actions.js). With createJujuModel({ s3: { endpoint, accessKey, secretKey, bucket } })
+// the model also has the s3-integrator applications s3-kfp and s3-katib, related to the databases
+// and pointing at that S3 server, with the paths mysql/kfp-db and mysql/katib-db; create-backup
+// then uploads the charm's objects there with the real rclone. Durations of actions and juju's
+// waits are model time: real time = model time x timeScale (JUJU_SANDBOX_TIME_SCALE overrides), so
+//   createJujuModel({ s3, timeScale: 0.01 })  // juju's 60 s default wait lasts 0.6 s, a 30 s backup 0.3 s
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,9 +22,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createState } from './lib/kubeflow.js';
 import { appView } from './lib/lifecycle.js';
+import { clusterAt } from './lib/mysql.js';
 import { STATE_ENV, loadState, mutateState, readCalls, saveState } from './lib/state.js';
+import { advance, phaseOf, unitActivity } from './lib/tasks.js';
 
-export { KUBEFLOW_APPLICATIONS } from './lib/kubeflow.js';
+export { KUBEFLOW_APPLICATIONS, S3_INTEGRATORS } from './lib/kubeflow.js';
+export { DEFAULT_TIMING, DEFAULT_HEALTHY } from './lib/charm-actions.js';
 
 export const jujuBinDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 
@@ -31,7 +42,15 @@ export const jujuBinDir = path.join(path.dirname(fileURLToPath(import.meta.url))
  *   dyingMs?: number,             how long a removed unit stays listed, dying (settleMs / 2)
  *   minioSecretKey?: string,      the secret minio publishes on object-storage (random by default)
  *   controller?: string, jujuVersion?: string,
+ *   s3?: { endpoint: string, accessKey?: string, secretKey?: string, bucket?: string, region?: string,
+ *          paths?: Record<string, string>, uriStyle?: string },  adds s3-kfp and s3-katib (see above)
+ *   timeScale?: number,           real ms per model ms for action durations and juju's waits (1)
+ *   actionTiming?: Record<string, number>,  model ms per action name, plus pickupMs and failMs
+ *                                 (lib/charm-actions.js DEFAULT_TIMING: create-backup 30 s, ...)
  * }} options
+ * mysql applications also take { forceParam: true } (the charm revision declares create-backup's
+ * force), { additionalProperties: false|true } (declared in its actions.yaml) and
+ * { mysql: { primary: 'kfp-db/1', healthyStatuses: [...] } } through `applications`.
  */
 export function createJujuModel(options = {}) {
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'juju-sandbox-'));
@@ -71,7 +90,68 @@ export function createJujuModel(options = {}) {
       const s = loadState(stateFile);
       const a = modelOf(s).applications[app];
       if (!a) throw new Error(`no application ${app} in the sandbox model`);
-      return appView(a, Date.now(), s.faults).units;
+      return appView(a, Date.now(), s.faults, unitActivity(modelOf(s), Date.now())).units;
+    },
+    /**
+     * Every task `juju run` created, oldest first, with its phase now (pending, running,
+     * completed, failed, error): { id, operation, unit, app, action, params, phase, message?, results? }.
+     * @returns {{ id: string, operation: string, unit: string, app: string, action: string, params: Record<string, unknown>,
+     *   phase: string, message?: string, results?: Record<string, unknown> }[]}
+     */
+    tasks() {
+      const now = Date.now();
+      return (modelOf(loadState(stateFile)).tasks ?? []).map((t) => ({
+        id: t.id,
+        operation: t.operation,
+        unit: t.unit,
+        app: t.app,
+        action: t.action,
+        params: t.params,
+        phase: phaseOf(t, now),
+        ...(t.message ? { message: t.message } : {}),
+        ...(t.results ? { results: t.results } : {}),
+      }));
+    },
+    /** Does what any juju call does first: evaluates started tasks, uploads what is due to S3. */
+    settle: () => advance(stateFile, env),
+    mysql: {
+      /** The InnoDB cluster as get-cluster-status would see it now. */
+      cluster(app) {
+        const s = loadState(stateFile);
+        return clusterAt(modelOf(s), state.currentModel, modelOf(s).applications[app], Date.now(), s.faults);
+      },
+      /** Switchover: this unit becomes the primary (if it is an ONLINE member). */
+      setPrimary: (unit) => update((s) => (modelOf(s).applications[unit.split('/')[0]].mysql.primary = unit)),
+      /** Whether the charm revision declares create-backup's force parameter (PR #654). */
+      declareForce: (app, on = true) => update((s) => (modelOf(s).applications[app].forceParam = on)),
+      /** additionalProperties as the charm declares it (undefined: not declared, Juju's default). */
+      additionalProperties: (app, value) =>
+        update((s) => (value === undefined ? delete modelOf(s).applications[app].additionalProperties : (modelOf(s).applications[app].additionalProperties = value))),
+      /** Cluster statuses create-backup accepts without force. */
+      healthyStatuses: (app, statuses) => update((s) => (modelOf(s).applications[app].mysql.healthyStatuses = statuses)),
+      /** After a restore the charm blocks writes to the S3 location. @param {string|boolean} [message] */
+      blockS3: (app, message = true) => update((s) => (message ? (modelOf(s).applications[app].mysql.s3Blocked = message) : delete modelOf(s).applications[app].mysql.s3Blocked)),
+    },
+    s3: {
+      /** Sets s3-integrator config keys (null removes one), as `juju config` would. */
+      configure: (integrator, config) =>
+        update((s) => {
+          const app = modelOf(s).applications[integrator];
+          for (const [k, v] of Object.entries(config)) v === null ? delete app.config[k] : (app.config[k] = v);
+        }),
+      /** The keys sync-s3-credentials would set; null forgets them. */
+      credentials: (integrator, keys) =>
+        update((s) => {
+          const app = modelOf(s).applications[integrator];
+          if (keys) app.credentials = { 'access-key': keys.accessKey, 'secret-key': keys.secretKey };
+          else delete app.credentials;
+        }),
+      /** Removes the relation between a database and its s3-integrator. */
+      unrelate: (db) =>
+        update((s) => {
+          const model = modelOf(s);
+          model.relations = model.relations.filter((r) => !(r.interface === 's3' && r.endpoints.some((e) => e.app === db)));
+        }),
     },
     /** The desired scale as juju reports it. */
     scale: (app) => modelOf(loadState(stateFile)).applications[app]?.scale,
@@ -93,6 +173,31 @@ export function createJujuModel(options = {}) {
       unitError: (unit, message = true) => setFault((f) => ((f.unitErrors ??= {})[unit] = message)),
       clearUnitError: (unit) => setFault((f) => delete f.unitErrors?.[unit]),
       clear: () => setFault((f) => Object.keys(f).forEach((k) => delete f[k])),
+      // Charm actions. Each applies to tasks that start after it is set.
+      /**
+       * create-backup fails with the charm's message: at 'end' (default: it ran, uploaded its
+       * .metadata and .backup.log, so list-backups shows it failed) or at 'start' (nothing uploaded).
+       * @param {string} message @param {{ unit?: string, app?: string, at?: 'start'|'end', stderr?: string }} [where]
+       */
+      createBackupFails: (message = 'Error backing up the database', where = {}) => setFault((f) => (f.createBackupFails ??= []).push({ message, at: where.at ?? 'end', ...where })),
+      /** create-backup on this unit (or any unit of this app) starts and never finishes. */
+      backupNeverFinishes: (unitOrApp, on = true) => setFault((f) => (on ? ((f.backupNeverFinishes ??= {})[unitOrApp] = true) : delete f.backupNeverFinishes?.[unitOrApp])),
+      /** The unit's group-replication member state, e.g. 'RECOVERING', 'OFFLINE', 'ERROR'; null: back to normal. */
+      memberState: (unit, memberState) => setFault((f) => (memberState ? ((f.memberStates ??= {})[unit] = memberState) : delete f.memberStates?.[unit])),
+      /** The cluster status mysqlsh reports, e.g. 'NO_QUORUM'; null: computed from the members. */
+      clusterStatus: (app, status) => setFault((f) => (status ? ((f.clusterStatus ??= {})[app] = status) : delete f.clusterStatus?.[app])),
+      /** get-cluster-status cannot read the status (results success False; create-backup: "Cluster status unknown"). */
+      clusterStatusUnreadable: (app, on = true) => setFault((f) => (on ? ((f.clusterStatusUnreadable ??= {})[app] = true) : delete f.clusterStatusUnreadable?.[app])),
+      mysqldDown: (unit, on = true) => setFault((f) => (on ? ((f.mysqldDown ??= {})[unit] = true) : delete f.mysqldDown?.[unit])),
+      unitBusy: (unit, on = true) => setFault((f) => (on ? ((f.unitBusy ??= {})[unit] = true) : delete f.unitBusy?.[unit])),
+      /** The action takes ms of model time (e.g. 90_000: beyond juju's 60 s default wait); null: back to normal. */
+      slowAction: (action, ms) => setFault((f) => (ms === null ? delete f.actionDurations?.[action] : ((f.actionDurations ??= {})[action] = ms))),
+      /** list-backups leaves the id out ('omit') or shows it with another status; id '*' for all; null clears. */
+      listBackups: (id, how) => setFault((f) => (how === null ? delete f.listBackups?.[id] : ((f.listBackups ??= {})[id] = how))),
+      /** The action ends "failed" with the charm's message (juju exits 0, as it does for event.fail). */
+      actionFails: (action, message, where = {}) => setFault((f) => (f.actionFails ??= []).push({ action, message, ...where })),
+      /** The charm raises: status failed, return-code 1, and juju run exits 1 ("the following task failed"). */
+      actionException: (action, where = {}) => setFault((f) => (f.actionExceptions ??= []).push({ action, ...where })),
     },
     /**
      * Runs the emulated juju: resolves { code, stdout, stderr }.

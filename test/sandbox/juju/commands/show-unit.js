@@ -7,6 +7,8 @@ import { JujuError, messages } from '../lib/errors.js';
 import { toJson, toYaml } from '../lib/format.js';
 import { appView } from '../lib/lifecycle.js';
 import { isValidUnitName, relationsOf, resolveModel } from '../lib/model.js';
+import { integratorData } from '../lib/s3.js';
+import { unitActivity } from '../lib/tasks.js';
 
 export default {
   name: 'show-unit',
@@ -22,7 +24,7 @@ export default {
     for (const unitName of args) {
       const appName = unitName.slice(0, unitName.lastIndexOf('/'));
       const app = model.applications[appName];
-      const view = app && appView(app, now, state.faults);
+      const view = app && appView(app, now, state.faults, unitActivity(model, now));
       const unit = view?.units.find((u) => u.name === unitName);
       if (!unit) throw new JujuError(messages.unitNotFound(unitName));
       const relationInfo = [];
@@ -42,7 +44,8 @@ export default {
           endpoint: own.endpoint,
           'related-endpoint': other.endpoint,
           'cross-model': false,
-          'application-data': { ...(relation.data[other.app] ?? {}) },
+          // The s3 interface's data is what the integrator holds now (config and synced credentials).
+          'application-data': relation.interface === 's3' && other.app !== appName ? integratorData(model.applications[other.app]) : { ...(relation.data[other.app] ?? {}) },
           ...(flags.app ? {} : { 'local-unit': { 'in-scope': unit.life === 'alive', data: unitData(unit) } }),
           ...(Object.keys(relatedUnits).length ? { 'related-units': relatedUnits } : {}),
         });

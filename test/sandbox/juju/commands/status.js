@@ -7,6 +7,7 @@ import { FORMAT_FLAG, MODEL_FLAGS, OUTPUT_FLAG } from '../lib/args.js';
 import { formatClock, formatSince, table, toJson, toYaml } from '../lib/format.js';
 import { appView } from '../lib/lifecycle.js';
 import { glob, relationsOf, resolveModel } from '../lib/model.js';
+import { unitActivity } from '../lib/tasks.js';
 
 export default {
   name: 'status',
@@ -101,7 +102,7 @@ function statusInfo(s, utc, extra = {}) {
 }
 
 function formatApplication(model, app, unitFilter, now, state, utc) {
-  const view = appView(app, now, state.faults);
+  const view = appView(app, now, state.faults, unitActivity(model, now));
   const units = {};
   for (const u of view.units) {
     if (unitFilter && ![...unitFilter].some((p) => glob(p, u.name))) continue;

@@ -108,3 +108,31 @@ export function table(rows) {
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
 }
+
+/** Map keys sorted at every level, as Go's encoding/json and go-yaml print maps. */
+export function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+}
+
+/**
+ * Go's time.Time.String() for a whole-second time: "2015-02-14 08:17:00 +0000 UTC" with --utc,
+ * else local time with the zone's abbreviation ("+1300 NZDT"), or "+13" where it has none.
+ */
+export function goTime(ms, utc = false) {
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  const offsetMin = utc ? 0 : -d.getTimezoneOffset();
+  const local = new Date(d.getTime() + offsetMin * 60_000);
+  const date = `${local.getUTCFullYear()}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`;
+  const time = `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`;
+  const sign = offsetMin < 0 ? '-' : '+';
+  const hh = two(Math.floor(Math.abs(offsetMin) / 60));
+  const mm = two(Math.abs(offsetMin) % 60);
+  let abbr = 'UTC';
+  if (offsetMin !== 0 || (!utc && process.env.TZ && !/^(UTC|Etc\/UTC|GMT|)$/.test(process.env.TZ))) {
+    const name = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    abbr = /^[A-Z]{2,5}$/.test(name) && !name.startsWith('GMT') ? name : `${sign}${hh}${mm === '00' ? '' : mm}`;
+  }
+  return `${date} ${time} ${sign}${hh}${mm} ${abbr}`;
+}

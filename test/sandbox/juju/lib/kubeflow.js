@@ -23,6 +23,23 @@ const MYSQL_OPTIONS = {
   'profile-limit-memory': { type: 'int', description: 'Amount of memory in Megabytes to limit MySQL and associated process to.' },
 };
 
+/** s3-integrator (track 1/) configuration options (canonical/s3-integrator config.yaml). */
+const S3_OPTIONS = {
+  endpoint: { type: 'string', description: 'The endpoint used to connect to the object storage.' },
+  bucket: { type: 'string', description: 'The bucket/container name delivered by the provider.' },
+  region: { type: 'string', description: 'The region used to connect to the object storage.' },
+  path: { type: 'string', description: 'The path inside the bucket/container to store objects.' },
+  attributes: { type: 'string', description: 'The custom metadata (HTTP headers).' },
+  's3-uri-style': { type: 'string', description: 'The S3 protocol specific bucket path lookup type.' },
+  'storage-class': { type: 'string', description: 'Storage Class for objects uploaded to the object storage.' },
+  'tls-ca-chain': { type: 'string', description: 'The complete CA chain, which can be used for HTTPS validation.' },
+  's3-api-version': { type: 'string', description: 'S3 protocol specific API signature.' },
+  'experimental-delete-older-than-days': { type: 'int', description: 'Full backups can be retained for a number of days. EXPERIMENTAL.' },
+};
+
+/** The s3-integrator application each database backs up through (two apps, so two paths). */
+export const S3_INTEGRATORS = { 'kfp-db': 's3-kfp', 'katib-db': 's3-katib' };
+
 /** name -> application spec; `scale` units are created settled. */
 export const KUBEFLOW_APPLICATIONS = {
   'katib-db': { charm: 'mysql-k8s', channel: '8.0/stable', rev: 210, base: '22.04', workloadVersion: '8.0.41-0ubuntu0.22.04.1', primaryMessage: 'Primary', options: MYSQL_OPTIONS, trust: true },
@@ -44,7 +61,36 @@ const KUBEFLOW_RELATIONS = [
   ['mlmd', 'grpc', 'kfp-metadata-writer', 'grpc', 'k8s-service'],
   ['kfp-db', 'database-peers', null, null, 'mysql_peers'],
   ['katib-db', 'database-peers', null, null, 'mysql_peers'],
+  ['s3-kfp', 's3-credentials', 'kfp-db', 's3-parameters', 's3'],
+  ['s3-katib', 's3-credentials', 'katib-db', 's3-parameters', 's3'],
 ];
+
+/**
+ * The two s3-integrator applications for { endpoint, accessKey, secretKey, bucket, region?,
+ * paths? }: bucket, endpoint and a path per database in config, the keys as if synced with
+ * sync-s3-credentials.
+ */
+function s3Specs(s3) {
+  const specs = {};
+  for (const [db, integrator] of Object.entries(S3_INTEGRATORS)) {
+    specs[integrator] = {
+      charm: 's3-integrator',
+      channel: '1/stable',
+      rev: 145,
+      base: '22.04',
+      options: S3_OPTIONS,
+      config: {
+        ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+        ...(s3.bucket ? { bucket: s3.bucket } : {}),
+        ...(s3.region !== undefined ? { region: s3.region } : {}),
+        path: s3.paths?.[db] ?? `mysql/${db}`,
+        ...(s3.uriStyle ? { 's3-uri-style': s3.uriStyle } : {}),
+      },
+      credentials: s3.accessKey ? { 'access-key': s3.accessKey, 'secret-key': s3.secretKey } : undefined,
+    };
+  }
+  return specs;
+}
 
 /** A secret like the minio charm's generated one: 30 characters of A-Z and 0-9. */
 export function generateMinioSecret() {
@@ -60,7 +106,7 @@ export function createState(options = {}) {
   const now = options.now ?? Date.now();
   const deployedAt = now - 86_400_000;
   const modelName = options.model ?? 'kubeflow';
-  const specs = { ...KUBEFLOW_APPLICATIONS };
+  const specs = { ...KUBEFLOW_APPLICATIONS, ...(options.s3 ? s3Specs(options.s3) : {}) };
   for (const [name, spec] of Object.entries(options.applications ?? {})) {
     if (spec === null) delete specs[name];
     else specs[name] = { ...(specs[name] ?? { channel: 'latest/stable', rev: 1, base: '22.04' }), ...spec };
@@ -75,6 +121,8 @@ export function createState(options = {}) {
     controller: { name: options.controller ?? 'microk8s-localhost', cloud: 'microk8s', region: 'localhost', address: '10.152.183.74:17070' },
     currentModel: modelName,
     timing: { settleMs: options.settleMs ?? 600, dyingMs: options.dyingMs ?? Math.round((options.settleMs ?? 600) / 2) },
+    timeScale: options.timeScale ?? 1,
+    actionTiming: { ...(options.actionTiming ?? {}) },
     faults: {},
     minioSecretKey,
     models: {
@@ -101,6 +149,10 @@ function buildApplication(name, spec, deployedAt) {
     options: spec.options ?? {},
     config: { ...(spec.config ?? {}) },
     scale: spec.scale ?? 1,
+    ...(spec.charm === 'mysql-k8s' ? { mysql: { ...(spec.mysql ?? {}) }, forceParam: spec.forceParam ?? false } : {}),
+    ...(spec.additionalProperties !== undefined ? { additionalProperties: spec.additionalProperties } : {}),
+    ...(spec.credentials ? { credentials: { ...spec.credentials } } : {}),
+    ...(spec.actionTiming ? { actionTiming: { ...spec.actionTiming } } : {}),
     status: { current: 'active', message: '', since: deployedAt },
     units: [],
     ...(spec.timing ? { timing: spec.timing } : {}),
@@ -158,6 +210,9 @@ function relationData(iface, provider, requirer, applications, modelName, minioS
   } else if (iface === 'k8s-service') {
     data[provider] = { _supported_versions: '- v1\n', data: toYaml({ name: provider, port: '8080' }) };
     data[requirer] = { _supported_versions: '- v1\n' };
+  } else if (iface === 's3') {
+    // The integrator's side is computed when read (lib/s3.js integratorData); mysql asks for nothing.
+    data[requirer] = {};
   } else if (iface === 'mysql_peers') {
     data[provider] = { 'cluster-name': `cluster-${hash(provider).toString(16)}`, 'units-added-to-cluster': String(applications[provider].scale) };
   }

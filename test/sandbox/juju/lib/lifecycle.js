@@ -71,20 +71,35 @@ export function unitView(app, unit, now, faults = {}) {
   return { ...base(unit), phase, life: 'alive', workload, agent };
 }
 
+/** Of the ONLINE candidates ({ name, leader }): the configured primary, else the leader, else the first. */
+export function choosePrimary(app, candidates) {
+  const chosen = candidates.find((c) => c.name === app.mysql?.primary) ?? candidates.find((c) => c.leader) ?? candidates[0];
+  return chosen?.name;
+}
+
 function base(unit) {
   return { name: unit.name, ordinal: unit.ordinal, address: unit.address, providerId: unit.providerId };
 }
 
-/** The listed units, leader marked, and the application status derived from them. */
-export function appView(app, now, faults = {}) {
+/**
+ * The listed units, leader marked, and the application status derived from them. `activity`
+ * (unit name -> { workload?, agent? }) overlays what a running action shows on an active unit.
+ */
+export function appView(app, now, faults = {}, activity = {}) {
   const units = app.units.map((u) => ({ record: u, view: unitView(app, u, now, faults) })).filter((u) => u.view);
   // Leadership goes to the unit whose agent started first and stays with it until it is gone.
   const eligible = units.filter((u) => u.view.phase !== 'allocating' && u.record.startedAt !== null).sort((a, b) => a.record.startedAt - b.record.startedAt || a.record.ordinal - b.record.ordinal);
   const leader = eligible[0]?.view.name;
   const views = units.map((u) => ({ ...u.view, leader: u.view.name === leader }));
+  // mysql-k8s shows "Primary" on the primary (app.mysql.primary if it is an ONLINE member, else the leader).
+  const primary = app.primaryMessage ? choosePrimary(app, views.filter((v) => v.phase === 'active' && (faults.memberStates?.[v.name] ?? 'ONLINE') === 'ONLINE')) : undefined;
   for (const v of views) {
-    // mysql-k8s shows "Primary" on the primary; the sandbox keeps the primary on the leader.
-    if (v.phase === 'active' && app.primaryMessage) v.workload = { ...v.workload, message: v.leader ? app.primaryMessage : '' };
+    if (v.phase === 'active' && app.primaryMessage) v.workload = { ...v.workload, message: v.name === primary ? app.primaryMessage : '' };
+    const busy = activity[v.name];
+    if (busy && v.phase === 'active') {
+      if (busy.workload) v.workload = { ...busy.workload };
+      if (busy.agent) v.agent = { ...busy.agent };
+    }
   }
   views.sort((a, b) => a.ordinal - b.ordinal || (a.life === 'dying' ? -1 : 1));
   const errored = views.find((v) => v.phase === 'error');

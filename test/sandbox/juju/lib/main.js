@@ -8,12 +8,14 @@
 //   scaleFails: { <app>: true | "<why>" } scale-application fails for that application
 //   neverSettle: { <app>: true }          units added or removed from now on never settle
 //   unitErrors: { <unit>: true | "<message>" } the unit is in error once its charm has started
+//   (charm actions: see lib/charm-actions.js, lib/mysql.js and lib/tasks.js)
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMANDS } from '../commands/index.js';
 import { parseArgs } from './args.js';
 import { JujuError, messages } from './errors.js';
 import { STATE_ENV, loadState, logCall, mutateState } from './state.js';
+import { advance } from './tasks.js';
 
 const USAGE = `Usage: juju [help] <command>
 
@@ -42,7 +44,7 @@ export async function main(argv, env = process.env) {
       out(`Usage: juju ${command.name} [options]\n`);
       return 0;
     }
-    command.init?.(args);
+    command.init?.(args, flags);
     const haveState = Boolean(stateFile && existsSync(stateFile));
     if (command.needsController && !haveState) throw new JujuError(messages.noControllers);
     let state = haveState ? loadState(stateFile) : undefined;
@@ -50,6 +52,7 @@ export async function main(argv, env = process.env) {
     if (delay > 0) await sleep(delay);
     if (command.needsController) {
       checkController(stateFile, state);
+      await advance(stateFile, env); // actions started or finished since the last call
       state = loadState(stateFile); // what the controller holds once the (slow) call gets there
     }
     await command.run({

@@ -1,0 +1,42 @@
+// How `juju run` and `juju show-task` print task results: json and yaml print the map as is
+// (keys sorted, as Go prints maps); "plain" (the default) is juju's printPlainOutput.
+import { sortKeys, toJson, toYaml } from './format.js';
+
+const FILTERED = new Set(['return-code', 'stdout', 'stderr', 'stdout-encoding', 'stderr-encoding']);
+
+export function formatTasks(format, value) {
+  if (format === 'json') return toJson(sortKeys(value));
+  if (format === 'yaml') return toYaml(sortKeys(value));
+  return plain(value);
+}
+
+function plain(info) {
+  const entries = Object.entries(info);
+  let stdout = '';
+  let stderr = '';
+  const summary = {};
+  for (const [key, task] of entries) {
+    let output;
+    if (task.results) {
+      const shown = {};
+      for (const [k, v] of Object.entries(task.results)) {
+        const lk = k.toLowerCase();
+        if (lk === 'stdout' && v !== '') stdout = String(v);
+        if (lk === 'stderr' && v !== '') stderr = String(v);
+        if (!FILTERED.has(lk)) shown[lk] = v;
+      }
+      output = Object.keys(shown).length ? toYaml(sortKeys(shown)) : '';
+    } else {
+      output = `Task ${task.id} ${task.status ?? 'has unknown status'}\n`;
+    }
+    summary[key] = { id: task.id, output, status: task.status, ...(task.message !== undefined ? { message: task.message } : {}) };
+  }
+  if (entries.length > 1) return toYaml(sortKeys(summary));
+  let text = '';
+  for (const s of Object.values(summary)) {
+    text += s.status === 'failed' ? `Action id ${s.id} failed: ${s.message}\n${s.output}\n` : `${s.output}\n`;
+  }
+  if (stdout) text += `${stdout.replace(/^\n+|\n+$/g, '')}\n`;
+  if (stderr) text += `${stderr.replace(/^\n+|\n+$/g, '')}\n`;
+  return text;
+}

@@ -1,0 +1,98 @@
+// The S3 side of mysql-k8s backups: the parameters the s3-integrator relation hands to the charm
+// (charms.mysql.v0.backups _retrieve_s3_parameters), and the real rclone doing the charm's uploads
+// and listings against whatever endpoint the integrator points at (a sandbox S3 server in tests).
+import { spawn } from 'node:child_process';
+import { relationsOf } from './model.js';
+
+export const S3_INTERFACE = 's3';
+export const S3_ENDPOINT = 's3-parameters';
+
+/** The s3-integrator application related to the database application, if any. */
+export function integratorOf(model, dbApp) {
+  const rel = relationsOf(model, dbApp).find(({ relation, own }) => relation.interface === S3_INTERFACE && own.endpoint === S3_ENDPOINT);
+  return rel ? model.applications[rel.other.app] : undefined;
+}
+
+/** What the integrator publishes on the relation (the s3 interface's application data). */
+export function integratorData(app) {
+  const c = app.config ?? {};
+  const data = {};
+  for (const key of ['bucket', 'endpoint', 'path', 'region', 's3-uri-style', 'storage-class', 's3-api-version', 'attributes', 'tls-ca-chain']) {
+    if (c[key] !== undefined && c[key] !== '') data[key] = String(c[key]);
+  }
+  if (app.credentials?.['access-key']) data['access-key'] = app.credentials['access-key'];
+  if (app.credentials?.['secret-key']) data['secret-key'] = app.credentials['secret-key'];
+  return data;
+}
+
+/** { params, missing }: the charm's defaults and clean-ups applied; missing required keys listed. */
+export function s3Parameters(integrator) {
+  const p = integratorData(integrator);
+  const missing = ['bucket', 'access-key', 'secret-key'].filter((k) => !p[k]);
+  if (missing.length) return { params: undefined, missing };
+  const params = { endpoint: 'https://s3.amazonaws.com', region: '', path: '', 's3-uri-style': 'auto', 's3-api-version': 'auto', ...p };
+  for (const k of Object.keys(params)) if (typeof params[k] === 'string') params[k] = params[k].trim();
+  params.endpoint = params.endpoint.replace(/\/+$/, '');
+  params.path = params.path.replace(/^\/+|\/+$/g, '');
+  params.bucket = params.bucket.replace(/^\/+|\/+$/g, '');
+  return { params, missing: [] };
+}
+
+export const objectPrefix = (params) => (params.path ? `${params.path}/` : '');
+
+function rcloneEnv(params, env) {
+  const e = { ...env };
+  delete e.AWS_CA_BUNDLE; // passed as --ca-cert: rclone 1.60 cannot take it from the environment
+  for (const k of Object.keys(e)) if (k.startsWith('RCLONE_')) delete e[k];
+  Object.assign(e, {
+    RCLONE_CONFIG_CHARM_TYPE: 's3',
+    RCLONE_CONFIG_CHARM_PROVIDER: 'Other',
+    RCLONE_CONFIG_CHARM_ENDPOINT: params.endpoint,
+    RCLONE_CONFIG_CHARM_ACCESS_KEY_ID: params['access-key'],
+    RCLONE_CONFIG_CHARM_SECRET_ACCESS_KEY: params['secret-key'],
+    RCLONE_CONFIG_CHARM_FORCE_PATH_STYLE: params['s3-uri-style'] === 'virtual' ? 'false' : 'true',
+    ...(params.region ? { RCLONE_CONFIG_CHARM_REGION: params.region } : {}),
+  });
+  return e;
+}
+
+function rclone(params, args, { stdin, env = process.env } = {}) {
+  const ca = env.AWS_CA_BUNDLE;
+  const argv = [args[0], '--config', '', '--retries', '1', '--low-level-retries', '2', '--contimeout', '5s', '--timeout', '20s', ...(ca ? ['--ca-cert', ca] : []), ...args.slice(1)];
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn('rclone', argv, { env: rcloneEnv(params, env), stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (err) {
+      resolve({ code: -1, stdout: '', stderr: String(err) });
+      return;
+    }
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => resolve({ code: -1, stdout, stderr: stderr + String(err) }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** Uploads one object (upload_content_to_s3); resolves { ok, error? }. */
+export async function putObject(params, key, body, env) {
+  const r = await rclone(params, ['rcat', `charm:${params.bucket}/${key}`], { stdin: body, env });
+  return r.code === 0 ? { ok: true } : { ok: false, error: r.stderr.trim() || `rclone exited ${r.code}` };
+}
+
+/** The object names directly under the path: { names } or { error: "<charm message>" }. */
+export async function listNames(params, env) {
+  const dir = `charm:${params.bucket}${params.path ? `/${params.path}` : ''}`;
+  const r = await rclone(params, ['lsjson', dir, '--files-only', '--fast-list'], { env });
+  if (r.code === 0) return { names: JSON.parse(r.stdout || '[]').map((o) => o.Path) };
+  if (/directory not found|NoSuchBucket/i.test(r.stderr)) {
+    const buckets = await rclone(params, ['lsjson', 'charm:', '--dirs-only'], { env });
+    if (buckets.code === 0 && !JSON.parse(buckets.stdout || '[]').some((b) => b.Path === params.bucket)) return { error: `Bucket ${params.bucket} does not exist` };
+    if (buckets.code === 0) return { names: [] };
+  }
+  return { error: 'Failed to retrieve backup ids from S3' };
+}
