@@ -1,7 +1,7 @@
 export { ActionError, CancelledError, InputError, TimeoutError, errorMessage, throwIfAborted } from './errors.js';
 export { Inputs } from './inputs.js';
 export * from './validate.js';
-export { actionsLogger, type Logger } from './log.js';
+export { actionsLogger, prefixedLogger, type Logger } from './log.js';
 export { setOutputs } from './outputs.js';
 export { poll, type PollOptions } from './poll.js';
 export { runProcess, type ProcessOptions, type ProcessResult } from './process.js';

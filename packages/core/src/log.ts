@@ -19,3 +19,22 @@ export const actionsLogger: Logger = {
   debug: (m) => core.debug(redact(m)),
   group: (name, fn) => core.group(redact(name), fn),
 };
+
+/**
+ * The same log with every line starting "[prefix] ", for work that runs in parallel (where the
+ * runner's groups cannot nest or interleave): groups become a plain line.
+ */
+export function prefixedLogger(log: Logger, prefix: string): Logger {
+  const p = (m: string) => `[${prefix}] ${m}`;
+  return {
+    info: (m) => log.info(p(m)),
+    notice: (m) => log.notice(p(m)),
+    warning: (m) => log.warning(p(m)),
+    error: (m) => log.error(p(m)),
+    debug: (m) => log.debug(p(m)),
+    group: (name, fn) => {
+      log.info(p(name));
+      return fn();
+    },
+  };
+}

@@ -180,6 +180,8 @@ export function createJujuModel(options = {}) {
        * @param {string} message @param {{ unit?: string, app?: string, at?: 'start'|'end', stderr?: string }} [where]
        */
       createBackupFails: (message = 'Error backing up the database', where = {}) => setFault((f) => (f.createBackupFails ??= []).push({ message, at: where.at ?? 'end', ...where })),
+      /** The next create-backup of app finds the unit it runs on promoted to primary (a switchover), once. */
+      switchoverOnBackup: (app, on = true) => setFault((f) => (on ? ((f.switchoverOnBackup ??= {})[app] = true) : delete f.switchoverOnBackup?.[app])),
       /** create-backup on this unit (or any unit of this app) starts and never finishes. */
       backupNeverFinishes: (unitOrApp, on = true) => setFault((f) => (on ? ((f.backupNeverFinishes ??= {})[unitOrApp] = true) : delete f.backupNeverFinishes?.[unitOrApp])),
       /** The unit's group-replication member state, e.g. 'RECOVERING', 'OFFLINE', 'ERROR'; null: back to normal. */

@@ -7,7 +7,7 @@
 //   { kind: 'list', s3, durationMs }                list-backups: the listing is done with rclone
 //
 // Faults used here (state.faults): createBackupFails [{ message, at, unit?, app? }],
-// backupNeverFinishes { <unit or app>: true }, unitBusy { <unit>: true }, mysqldDown { <unit>: true },
+// backupNeverFinishes { <unit or app>: true }, switchoverOnBackup { <app>: true } (once), unitBusy { <unit>: true }, mysqldDown { <unit>: true },
 // clusterStatusUnreadable { <app>: true }, plus mysql.js's memberStates and clusterStatus.
 import { createHash } from 'node:crypto';
 import { appView } from './lifecycle.js';
@@ -79,6 +79,11 @@ function createBackup(ctx, durationMs) {
   if (faults.mysqldDown?.[unit]) return fail('Process mysqld not running');
   const { params: s3, missing } = s3Parameters(integrator);
   if (missing.length) return fail(`Missing S3 parameters: ${pyList(missing)}`);
+  if (faults.switchoverOnBackup?.[app.name]) {
+    // A switchover just before the action runs: the unit chosen as a secondary is now the primary.
+    delete faults.switchoverOnBackup[app.name];
+    app.mysql = { ...app.mysql, primary: unit };
+  }
   const cluster = clusterAt(model, modelName, app, t, faults);
   if (app.forceParam && task.params.force !== true) {
     if (faults.clusterStatusUnreadable?.[app.name]) return fail('Cluster status unknown');

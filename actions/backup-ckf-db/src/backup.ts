@@ -1,0 +1,195 @@
+import { ActionError, TimeoutError, errorMessage, poll, type Logger } from '@ml-backup-actions/core';
+import { ActionFailedError, type ActionTask, type Juju, JujuError, pickBackupUnit } from '@ml-backup-actions/juju';
+import { BACKUP_SCALE, type BackupCkfDbConfig } from './config.js';
+import { type Inspected, inspect } from './preflight.js';
+import type { DbReport } from './report.js';
+import type { ScaleKeeper } from './scale.js';
+
+export interface DbBackupContext {
+  config: BackupCkfDbConfig;
+  /** A client whose log lines name the application. */
+  juju: Juju;
+  keeper: ScaleKeeper;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** The charm's backup ids are request times: %Y-%m-%dT%H:%M:%SZ. */
+const CHARM_BACKUP_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+/** How long list-backups may take to show a completed backup as finished (S3 listings lag). */
+const LISTED_WITHIN_MS = 2 * 60_000;
+/** A switchover between choosing the unit and the action starting: choose again, at most this often. */
+const PRIMARY_REFUSALS = 2;
+
+/**
+ * One database, as the runbook does it and what it leaves out: check, scale up so that a
+ * secondary exists, find the primary, run create-backup on an ONLINE secondary, confirm the id
+ * with list-backups, put the scale back.
+ */
+export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Promise<void> {
+  const { config, juju, keeper, log } = ctx;
+  const app = report.application;
+  const inspected = await inspect(juju, app, report);
+  report.forceDeclared = inspected.forceDeclared;
+  if (config.force && !inspected.forceDeclared) {
+    log.warning(`force is not passed to create-backup: revision ${report.charmRevision ?? '?'} of the charm does not declare it (juju actions ${app} --schema)`);
+  }
+  const original = report.originalScale!;
+  const target = config.scaleUp ? Math.max(original, BACKUP_SCALE) : original;
+  log.info(`${app}: ${report.charm} revision ${report.charmRevision ?? '?'}, scale ${original}, backups go to ${describeLocation(report)}`);
+
+  if (config.dryRun) {
+    const cluster = await juju.clusterStatus(inspected.leader, timing(config, ctx.signal));
+    report.primary = cluster.primary;
+    const where = target > 1 ? `an ONLINE secondary (primary now: ${cluster.primary ?? 'none'})` : `${cluster.members[0]?.unit ?? 'its only unit'}`;
+    log.info(`${app}: would ${target > original ? `scale to ${target}, ` : ''}run create-backup on ${where}${target > original && config.restoreScale ? `, then scale back to ${original}` : ''}`);
+    report.status = 'checked';
+    return;
+  }
+
+  let done = false;
+  try {
+    if (target > original) {
+      report.phase = 'scale up';
+      await keeper.scaleUp(report, target, (a, n) => waitForScale(juju, a, n, config).then(() => undefined));
+    } else {
+      report.backupScale = original;
+      report.scaleRestored = 'not needed';
+    }
+    report.phase = 'create-backup';
+    const task = await createBackup(report, inspected, ctx);
+    const id = task.results['backup-id'];
+    if (typeof id !== 'string' || !CHARM_BACKUP_ID.test(id)) {
+      throw new JujuError('unexpected-output', `create-backup on ${task.unit} completed (task ${task.id}) without a backup-id in the charm's format: ${JSON.stringify(id ?? null)}`);
+    }
+    report.backupId = id;
+    log.info(`${app}: create-backup on ${task.unit} returned backup-id ${id}`);
+    report.phase = 'list-backups';
+    report.listed = await confirmFinished(juju, inspected.leader, id, report, ctx);
+    done = true;
+  } finally {
+    if (report.backupScale !== undefined && report.backupScale > original) {
+      // After a failure the phase it failed in stays the one reported; the scale goes back anyway.
+      if (done) report.phase = 'scale back';
+      await keeper.restore(app);
+      if (config.restoreScale && !ctx.signal.aborted) {
+        await waitForScale(juju, app, original, config).catch((err) => {
+          if (done) throw err;
+          log.warning(`${app} was scaled back to ${original} but did not settle: ${errorMessage(err)}`);
+        });
+      }
+    }
+  }
+  report.phase = 'done';
+  report.status = 'succeeded';
+}
+
+/** Runs create-backup on an eligible unit; if a switchover made it the primary meanwhile, chooses again. */
+async function createBackup(report: DbReport, inspected: Inspected, ctx: DbBackupContext): Promise<ActionTask> {
+  const { config, juju, log } = ctx;
+  const params = config.force && inspected.forceDeclared ? { force: true } : {};
+  for (let refusals = 0; ; refusals++) {
+    const unit = await chooseUnit(report, inspected.leader, ctx);
+    report.unit = unit;
+    try {
+      return await juju.runAction(unit, 'create-backup', params, {
+        waitMs: config.actionTimeoutMinutes * 60_000,
+        mode: 'background',
+        intervalMs: config.pollIntervalSeconds * 1000,
+        progressEveryMs: config.progressIntervalSeconds * 1000,
+        onTask: (id) => (report.taskId = id),
+      });
+    } catch (err) {
+      if (err instanceof ActionFailedError && /as it is the cluster primary/.test(err.task.message) && refusals < PRIMARY_REFUSALS) {
+        log.warning(`${unit} became the primary before create-backup started (a switchover); the charm refused and backed nothing up, so another unit is chosen`);
+        continue;
+      }
+      throw explain(err, report, juju.model);
+    }
+  }
+}
+
+/** An ONLINE secondary (or the only unit), waiting while a new unit is still joining the cluster. */
+async function chooseUnit(report: DbReport, leader: string, ctx: DbBackupContext): Promise<string> {
+  const { config, juju } = ctx;
+  let last: unknown;
+  try {
+    return await poll({
+      label: `an ONLINE secondary of ${report.application}`,
+      log: juju.log,
+      signal: ctx.signal,
+      timeoutMs: config.scaleTimeoutMinutes * 60_000,
+      intervalMs: config.pollIntervalSeconds * 1000,
+      progressEveryMs: config.progressIntervalSeconds * 1000,
+      progress: () => (last ? errorMessage(last) : 'no cluster status read yet'),
+      check: async () => {
+        const cluster = await juju.clusterStatus(leader, timing(config, ctx.signal));
+        report.primary = cluster.primary;
+        try {
+          return pickBackupUnit(cluster, report.backupScale ?? report.originalScale ?? 1);
+        } catch (err) {
+          last = err;
+          return undefined;
+        }
+      },
+    });
+  } catch (err) {
+    if (err instanceof TimeoutError && last) throw new ActionError(`${errorMessage(last)} (waited ${config.scaleTimeoutMinutes} min)`);
+    throw err;
+  }
+}
+
+/** Success only once list-backups shows the id finished; failed or never listed is an error. */
+async function confirmFinished(juju: Juju, leader: string, id: string, report: DbReport, ctx: DbBackupContext): Promise<string> {
+  let seen = 'not listed';
+  const where = describeLocation(report);
+  try {
+    return await poll({
+      label: `backup ${id} of ${report.application} listed as finished`,
+      log: juju.log,
+      signal: ctx.signal,
+      timeoutMs: LISTED_WITHIN_MS,
+      intervalMs: ctx.config.pollIntervalSeconds * 1000,
+      progressEveryMs: ctx.config.progressIntervalSeconds * 1000,
+      progress: () => `list-backups shows it ${seen}`,
+      check: async () => {
+        const entry = (await juju.listBackups(leader, timing(ctx.config, ctx.signal))).find((b) => b.id === id);
+        seen = entry ? `as ${entry.status}` : 'not listed';
+        if (entry?.status === 'failed') {
+          throw new ActionError(`create-backup reported success but list-backups shows backup ${id} as failed in ${where}; read its ${id}.backup.log there`);
+        }
+        return entry?.status === 'finished' ? entry.status : undefined;
+      },
+    });
+  } catch (err) {
+    if (err instanceof TimeoutError) {
+      throw new ActionError(`create-backup returned backup-id ${id}, but list-backups still shows it ${seen} in ${where} after ${LISTED_WITHIN_MS / 60_000} min, so it is not counted as a backup`);
+    }
+    throw err;
+  }
+}
+
+/** The charm's refusal with what to do about it. */
+function explain(err: unknown, report: DbReport, model: string): unknown {
+  if (!(err instanceof ActionFailedError)) return err;
+  const said = err.task.message;
+  const hints: [RegExp, string][] = [
+    [/not in a healthy state|Cluster status unknown/, 'The charm checks cluster health before a backup; with 2 units MySQL reports OK_NO_TOLERANCE. Scale to 3 units, or pass force: true if a backup that may be taken from stale data is acceptable'],
+    [/Backup already in progress/, 'Another create-backup is running on this cluster (not started by this run); this run does not start a second one'],
+    [/blocked for write|Move restored cluster/, `After a restore the charm no longer writes to the same S3 location: give ${report.location?.integrator ?? 'its s3-integrator'} a new path (juju config -m ${model} ${report.location?.integrator ?? '<s3-integrator>'} path=...)`],
+    [/Missing S3 parameters|Missing relation/, `Configure the s3-integrator (bucket, access-key and secret-key through its sync-s3-credentials action) and relate it to ${report.application}`],
+  ];
+  const hint = hints.find(([re]) => re.test(said))?.[1];
+  return hint ? new ActionFailedError(`${err.message}. ${hint}`, err.task, err.action) : err;
+}
+
+function waitForScale(juju: Juju, app: string, count: number, config: BackupCkfDbConfig) {
+  return juju.waitForUnits(app, count, { timeoutMs: config.scaleTimeoutMinutes * 60_000, progressEveryMs: config.progressIntervalSeconds * 1000, intervalMs: config.pollIntervalSeconds * 1000 });
+}
+
+const timing = (config: BackupCkfDbConfig, signal: AbortSignal) => ({ waitMs: 5 * 60_000, intervalMs: config.pollIntervalSeconds * 1000, progressEveryMs: config.progressIntervalSeconds * 1000, signal });
+
+export function describeLocation(report: DbReport): string {
+  const l = report.location;
+  return l ? `s3://${l.bucket}/${l.path ? `${l.path}/` : ''} at ${l.endpoint} (through ${l.integrator})` : 'an unknown S3 location';
+}

@@ -1,0 +1,45 @@
+/** Where the charm writes its backups: the s3-integrator related on s3-parameters, and its settings. */
+export interface CharmS3Location {
+  integrator: string;
+  endpoint: string;
+  bucket: string;
+  /** The key prefix, without leading or trailing "/" (the charm strips them). */
+  path: string;
+}
+
+export type DbStatus = 'pending' | 'checked' | 'succeeded' | 'failed' | 'interrupted';
+
+/** What happened to one database application, for outputs, the summary and the manifest. */
+export interface DbReport {
+  application: string;
+  status: DbStatus;
+  /** The step it was in, named as the runbook reader knows it. */
+  phase: string;
+  charm?: string;
+  charmRevision?: number;
+  originalScale?: number;
+  /** The scale the backup ran at. */
+  backupScale?: number;
+  scaleRestored?: 'restored' | 'not needed' | 'left as asked' | 'failed';
+  scaleRestoreError?: string;
+  forceDeclared?: boolean;
+  location?: CharmS3Location;
+  primary?: string;
+  unit?: string;
+  taskId?: string;
+  /** The charm's backup-id, once create-backup returned it. */
+  backupId?: string;
+  /** list-backups' status for it. */
+  listed?: string;
+  startedAt: Date;
+  finishedAt?: Date;
+  /** Units not active afterwards, with their status (e.g. blocked "Failed to create backup; instance in bad state"). */
+  unitsNotActive: string[];
+  error?: string;
+}
+
+export function newDbReport(application: string, now = new Date()): DbReport {
+  return { application, status: 'pending', phase: 'pre-flight', startedAt: now, unitsNotActive: [] };
+}
+
+export const seconds = (r: DbReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 100) / 10;

@@ -1,0 +1,71 @@
+import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
+import type { Juju } from '@ml-backup-actions/juju';
+import type { DbReport } from './report.js';
+
+/** A cleanup must finish inside the runner's grace period after a cancel (7.5 s, then 2.5 s). */
+const RESTORE_CALL_MS = 6000;
+
+/**
+ * The scales this run changed, put back on every path out: after the backup, and from the run's
+ * cleanup on errors, timeouts, SIGINT and SIGTERM. restore() is idempotent per application, does
+ * not listen to the run's aborted signal, and restores all applications in parallel.
+ */
+export class ScaleKeeper {
+  private readonly restoring = new Map<string, Promise<void>>();
+  private readonly changed = new Map<string, DbReport>();
+
+  constructor(
+    private readonly juju: Juju,
+    private readonly log: Logger,
+    private readonly restoreScale: boolean,
+  ) {}
+
+  /** Scales the application up; from here on its original scale is owed back. */
+  async scaleUp(report: DbReport, scale: number, wait: (app: string, n: number) => Promise<void>): Promise<void> {
+    const app = report.application;
+    this.changed.set(app, report);
+    report.backupScale = scale;
+    this.log.info(`${app}: scaling from ${report.originalScale} to ${scale} units so that a secondary can take the backup`);
+    await this.juju.scaleApplication(app, scale);
+    await wait(app, scale);
+  }
+
+  /** Puts one application's original scale back, once. */
+  restore(app: string): Promise<void> {
+    const report = this.changed.get(app);
+    if (!report) return Promise.resolve();
+    if (!this.restoreScale) {
+      report.scaleRestored = 'left as asked';
+      return Promise.resolve();
+    }
+    let done = this.restoring.get(app);
+    if (!done) {
+      done = this.scaleBack(report);
+      this.restoring.set(app, done);
+    }
+    return done;
+  }
+
+  /** Every changed application at once (for the cleanup); throws naming each that failed. */
+  async restoreAll(): Promise<void> {
+    const apps = [...this.changed.keys()];
+    const results = await Promise.allSettled(apps.map((a) => this.restore(a)));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
+    if (failed.length) throw new ActionError(failed.join('; '));
+  }
+
+  private async scaleBack(report: DbReport): Promise<void> {
+    const app = report.application;
+    const scale = report.originalScale!;
+    const juju = this.juju.with({ signal: undefined, callTimeoutMs: RESTORE_CALL_MS });
+    try {
+      await juju.scaleApplication(app, scale);
+      report.scaleRestored = 'restored';
+      this.log.info(`${app}: scaled back to ${scale}`);
+    } catch (err) {
+      report.scaleRestored = 'failed';
+      report.scaleRestoreError = errorMessage(err);
+      throw new ActionError(`could not scale ${app} back to ${scale}: ${errorMessage(err)}. Run: juju scale-application -m ${this.juju.model} ${app} ${scale}`);
+    }
+  }
+}

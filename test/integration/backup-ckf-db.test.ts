@@ -1,0 +1,251 @@
+// backup-ckf-db end to end: its dist bundle, run as the runner runs it, against the juju emulator's
+// mysql-k8s (primary and secondaries, create-backup writing the charm's objects to a real S3 server
+// through the real rclone, list-backups) and its refusals: the primary, juju's 60 s default wait, a
+// failed task that juju reports with exit 0, a backup already in progress.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listObjects, runActionBundle, startS3 } from '../sandbox/index.js';
+import { createJujuModel } from '../sandbox/juju/index.js';
+
+type Sandbox = ReturnType<typeof createJujuModel>;
+type S3 = Awaited<ReturnType<typeof startS3>>;
+
+const BUCKET = 'charm-backups';
+const ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const DBS = ['kfp-db', 'katib-db'];
+
+let root: string;
+let s3: S3;
+let sb: Sandbox;
+let prefix: string;
+let n = 0;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'backup-ckf-db-'));
+  s3 = await startS3({ name: 's3', root, accessKey: 'AKIASANDBOXCKFDB01', secretKey: 'ckfdb-Secret-41b7aa', buckets: [BUCKET] });
+});
+afterAll(async () => {
+  await s3?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  prefix = `run${++n}`;
+  // Model time x 0.01: juju's 60 s default wait lasts 0.6 s, a 30 s create-backup 0.3 s.
+  sb = createJujuModel({
+    settleMs: 300,
+    timeScale: 0.01,
+    s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: BUCKET, paths: { 'kfp-db': `${prefix}/kfp-db`, 'katib-db': `${prefix}/katib-db` } },
+  });
+});
+afterEach(() => sb.cleanup());
+
+function backup(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void) {
+  let child: ChildProcess;
+  let rest = '';
+  return runActionBundle(
+    'backup-ckf-db',
+    { 'backup-id': 'set-1', 'poll-interval-seconds': '0.1', 'progress-interval-seconds': '1', 'scale-timeout-minutes': '0.5', ...inputs },
+    {
+      env: sb.env,
+      timeoutMs: 60_000,
+      onStart: (c: ChildProcess) => (child = c),
+      onStdout: (text: string) => {
+        rest += text;
+        let nl: number;
+        while ((nl = rest.indexOf('\n')) >= 0) {
+          onLine?.(rest.slice(0, nl), child!);
+          rest = rest.slice(nl + 1);
+        }
+      },
+    },
+  );
+}
+
+const backupTasks = (app: string) => sb.tasks().filter((t) => t.action === 'create-backup' && t.app === app);
+const runCalls = () => sb.calls().filter((c) => c.argv[0] === 'run');
+const scaleCalls = () => sb.calls().filter((c) => c.argv[0] === 'scale-application');
+
+async function expectScale(app: string, scale: number) {
+  expect(sb.scale(app)).toBe(scale);
+  const deadline = Date.now() + 5000;
+  while (sb.units(app).length !== scale && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(sb.units(app)).toHaveLength(scale);
+}
+
+async function charmObjects(app: string, id: string) {
+  const keys = (await listObjects(s3, BUCKET, `${prefix}/${app}/`)).map((o: { Path: string }) => `${prefix}/${app}/${o.Path}`);
+  return keys.filter((k: string) => k.includes(id)).sort();
+}
+
+describe('backup-ckf-db', () => {
+  test('both databases: scaled to 2, backed up on the secondary past juju 60 s default wait, confirmed, scaled back', async () => {
+    sb.faults.slowAction('create-backup', 90_000); // beyond juju run's 60 s default wait
+    const result = await backup();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    const ids = JSON.parse(result.outputs['backup-ids']);
+    expect(Object.keys(ids).sort()).toEqual([...DBS].sort());
+    for (const app of DBS) {
+      expect(ids[app]).toMatch(ID);
+      expect(result.outputs[`${app}-backup-id`]).toBe(ids[app]);
+      const tasks = backupTasks(app);
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ unit: `${app}/1`, phase: 'completed', results: { 'backup-id': ids[app] } });
+      expect(await charmObjects(app, ids[app])).toEqual([`${prefix}/${app}/${ids[app]}.backup.log`, `${prefix}/${app}/${ids[app]}.md5`, `${prefix}/${app}/${ids[app]}.metadata`]);
+      await expectScale(app, 1);
+      expect(scaleCalls().filter((c) => c.argv.includes(app)).map((c) => c.argv.slice(-1)[0])).toEqual(['2', '1']);
+    }
+    expect(JSON.parse(result.outputs['s3-locations'])).toMatchObject({ 'kfp-db': { integrator: 's3-kfp', bucket: BUCKET, path: `${prefix}/kfp-db`, endpoint: s3.endpoint } });
+    expect(result.outputs['backup-id']).toBe('set-1');
+    // Every create-backup went through --background and show-task, never juju run's default wait.
+    const creates = runCalls().filter((c) => c.argv.includes('create-backup'));
+    expect(creates).toHaveLength(2);
+    for (const c of creates) expect(c.argv).toContain('--background');
+    expect(result.stdout).toMatch(/\[kfp-db\] .*create-backup on kfp-db\/1 is task \d+/);
+    expect(result.summary).toMatch(/\| kfp-db \| succeeded \|/);
+    expect(result.summary).toMatch(/\| katib-db \| succeeded \|/);
+    expect(result.summary).toContain('1 → 2, back to 1');
+  });
+
+  test('with three units nothing is scaled, and the backup runs on a secondary, not the primary', async () => {
+    for (const app of DBS) {
+      await sb.run(['scale-application', app, '3']);
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    sb.mysql.setPrimary('kfp-db/1');
+    const before = scaleCalls().length;
+    const result = await backup();
+    expect(result.code).toBe(0);
+    expect(scaleCalls()).toHaveLength(before);
+    expect(backupTasks('kfp-db').map((t) => t.unit)).toEqual(['kfp-db/0']);
+    expect(backupTasks('katib-db').map((t) => t.unit)).toEqual(['katib-db/1']);
+  });
+
+  test('the charm refuses the primary (a switchover after the unit was chosen): another unit is chosen, nothing run twice on the same unit', async () => {
+    sb.faults.switchoverOnBackup('kfp-db');
+    const result = await backup({ applications: 'kfp-db' });
+    expect(result.code).toBe(0);
+    const tasks = backupTasks('kfp-db');
+    expect(tasks.map((t) => [t.unit, t.phase])).toEqual([
+      ['kfp-db/1', 'failed'],
+      ['kfp-db/0', 'completed'],
+    ]);
+    expect(tasks[0]!.message).toBe('Unit cannot perform backups as it is the cluster primary');
+    expect(JSON.parse(result.outputs['backup-ids'])).toEqual({ 'kfp-db': tasks[1]!.results!['backup-id'] });
+    expect(result.stdout).toMatch(/kfp-db\/1 became the primary before create-backup started/);
+    await expectScale('kfp-db', 1);
+  });
+
+  test("a failed task (status failed, juju exits 0) fails that database with the charm's message; the other still succeeds", async () => {
+    sb.faults.createBackupFails('Error backing up the database', { app: 'kfp-db' });
+    const result = await backup();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/kfp-db failed during create-backup: create-backup on kfp-db\/1 ended failed \(task \d+\): Error backing up the database/);
+    expect(result.stdout).toMatch(/katib-db succeeded \(backup-id \d{4}-/);
+    const ids = JSON.parse(result.outputs['backup-ids']);
+    expect(Object.keys(ids)).toEqual(['katib-db']);
+    expect(result.outputs['katib-db-backup-id']).toBe(ids['katib-db']);
+    expect(result.outputs['kfp-db-backup-id']).toBeUndefined();
+    expect(backupTasks('kfp-db')).toHaveLength(1);
+    for (const app of DBS) await expectScale(app, 1);
+    expect(result.summary).toMatch(/\| kfp-db \| failed during create-backup: .*Error backing up the database/);
+  });
+
+  test('a backup already in progress is never joined by a second one', async () => {
+    sb.faults.backupNeverFinishes('katib-db/0');
+    const started = await sb.run(['run', 'katib-db/0', 'create-backup', '--background']);
+    expect(started.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    const result = await backup();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/katib-db failed during pre-flight: a create-backup is already running on katib-db\/0/);
+    expect(backupTasks('katib-db')).toHaveLength(1);
+    expect(scaleCalls().filter((c) => c.argv.includes('katib-db'))).toHaveLength(0);
+    expect(JSON.parse(result.outputs['backup-ids'])).toEqual({ 'kfp-db': expect.stringMatching(ID) });
+  });
+
+  test('a create-backup that outlasts action-timeout-minutes is polled, not run again, and the scale still goes back', async () => {
+    sb.faults.backupNeverFinishes('kfp-db');
+    const result = await backup({ applications: 'kfp-db', 'action-timeout-minutes': '0.1' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/the task was not cancelled and may still be running: check "juju show-task -m kubeflow \d+", and do not start create-backup again/);
+    expect(backupTasks('kfp-db')).toHaveLength(1);
+    expect(sb.calls().filter((c) => c.argv[0] === 'show-task').length).toBeGreaterThan(3);
+    await expectScale('kfp-db', 1);
+  });
+
+  test('list-backups showing the id failed is not a success', async () => {
+    sb.faults.listBackups('*', 'failed');
+    const result = await backup({ applications: 'kfp-db' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/kfp-db failed during list-backups: create-backup reported success but list-backups shows backup \S+ as failed/);
+    expect(result.outputs['backup-ids']).toBe('{}');
+    await expectScale('kfp-db', 1);
+  });
+
+  test('SIGTERM during create-backup: both scales go back before exit, the summary says interrupted', async () => {
+    sb.faults.slowAction('create-backup', 2_000_000);
+    let signalled = 0;
+    const result = await backup({}, (line, child) => {
+      if (!signalled && /create-backup on \S+ is task/.test(line)) {
+        signalled = Date.now();
+        child.kill('SIGTERM');
+      }
+    });
+    expect(signalled).toBeGreaterThan(0);
+    expect(result.code).toBe(1);
+    expect(Date.now() - signalled).toBeLessThan(7500);
+    for (const app of DBS) expect(sb.scale(app)).toBe(1);
+    expect(result.summary).toMatch(/interrupted/);
+    expect(result.stdout).toMatch(/SIGTERM received/);
+  });
+
+  test('force is passed only where the charm declares it', async () => {
+    sb.mysql.declareForce('kfp-db');
+    const result = await backup({ force: 'true' });
+    expect(result.code).toBe(0);
+    const creates = runCalls().filter((c) => c.argv.includes('create-backup'));
+    expect(creates.find((c) => c.argv.includes('kfp-db/1'))!.argv).toContain('force=true');
+    expect(creates.find((c) => c.argv.includes('katib-db/1'))!.argv).not.toContain('force=true');
+    expect(result.stdout).toMatch(/::warning::\[katib-db\] force is not passed to create-backup: revision \d+ of the charm does not declare it/);
+  });
+
+  test('an unhealthy cluster refusal explains what to do', async () => {
+    sb.mysql.declareForce('kfp-db');
+    const result = await backup({ applications: 'kfp-db' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Cluster is not in a healthy state; see .*\. The charm checks cluster health before a backup; with 2 units MySQL reports OK_NO_TOLERANCE/);
+    await expectScale('kfp-db', 1);
+  });
+
+  test('dry run: every check, the unit that would be used, and no change', async () => {
+    const result = await backup({ 'dry-run': 'true' });
+    expect(result.code).toBe(0);
+    expect(scaleCalls()).toHaveLength(0);
+    expect(runCalls().filter((c) => c.argv.includes('create-backup'))).toHaveLength(0);
+    expect(result.stdout).toMatch(/\[kfp-db\] kfp-db: would scale to 2, run create-backup on an ONLINE secondary \(primary now: kfp-db\/0\), then scale back to 1/);
+    expect(result.outputs['backup-ids']).toBe('{}');
+  });
+
+  test('a database without its s3-integrator relation is refused before anything changes', async () => {
+    sb.s3.unrelate('katib-db');
+    const result = await backup({ 'dry-run': 'true' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/katib-db failed during pre-flight: "katib-db" in model "kubeflow" has no relation on s3-parameters/);
+  });
+
+  test('bad inputs are named before juju is called', async () => {
+    const result = await backup({ applications: 'kfp-db,,KFP_DB,kfp-db', 'action-timeout-minutes': '0', force: 'yes' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Input 'applications' must be a comma- or newline-separated list of mysql-k8s applications");
+    expect(result.stdout).toContain('not valid: "KFP_DB"');
+    expect(result.stdout).toContain("Input 'action-timeout-minutes' must be a number from 0.1 to 1440");
+    expect(result.stdout).toContain("Input 'force' must be true or false");
+    expect(sb.calls()).toHaveLength(0);
+  });
+});
