@@ -151,6 +151,7 @@ describe('backup-ckf-db', () => {
     expect(Object.keys(ids)).toEqual(['katib-db']);
     expect(result.outputs['katib-db-backup-id']).toBe(ids['katib-db']);
     expect(result.outputs['kfp-db-backup-id']).toBeUndefined();
+    expect(result.outputs.error).toMatch(/^kfp-db failed during create-backup: .*Error backing up the database/);
     expect(backupTasks('kfp-db')).toHaveLength(1);
     for (const app of DBS) await expectScale(app, 1);
     expect(result.summary).toMatch(/\| kfp-db \| failed during create-backup: .*Error backing up the database/);

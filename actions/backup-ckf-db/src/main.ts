@@ -1,4 +1,4 @@
-import { ActionError, CancelledError, errorMessage, prefixedLogger, runAction, setOutputs, type Logger, type RunContext } from '@ml-backup-actions/core';
+import { ActionError, CancelledError, errorMessage, prefixedLogger, runAction, setErrorOutput, setOutputs, type Logger, type RunContext } from '@ml-backup-actions/core';
 import { Juju, describeUnits, isActive, isDying } from '@ml-backup-actions/juju';
 import { backupDatabase } from './backup.js';
 import { backupIdOutput, readConfig, type BackupCkfDbConfig } from './config.js';
@@ -11,6 +11,7 @@ import { renderSummary } from './summary.js';
  * create-backup on a secondary, confirm the backup with list-backups, scale back.
  */
 export async function backupCkfDb({ signal, log, defer }: RunContext): Promise<void> {
+  const started = Date.now();
   const config = readConfig();
   const reports = config.applications.map((app) => newDbReport(app));
   const juju = new Juju({ model: config.jujuModel, log, signal });
@@ -40,6 +41,7 @@ export async function backupCkfDb({ signal, log, defer }: RunContext): Promise<v
     ...Object.fromEntries(done.map((r) => [backupIdOutput(r.application), r.backupId!])),
     's3-locations': JSON.stringify(Object.fromEntries(reports.filter((r) => r.location).map((r) => [r.application, r.location]))),
     'backup-id': config.backupId,
+    'duration-seconds': Math.round((Date.now() - started) / 1000),
   });
 
   const failed = reports.filter((r) => r.status === 'failed' || r.status === 'interrupted');
@@ -74,6 +76,7 @@ async function finish(config: BackupCkfDbConfig, reports: DbReport[], failure: u
       r.error ??= errorMessage(failure);
     }
   }
+  setErrorOutput(failure);
   const summary = renderSummary(config, reports);
   if (!(await summary.write())) log.debug(summary.text());
 }

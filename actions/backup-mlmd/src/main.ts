@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CancelledError, errorMessage, runAction, setOutputs, withDeadline, type RunContext } from '@ml-backup-actions/core';
+import { CancelledError, errorMessage, runAction, setErrorOutput, setOutputs, withDeadline, type RunContext } from '@ml-backup-actions/core';
 import { Juju } from '@ml-backup-actions/juju';
 import { KubeClient } from '@ml-backup-actions/kube';
-import { Rclone, s3TargetRemote } from '@ml-backup-actions/rclone';
+import { Rclone, s3TargetRemote, uploadFile } from '@ml-backup-actions/rclone';
 import { checkCopy } from './check.js';
 import { compress } from './compress.js';
 import { objectNames, readConfig, type BackupMlmdConfig } from './config.js';
@@ -13,7 +13,6 @@ import { newReport, pausedSeconds, type BackupReport } from './report.js';
 import { sidecar } from './sidecar.js';
 import { takeSnapshot } from './snapshot.js';
 import { renderSummary } from './summary.js';
-import { uploadFile } from './upload.js';
 import { WriterPause } from './writer.js';
 
 /**
@@ -103,6 +102,7 @@ async function finish(config: BackupMlmdConfig, report: BackupReport, failure: u
     report.status = failure instanceof CancelledError ? 'interrupted' : 'failed';
     report.error = errorMessage(failure);
   }
+  setErrorOutput(failure);
   const summary = renderSummary(config, report);
   if (!(await summary.write())) log.debug(summary.text());
 }

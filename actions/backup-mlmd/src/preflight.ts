@@ -5,7 +5,7 @@ import type { Rclone, S3Remote } from '@ml-backup-actions/rclone';
 import { objectNames, type BackupMlmdConfig } from './config.js';
 import { locateDatabase, type Located } from './locate.js';
 import type { BackupReport } from './report.js';
-import { probeTarget } from './upload.js';
+import { probeTarget } from './target.js';
 
 /**
  * Everything that can be checked without touching anything, before the writer is scaled down:

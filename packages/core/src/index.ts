@@ -2,7 +2,7 @@ export { ActionError, CancelledError, InputError, TimeoutError, errorMessage, th
 export { Inputs } from './inputs.js';
 export * from './validate.js';
 export { actionsLogger, prefixedLogger, type Logger } from './log.js';
-export { setOutputs } from './outputs.js';
+export { setErrorOutput, setOutputs } from './outputs.js';
 export { poll, type PollOptions } from './poll.js';
 export { runProcess, type ProcessOptions, type ProcessResult } from './process.js';
 export { retry, type RetryOptions } from './retry.js';

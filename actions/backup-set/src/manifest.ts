@@ -1,0 +1,122 @@
+import { ActionError } from '@ml-backup-actions/core';
+
+/** schemas/ckf-backup-set-manifest.v1.json; bump with the schema, never change v1's meaning. */
+export const MANIFEST_VERSION = 1;
+
+export type ComponentStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'skipped';
+export const COMPONENTS = ['databases', 'mlmd', 'mlpipeline'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+export interface Location {
+  url?: string;
+  bucket: string;
+  key: string;
+  bytes: number;
+  sha256?: string;
+}
+
+interface Common {
+  status: ComponentStatus;
+  error?: string;
+  durationSeconds?: number;
+}
+
+export interface CharmBackup {
+  backupId: string;
+  integrator?: string;
+  endpoint?: string;
+  bucket?: string;
+  path?: string;
+}
+
+export interface DatabasesComponent extends Common {
+  backups?: Record<string, CharmBackup>;
+}
+
+export interface MlmdComponent extends Common {
+  format?: 'dump' | 'sqlite';
+  object?: Location;
+  sidecar?: Location;
+  dbBytes?: number;
+  schemaVersion?: number;
+  rowCounts?: Record<string, number>;
+  writerPause?: { application?: string; from?: string; to?: string; seconds: number };
+}
+
+export interface MlpipelineComponent extends Common {
+  bucket?: string;
+  prefix?: string;
+  objects?: number;
+  bytes?: number;
+  archivePrefix?: string;
+  objectsTransferred?: number;
+  objectsArchived?: number;
+  verified?: boolean;
+}
+
+export interface Verification {
+  at: string;
+  ok: boolean;
+  checks: { what: string; ok: boolean; detail: string }[];
+}
+
+export interface Manifest {
+  manifestVersion: typeof MANIFEST_VERSION;
+  kind: 'ckf-backup-set';
+  backupId: string;
+  status: 'complete' | 'incomplete';
+  model: string;
+  target: { bucket: string; endpoint: string; region?: string };
+  startedAt: string;
+  finishedAt?: string;
+  run?: { repository?: string; workflow?: string; runId?: string; runAttempt?: string; sha?: string; url?: string };
+  tools: Record<string, string>;
+  components: { databases: DatabasesComponent; mlmd: MlmdComponent; mlpipeline: MlpipelineComponent };
+  verification?: Verification;
+}
+
+/** The set as it starts: every component pending, so a run stopped anywhere leaves it incomplete. */
+export function newManifest(init: Pick<Manifest, 'backupId' | 'model' | 'target' | 'startedAt' | 'run' | 'tools'>): Manifest {
+  return {
+    manifestVersion: MANIFEST_VERSION,
+    kind: 'ckf-backup-set',
+    backupId: init.backupId,
+    status: 'incomplete',
+    model: init.model,
+    target: init.target,
+    startedAt: init.startedAt,
+    ...(init.run ? { run: init.run } : {}),
+    tools: init.tools,
+    components: { databases: { status: 'pending' }, mlmd: { status: 'pending' }, mlpipeline: { status: 'pending' } },
+  };
+}
+
+/** complete only when every component is. */
+export function overallStatus(m: Manifest): Manifest['status'] {
+  return COMPONENTS.every((c) => m.components[c].status === 'complete') ? 'complete' : 'incomplete';
+}
+
+/** The manifest's key: <prefix>/<backup-id>.json. */
+export const manifestKey = (prefix: string, backupId: string): string => `${prefix ? `${prefix}/` : ''}${backupId}.json`;
+
+/**
+ * Reads a stored manifest, checking what this action relies on (the full contract is the JSON
+ * schema, which the tests hold every written manifest to).
+ */
+export function parseManifest(text: string, where: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ActionError(`${where} is not JSON`);
+  }
+  const m = raw as Partial<Manifest>;
+  if (typeof raw !== 'object' || raw === null || m.kind !== 'ckf-backup-set') throw new ActionError(`${where} is not a ckf-backup-set manifest`);
+  if (m.manifestVersion !== MANIFEST_VERSION) {
+    throw new ActionError(`${where} has manifestVersion ${JSON.stringify(m.manifestVersion)}; this version of the action reads version ${MANIFEST_VERSION}`);
+  }
+  if (typeof m.backupId !== 'string' || !m.components || COMPONENTS.some((c) => typeof m.components?.[c]?.status !== 'string')) {
+    throw new ActionError(`${where} lacks its backupId or a component's status`);
+  }
+  return m as Manifest;
+}

@@ -1,0 +1,240 @@
+// The workflow harness (test/harness) against small fixture workflows and actions
+// (test/fixtures/harness), not the real actions.
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HarnessError, jobOrder, parseFileCommand, runnerTimings, runWorkflow, type LogLine, type RunWorkflowOptions, type StubCall } from '../harness/index.js';
+import { isAlive } from '../support/procs.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/harness');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'harness-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+// The harness must not pass its own environment on: this is not in the test's env.
+process.env.HARNESS_LEAK = 'leaked';
+const base = { repoRoot: fixtures, env: { PATH: process.env.PATH, HOME: scratch } } satisfies Partial<RunWorkflowOptions>;
+
+/** Alive and not a zombie (a container's PID 1 may not reap orphans). */
+function running(pid: number): boolean {
+  try {
+    return isAlive(pid) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function run(workflow: string, options: Partial<RunWorkflowOptions> = {}) {
+  return runWorkflow({ ...base, workflow: `workflows/${workflow}`, ...options });
+}
+
+/** Writes a one-off workflow and returns its path. */
+function workflowFile(name: string, text: string): string {
+  const file = path.join(scratch, `${name}.yml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('jobs', () => {
+  test('run in needs order; needs outputs flow into with:, toJSON(needs), env, GITHUB_ENV/PATH, multiline outputs', async () => {
+    const lines: LogLine[] = [];
+    const result = await run('flow.yml', {
+      inputs: { who: 'harness', count: '3' },
+      github: { run_id: '4242', run_attempt: '2', repository: 'acme/backups', token: 'ghs_token' },
+      stubs: { 'actions/setup-node': () => ({}) },
+      onLog: (line) => lines.push(line),
+    });
+    expect(result.result).toBe('success');
+    expect(result.order).toEqual(['plan', 'greet', 'report']);
+
+    // workflow_dispatch inputs: given strings coerced to the declared types, defaults for the rest.
+    expect(result.jobs.plan.outputs).toEqual({ greeting: 'hello harness x3', loud: 'false' });
+
+    const greet = result.jobs.greet;
+    expect(greet.outputs).toEqual({
+      message: 'hello harness x3!',
+      notes: 'first line\nsecond line: hello harness x3',
+      'from-env': 'set by echo',
+      upper: 'QUIET',
+    });
+    const echo = greet.steps[0];
+    expect(echo.steps?.map((s) => [s.id, s.outcome])).toEqual([
+      ['node', 'success'],
+      ['__actions_setup-node', expect.any(String)],
+      ['run', 'success'],
+    ]);
+    expect(echo.stdout).toContain('echo: hello harness x3! (token set)');
+    expect(greet.steps[1].stdout).toContain('level=step workflow=from-workflow from-action=set by echo');
+    expect(greet.steps[1].stdout).toContain('runner=Linux job=greet run=4242 attempt=2 repo=acme/backups');
+    expect(greet.steps[3].stdout).toBe('tool ran\n');
+    expect(greet.summary).toBe('### echo\nhello harness x3!\n');
+    expect(result.summary).toBe(greet.summary);
+
+    const report = result.jobs.report.steps[0];
+    expect(JSON.parse(report.outputs.json)).toEqual({
+      greet: { result: 'success', outputs: greet.outputs },
+      plan: { result: 'success', outputs: { greeting: 'hello harness x3', loud: 'false' } },
+    });
+    expect(report.stdout).toContain('leak=unset');
+    expect(lines).toContainEqual({ job: 'greet', step: 'echo', stepName: 'Run ./actions/echo', actionStep: 'run', stream: 'stdout', line: 'echo: hello harness x3! (token set)' });
+  });
+
+  test('a failed job: failure() steps, always() jobs see needs.x.result, skipped jobs and their dependants', async () => {
+    const result = await run('failure.yml');
+    expect(result.result).toBe('failure');
+    const results = Object.fromEntries(Object.entries(result.jobs).map(([id, job]) => [id, job.result]));
+    expect(results).toEqual({
+      build: 'failure',
+      deploy: 'skipped',
+      cleanup: 'success',
+      notify: 'success',
+      'on-failure': 'success',
+      'only-on-push': 'skipped',
+      'after-skipped': 'skipped',
+    });
+    const build = result.jobs.build.steps;
+    expect(build.map((s) => [s.outcome, s.conclusion])).toEqual([
+      ['success', 'success'],
+      ['failure', 'success'],
+      ['failure', 'failure'],
+      ['skipped', 'skipped'],
+      ['success', 'success'],
+    ]);
+    expect(build[4].stdout).toBe('handled, soft=failure/success job=failure\n');
+    expect(result.jobs.cleanup.steps[0].stdout).toBe('build=failure\n');
+    expect(result.jobs.notify.steps[0].stdout).toBe('deploy=skipped\n');
+    expect(result.jobs.deploy.steps).toEqual([]);
+  });
+
+  test('a cycle or an unknown need is an error', async () => {
+    expect(() => jobOrder({ a: { needs: 'b' }, b: { needs: ['a'] }, c: {} })).toThrow(/needs of jobs a, b form a cycle/);
+    const file = workflowFile('unknown-need', 'on: workflow_dispatch\njobs:\n  a:\n    needs: nope\n    steps: [{ run: echo }]\n');
+    await expect(runWorkflow({ ...base, workflow: file })).rejects.toThrow(/job a needs 'nope', which is not a job/);
+  });
+});
+
+describe('composite actions', () => {
+  const secrets = { token: 'super-secret' };
+
+  test('step if: fromJSON(steps.node.outputs.major) < 24 runs the (stubbed) setup-node only on old Node.js', async () => {
+    const calls: StubCall[] = [];
+    const stubs = { 'actions/setup-node@v6': (call: StubCall) => void calls.push(call) };
+
+    const old = await run('composite.yml', { event: 'workflow_call', inputs: { major: 20 }, secrets, stubs });
+    expect(old.result).toBe('success');
+    const [check, setup, greet] = old.jobs.use.steps[0].steps!;
+    expect(check.outputs).toEqual({ major: '20' });
+    expect(setup).toMatchObject({ outcome: 'success', notes: ['actions/setup-node@v6 replaced by the test\'s stub'] });
+    expect(calls.map((c) => c.inputs)).toEqual([{ 'node-version': '24' }]);
+    // A default input that is an expression, and one from the caller's typed input.
+    expect(greet.stdout).toBe('echo: hi from octo-org/octo-repo! (token empty)\n');
+    expect(old.jobs.use.outputs).toEqual({ major: '20' });
+    expect(old.jobs.use.notes).toEqual(["Skip output 'leak' since it may contain secret."]);
+
+    const current = await run('composite.yml', { event: 'workflow_call', inputs: { major: 24 }, secrets, stubs });
+    expect(current.jobs.use.steps[0].steps![1]).toMatchObject({ outcome: 'skipped', notes: [] });
+    expect(calls).toHaveLength(1);
+
+    // Without a stub, a remote action is not run: skipped, with a note.
+    const unstubbed = await run('composite.yml', { event: 'workflow_call', inputs: { major: 20 }, secrets });
+    expect(unstubbed.jobs.use.steps[0].steps![1]).toMatchObject({ outcome: 'skipped', notes: [expect.stringMatching(/not run: the harness does not run remote actions/)] });
+  });
+
+  test('workflow_call inputs and secrets are typed and checked as GitHub does', async () => {
+    const call = (inputs: Record<string, string | number | boolean>, given = secrets) => run('composite.yml', { event: 'workflow_call', inputs, secrets: given });
+    await expect(call({ major: '20' })).rejects.toThrow(/input major is a number; "20" is not/);
+    await expect(call({})).rejects.toThrow(/Input required and not supplied: major/);
+    await expect(call({ major: 20, extra: 'x' })).rejects.toThrow(/Unexpected input 'extra'/);
+    await expect(call({ major: 20 }, {} as typeof secrets)).rejects.toThrow(/Secret token is required/);
+    await expect(run('composite.yml', { inputs: { major: 20 }, secrets })).rejects.toThrow(/no workflow_dispatch trigger/);
+  });
+});
+
+describe('timeouts and cancellation', () => {
+  test('the runner waits 7.5 s after SIGINT and 2.5 s after SIGTERM', () => {
+    expect(runnerTimings).toMatchObject({ sigintMs: 7500, sigtermMs: 2500 });
+  });
+
+  test('timeout-minutes: SIGINT, SIGTERM, then the step process group is killed', async () => {
+    const started = Date.now();
+    const result = await run('timeout.yml', { killTimings: { sigintMs: 300, sigtermMs: 300 } });
+    const [sleepy, after] = result.jobs.slow.steps;
+    expect(sleepy).toMatchObject({ outcome: 'failure', conclusion: 'failure', signals: ['SIGINT', 'SIGTERM', 'SIGKILL'] });
+    expect(sleepy.notes).toContain('The action has timed out.');
+    const child = Number(/child=(\d+)/.exec(sleepy.stdout)![1]);
+    expect(running(child)).toBe(false);
+    expect(after.stdout).toBe('after, job=failure\n');
+    expect(result.jobs.slow.result).toBe('failure');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  const cancelWays = {
+    'an AbortSignal': (controller: AbortController): Partial<RunWorkflowOptions> => ({
+      signal: controller.signal,
+      onLog: (line) => line.line === 'ready' && controller.abort(),
+    }),
+    'a cancelWhen hook': (): Partial<RunWorkflowOptions> => ({ cancelWhen: { job: 'work', step: 'wait', line: /^ready$/ } }),
+  };
+
+  test.each(Object.keys(cancelWays))('cancelling with %s sends SIGINT; then only always() and cancelled() run', async (way) => {
+    const marker = path.join(scratch, `marker-${way.replace(/\W/g, '')}`);
+    const started = Date.now();
+    const result = await run('cancel.yml', { inputs: { marker }, ...cancelWays[way as keyof typeof cancelWays](new AbortController()) });
+    expect(readFileSync(marker, 'utf8')).toBe('SIGINT\n');
+    expect(result.result).toBe('cancelled');
+
+    const work = result.jobs.work;
+    expect(work.result).toBe('cancelled');
+    expect(work.steps.map((s) => [s.name, s.outcome])).toEqual([
+      ['Run ./actions/sigint', 'cancelled'],
+      ['Default condition', 'skipped'],
+      ['Always', 'success'],
+      ['On cancellation', 'success'],
+    ]);
+    expect(work.steps[0]).toMatchObject({ signals: ['SIGINT'] });
+    expect(work.steps[0].stdout).toBe('ready\ngot SIGINT, cleaning up\n');
+    expect(work.steps[2].stdout).toBe('always ran, job=cancelled\n');
+
+    expect(result.jobs.report.result).toBe('skipped');
+    expect(result.jobs.cleanup.result).toBe('success');
+    expect(result.jobs.cleanup.steps[0].stdout).toBe('work=cancelled\n');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('errors', () => {
+  const oneStep = (field: string) => `on: workflow_dispatch\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - ${field}\n`;
+  const cases: [string, string, RegExp][] = [
+    ['unknown context', 'run: echo ${{ foo.bar }}', /job a, step "Run echo \$\{\{ foo.bar }}" run: Unrecognized named-value: 'foo'.*contexts available here: github, inputs, vars, needs, secrets, steps, job, runner, env/],
+    ['unknown function', 'run: echo ${{ nope(1) }}', /Unrecognized function: 'nope'/],
+    ['hashFiles', 'run: echo ${{ hashFiles(\'x\') }}', /'hashfiles' is valid here on GitHub, but the workflow harness does not emulate it/],
+    ['matrix', 'run: echo ${{ matrix.os }}', /'matrix' is valid here on GitHub, but the workflow harness does not emulate it/],
+    ['secrets in if', "if: secrets.x != ''\n        run: echo", /Unrecognized named-value: 'secrets'/],
+    ['status function outside if', 'run: echo ${{ success() }}', /Unrecognized function: 'success'/],
+    ['unsupported shell', 'shell: pwsh\n        run: echo', /shell 'pwsh' is not supported/],
+  ];
+  test.each(cases)('%s', async (name, field, message) => {
+    const file = workflowFile(name.replace(/\W/g, '-'), oneStep(field));
+    const error = await runWorkflow({ ...base, workflow: file }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HarnessError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test('a runtime expression error fails the step, not the run', async () => {
+    const file = workflowFile('runtime', oneStep("if: fromJSON('') == 1\n        run: echo"));
+    const result = await runWorkflow({ ...base, workflow: file });
+    expect(result.jobs.a.steps[0]).toMatchObject({ outcome: 'failure', notes: ['empty input'] });
+  });
+
+  test('a reusable workflow call is not supported', async () => {
+    const file = workflowFile('call', 'on: workflow_dispatch\njobs:\n  a:\n    uses: ./.github/workflows/x.yml\n');
+    await expect(runWorkflow({ ...base, workflow: file })).rejects.toThrow(/calling a reusable workflow .* is not supported/);
+  });
+});
+
+test('GITHUB_OUTPUT parsing: name=value and name<<DELIMITER', () => {
+  expect(parseFileCommand('a=1\nb=x=y\nm<<EOF\nline 1\n\nline 3\nEOF\n', 'GITHUB_OUTPUT')).toEqual({ a: '1', b: 'x=y', m: 'line 1\n\nline 3' });
+  expect(() => parseFileCommand('m<<EOF\nnever closed\n', 'GITHUB_OUTPUT')).toThrow(/matching delimiter 'EOF' not found/);
+  expect(existsSync(fixtures)).toBe(true);
+});
