@@ -2,6 +2,7 @@
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
 import { deleteObject, readObject, runActionBundle, seedMlpipeline, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
+import { demoCkfBackup } from './demo-ckf-backup.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
 
@@ -48,3 +49,6 @@ try {
 } finally {
   await ckf.stop();
 }
+
+// The whole control plane at once: the ckf-backup workflow's jobs, in needs order.
+await demoCkfBackup();

@@ -44,24 +44,10 @@ beforeEach(() => {
 afterEach(() => sb.cleanup());
 
 function backup(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void) {
-  let child: ChildProcess;
-  let rest = '';
   return runActionBundle(
     'backup-ckf-db',
     { 'backup-id': 'set-1', 'poll-interval-seconds': '0.1', 'progress-interval-seconds': '1', 'scale-timeout-minutes': '0.5', ...inputs },
-    {
-      env: sb.env,
-      timeoutMs: 60_000,
-      onStart: (c: ChildProcess) => (child = c),
-      onStdout: (text: string) => {
-        rest += text;
-        let nl: number;
-        while ((nl = rest.indexOf('\n')) >= 0) {
-          onLine?.(rest.slice(0, nl), child!);
-          rest = rest.slice(nl + 1);
-        }
-      },
-    },
+    { env: sb.env, timeoutMs: 60_000, onLine },
   );
 }
 

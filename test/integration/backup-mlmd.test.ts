@@ -31,22 +31,13 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Runs the bundle; onLine sees each stdout line with the time it arrived and the child process. */
 function backup(ckf: Ckf, inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void) {
-  let child: ChildProcess;
-  let rest = '';
   const lines: { at: number; line: string }[] = [];
   return runActionBundle('backup-mlmd', ckf.backupMlmdInputs(inputs), {
     env: ckf.env,
     timeoutMs: 120_000,
-    onStart: (c: ChildProcess) => (child = c),
-    onStdout: (text: string) => {
-      rest += text;
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        const line = rest.slice(0, nl);
-        rest = rest.slice(nl + 1);
-        lines.push({ at: Date.now(), line });
-        onLine?.(line, child!);
-      }
+    onLine: (line: string, child: ChildProcess) => {
+      lines.push({ at: Date.now(), line });
+      onLine?.(line, child);
     },
   }).then((result) => ({ ...result, lines }));
 }

@@ -2,14 +2,16 @@
 // (@kubernetes/client-node underneath): exec over WebSocket byte for byte, errors as the real API
 // server words them, fault injection, workload lists, and bounded memory under a slow consumer.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ActionError, CancelledError } from '@ml-backup-actions/core';
-import { ExecError, KubeClient } from '@ml-backup-actions/kube';
+import { ExecError, KubeClient, type PortForward } from '@ml-backup-actions/kube';
 import { startKube } from '../sandbox/kube/index.js';
 import { isAlive } from '../support/procs.js';
 
@@ -510,6 +512,268 @@ describe('listRunningWorkloads', () => {
       );
     } finally {
       kube.allow('experiments', 'list');
+    }
+  });
+});
+
+// ---- port-forward ----
+
+/** The "pod" behind service web: GET /blob answers BLOB, POST /echo answers the body it got. */
+let web: http.Server;
+let webPort: number;
+const BLOB = randomBytes(6 * MiB + 17);
+const BIG_CHUNKS = 12;
+
+async function startWeb() {
+  web = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/blob') return res.end(BLOB);
+    if (req.method === 'GET' && req.url === '/big') {
+      // BIG_CHUNKS copies of BLOB, written only as fast as the reader takes them
+      res.writeHead(200, { 'Content-Length': BLOB.length * BIG_CHUNKS });
+      Readable.from((function* () {
+        for (let i = 0; i < BIG_CHUNKS; i++) yield BLOB;
+      })()).pipe(res);
+      return;
+    }
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => res.end(Buffer.concat(parts)));
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
+  webPort = (web.address() as net.AddressInfo).port;
+}
+
+/** One request on its own connection (closed after the answer), so each is one forwarded stream. */
+function fetchBytes(url: string, body?: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: body ? 'POST' : 'GET', agent: false, timeout: 30_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(parts)) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Both ways, byte for byte, over parallel connections (each its own forwarded stream). */
+async function expectForwarded(endpoint: string) {
+  expect(sha(await fetchBytes(`${endpoint}/blob`))).toBe(sha(BLOB));
+  const bodies = [1, 2, 3, 4].map((n) => randomBytes(n * 300_000 + n));
+  const echoed = await Promise.all(bodies.map((b) => fetchBytes(`${endpoint}/echo`, b)));
+  expect(echoed.map(sha)).toEqual(bodies.map(sha));
+}
+
+/** kubectl port-forward, once it prints the local port it chose. */
+async function kubectlPortForward(target: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn('kubectl', ['--kubeconfig', kube.kubeconfigPath, '--cache-dir', path.join(kube.root, 'kubectl-cache'), 'port-forward', target, ':9000', '-n', NS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KUBECONFIG: '', ...env },
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitFor(() => /Forwarding from 127\.0\.0\.1:\d+/.test(out) || child.exitCode !== null, 15_000);
+  const port = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  if (!port) throw new Error(`kubectl port-forward did not start: ${out}`);
+  return { child, port, output: () => out };
+}
+
+async function stopKubectl(child: ChildProcess) {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+  }
+}
+
+function refused(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve('connected')));
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+describe('port-forward', () => {
+  beforeAll(async () => {
+    await startWeb();
+    kube.addPod({
+      name: 'web-0',
+      labels: { app: 'web' },
+      containers: [{ name: 'web', ports: [{ name: 'http', containerPort: 8080 }] }],
+      portForwards: { 8080: webPort },
+    });
+    kube.addPod({ name: 'web-1', labels: { app: 'web' }, phase: 'Pending', containers: [{ name: 'web' }] });
+    kube.addService({ name: 'web', selector: { app: 'web' }, ports: [{ name: 'api', port: 9000, targetPort: 'http' }, { name: 'admin', port: 9001, targetPort: 9001 }] });
+    kube.addService({ name: 'external', ports: [{ port: 9000 }] });
+    kube.addPod({ name: 'idle-0', labels: { app: 'idle' }, phase: 'Pending', containers: [{ name: 'idle' }] });
+    kube.addService({ name: 'idle', selector: { app: 'idle' }, ports: [{ port: 9000 }] });
+  });
+  afterAll(async () => {
+    await new Promise((r) => web?.close(r));
+  });
+
+  test.each([
+    ['SPDY tunnelled in a WebSocket', {}, 'SPDY/3.1+portforward.k8s.io'],
+    ['SPDY on an upgraded connection', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }, 'SPDY/3.1'],
+  ])('the real kubectl port-forward svc/web :9000 reaches the pod through %s, byte for byte', async (_how, env, protocol) => {
+    const sessions = kube.portForwards.length;
+    const pf = await kubectlPortForward('svc/web', env);
+    try {
+      await expectForwarded(`http://127.0.0.1:${pf.port}`);
+      const mine = kube.portForwards.slice(sessions);
+      expect(mine).toHaveLength(1);
+      // the service port 9000 targets the container port named http, 8080; the Pending pod is passed over
+      expect(mine[0]).toMatchObject({ pod: 'web-0', protocol, ports: [8080], errors: [] });
+      expect(mine[0].connections).toBe(5);
+      expect(mine[0].bytesFromPod).toBeGreaterThan(BLOB.length);
+    } finally {
+      await stopKubectl(pf.child);
+    }
+    await waitFor(() => kube.activePortForwards === 0);
+    expect(kube.portForwards.at(-1)!.open).toBe(false);
+  });
+
+  test('the real kubectl reports the error a pod that does not listen gives', async () => {
+    const pf = await kubectlPortForward('pod/mlmd-0');
+    try {
+      const err = await fetchBytes(`http://127.0.0.1:${pf.port}/`).then(
+        () => 'answered',
+        (e: NodeJS.ErrnoException) => e.code ?? e.message,
+      );
+      expect(err).toMatch(/^(ECONNRESET|socket hang up)$/);
+      await waitFor(() => /error forwarding port 9000 to pod/.test(pf.output()));
+      expect(pf.output()).toMatch(/an error occurred forwarding \d+ -> 9000: error forwarding port 9000 to pod [0-9a-f-]+, uid : .*connect: connection refused/);
+    } finally {
+      await stopKubectl(pf.child);
+    }
+  });
+
+  test('resolveService picks the running pod and maps the named targetPort to its container port', async () => {
+    await expect(client.resolveService(NS, 'web', 9000)).resolves.toEqual({
+      namespace: NS,
+      service: 'web',
+      servicePort: 9000,
+      servicePortName: 'api',
+      pod: 'web-0',
+      podPort: 8080,
+    });
+    await expect(client.resolveService(NS, 'web', 'admin')).resolves.toMatchObject({ servicePort: 9001, podPort: 9001 });
+    await expect(client.resolveService(NS, 'web', 9002)).rejects.toThrow('service web has no port numbered or named 9002 (its ports: 9000 (api), 9001 (admin))');
+    await expect(client.resolveService(NS, 'idle', 9000)).rejects.toThrow(
+      "no running pod matches service idle's selector app=idle in namespace kubeflow (found: idle-0 Pending); check that the workload is up",
+    );
+    await expect(client.resolveService(NS, 'external', 9000)).rejects.toThrow('service external in namespace kubeflow has no pod selector');
+    await expect(client.resolveService(NS, 'nothing', 9000)).rejects.toThrow('service nothing not found in namespace kubeflow');
+    kube.forbid('services', 'get');
+    try {
+      await expect(client.resolveService(NS, 'web', 9000)).rejects.toThrow(/^not allowed to get service web in namespace kubeflow \(403 Forbidden/);
+    } finally {
+      kube.allow('services', 'get');
+    }
+  });
+
+  test('portForward carries each connection over WebSocket v4, byte for byte; close() shuts the listener and every stream', async () => {
+    const sessions = kube.portForwards.length;
+    const pf: PortForward = await client.portForward({ namespace: NS, pod: 'web-0', port: 8080 });
+    expect(pf.endpoint).toBe(`http://127.0.0.1:${pf.localPort}`);
+    expect(pf.description).toBe(`127.0.0.1:${pf.localPort} -> pod kubeflow/web-0 port 8080`);
+    await expectForwarded(pf.endpoint);
+    const mine = kube.portForwards.slice(sessions);
+    // the first one is the check made when opening; then one WebSocket per connection
+    expect(mine.every((r) => r.protocol === 'v4.channel.k8s.io' && r.pod === 'web-0' && r.ports[0] === 8080)).toBe(true);
+    expect(mine.length).toBe(1 + pf.connections);
+    expect(pf.connections).toBe(5);
+    // a connection held open, then close(): the listener refuses, the emulator's stream ends
+    const held = net.connect({ host: '127.0.0.1', port: pf.localPort });
+    await new Promise((r) => held.once('connect', r));
+    await waitFor(() => kube.activePortForwards === 1);
+    const closedByPeer = new Promise((r) => held.once('close', r));
+    await pf.close();
+    await closedByPeer;
+    expect(await refused(pf.localPort)).toBe('ECONNREFUSED');
+    await waitFor(() => kube.activePortForwards === 0);
+    await pf.close(); // twice is fine
+  });
+
+  test('a slow local reader holds the pod back: nothing piles up in between', async () => {
+    const sessions = kube.portForwards.length;
+    const pf = await client.portForward({ namespace: NS, pod: 'web-0', port: 8080 });
+    try {
+      const socket = net.connect({ host: '127.0.0.1', port: pf.localPort });
+      await new Promise((r) => socket.once('connect', r));
+      socket.write('GET /big HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n');
+      socket.pause();
+      const total = BLOB.length * BIG_CHUNKS;
+      const session = () => kube.portForwards.slice(sessions).find((r) => r.connections === 1 && r.bytesToPod > 0);
+      await waitFor(() => (session()?.bytesFromPod ?? 0) > 0);
+      await new Promise((r) => setTimeout(r, 800));
+      const whilePaused = session()!.bytesFromPod;
+      // socket buffers on both sides of each hop hold some; the rest waits in the pod
+      expect(whilePaused).toBeLessThan(total / 2);
+      const hash = createHash('sha256');
+      let received = 0;
+      let header = '';
+      let inBody = false;
+      socket.on('data', (d: Buffer) => {
+        if (!inBody) {
+          header += d.toString('latin1');
+          const end = header.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          inBody = true;
+          d = Buffer.from(header.slice(end + 4), 'latin1');
+        }
+        received += d.length;
+        hash.update(d);
+      });
+      socket.resume();
+      await new Promise((r) => socket.once('end', r));
+      expect(received).toBe(total);
+      const expected = createHash('sha256');
+      for (let i = 0; i < BIG_CHUNKS; i++) expected.update(BLOB);
+      expect(hash.digest('hex')).toBe(expected.digest('hex'));
+    } finally {
+      await pf.close();
+    }
+  });
+
+  test('aborting the signal closes the forward', async () => {
+    const controller = new AbortController();
+    const pf = await client.portForward({ namespace: NS, pod: 'web-0', port: 8080, signal: controller.signal });
+    expect(sha(await fetchBytes(`${pf.endpoint}/blob`))).toBe(sha(BLOB));
+    controller.abort(new CancelledError('SIGTERM received'));
+    await waitFor(() => pf.active === 0);
+    await pf.close();
+    expect(await refused(pf.localPort)).toBe('ECONNREFUSED');
+  });
+
+  test('errors: RBAC, a missing or pending pod fail at open; a port nothing listens on fails each connection with the kubelet\'s words', async () => {
+    kube.forbid('pods/portforward');
+    try {
+      await expect(client.portForward({ namespace: NS, pod: 'web-0', port: 8080 })).rejects.toThrow(
+        /^not allowed to port-forward to pod web-0 in namespace kubeflow \(403 Forbidden: pods "web-0" is forbidden: .* cannot create resource "pods\/portforward"/,
+      );
+    } finally {
+      kube.allow('pods/portforward');
+    }
+    await expect(client.portForward({ namespace: NS, pod: 'web-9', port: 8080 })).rejects.toThrow('pod web-9 not found in namespace kubeflow');
+    await expect(client.portForward({ namespace: NS, pod: 'web-1', port: 8080 })).rejects.toThrow(
+      'could not port-forward to pod web-1 in namespace kubeflow: the API server answered 400 BadRequest: pod web-1 does not have a host assigned',
+    );
+    await expect(client.portForward({ namespace: NS, pod: 'web-0', port: 70000 })).rejects.toThrow('a port is a whole number from 1 to 65535');
+
+    const warnings: string[] = [];
+    const log = { info() {}, notice() {}, warning: (m: string) => warnings.push(m), error() {}, debug() {}, group: <T>(_n: string, fn: () => Promise<T>) => fn() };
+    const pf = await KubeClient.fromConfig({ kubeconfig: kube.kubeconfig }, log).portForward({ namespace: NS, pod: 'web-0', port: 8081 });
+    try {
+      expect(await fetchBytes(`${pf.endpoint}/blob`).then(() => 'answered', (e: NodeJS.ErrnoException) => e.code ?? e.message)).toMatch(/^(ECONNRESET|socket hang up)$/);
+      await waitFor(() => pf.lastError !== undefined);
+      expect(pf.lastError).toMatch(/^port-forward to pod kubeflow\/web-0 port 8081 failed: error forwarding port 8081 to pod [0-9a-f-]+, uid : .*connect: connection refused$/);
+      expect(warnings[0]).toContain(`port-forward (${pf.description}): port-forward to pod kubeflow/web-0 port 8081 failed`);
+    } finally {
+      await pf.close();
     }
   });
 });

@@ -41,7 +41,8 @@ export function parseOutputFile(text) {
  * @param {string} action the folder under actions/
  * @param {Record<string, string>} inputs
  * @param {{ env?: Record<string,string|undefined>, onStart?: (child: import('node:child_process').ChildProcess) => void,
- *   onStdout?: (text: string) => void, timeoutMs?: number }} [options]
+ *   onStdout?: (text: string) => void, onLine?: (line: string, child: import('node:child_process').ChildProcess) => void,
+ *   timeoutMs?: number }} [options]
  */
 export async function runActionBundle(action, inputs, options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `run-${action}-`));
@@ -58,9 +59,17 @@ export async function runActionBundle(action, inputs, options = {}) {
   options.onStart?.(child);
   let stdout = '';
   let stderr = '';
+  let partial = '';
   child.stdout.on('data', (d) => {
     stdout += d;
     options.onStdout?.(String(d));
+    if (!options.onLine) return;
+    partial += d;
+    let nl;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      options.onLine(partial.slice(0, nl), child);
+      partial = partial.slice(nl + 1);
+    }
   });
   child.stderr.on('data', (d) => (stderr += d));
   const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;

@@ -21,6 +21,9 @@ export interface SyncReport {
   plan?: { copy: number; copyBytes: number; replace: number; remove: number; archiveBytes: number; examples: string[] };
   lastStats?: RcloneStats;
   error?: string;
+  /** How MinIO was reached and where its keys came from, once known. */
+  minioVia?: string;
+  minioKeysFrom?: string;
 }
 
 export function newReport(now = Date.now()): SyncReport {

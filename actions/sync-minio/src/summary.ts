@@ -11,7 +11,8 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport, now =
   const seconds = (now - report.startedAt) / 1000;
   const summary = new JobSummary(`sync-minio: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
   const rows: [string, string | number][] = [
-    ['Source', `minio:${config.minio.bucket} (${config.minio.endpoint})`],
+    ['Source', `minio:${config.minio.bucket} (${report.minioVia ?? (config.minio.endpoint || `svc/${config.kube.service} in ${config.kube.namespace}, not reached`)})`],
+    ['MinIO keys', report.minioKeysFrom ?? (config.minio.accessKey ? 'the minio-access-key and minio-secret-key inputs' : `Juju model ${config.juju.model}, not read`)],
     ['Destination', destination(config)],
     ['Mode', `${config.mode}${config.sizeOnly ? ', size-only' : ''}${config.bandwidthLimit ? `, bandwidth ${config.bandwidthLimit}` : ''}`],
     ['Status', report.error ? `${report.status} during ${report.phase}: ${report.error}` : report.status],

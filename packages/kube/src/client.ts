@@ -3,6 +3,8 @@ import type { Logger } from '@ml-backup-actions/core';
 import { contextNamespace, loadKubeConfig, serverOf, type KubeConfigSource } from './config.js';
 import { execToStream, type ExecOptions, type ExecResult } from './exec.js';
 import { getPod, type PodSummary } from './pods.js';
+import { openPortForward, type PortForward, type PortForwardOptions } from './portforward.js';
+import { resolveServicePort, type ServiceTarget } from './services.js';
 import { listRunningWorkloads, type RunningWorkloads } from './workloads.js';
 
 /** The Kubernetes calls the backup actions make, each failing with an ActionError that says what to do. */
@@ -37,6 +39,16 @@ export class KubeClient {
 
   execToStream(options: ExecOptions): Promise<ExecResult> {
     return execToStream(this.config, { log: this.log, ...options });
+  }
+
+  /** The running pod behind service/port and the pod's port, as kubectl port-forward svc/… picks them. */
+  resolveService(namespace: string, service: string, port: number | string, signal?: AbortSignal): Promise<ServiceTarget> {
+    return resolveServicePort(this.core, this.server, namespace, service, port, signal);
+  }
+
+  /** A listener on 127.0.0.1 (random port) forwarding each connection to the pod's port; close() it when done. */
+  portForward(options: PortForwardOptions): Promise<PortForward> {
+    return openPortForward(this.config, { log: this.log, ...options });
   }
 
   listRunningWorkloads(namespace: string): Promise<RunningWorkloads> {

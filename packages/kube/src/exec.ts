@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ActionError, CancelledError, type Logger } from '@ml-backup-actions/core';
+import { ActionError, type Logger } from '@ml-backup-actions/core';
 import WebSocket from 'ws';
-import { explain, explainHttp, parseStatus, type KubeStatus, type Target } from './errors.js';
+import { parseStatus, type KubeStatus, type Target } from './errors.js';
+import { abortReason, onConnectionFailure, openChannelSocket } from './websocket.js';
 
 /** The channel subprotocols this client speaks, most preferred first (kubectl >= 1.30 offers v5 only). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
@@ -78,17 +78,9 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
   if (options.stdin) query.set('stdin', 'true');
   query.set('stdout', 'true');
   query.set('stderr', 'true');
-  const url = `${server.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query}`;
-
   // client-node applies the kubeconfig: CA, client certificate, token or auth plugin, proxy agent.
-  const tlsAndAuth: Record<string, unknown> = {};
-  await kc.applyToHTTPSOptions(tlsAndAuth);
-  const ws = new WebSocket(url, [...(options.protocols ?? EXEC_PROTOCOLS)], {
-    ...(tlsAndAuth as WebSocket.ClientOptions),
-    perMessageDeflate: false,
-    handshakeTimeout: 30_000,
-    maxPayload: 64 * 1024 * 1024,
-  });
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec`;
+  const ws = await openChannelSocket(kc, path, query, options.protocols ?? EXEC_PROTOCOLS);
   options.log?.debug(`exec ${label}`);
 
   const stderrLimit = options.stderrLimit ?? 64 * 1024;
@@ -125,10 +117,7 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
     signal?.addEventListener('abort', onAbort, { once: true });
     stdout.on('error', onStdoutError);
 
-    ws.on('unexpected-response', (_req, res: IncomingMessage) => {
-      readBody(res).then((body) => fail(explainHttp(res.statusCode ?? 0, parseStatus(body), target)));
-    });
-    ws.on('error', (err) => fail(explain(err, target)));
+    onConnectionFailure(ws, target, fail);
 
     ws.on('open', () => {
       protocol = EXEC_PROTOCOLS.find((p) => p === ws.protocol);
@@ -244,21 +233,4 @@ function flush(stream: Writable, end: boolean): Promise<void> {
       stream.write(Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
     }
   });
-}
-
-function readBody(res: IncomingMessage, limit = 64 * 1024): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => {
-      if (body.length < limit) body += d;
-    });
-    res.on('end', () => resolve(body));
-    res.on('error', () => resolve(body));
-    res.on('close', () => resolve(body));
-  });
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new CancelledError(String(signal.reason ?? 'aborted'));
 }

@@ -3,4 +3,6 @@ export { loadKubeConfig, serverOf, contextNamespace, type KubeConfigSource } fro
 export { execToStream, ExecError, EXEC_PROTOCOLS, type ExecOptions, type ExecResult, type ExecProtocol } from './exec.js';
 export { explain, type KubeStatus, type Target } from './errors.js';
 export { getPod, summarizePod, type PodSummary, type ContainerSummary } from './pods.js';
+export { channelFrame, openPortForward, PortForwardChannels, PORT_FORWARD_PROTOCOL, type PortForward, type PortForwardOptions } from './portforward.js';
+export { containerPortFor, pickPod, pickServicePort, resolveServicePort, type ServiceTarget } from './services.js';
 export { listRunningWorkloads, workflowActive, experimentActive, type RunningWorkloads } from './workloads.js';

@@ -1,8 +1,9 @@
 // A Kubernetes API server emulator at its wire protocol, enough for the real kubectl and
 // @kubernetes/client-node: HTTPS with a test CA, bearer tokens, discovery, pods (get, list with
-// label selectors, server-side Tables), pods/exec over WebSocket (v5/v4 channel protocols, run for
-// real in a private mount namespace, see containers.js), Argo Workflows and Katib Experiments, and
-// fault injection. Runs in the test's process: drive kubectl with async spawn, never execFileSync,
+// label selectors, server-side Tables), services, pods/exec over WebSocket (v5/v4 channel
+// protocols, run for real in a private mount namespace, see containers.js), pods/portforward to
+// real TCP addresses (WebSocket v4 channels, and SPDY tunnelled or upgraded as kubectl speaks it,
+// see portforward.js), Argo Workflows and Katib Experiments, and fault injection. Runs in the test's process: drive kubectl with async spawn, never execFileSync,
 // or the server cannot answer.
 import https from 'node:https';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,15 @@ import { WebSocketServer } from 'ws';
 import { makeTestCertificates } from './tls.js';
 import { ContainerFilesystems, checkMountNamespaces, DEFAULT_MOUNTS } from './containers.js';
 import { SUPPORTED_PROTOCOLS, negotiate, serveExec } from './exec.js';
+import {
+  CHANNEL_PROTOCOL,
+  PORT_FORWARD_PROTOCOLS,
+  SPDY_STREAM_PROTOCOL,
+  serveChannelPortForward,
+  serveSpdyPortForward,
+  socketTransport,
+  wsTransport,
+} from './portforward.js';
 import { parseLabelSelector } from './selector.js';
 import * as st from './status.js';
 import {
@@ -24,15 +34,18 @@ import {
   customTable,
   makeNamespace,
   makePod,
+  makeService,
   makeWorkflow,
   podTable,
   servedResources,
+  serviceTable,
   setExperimentPhase,
   setWorkflowPhase,
 } from './objects.js';
 
 export { DEFAULT_TOOLS, DEFAULT_MOUNTS } from './containers.js';
 export { SUPPORTED_PROTOCOLS } from './exec.js';
+export { PORT_FORWARD_PROTOCOLS } from './portforward.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -57,13 +70,18 @@ const CUSTOM = {
  *   directory of the container ("data") or "volume:<name>" shared by the pod's containers
  *   (default { '/data': 'data', '/tmp': 'tmp' }); user: "uid:gid" the commands run as.
  * @typedef {{ name: string, namespace?: string, phase?: string, labels?: Record<string,string>,
- *   annotations?: Record<string,string>, containers: ContainerSpec[] }} PodSpec
+ *   annotations?: Record<string,string>, containers: (ContainerSpec & { ports?: { name?: string, containerPort: number, protocol?: string }[] })[],
+ *   portForwards?: Record<string, string | number> }} PodSpec
+ *   portForwards: pod port -> the real TCP address ("127.0.0.1:9100", or a port on 127.0.0.1)
+ *   that pods/portforward connects to; a port not listed is refused, as by a pod not listening.
+ * @typedef {{ name: string, namespace?: string, selector?: Record<string,string>, labels?: Record<string,string>,
+ *   ports: { name?: string, port: number, targetPort?: number | string, protocol?: string }[] }} ServiceSpec
  * @typedef {{ method: string, path: string, accept?: string, userAgent?: string, upgrade?: string,
  *   offeredProtocols?: string[], subprotocol?: string, status: number }} RequestRecord
  */
 
 /**
- * @param {{ namespace?: string, token?: string, user?: string, pods?: PodSpec[],
+ * @param {{ namespace?: string, token?: string, user?: string, pods?: PodSpec[], services?: ServiceSpec[],
  *   workflows?: { name: string, namespace?: string, phase?: string }[],
  *   experiments?: { name: string, namespace?: string, phase?: string }[],
  *   crds?: { workflows?: boolean, experiments?: boolean },
@@ -98,6 +116,13 @@ export async function startKube(options = {}) {
 
   /** @type {Map<string, any>} ns/name -> Pod */
   const pods = new Map();
+  /** @type {Map<string, Record<string, string>>} ns/name -> pod port -> host:port */
+  const forwards = new Map();
+  /** @type {Map<string, any>} ns/name -> Service */
+  const services = new Map();
+  /** @type {import('./portforward.js').PortForwardRecord[]} */
+  const portForwards = [];
+  const forwardSessions = new Set();
   const custom = { workflows: new Map(), experiments: new Map() };
   const crds = { workflows: options.crds?.workflows ?? true, experiments: options.crds?.experiments ?? true };
   let execProtocols = options.execProtocols ?? SUPPORTED_PROTOCOLS;
@@ -117,7 +142,7 @@ export async function startKube(options = {}) {
   const namespaceObjects = new Map();
   /** The namespaces that exist: the default one, and every one holding an object. */
   const namespaces = () => {
-    const names = new Set([defaultNs, 'default', 'kube-system', ...[pods, custom.workflows, custom.experiments].flatMap((m) => [...m.keys()].map((k) => k.split('/')[0]))]);
+    const names = new Set([defaultNs, 'default', 'kube-system', ...[pods, services, custom.workflows, custom.experiments].flatMap((m) => [...m.keys()].map((k) => k.split('/')[0]))]);
     for (const n of names) if (!namespaceObjects.has(n)) namespaceObjects.set(n, makeNamespace(n));
     return new Map([...namespaceObjects].filter(([n]) => names.has(n)));
   };
@@ -128,9 +153,23 @@ export async function startKube(options = {}) {
     for (const c of spec.containers) fs.add(namespace, spec.name, c);
     const pod = makePod({ ...spec, namespace, containers: spec.containers.map((c) => ({ ...c, mounts: c.mounts ?? DEFAULT_MOUNTS })) });
     pods.set(key(namespace, spec.name), pod);
+    setPortForwards(spec.name, spec.portForwards ?? {}, namespace);
     return pod;
   }
+  function setPortForwards(name, map, namespace = defaultNs) {
+    const targets = {};
+    for (const [port, to] of Object.entries(map)) targets[port] = typeof to === 'number' ? `127.0.0.1:${to}` : to;
+    forwards.set(key(namespace, name), targets);
+  }
+  function addService(spec) {
+    const namespace = spec.namespace ?? defaultNs;
+    if (services.has(key(namespace, spec.name))) throw new Error(`kube sandbox: service ${namespace}/${spec.name} exists`);
+    const svc = makeService({ ...spec, namespace });
+    services.set(key(namespace, spec.name), svc);
+    return svc;
+  }
   for (const p of options.pods ?? []) addPod(p);
+  for (const s of options.services ?? []) addService(s);
   for (const w of options.workflows ?? []) custom.workflows.set(key(w.namespace ?? defaultNs, w.name), makeWorkflow({ ...w, namespace: w.namespace ?? defaultNs }));
   for (const e of options.experiments ?? []) custom.experiments.set(key(e.namespace ?? defaultNs, e.name), makeExperiment({ ...e, namespace: e.namespace ?? defaultNs }));
 
@@ -167,7 +206,7 @@ export async function startKube(options = {}) {
     const publicPath = ['/version', '/healthz', '/livez', '/readyz'].includes(p);
     if (!publicPath && !authenticate(req)) return sendJson(res, 401, st.unauthorized());
     if (req.headers.authorization && !authenticate(req)) return sendJson(res, 401, st.unauthorized());
-    if (req.method !== 'GET' && !/\/exec$/.test(p)) return sendJson(res, 405, st.methodNotAllowed());
+    if (req.method !== 'GET' && !/\/(exec|portforward)$/.test(p)) return sendJson(res, 405, st.methodNotAllowed());
 
     if (p === '/version') return sendJson(res, 200, SERVER_VERSION);
     if (['/healthz', '/livez', '/readyz'].includes(p)) {
@@ -203,8 +242,34 @@ export async function startKube(options = {}) {
       const ns = known.get(decodeURIComponent(m[1]));
       return ns ? sendJson(res, 200, ns) : sendJson(res, 404, st.notFound('namespaces', decodeURIComponent(m[1])));
     }
-    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(p))) {
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|portforward)$/.exec(p))) {
       return sendJson(res, 400, st.badRequest('Upgrade request required'));
+    }
+    if ((m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/services$/.exec(p))) {
+      const ns = m[1] && decodeURIComponent(m[1]);
+      if (isForbidden('services', 'list')) return sendJson(res, 403, st.forbidden({ user, verb: 'list', resource: 'services', namespace: ns ?? '' }));
+      let match;
+      try {
+        match = parseLabelSelector(q.get('labelSelector') ?? '');
+      } catch (err) {
+        return sendJson(res, 400, st.badRequest(err.message));
+      }
+      const items = sorted([...services.values()]).filter((svc) => (!ns || svc.metadata.namespace === ns) && match(svc.metadata.labels));
+      if (wantsTable(req)) return sendJson(res, 200, serviceTable(items, q.get('includeObject') ?? 'Metadata'));
+      return sendJson(res, 200, {
+        kind: 'ServiceList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: currentResourceVersion() },
+        items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+      });
+    }
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(p))) {
+      const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      if (isForbidden('services', 'get')) return sendJson(res, 403, st.forbidden({ user, verb: 'get', resource: 'services', namespace: ns, name }));
+      const svc = services.get(key(ns, name));
+      if (!svc) return sendJson(res, 404, st.notFound('services', name));
+      if (wantsTable(req)) return sendJson(res, 200, serviceTable([svc], q.get('includeObject') ?? 'Metadata'));
+      return sendJson(res, 200, svc);
     }
     if ((m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/pods$/.exec(p))) {
       const ns = m[1] && decodeURIComponent(m[1]);
@@ -274,6 +339,10 @@ export async function startKube(options = {}) {
     handleProtocols: (_offered, req) => req.negotiatedProtocol ?? false,
   });
 
+  wss.on('headers', (headers, req) => {
+    if (req.tunnelProtocol) headers.push(`Sec-WebSocket-Protocol: ${req.tunnelProtocol}`);
+  });
+
   function refuseUpgrade(socket, code, body) {
     const text = JSON.stringify(body);
     const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[code] ?? 'Error';
@@ -286,8 +355,10 @@ export async function startKube(options = {}) {
 
   function upgrade(req, socket, head, record) {
     const url = new URL(req.url ?? '/', 'https://sandbox');
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
     if (!authenticate(req)) return refuseUpgrade(socket, 401, st.unauthorized());
+    const pf = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
+    if (pf) return upgradePortForward(req, socket, head, record, decodeURIComponent(pf[1]), decodeURIComponent(pf[2]), url.searchParams);
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
     if (!m) return refuseUpgrade(socket, 404, st.pathNotFound());
     const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
     if (isForbidden('pods/exec', 'create') || isForbidden('pods/exec', 'get')) {
@@ -337,6 +408,86 @@ export async function startKube(options = {}) {
     const fault = execFault;
     wss.handleUpgrade(req, socket, head, (ws) => {
       serveExec({ ws, fs, namespace: ns, pod: name, container, command, streams, fault, record: execRecord, sessions });
+    });
+    return 101;
+  }
+
+  // ---- port-forward upgrades ----
+
+  function upgradePortForward(req, socket, head, record, ns, name, q) {
+    if (isForbidden('pods/portforward', 'create') || isForbidden('pods/portforward', 'get')) {
+      return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'portforward', namespace: ns, name }));
+    }
+    const pod = pods.get(key(ns, name));
+    if (!pod) return refuseUpgrade(socket, 404, st.notFound('pods', name));
+    if (pod.status.phase === 'Pending') return refuseUpgrade(socket, 400, st.badRequest(`pod ${name} does not have a host assigned`));
+    if (pod.status.phase !== 'Running') return refuseUpgrade(socket, 400, st.badRequest(`unable to upgrade connection: pod ${name} is not running`));
+    const target = { uid: pod.metadata.uid, name, forwards: forwards.get(key(ns, name)) ?? {} };
+    const newRecord = (protocol, ports = []) => {
+      const r = { namespace: ns, pod: name, protocol, ports, connections: 0, bytesToPod: 0, bytesFromPod: 0, errors: [], open: true };
+      portForwards.push(r);
+      return r;
+    };
+    const upgradeTo = String(req.headers.upgrade ?? '').toLowerCase();
+    if (upgradeTo === 'spdy/3.1') {
+      // kubectl's fallback: SPDY on the upgraded connection itself, the stream protocol negotiated in headers.
+      const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (!offered.includes(SPDY_STREAM_PROTOCOL)) {
+        return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'portforward', namespace: ns, name }));
+      }
+      record.subprotocol = SPDY_STREAM_PROTOCOL;
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${SPDY_STREAM_PROTOCOL}\r\n\r\n`);
+      if (head?.length) socket.unshift(head);
+      serveSpdyPortForward({
+        transport: socketTransport(socket),
+        onData: (cb) => socket.on('data', cb),
+        onClose: (cb) => socket.on('close', cb),
+        pod: target,
+        record: newRecord('SPDY/3.1'),
+        sessions: forwardSessions,
+      });
+      return 101;
+    }
+    if (upgradeTo !== 'websocket') return refuseUpgrade(socket, 400, st.badRequest(`unable to upgrade: ${req.headers.upgrade} is not a supported upgrade`));
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const protocol = negotiate(offered, PORT_FORWARD_PROTOCOLS);
+    if (!protocol) {
+      return refuseUpgrade(
+        socket,
+        400,
+        st.badRequest(`unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${PORT_FORWARD_PROTOCOLS.join(' ')}]`),
+      );
+    }
+    let ports = [];
+    if (protocol === CHANNEL_PROTOCOL) {
+      const raw = q.getAll('ports').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+      if (!raw.length) return refuseUpgrade(socket, 400, st.badRequest('query parameter "port" is required'));
+      ports = raw.map(Number);
+      const bad = raw.find((v, i) => !/^\d+$/.test(v) || ports[i] < 1 || ports[i] > 65535);
+      if (bad !== undefined) return refuseUpgrade(socket, 400, st.badRequest(`unable to parse "${bad}" as a port: port must be > 0 and < 65536`));
+    }
+    record.subprotocol = protocol;
+    if (protocol === CHANNEL_PROTOCOL) req.negotiatedProtocol = protocol;
+    else {
+      // ws refuses "SPDY/3.1+portforward.k8s.io" as a subprotocol ('/' is not a token character,
+      // though the apiserver accepts it): the header is taken out here and put back in the answer.
+      delete req.headers['sec-websocket-protocol'];
+      req.tunnelProtocol = protocol;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const rec = newRecord(protocol, ports);
+      if (protocol === CHANNEL_PROTOCOL) {
+        serveChannelPortForward({ ws, pod: target, ports, record: rec, sessions: forwardSessions });
+      } else {
+        serveSpdyPortForward({
+          transport: wsTransport(ws),
+          onData: (cb) => ws.on('message', (data) => cb(Buffer.isBuffer(data) ? data : Buffer.concat(data))),
+          onClose: (cb) => ws.on('close', cb),
+          pod: target,
+          record: rec,
+          sessions: forwardSessions,
+        });
+      }
     });
     return 101;
   }
@@ -428,6 +579,19 @@ export async function startKube(options = {}) {
     addPod,
     removePod(name, namespace = defaultNs) {
       pods.delete(key(namespace, name));
+      forwards.delete(key(namespace, name));
+    },
+    /** Where connections to the pod's ports go from now: { 9000: '127.0.0.1:9100' } (a number: a port on 127.0.0.1). */
+    setPortForwards: (name, map, namespace = defaultNs) => setPortForwards(name, map, namespace),
+    addService,
+    removeService(name, namespace = defaultNs) {
+      services.delete(key(namespace, name));
+    },
+    /** Every port-forward session so far: pod, protocol, ports, connections, bytes each way, errors, open. */
+    portForwards,
+    /** Port-forward sessions (WebSocket or SPDY connections) still open. */
+    get activePortForwards() {
+      return forwardSessions.size;
     },
     setPodPhase(name, phase, namespace = defaultNs) {
       const pod = pods.get(key(namespace, name));
@@ -463,7 +627,7 @@ export async function startKube(options = {}) {
       crds[resource] = installed;
     },
 
-    /** 403 for a resource ('pods', 'pods/exec', 'workflows', 'experiments'), optionally one verb only. */
+    /** 403 for a resource ('pods', 'pods/exec', 'pods/portforward', 'services', 'workflows', 'experiments'), optionally one verb only. */
     forbid(resource, verb) {
       forbidden.add(verb ? `${resource}:${verb}` : resource);
     },
@@ -487,6 +651,7 @@ export async function startKube(options = {}) {
       if (stopped) return;
       stopped = true;
       for (const s of sessions) s.kill();
+      for (const s of forwardSessions) s.kill();
       for (const ws of wss.clients) ws.terminate();
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve(undefined)));

@@ -37,6 +37,7 @@ export function makePod(spec) {
         name: c.name,
         image: c.image ?? `registry.example/${c.name}:sandbox`,
         imagePullPolicy: 'IfNotPresent',
+        ...(c.ports?.length ? { ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })) } : {}),
         resources: {},
         terminationMessagePath: '/dev/termination-log',
         terminationMessagePolicy: 'File',
@@ -78,6 +79,61 @@ export function makePod(spec) {
         state: running ? { running: { startedAt: started } } : { waiting: { reason: phase === 'Pending' ? 'ContainerCreating' : 'Completed' } },
       })),
     },
+  };
+}
+
+/**
+ * A ClusterIP Service.
+ * @param {{ namespace: string, name: string, selector?: Record<string, string>, labels?: Record<string, string>,
+ *   ports: { name?: string, port: number, targetPort?: number | string, protocol?: string }[] }} spec
+ */
+export function makeService(spec) {
+  const h = [...`${spec.namespace}/${spec.name}`].reduce((n, c) => (n * 31 + c.charCodeAt(0)) >>> 0, 7);
+  const clusterIP = `10.152.183.${(h % 240) + 10}`;
+  return {
+    kind: 'Service',
+    apiVersion: 'v1',
+    metadata: metadata(spec.namespace, spec.name, spec.labels),
+    spec: {
+      ports: spec.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port, targetPort: p.targetPort ?? p.port })),
+      ...(spec.selector ? { selector: { ...spec.selector } } : {}),
+      clusterIP,
+      clusterIPs: [clusterIP],
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster',
+    },
+    status: { loadBalancer: {} },
+  };
+}
+
+/** `kubectl get services`: the apiserver's service printer. */
+export function serviceTable(services, includeObject = 'Metadata') {
+  const col = (name, description, priority = 0, format = '') => ({ name, type: 'string', format, description, priority });
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: currentResourceVersion() },
+    columnDefinitions: [
+      col('Name', 'Name must be unique within a namespace.', 0, 'name'),
+      col('Type', 'type determines how the Service is exposed.'),
+      col('Cluster-IP', 'clusterIP is the IP address of the service.'),
+      col('External-IP', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+      col('Port(s)', 'The list of ports that are exposed by this service.'),
+      col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+      col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+    ],
+    rows: services.map((s) => {
+      const row = {
+        cells: [s.metadata.name, s.spec.type, s.spec.clusterIP, '<none>', s.spec.ports.map((p) => `${p.port}/${p.protocol}`).join(','),
+          age(s.metadata.creationTimestamp), Object.entries(s.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'],
+      };
+      if (includeObject === 'Object') row.object = s;
+      else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: s.metadata };
+      return row;
+    }),
   };
 }
 
@@ -252,7 +308,13 @@ export function servedResources(crds) {
           subresources: [
             { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
             { name: 'log', kind: 'Pod', verbs: ['get'] },
+            { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
             { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+          ] },
+        { name: 'services', singular: 'service', kind: 'Service', namespaced: true, verbs: POD_VERBS.filter((v) => v !== 'deletecollection'), shortNames: ['svc'], categories: ['all'],
+          subresources: [
+            { name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+            { name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
           ] },
         { name: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] },
       ],

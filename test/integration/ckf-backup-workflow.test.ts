@@ -1,0 +1,128 @@
+// The ckf-backup workflow end to end: the harness reads .github/workflows/ckf-backup.yml, resolves
+// needs, job outputs and expressions with GitHub's own evaluator, and runs each step's action bundle
+// as the runner would, against the CKF sandbox (Kubernetes API and juju emulators, mysql-k8s
+// create-backup writing to a real S3 server, a real MLMD database, MinIO behind a port-forward).
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { runWorkflow, type RunWorkflowOptions } from '../harness/index.js';
+import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf, writeObject } from '../sandbox/index.js';
+
+type Ckf = Awaited<ReturnType<typeof startCkf>>;
+const BUCKET = 'ckf-backups';
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+const validate = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'ckf-backup-set-manifest.v1.json'), 'utf8')));
+
+const started: Ckf[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((c) => c.stop()));
+});
+
+async function sandbox(): Promise<Ckf> {
+  const ckf = await startCkf({ dbBytes: 2 * 1024 * 1024, charmBackups: true, timeScale: 0.01 });
+  started.push(ckf);
+  await seedMlpipeline(ckf.minio, 'mlpipeline', { objects: 40 });
+  return ckf;
+}
+
+function workflow(ckf: Ckf, extra: Partial<RunWorkflowOptions> = {}) {
+  return runWorkflow({
+    workflow: '.github/workflows/ckf-backup.yml',
+    repoRoot,
+    event: 'workflow_call',
+    env: {
+      PATH: ckf.env.PATH,
+      HOME: process.env.HOME,
+      JUJU_SANDBOX_STATE: ckf.env.JUJU_SANDBOX_STATE,
+      ...(process.env.AWS_CA_BUNDLE ? { AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE } : {}),
+    },
+    inputs: { 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, keep: 3 },
+    secrets: { S3_ACCESS_KEY_ID: ckf.s3.accessKey, S3_SECRET_ACCESS_KEY: ckf.s3.secretKey, KUBECONFIG: ckf.kube.kubeconfig },
+    github: { repository: 'example/ml-backup-actions', run_id: '4242', run_attempt: '1' },
+    killTimings: { sigintMs: 7500, sigtermMs: 2500 },
+    ...extra,
+  });
+}
+
+const keys = async (ckf: Ckf) => (await listObjects(ckf.s3, BUCKET, '')).map((o: { Path: string }) => o.Path).sort();
+const manifestOf = async (ckf: Ckf, id: string) => JSON.parse(String(await readObject(ckf.s3, BUCKET, `manifests/${id}.json`)));
+const jobResults = (run: Awaited<ReturnType<typeof runWorkflow>>) => Object.fromEntries(Object.entries(run.jobs).map(([id, j]) => [id, j.result]));
+const logOf = (run: Awaited<ReturnType<typeof runWorkflow>>, job: string) =>
+  run.jobs[job]!.steps.map((s) => [s.stdout, ...(s.steps ?? []).map((a) => a.stdout)].join('\n')).join('\n');
+
+/** Every scale is where it was before the run. */
+function expectScalesBack(ckf: Ckf) {
+  expect(ckf.juju.scale('kfp-db')).toBe(1);
+  expect(ckf.juju.scale('katib-db')).toBe(1);
+  expect(ckf.juju.scale('kfp-metadata-writer')).toBe(1);
+}
+
+describe('ckf-backup workflow', () => {
+  test('a complete backup set: every job in order, one backup-id, a complete manifest that verify passes', async () => {
+    const ckf = await sandbox();
+    const run = await workflow(ckf);
+    for (const [id, job] of Object.entries(run.jobs)) if (job.result !== 'success') console.log(id, logOf(run, id).slice(-3000));
+    expect(jobResults(run)).toEqual({ preflight: 'success', databases: 'success', mlmd: 'success', mlpipeline: 'success', manifest: 'success', verify: 'success', retention: 'success' });
+    expect(run.order).toEqual(['preflight', 'databases', 'mlmd', 'mlpipeline', 'manifest', 'verify', 'retention']);
+
+    const id = run.jobs.preflight!.outputs['backup-id']!;
+    expect(id).toMatch(/^\d{8}T\d{6}Z$/);
+    const m = await manifestOf(ckf, id);
+    expect(validate(m) ? [] : validate.errors).toEqual([]);
+    expect(m).toMatchObject({ backupId: id, status: 'complete', model: 'kubeflow', verification: { ok: true } });
+    expect(m.run).toMatchObject({ repository: 'example/ml-backup-actions', runId: '4242' });
+    // One backup-id across the components: in the MLMD object's name and the mirror's archive prefix.
+    expect(m.components.mlmd.object.key).toBe(`mlmd/mlmd-${id}.dump.gz`);
+    const inMinio = await listObjects(ckf.minio, 'mlpipeline', '');
+    expect(m.components.mlpipeline).toMatchObject({ status: 'complete', prefix: 'mlpipeline', objects: inMinio.length, archivePrefix: `mlpipeline.archive/${id}` });
+    for (const app of ['kfp-db', 'katib-db']) {
+      const charm = m.components.databases.backups[app];
+      expect(charm.backupId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect(await keys(ckf)).toContain(`mysql/${app}/${charm.backupId}.md5`);
+    }
+    expect(m.verification.checks.map((c: { what: string }) => c.what).sort()).toEqual(['MLMD object', 'MLMD sidecar', 'katib-db charm backup', 'kfp-db charm backup', 'mlpipeline mirror', 'set status']);
+    expectScalesBack(ckf);
+
+    // The summary shows the whole set in one table and the chain as a mermaid diagram.
+    expect(run.summary).toMatch(/\| ML Metadata \| ✅ complete \|/);
+    expect(run.summary).toContain('```mermaid');
+    expect(run.summary).toMatch(/verify<br\/>passed/);
+  });
+
+  test('a database failing leaves the set incomplete, says which component and why, scales back, deletes nothing', async () => {
+    const ckf = await sandbox();
+    await writeObject(ckf.s3, BUCKET, 'manifests/20200101T000000Z.json', '{"kind":"someone else\'s"}');
+    const before = await keys(ckf);
+    ckf.juju.faults.createBackupFails('Error backing up the database', { app: 'kfp-db' });
+    const run = await workflow(ckf);
+    expect(jobResults(run)).toMatchObject({ preflight: 'success', databases: 'failure', mlmd: 'success', mlpipeline: 'success', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
+    const id = run.jobs.preflight!.outputs['backup-id']!;
+    const m = await manifestOf(ckf, id);
+    expect(validate(m) ? [] : validate.errors).toEqual([]);
+    expect(m.status).toBe('incomplete');
+    expect(m.components.databases).toMatchObject({ status: 'failed', error: expect.stringMatching(/^kfp-db failed during create-backup: .*Error backing up the database/) });
+    expect(logOf(run, 'manifest')).toMatch(/backup set \S+ is incomplete: databases failed \(kfp-db failed during create-backup/);
+    expectScalesBack(ckf);
+    const after = await keys(ckf);
+    for (const key of before) expect(after).toContain(key);
+  });
+
+  test('cancelled while MLMD is being taken: the writer is back, the set says incomplete, nothing deleted', async () => {
+    const ckf = await sandbox();
+    const before = await keys(ckf);
+    const run = await workflow(ckf, { cancelWhen: { job: 'mlmd', step: 'backup', line: /scaling kfp-metadata-writer from 1 to 0/ } });
+    expect(run.result).toBe('cancelled');
+    expect(jobResults(run)).toMatchObject({ preflight: 'success', databases: 'success', mlmd: 'cancelled', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
+    expect(['skipped', 'cancelled']).toContain(run.jobs.mlpipeline!.result);
+    const m = await manifestOf(ckf, run.jobs.preflight!.outputs['backup-id']!);
+    expect(validate(m) ? [] : validate.errors).toEqual([]);
+    expect(m).toMatchObject({ status: 'incomplete', components: { databases: { status: 'complete' }, mlmd: { status: 'cancelled' } } });
+    expect(logOf(run, 'mlmd')).toMatch(/SIGINT received/);
+    expectScalesBack(ckf);
+    const after = await keys(ckf);
+    for (const key of before) expect(after).toContain(key);
+  });
+});
