@@ -144,7 +144,7 @@ describe('verification', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`verification failed: 1 of ${small.objects} source objects are missing or different in size in the target`);
     expect(run.stdout).toContain(`+ ${lost}`);
-    expect(run.outputs).toEqual({});
+    expect(run.outputs).toEqual({ error: expect.stringContaining(`verification failed: 1 of ${small.objects} source objects are missing`) });
     expect(run.summary).toMatch(/failed during verify/);
   });
 });
