@@ -1,14 +1,17 @@
 import { ActionError, type Logger } from '@ml-backup-actions/core';
 import { checkpointWal, integrityCheck, mlmdSchemaVersion, rowCounts } from '@ml-backup-actions/sqlite';
 
-/**
- * Checks the local copy before anything is uploaded: SQLite's own integrity check, the MLMD schema
- * version and every table's row count. A -wal taken with it is folded in first, so the one file
- * stored holds every commit.
- */
-export async function checkCopy(file: string, log: Logger, signal: AbortSignal) {
+/** Folds a -wal taken with the copy into it, so the one file stored holds every commit. */
+export async function foldWal(file: string, log: Logger, signal: AbortSignal): Promise<void> {
   const wal = await checkpointWal(file, { signal, log });
   if (wal.walBytes) log.info(`folded the -wal (${wal.frames} frames) into the copy`);
+}
+
+/**
+ * Checks the local copy before anything is uploaded: SQLite's own integrity check, the MLMD schema
+ * version and every table's row count. Read-only, so it can run while the copy is compressed.
+ */
+export async function checkCopy(file: string, log: Logger, signal: AbortSignal) {
   const integrity = await integrityCheck(file, { signal, log });
   if (!integrity.ok) {
     throw new ActionError(

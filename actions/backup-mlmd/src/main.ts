@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CancelledError, errorMessage, runAction, setErrorOutput, setOutputs, withDeadline, type RunContext } from '@ml-backup-actions/core';
+import { CancelledError, allOrNothing, errorMessage, runAction, setErrorOutput, setOutputs, withDeadline, type RunContext } from '@ml-backup-actions/core';
 import { Juju } from '@ml-backup-actions/juju';
 import { KubeClient } from '@ml-backup-actions/kube';
 import { Rclone, s3TargetRemote, uploadFile } from '@ml-backup-actions/rclone';
-import { checkCopy } from './check.js';
+import { checkCopy, foldWal } from './check.js';
 import { compress } from './compress.js';
 import { objectNames, readConfig, type BackupMlmdConfig } from './config.js';
 import { preflight } from './preflight.js';
@@ -58,15 +58,20 @@ export async function backupMlmd({ signal: cancelled, log, defer }: RunContext):
   log.info(`${config.writerApplication} was paused for ${pausedSeconds(report)} s`);
 
   const localDb = path.join(work, path.posix.basename(config.dbPath));
+  const { object, sidecar: sidecarKey } = objectNames(config);
+  const compressed = path.join(work, path.posix.basename(object));
   report.phase = 'check';
-  report.check = await log.group('Check the copy: integrity, schema version, row counts', () => checkCopy(localDb, log, signal));
+  const packed = await log.group(`Check the copy (integrity, schema version, row counts) while compressing it (${config.format})`, async () => {
+    await foldWal(localDb, log, signal);
+    // Both only read the copy; whichever fails first stops the other. Nothing is uploaded unchecked.
+    const [check, packing] = await allOrNothing(signal, (both) => [checkCopy(localDb, log, both), compress(localDb, config.format, compressed, both)] as const);
+    report.check = check;
+    return packing;
+  });
 
   report.phase = 'upload';
-  const { object, sidecar: sidecarKey } = objectNames(config);
   const upload = { bandwidthLimit: config.bandwidthLimit, statsSeconds: config.progressIntervalSeconds, log, signal };
-  await log.group(`Compress (${config.format}) and upload to s3://${config.s3.bucket}/${object}`, async () => {
-    const compressed = path.join(work, path.posix.basename(object));
-    const packed = await compress(localDb, config.format, compressed, signal);
+  await log.group(`Compressed copy: upload to s3://${config.s3.bucket}/${object}`, async () => {
     const url = await uploadFile(rclone, target, config.s3.bucket, object, { path: compressed, ...packed }, upload);
     report.object = { url, ...packed };
     report.finishedAt = new Date();

@@ -12,3 +12,4 @@ export { containsSecret, redact, registerSecret } from './secrets.js';
 export { JobSummary, type Cell } from './summary.js';
 export { formatBytes, formatDuration, sleep, utcStamp } from './time.js';
 export { HashingFileWriter, hashFile } from './hashing.js';
+export { allOrNothing } from './parallel.js';
