@@ -1,0 +1,33 @@
+// A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI at start.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * @param {string} dir an empty directory the keys may be written to (removed by the caller)
+ * @returns {{ ca: string, cert: string, key: string }} PEM text
+ */
+export function makeTestCertificates(dir) {
+  const f = (name) => path.join(dir, name);
+  const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=azure-sandbox-ca',
+    '-keyout', f('ca.key'), '-out', f('ca.crt'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=management.azure.test', '-keyout', f('server.key'), '-out', f('server.csr'));
+  writeFileSync(
+    f('server.ext'),
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '',
+    ].join('\n'),
+  );
+  openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
+    '-days', '2', '-extfile', f('server.ext'), '-out', f('server.crt'));
+  return {
+    ca: readFileSync(f('ca.crt'), 'utf8'),
+    cert: readFileSync(f('server.crt'), 'utf8'),
+    key: readFileSync(f('server.key'), 'utf8'),
+  };
+}
