@@ -1,1 +1,2 @@
-export {};
+export { parsePercentDone } from './percent.js';
+export { TERMINAL_STATES, describeJob, listVaultJobs, missingOptIns, stopJobs, viewOf, type JobView } from './jobs.js';
