@@ -1,0 +1,90 @@
+import { Inputs, REGION_FORM, isRegion, utcStamp } from '@ml-backup-actions/core';
+import { readCdpConnection, type CdpConnectionConfig } from '@ml-backup-actions/cdp';
+
+/** How the workspace is named: its CRN, or its environment and name (CDP accepts either). */
+export type WorkspaceRef = { workspaceCrn: string } | { environmentName: string; workspaceName: string };
+
+export interface BackupCmlConfig {
+  /** Absent when only backup-crn is given (attach mode finds the workspace from the backup). */
+  workspace?: WorkspaceRef;
+  /** '' means <workspace>-<UTC timestamp>, once the workspace name is known. */
+  backupName: string;
+  backupTimeoutMinutes: number;
+  wait: boolean;
+  progressIntervalMinutes: number;
+  cancelOnTimeout: boolean;
+  suspend: 'auto' | 'true' | 'false';
+  tagDisks: boolean;
+  cdp: CdpConnectionConfig;
+  awsRegion: string;
+  azure: { subscriptionId: string; snapshotResourceGroup: string; tenantId: string; clientId: string };
+  /** Attach to this backup instead of starting one. */
+  backupCrn: string;
+  dryRun: boolean;
+  startedAt: Date;
+}
+
+export const WORKSPACE_CRN_FORM = 'a CML workspace CRN, crn:cdp:ml:<region>:<account id>:workspace:<id>';
+export const BACKUP_CRN_FORM = 'a CML backup CRN, crn:cdp:ml:<region>:<account id>:workspace_backup:<id>';
+const crn = (type: string) => new RegExp(`^crn:cdp:ml:[a-z0-9-]{2,32}:[A-Za-z0-9-]{1,64}:${type}:[A-Za-z0-9-]{1,64}$`);
+export const isWorkspaceCrn = (v: string): boolean => crn('workspace').test(v);
+export const isBackupCrn = (v: string): boolean => crn('workspace_backup').test(v);
+
+const ENVIRONMENT_FORM = 'a CDP environment name: letters, digits and hyphens, starting with a letter, at most 100 characters';
+const isEnvironmentName = (v: string) => /^[A-Za-z][A-Za-z0-9-]{0,99}$/.test(v);
+const WORKSPACE_NAME_FORM = 'a CML workspace name: lowercase letters, digits and hyphens, starting with a letter, at most 50 characters';
+const isWorkspaceName = (v: string) => /^[a-z][a-z0-9-]{0,49}$/.test(v) && !v.endsWith('-');
+const BACKUP_NAME_FORM = 'a backup name of 1 to 100 letters, digits, dots, underscores and hyphens, starting with a letter or digit';
+const isBackupName = (v: string) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v);
+const GUID_FORM = 'a GUID such as 00000000-0000-0000-0000-000000000000';
+const isGuid = (v: string) => /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v);
+const RESOURCE_GROUP_FORM = 'an Azure resource group name: 1 to 90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period';
+const isResourceGroup = (v: string) => /^[-\w.()]{1,90}$/.test(v) && !v.endsWith('.');
+
+/** Reads and validates every input; one error names each bad input, before any CDP call. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date()): BackupCmlConfig {
+  const inputs = new Inputs(env);
+  const workspaceCrn = inputs.text('workspace-crn', { form: WORKSPACE_CRN_FORM, valid: isWorkspaceCrn });
+  const environmentName = inputs.text('environment-name', { form: ENVIRONMENT_FORM, valid: isEnvironmentName });
+  const workspaceName = inputs.text('workspace-name', { form: WORKSPACE_NAME_FORM, valid: isWorkspaceName });
+  const backupCrn = inputs.text('backup-crn', { form: BACKUP_CRN_FORM, valid: isBackupCrn });
+  const config: BackupCmlConfig = {
+    workspace: workspaceCrn ? { workspaceCrn } : environmentName && workspaceName ? { environmentName, workspaceName } : undefined,
+    backupName: inputs.text('backup-name', { form: BACKUP_NAME_FORM, valid: isBackupName }),
+    backupTimeoutMinutes: inputs.integer('backup-timeout-minutes', { default: 720, min: 1, max: 10_080 }),
+    wait: inputs.boolean('wait', true),
+    progressIntervalMinutes: inputs.number('progress-interval-minutes', { default: 15, min: 0.01, max: 720 }),
+    cancelOnTimeout: inputs.boolean('cancel-on-timeout', false),
+    suspend: inputs.choice('suspend', ['auto', 'true', 'false'] as const, 'auto'),
+    tagDisks: inputs.boolean('tag-disks', false),
+    cdp: readCdpConnection(inputs),
+    awsRegion: inputs.text('aws-region', { default: env.AWS_REGION || env.AWS_DEFAULT_REGION || '', form: REGION_FORM, valid: isRegion }),
+    azure: {
+      subscriptionId: inputs.text('azure-subscription-id', { default: env.AZURE_SUBSCRIPTION_ID || '', form: GUID_FORM, valid: isGuid }),
+      snapshotResourceGroup: inputs.text('azure-snapshot-resource-group', { form: RESOURCE_GROUP_FORM, valid: isResourceGroup }),
+      tenantId: inputs.text('azure-tenant-id', { default: env.AZURE_TENANT_ID || '', form: GUID_FORM, valid: isGuid }),
+      clientId: inputs.text('azure-client-id', { default: env.AZURE_CLIENT_ID || '', form: GUID_FORM, valid: isGuid }),
+    },
+    backupCrn,
+    dryRun: inputs.boolean('dry-run', false),
+    startedAt: now,
+  };
+  if (workspaceCrn && (environmentName || workspaceName)) {
+    inputs.problem('workspace-crn', 'names the workspace already: leave environment-name and workspace-name empty, or give those two instead of the CRN.');
+  } else if (!workspaceCrn && !environmentName !== !workspaceName) {
+    inputs.problem(environmentName ? 'workspace-name' : 'environment-name', 'must be given together with the other one (environment-name and workspace-name name the workspace together).');
+  } else if (!config.workspace && !backupCrn) {
+    inputs.problem('workspace-crn', `is required: ${WORKSPACE_CRN_FORM}; or give environment-name and workspace-name, or backup-crn to follow a backup already started.`);
+  }
+  if (backupCrn && config.backupName) inputs.problem('backup-name', 'names a new backup, but backup-crn attaches to one already started: give one of them.');
+  if (config.progressIntervalMinutes > config.backupTimeoutMinutes) {
+    inputs.problem('progress-interval-minutes', `must not be longer than backup-timeout-minutes (${config.backupTimeoutMinutes}).`);
+  }
+  inputs.done();
+  return config;
+}
+
+/** <workspace>-<UTC timestamp>, the runbook's way of naming a backup. */
+export function defaultBackupName(workspaceName: string, at: Date): string {
+  return `${workspaceName}-${utcStamp(at)}`.slice(0, 100);
+}
