@@ -125,4 +125,17 @@ describe('ckf-backup workflow', () => {
     const after = await keys(ckf);
     for (const key of before) expect(after).toContain(key);
   });
+  test('cancelled while mlpipeline is mirrored: the port-forward is closed, the set says incomplete, nothing deleted', async () => {
+    const ckf = await sandbox();
+    const before = await keys(ckf);
+    const run = await workflow(ckf, { cancelWhen: { job: 'mlpipeline', step: 'sync', line: /port-forward open/ } });
+    expect(run.result).toBe('cancelled');
+    expect(jobResults(run)).toMatchObject({ databases: 'success', mlmd: 'success', mlpipeline: 'cancelled', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
+    const m = await manifestOf(ckf, run.jobs.preflight!.outputs['backup-id']!);
+    expect(m).toMatchObject({ status: 'incomplete', components: { databases: { status: 'complete' }, mlmd: { status: 'complete' }, mlpipeline: { status: 'cancelled' } } });
+    expect(ckf.kube.activePortForwards).toBe(0);
+    expectScalesBack(ckf);
+    const after = await keys(ckf);
+    for (const key of before) expect(after).toContain(key);
+  });
 });
