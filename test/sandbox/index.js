@@ -46,3 +46,5 @@ export async function startSandbox() {
 }
 export { createMlmdDatabase, rowCounts as mlmdRowCounts, integrityCheck as mlmdIntegrityCheck, corruptDatabase, DEFAULT_TEST_BYTES } from './mlmd.js';
 export { startCkf, CKF_SECRETS } from './ckf.js';
+export { startCdp } from './cdp/index.js';
+export { startAzure } from './azure/index.js';

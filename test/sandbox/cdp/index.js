@@ -1,0 +1,708 @@
+// CDP control-plane emulator (the ML service, as cdpcli sees it) and the AWS Backup endpoint behind
+// CML backups on AWS. See README.md. Runs in the test's process on 127.0.0.1 (random ports).
+//   - POST /api/v1/ml/<operation>, JSON bodies; each request's x-altus-date / x-altus-auth verified
+//     with the public half of a test key (auth.js), each body validated against ml.yaml (schema.js),
+//     each response checked against ml.yaml's response definition before it is sent.
+//   - A model of workspaces and backups whose statuses progress over model time (options.timeScale).
+//   - On AWS, backupWorkspace starts AWS Backup jobs (EBS volumes + the EFS file system) in the
+//     workspace's vault, served at their wire protocol by aws-backup.js.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { loadModel, validate } from './schema.js';
+import { generateTestKeys, knownKey, verifyRequest } from './auth.js';
+import { startAwsBackup } from './aws-backup.js';
+
+export { generateTestKeys, knownKey, verifyRequest } from './auth.js';
+export { loadModel, validate, ML_YAML } from './schema.js';
+
+/** Workspace statuses (reference cdp.md section 6; suspend/resume values are low confidence). */
+export const WORKSPACE_STATUS = {
+  provisionStarted: 'provision:started',
+  installationStarted: 'installation:started',
+  ready: 'installation:finished',
+  suspendStarted: 'suspend:started',
+  suspended: 'suspend:finished',
+  resumeStarted: 'resume:started',
+  resumed: 'resume:finished',
+  deprovisionStarted: 'deprovision:started',
+};
+/** Statuses in which a workspace counts as ready (cloudera.cloud READY_STATES, plus resume:finished). */
+export const READY_STATUSES = ['installation:finished', 'modify:finished', 'resume:finished'];
+
+/** Backup statuses. No public source gives CML's backupStatus values: these are the emulator's choice. */
+export const DEFAULT_BACKUP_STATUS = { started: 'backup:started', finished: 'backup:finished', failed: 'backup:failed' };
+
+const ACCOUNT = '9d74eee4-1cad-45d7-b645-7ccf9edbb73d';
+const CREATOR = `crn:altus:iam:us-west-1:${ACCOUNT}:user:3a1c2b0e-77d4-4b56-9a2e-6d1f3c4b5a69`;
+const TERMINAL_JOB = new Set(['COMPLETED', 'ABORTED', 'FAILED', 'EXPIRED', 'PARTIAL']);
+const GiB = 1024 ** 3;
+
+/**
+ * @typedef {{ name: string, environmentName?: string, cloudPlatform?: 'AWS' | 'AZURE', status?: string,
+ *   version?: string, filesystemID?: string, existingNFS?: string, nfsVersion?: string, crn?: string,
+ *   ebsVolumes?: { id?: string, sizeGiB: number }[], efsBytes?: number, staticSubdomain?: string }} WorkspaceSpec
+ * @typedef {{ timeScale?: number, region?: string, awsRegion?: string, awsAccountId?: string,
+ *   maxSkewSeconds?: number, workspaces?: WorkspaceSpec[], backupSeconds?: number, suspendSeconds?: number,
+ *   resumeSeconds?: number, restoreSeconds?: number, deleteSeconds?: number, abortSeconds?: number,
+ *   backupStatuses?: Partial<typeof DEFAULT_BACKUP_STATUS>, extraKeys?: { accessKeyId: string, method: 'ed25519v1' | 'rsav1' | 'ecdsav1', publicKey: string }[],
+ *   optIn?: Record<string, boolean> }} CdpOptions
+ *   timeScale: model seconds per real second (default 1); backupSeconds: model duration of a
+ *   backup's EFS job (default 10 h), EBS jobs take a tenth of it.
+ */
+
+/** The default model: one ready workspace on AWS and one on Azure. */
+export function defaultWorkspaces() {
+  return /** @type {WorkspaceSpec[]} */ ([
+    { name: 'ml-prod', environmentName: 'cdp-aws-env', cloudPlatform: 'AWS', efsBytes: 800 * GiB, ebsVolumes: [{ sizeGiB: 100 }, { sizeGiB: 512 }] },
+    {
+      name: 'ml-azure',
+      environmentName: 'cdp-azure-env',
+      cloudPlatform: 'AZURE',
+      existingNFS: 'cmlnfs.file.core.windows.net:/cmlnfs/ml-azure',
+      nfsVersion: '4.1',
+    },
+  ]);
+}
+
+/** @param {CdpOptions} [options] */
+export async function startCdp(options = {}) {
+  const timeScale = options.timeScale ?? 1;
+  const region = options.region ?? 'us-west-1';
+  const awsRegion = options.awsRegion ?? 'us-east-1';
+  const awsAccountId = options.awsAccountId ?? '123456789012';
+  const maxSkewSeconds = options.maxSkewSeconds ?? 300;
+  const durations = {
+    backup: options.backupSeconds ?? 10 * 3600,
+    suspend: options.suspendSeconds ?? 600,
+    resume: options.resumeSeconds ?? 900,
+    restore: options.restoreSeconds ?? 3 * 3600,
+    delete: options.deleteSeconds ?? 1800,
+    abort: options.abortSeconds ?? 60,
+  };
+  const BACKUP_STATUS = { ...DEFAULT_BACKUP_STATUS, ...(options.backupStatuses ?? {}) };
+  const model = loadModel();
+
+  // ---- model clock: model seconds, advancing timeScale times faster than real time ----
+  const realOrigin = Date.now();
+  let pausedAt = /** @type {number | undefined} */ (undefined);
+  let offset = 0; // model seconds added by advance() and removed by pauses
+  const realModel = () => ((pausedAt ?? Date.now()) - realOrigin) / 1000 * timeScale;
+  const clock = {
+    /** Model seconds since start. */
+    now: () => realModel() + offset,
+    /** Moves model time forward by `seconds`. */
+    advance(seconds) {
+      offset += seconds;
+    },
+    /** Stops model time (real time goes on). */
+    pause() {
+      if (pausedAt === undefined) pausedAt = Date.now();
+    },
+    resume() {
+      if (pausedAt === undefined) return;
+      const paused = ((Date.now() - pausedAt) / 1000) * timeScale;
+      pausedAt = undefined;
+      offset -= paused;
+    },
+    timeScale,
+  };
+
+  // ---- keys ----
+  const keys = generateTestKeys();
+  /** @type {Map<string, import('./auth.js').KnownKey>} */
+  const known = new Map();
+  for (const k of [keys.ed25519, keys.rsa]) known.set(k.accessKeyId, { accessKeyId: k.accessKeyId, method: k.authMethod, publicKey: k.publicKey });
+  for (const k of options.extraKeys ?? []) known.set(k.accessKeyId, knownKey(k.accessKeyId, k.method, k.publicKey));
+  const aws = { accessKeyId: 'AKIACDPSANDBOX000001', secretAccessKey: `cdp-sandbox-aws-${randomUUID()}`, region: awsRegion };
+
+  // ---- state ----
+  /** @type {Map<string, any>} */
+  const workspaces = new Map();
+  /** @type {Map<string, any>} */
+  const backups = new Map();
+  /** @type {Map<string, any>} */
+  const jobs = new Map();
+  const requests = /** @type {any[]} */ ([]);
+  const awsRequests = /** @type {any[]} */ ([]);
+  const faultState = {
+    /** @type {{ status: number, code: string, operation?: string, remaining: number }[]} */
+    errors: [],
+    /** @type {{ ms: number, operation?: string, remaining: number }[]} */
+    delays: [],
+    /** @type {{ kind: 'fail' | 'hang', atPercent: number, message: string }[]} */
+    backups: [],
+    /** @type {{ status: number, type: string, remaining: number }[]} */
+    aws: [],
+  };
+  const optIn = { Aurora: true, DocumentDB: true, DynamoDB: true, EBS: true, EC2: true, EFS: true, FSx: true, Neptune: true, RDS: true, S3: true, 'Storage Gateway': true, VirtualMachine: true, ...(options.optIn ?? {}) };
+  const management = { DynamoDB: true, EFS: true };
+
+  const statusOf = (ws) => {
+    const t = clock.now();
+    let s = ws.timeline[0].status;
+    for (const e of ws.timeline) if (e.at <= t) s = e.status;
+    return s;
+  };
+  const isGone = (ws) => ws.deleteAt !== undefined && clock.now() >= ws.deleteAt;
+  const setTimeline = (ws, steps) => {
+    const t = clock.now();
+    ws.timeline = ws.timeline.filter((e) => e.at <= t);
+    let at = t;
+    for (const [status, after] of steps) {
+      at += after;
+      ws.timeline.push({ at, status });
+    }
+  };
+
+  /** @param {WorkspaceSpec} spec @param {{ status?: string, timeline?: [string, number][], isRestored?: boolean }} [extra] */
+  function addWorkspace(spec, extra = {}) {
+    const id = randomUUID();
+    const platform = spec.cloudPlatform ?? 'AWS';
+    const env = spec.environmentName ?? (platform === 'AWS' ? 'cdp-aws-env' : 'cdp-azure-env');
+    const sub = spec.staticSubdomain ?? `ml-${id.slice(0, 8)}`;
+    const ws = {
+      crn: spec.crn ?? `crn:cdp:ml:${region}:${ACCOUNT}:workspace:${id}`,
+      id,
+      name: spec.name,
+      environmentName: env,
+      environmentCrn: `crn:cdp:environments:${region}:${ACCOUNT}:environment:${randomUUID()}`,
+      cloudPlatform: platform,
+      version: spec.version ?? '2.0.50-b123',
+      staticSubdomain: sub,
+      filesystemID: spec.filesystemID ?? (platform === 'AWS' ? `fs-${id.replace(/-/g, '').slice(0, 17)}` : spec.existingNFS ?? ''),
+      existingNFS: spec.existingNFS,
+      nfsVersion: spec.nfsVersion ?? (platform === 'AZURE' ? '4.1' : undefined),
+      ebsVolumes: (spec.ebsVolumes ?? (platform === 'AWS' ? [{ sizeGiB: 100 }, { sizeGiB: 256 }] : [])).map((v) => ({
+        id: v.id ?? `vol-${randomUUID().replace(/-/g, '').slice(0, 17)}`,
+        sizeGiB: v.sizeGiB,
+      })),
+      efsBytes: spec.efsBytes ?? (platform === 'AWS' ? 200 * GiB : 0),
+      k8sClusterName: `liftie-${id.slice(0, 8)}`,
+      createdWall: Date.now(),
+      isRestored: extra.isRestored ?? false,
+      vaultName: platform === 'AWS' ? `cml-backup-vault-${env}`.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 50) : undefined,
+      timeline: [{ at: -Infinity, status: spec.status ?? extra.status ?? WORKSPACE_STATUS.ready }],
+      deleteAt: /** @type {number | undefined} */ (undefined),
+    };
+    if (extra.timeline) setTimeline(ws, extra.timeline);
+    workspaces.set(ws.crn, ws);
+    return ws;
+  }
+  for (const spec of options.workspaces ?? defaultWorkspaces()) addWorkspace(spec);
+
+  // ---- AWS Backup jobs ----
+  function jobView(job) {
+    const t = clock.now();
+    const e = t - job.startModel;
+    let state = 'CREATED';
+    let pct = 0;
+    let statusMessage;
+    let messageCategory;
+    const stopAt = job.stopModel ?? (job.deadlineModel !== undefined && job.deadlineModel <= t ? job.deadlineModel : undefined);
+    const progressAt = (x) => Math.max(0, Math.min(1, (x - job.createdFor) / job.duration));
+    const doneAt = job.createdFor + job.duration;
+    const failAt = job.fail ? job.createdFor + job.duration * (job.fail.atPercent / 100) : undefined;
+    let completedModel;
+    if (failAt !== undefined && e >= failAt && (stopAt === undefined || stopAt - job.startModel > failAt)) {
+      state = 'FAILED';
+      pct = job.fail.atPercent;
+      statusMessage = job.fail.message;
+      messageCategory = 'FAILED';
+      completedModel = job.startModel + failAt;
+    } else if (stopAt !== undefined && (job.hang || stopAt - job.startModel < doneAt)) {
+      const se = stopAt - job.startModel;
+      pct = progressAt(se) * 100;
+      if (job.hang) pct = Math.min(pct, 99);
+      if (t < stopAt + durations.abort) state = 'ABORTING';
+      else {
+        state = 'ABORTED';
+        completedModel = stopAt + durations.abort;
+        statusMessage = job.stopModel !== undefined ? 'Backup job was stopped by user.' : 'Backup job was stopped because it exceeded the backup job timeout.';
+        messageCategory = 'ABORTED';
+      }
+    } else if (e >= job.createdFor) {
+      state = 'RUNNING';
+      pct = progressAt(e) * 100;
+      if (job.hang) pct = Math.min(pct, 99);
+      else if (e >= doneAt) {
+        state = 'COMPLETED';
+        pct = 100;
+        completedModel = job.startModel + doneAt;
+        messageCategory = 'SUCCESS';
+      }
+    }
+    const bytes = Math.round((job.bytes * pct) / 100);
+    return {
+      AccountId: awsAccountId,
+      BackupJobId: job.id,
+      BackupVaultName: job.vaultName,
+      BackupVaultArn: `arn:aws:backup:${awsRegion}:${awsAccountId}:backup-vault:${job.vaultName}`,
+      RecoveryPointArn: job.recoveryPointArn,
+      ResourceArn: job.resourceArn,
+      ResourceType: job.resourceType,
+      ResourceName: job.resourceName,
+      CreationDate: job.createdWall,
+      CompletionDate: completedModel === undefined ? undefined : job.createdWall + ((completedModel - job.startModel) / timeScale) * 1000,
+      ExpectedCompletionDate: job.createdWall + (doneAt / timeScale) * 1000,
+      StartBy: job.createdWall + 8 * 3600_000,
+      InitiationDate: job.createdWall,
+      State: state,
+      StatusMessage: statusMessage,
+      MessageCategory: messageCategory,
+      PercentDone: job.percentStyle === 'percent' ? `${pct.toFixed(2)}%` : pct.toFixed(1),
+      BackupSizeInBytes: state === 'COMPLETED' ? job.bytes : job.resourceType === 'EFS' ? 0 : job.bytes,
+      BytesTransferred: bytes,
+      IamRoleArn: `arn:aws:iam::${awsAccountId}:role/cdp-cross-account-role`,
+      CreatedBy: {},
+      BackupType: '',
+      IsParent: false,
+    };
+  }
+
+  function createJobs(backup, ws, fault, timeoutMinutes) {
+    const make = (resourceType, resourceArn, resourceName, bytes, duration, percentStyle) => {
+      const id = randomUUID().toUpperCase();
+      const job = {
+        id,
+        backupCrn: backup.crn,
+        vaultName: ws.vaultName,
+        resourceType,
+        resourceArn,
+        resourceName,
+        bytes,
+        startModel: clock.now(),
+        createdWall: Date.now(),
+        createdFor: Math.min(60, duration * 0.02),
+        duration,
+        percentStyle,
+        recoveryPointArn:
+          resourceType === 'EBS'
+            ? `arn:aws:ec2:${awsRegion}::snapshot/snap-${randomUUID().replace(/-/g, '').slice(0, 17)}`
+            : `arn:aws:backup:${awsRegion}:${awsAccountId}:recovery-point:${randomUUID()}`,
+        fail: undefined,
+        hang: false,
+        stopModel: /** @type {number | undefined} */ (undefined),
+        deadlineModel: timeoutMinutes ? clock.now() + timeoutMinutes * 60 : undefined,
+      };
+      jobs.set(id, job);
+      return job;
+    };
+    const out = [];
+    for (const v of ws.ebsVolumes) {
+      out.push(make('EBS', `arn:aws:ec2:${awsRegion}:${awsAccountId}:volume/${v.id}`, v.id, v.sizeGiB * GiB, durations.backup / 10, 'percent'));
+    }
+    const efs = make('EFS', `arn:aws:elasticfilesystem:${awsRegion}:${awsAccountId}:file-system/${ws.filesystemID}`, ws.filesystemID, ws.efsBytes, durations.backup, 'plain');
+    if (fault?.kind === 'fail') efs.fail = { atPercent: fault.atPercent, message: fault.message };
+    if (fault?.kind === 'hang') efs.hang = true;
+    out.push(efs);
+    return out;
+  }
+
+  /** @returns {string | undefined} problem text, 'not-found', or undefined when stopped */
+  function stopJob(id) {
+    const job = jobs.get(id);
+    if (!job) return 'not-found';
+    const v = jobView(job);
+    if (v.State === 'ABORTING') return undefined;
+    if (TERMINAL_JOB.has(v.State)) return `Backup job ${id} is in state ${v.State} and cannot be stopped.`;
+    job.stopModel = clock.now();
+    return undefined;
+  }
+
+  // ---- backups ----
+  function backupState(b) {
+    if (b.platform === 'AWS') {
+      const views = b.jobIds.map((id) => jobView(jobs.get(id)));
+      if (views.some((v) => v.State === 'FAILED' || v.State === 'ABORTED')) {
+        const failed = views.find((v) => v.State === 'FAILED' || v.State === 'ABORTED');
+        return { status: BACKUP_STATUS.failed, finishedWall: failed?.CompletionDate };
+      }
+      if (views.every((v) => v.State === 'COMPLETED')) {
+        return { status: BACKUP_STATUS.finished, finishedWall: Math.max(...views.map((v) => v.CompletionDate ?? 0)) };
+      }
+      return { status: BACKUP_STATUS.started };
+    }
+    const e = clock.now() - b.startModel;
+    if (b.fault?.kind === 'fail' && e >= durations.backup * (b.fault.atPercent / 100)) return { status: BACKUP_STATUS.failed };
+    const timeout = b.timeoutMinutes ? b.timeoutMinutes * 60 : Infinity;
+    if (e >= timeout && (b.fault?.kind === 'hang' || timeout < durations.backup)) return { status: BACKUP_STATUS.failed };
+    if (b.fault?.kind !== 'hang' && e >= durations.backup) return { status: BACKUP_STATUS.finished, finishedWall: b.createdWall + (durations.backup / timeScale) * 1000 };
+    return { status: BACKUP_STATUS.started };
+  }
+  const backupDetail = (b) => ({
+    backupCrn: b.crn,
+    backupName: b.name,
+    createdAt: new Date(b.createdWall).toISOString(),
+    creatorCrn: CREATOR,
+    workspaceVersionAtBackup: b.workspaceVersion,
+    backupStatus: backupState(b).status,
+  });
+
+  // ---- views (shapes from ml.yaml) ----
+  function backupMetadata(ws) {
+    const mine = [...backups.values()].filter((b) => b.workspaceCrn === ws.crn && !b.deleted).sort((a, b) => a.createdWall - b.createdWall);
+    const states = mine.map((b) => ({ b, s: backupState(b) }));
+    const good = states.filter((x) => x.s.status === BACKUP_STATUS.finished);
+    const last = states.at(-1);
+    if (!ws.vaultName && !last) return undefined;
+    return {
+      ...(ws.vaultName ? { backupVaultName: ws.vaultName } : {}),
+      ...(good.length ? { lastSuccessfulBackupTime: new Date(/** @type {number} */ (good.at(-1)?.s.finishedWall)).toISOString() } : {}),
+      isSuccessfulBackupAvailable: good.length > 0,
+      ...(last ? { lastBackupStatus: last.s.status } : {}),
+      numberOfAvailableBackups: good.length,
+    };
+  }
+  function instanceGroups(ws) {
+    return [
+      { instanceType: ws.cloudPlatform === 'AWS' ? 'm5.2xlarge' : 'Standard_DS3_v2', instanceCount: 2, instanceGroupName: 'cpu0', name: 'cpu0', minInstances: 1, maxInstances: 10,
+        instances: [{ instanceId: ws.cloudPlatform === 'AWS' ? 'i-0a1b2c3d4e5f60718' : 'aks-cpu0-31415926-vmss_0', availabilityZone: ws.cloudPlatform === 'AWS' ? `${awsRegion}a` : '1' }],
+        tags: [], rootVolumeSize: 512 },
+    ];
+  }
+  function summary(ws) {
+    const meta = backupMetadata(ws);
+    return {
+      instanceName: ws.name,
+      environmentName: ws.environmentName,
+      instanceStatus: statusOf(ws),
+      instanceUrl: `https://${ws.staticSubdomain}.${ws.environmentName}.xcu2-8y8x.cloudera.site`,
+      environmentCrn: ws.environmentCrn,
+      crn: ws.crn,
+      k8sClusterName: ws.k8sClusterName,
+      creatorCrn: CREATOR,
+      version: ws.version,
+      httpsEnabled: true,
+      filesystemID: ws.filesystemID,
+      cloudPlatform: ws.cloudPlatform,
+      monitoringEnabled: true,
+      creationDate: new Date(ws.createdWall).toISOString(),
+      ...(ws.nfsVersion ? { nfsVersion: ws.nfsVersion } : {}),
+      ...(meta ? { backupMetadata: meta } : {}),
+      clusterID: ws.k8sClusterName,
+      isPrivate: false,
+      isRestored: ws.isRestored,
+    };
+  }
+  function workspaceView(ws) {
+    return {
+      ...summary(ws),
+      endpointPublicAccess: false,
+      tags: [],
+      instanceGroups: instanceGroups(ws),
+      clusterBaseDomain: `${ws.environmentName}.xcu2-8y8x.cloudera.site`,
+      healthInfoLists: [],
+    };
+  }
+
+  // ---- the ML operations ----
+  class CdpError extends Error {
+    /** @param {number} status @param {string} code @param {string} message */
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+  const live = () => [...workspaces.values()].filter((w) => !isGone(w));
+  function findWorkspace(body) {
+    let ws;
+    if (body.workspaceCrn) ws = workspaces.get(body.workspaceCrn);
+    else if (body.environmentName && body.workspaceName) ws = live().find((w) => w.environmentName === body.environmentName && w.name === body.workspaceName);
+    else throw new CdpError(400, 'INVALID_ARGUMENT', 'Either workspaceCrn or both environmentName and workspaceName must be provided');
+    if (!ws || isGone(ws)) throw new CdpError(404, 'NOT_FOUND', `Workbench ${body.workspaceCrn ?? `${body.environmentName}/${body.workspaceName}`} not found`);
+    return ws;
+  }
+  function findBackup(crn) {
+    if (!crn) throw new CdpError(400, 'INVALID_ARGUMENT', 'backupCrn must be provided');
+    const b = backups.get(crn);
+    if (!b || b.deleted) throw new CdpError(404, 'NOT_FOUND', `Backup ${crn} not found`);
+    return b;
+  }
+
+  /** @type {Record<string, (body: any) => any>} */
+  const handlers = {
+    describeWorkspace: (body) => ({ workspace: workspaceView(findWorkspace(body)) }),
+    listWorkspaces: () => ({ workspaces: live().map(summary) }),
+    suspendWorkspace(body) {
+      const ws = findWorkspace(body);
+      if (!READY_STATUSES.includes(statusOf(ws))) throw new CdpError(400, 'FAILED_PRECONDITION', 'Cannot suspend a workbench that is not ready');
+      setTimeline(ws, [[WORKSPACE_STATUS.suspendStarted, 0], [WORKSPACE_STATUS.suspended, durations.suspend]]);
+      return {};
+    },
+    resumeWorkspace(body) {
+      const ws = findWorkspace(body);
+      if (statusOf(ws) !== WORKSPACE_STATUS.suspended) throw new CdpError(400, 'FAILED_PRECONDITION', 'Cannot resume a workbench that is not suspended');
+      setTimeline(ws, [[WORKSPACE_STATUS.resumeStarted, 0], [WORKSPACE_STATUS.resumed, durations.resume]]);
+      return {};
+    },
+    backupWorkspace(body) {
+      const ws = findWorkspace({ workspaceCrn: body.workspaceCrn });
+      const status = statusOf(ws);
+      const okStatus = READY_STATUSES.includes(status) || (ws.cloudPlatform === 'AZURE' && status === WORKSPACE_STATUS.suspended);
+      if (!okStatus && !body.skipValidation) {
+        throw new CdpError(400, 'FAILED_PRECONDITION', `Cannot back up workbench ${ws.name}: it is in state ${status}; it must be in the Installation completed state`);
+      }
+      const running = [...backups.values()].find((b) => b.workspaceCrn === ws.crn && !b.deleted && backupState(b).status === BACKUP_STATUS.started);
+      if (running) throw new CdpError(400, 'FAILED_PRECONDITION', `A backup of workbench ${ws.name} is already in progress: ${running.crn}`);
+      const fault = faultState.backups.shift();
+      const b = {
+        crn: `crn:cdp:ml:${region}:${ACCOUNT}:workspace_backup:${randomUUID()}`,
+        name: body.backupName,
+        workspaceCrn: ws.crn,
+        workspaceName: ws.name,
+        environmentName: ws.environmentName,
+        platform: ws.cloudPlatform,
+        workspaceVersion: ws.version,
+        staticSubdomain: ws.staticSubdomain,
+        ebsVolumes: ws.ebsVolumes,
+        efsBytes: ws.efsBytes,
+        existingNFS: ws.existingNFS,
+        vaultName: ws.vaultName,
+        createdWall: Date.now(),
+        startModel: clock.now(),
+        timeoutMinutes: body.backupJobTimeoutMinutes,
+        fault,
+        jobIds: /** @type {string[]} */ ([]),
+        deleted: false,
+      };
+      if (ws.cloudPlatform === 'AWS') b.jobIds = createJobs(b, ws, fault, body.backupJobTimeoutMinutes).map((j) => j.id);
+      backups.set(b.crn, b);
+      const warnings = ws.cloudPlatform === 'AZURE' && ws.existingNFS ? ['Files on the existing NFS are not backed up.'] : [];
+      return { backupCrn: b.crn, ...(b.vaultName ? { vaultName: b.vaultName } : {}), warnings };
+    },
+    describeWorkspaceBackup(body) {
+      const b = findBackup(body.backupCrn);
+      const ws = workspaces.get(b.workspaceCrn);
+      return { ...backupDetail(b), isCrossNsBackup: false, instanceGroups: ws ? instanceGroups(ws) : [] };
+    },
+    listWorkspaceBackups(body) {
+      let crns;
+      if (body.workspaceCrn) crns = new Set([body.workspaceCrn]);
+      else if (body.environmentName && body.workspaceName) {
+        crns = new Set([...backups.values()].filter((b) => b.environmentName === body.environmentName && b.workspaceName === body.workspaceName).map((b) => b.workspaceCrn));
+      } else throw new CdpError(400, 'INVALID_ARGUMENT', 'Either workspaceCrn or both environmentName and workspaceName must be provided');
+      return { backups: [...backups.values()].filter((b) => crns.has(b.workspaceCrn) && !b.deleted).map(backupDetail) };
+    },
+    deleteBackup(body) {
+      const b = findBackup(body.backupCrn);
+      if (backupState(b).status === BACKUP_STATUS.started && !body.skipValidation) {
+        throw new CdpError(400, 'FAILED_PRECONDITION', `Backup ${b.crn} is in progress and cannot be deleted`);
+      }
+      b.deleted = true;
+      return { workflowId: randomUUID() };
+    },
+    restoreWorkspace(body) {
+      const b = findBackup(body.backupCrn);
+      const p = body.newWorkspaceParameters;
+      if (!p) throw new CdpError(400, 'INVALID_ARGUMENT', 'newWorkspaceParameters must be provided');
+      if (backupState(b).status !== BACKUP_STATUS.finished) {
+        throw new CdpError(400, 'FAILED_PRECONDITION', `Backup ${b.crn} is not in a restorable state: ${backupState(b).status}`);
+      }
+      if (live().some((w) => w.environmentName === p.environmentName && w.name === p.workspaceName)) {
+        throw new CdpError(409, 'ALREADY_EXISTS', `A workbench named ${p.workspaceName} already exists in environment ${p.environmentName}`);
+      }
+      if (body.useStaticSubdomain) {
+        const holder = live().find((w) => w.staticSubdomain === b.staticSubdomain);
+        if (holder) throw new CdpError(400, 'FAILED_PRECONDITION', `The subdomain ${b.staticSubdomain} is still used by workbench ${holder.name}`);
+      }
+      const ws = addWorkspace(
+        {
+          name: p.workspaceName,
+          environmentName: p.environmentName,
+          cloudPlatform: b.platform,
+          version: b.workspaceVersion,
+          staticSubdomain: body.useStaticSubdomain ? b.staticSubdomain : p.staticSubdomain,
+          existingNFS: p.existingNFS ?? b.existingNFS,
+          nfsVersion: p.nfsVersion,
+          ebsVolumes: b.ebsVolumes.map((v) => ({ sizeGiB: v.sizeGiB })),
+          efsBytes: b.efsBytes,
+        },
+        {
+          status: WORKSPACE_STATUS.provisionStarted,
+          isRestored: true,
+          timeline: [[WORKSPACE_STATUS.installationStarted, durations.restore / 3], [WORKSPACE_STATUS.ready, (durations.restore * 2) / 3]],
+        },
+      );
+      ws.timeline[0].at = clock.now();
+      return { workspaceCrn: ws.crn, warnings: [] };
+    },
+    deleteWorkspace(body) {
+      const ws = findWorkspace(body);
+      if (statusOf(ws) === WORKSPACE_STATUS.deprovisionStarted) return {};
+      setTimeline(ws, [[WORKSPACE_STATUS.deprovisionStarted, 0]]);
+      ws.deleteAt = clock.now() + durations.delete;
+      ws.removeStorage = body.removeStorage ?? false;
+      return {};
+    },
+    getLatestWorkspaceVersion: () => ({ version: '2.0.52-b45' }),
+  };
+
+  // ---- faults ----
+  const faults = {
+    /** The next `count` CDP calls (of `operation`, if given) answer `status` (429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, ...). */
+    errorNext(count, status = 503, operation) {
+      const code = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 503 ? 'UNAVAILABLE' : status === 500 ? 'INTERNAL' : 'UNKNOWN';
+      faultState.errors.push({ status, code, operation, remaining: count });
+    },
+    /** The next `count` CDP calls (of `operation`, if given) are answered after `ms` milliseconds. */
+    slow(ms, count = Infinity, operation) {
+      faultState.delays.push({ ms, operation, remaining: count });
+    },
+    /** The next backupWorkspace fails at `atPercent` (on AWS: its EFS job goes FAILED there). */
+    failNextBackup(atPercent = 40, message = 'An internal error occurred while backing up the file system.') {
+      faultState.backups.push({ kind: 'fail', atPercent, message });
+    },
+    /** The next backupWorkspace never finishes (on AWS: its EFS job stays RUNNING below 100 %). */
+    hangNextBackup() {
+      faultState.backups.push({ kind: 'hang', atPercent: 99, message: '' });
+    },
+    /** The next `count` AWS Backup calls answer `status` with `type` (default 429 ThrottlingException). */
+    awsErrorNext(count, status = 429, type = status === 429 ? 'ThrottlingException' : 'ServiceUnavailableException') {
+      faultState.aws.push({ status, type, remaining: count });
+    },
+    /** AWS Backup service opt-in (DescribeRegionSettings) for a resource type. */
+    setOptIn(resourceType, enabled) {
+      optIn[resourceType] = enabled;
+    },
+    clear() {
+      faultState.errors.length = 0;
+      faultState.delays.length = 0;
+      faultState.backups.length = 0;
+      faultState.aws.length = 0;
+    },
+  };
+  const take = (list, operation) => {
+    const i = list.findIndex((f) => f.remaining > 0 && (!f.operation || f.operation === operation));
+    if (i < 0) return undefined;
+    const f = list[i];
+    f.remaining--;
+    if (f.remaining <= 0) list.splice(i, 1);
+    return f;
+  };
+
+  // ---- HTTP ----
+  const server = http.createServer((req, res) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => {
+        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: String(err?.message ?? err) });
+      });
+    });
+  });
+  /** @param {http.ServerResponse} res @param {number} status @param {any} body */
+  function sendJson(res, status, body) {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-altus-request-id': randomUUID() });
+    res.end(text);
+  }
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {string} raw */
+  async function handle(req, res, raw) {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0];
+    const m = /^\/api\/v1\/ml\/([A-Za-z0-9]+)$/.exec(path);
+    const rec = { method: req.method, path, operation: m?.[1], accessKeyId: /** @type {string | undefined} */ (undefined), body: /** @type {any} */ (undefined), status: 0, code: /** @type {string | undefined} */ (undefined), at: Date.now() };
+    requests.push(rec);
+    const reply = (status, body) => {
+      rec.status = status;
+      if (status >= 300) rec.code = body.code;
+      sendJson(res, status, body);
+    };
+    const op = m ? model.operations.get(m[1]) : undefined;
+    if (!op) return reply(404, { code: 'NOT_FOUND', message: `No such API: ${req.method} ${path}` });
+    if (req.method !== 'POST') return reply(405, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${path}; use POST` });
+    const auth = verifyRequest({ method: req.method, path, headers: req.headers }, known, maxSkewSeconds);
+    if ('reason' in auth) return reply(403, { code: 'UNAUTHENTICATED', message: auth.reason });
+    rec.accessKeyId = auth.accessKeyId;
+    const delay = take(faultState.delays, op.operation);
+    if (delay) await new Promise((r) => setTimeout(r, delay.ms));
+    const err = take(faultState.errors, op.operation);
+    if (err) return reply(err.status, { code: err.code, message: err.status === 429 ? 'Rate limit exceeded' : 'The service is temporarily unavailable' });
+    let body;
+    try {
+      body = raw.trim() === '' ? {} : JSON.parse(raw);
+    } catch {
+      return reply(400, { code: 'INVALID_ARGUMENT', message: 'The request body is not valid JSON' });
+    }
+    rec.body = body;
+    const problem = validate(op.request, body, model.definitions);
+    if (problem) return reply(400, { code: 'INVALID_ARGUMENT', message: problem.message });
+    const handler = handlers[op.operation];
+    if (!handler) return reply(501, { code: 'UNIMPLEMENTED', message: `${op.operation} is not emulated by the CDP sandbox` });
+    let out;
+    try {
+      out = handler(body);
+    } catch (e) {
+      if (e instanceof CdpError) return reply(e.status, { code: e.code, message: e.message });
+      throw e;
+    }
+    const bad = validate(op.response, out, model.definitions);
+    if (bad) return reply(500, { code: 'INTERNAL', message: `sandbox response does not match ml.yaml: ${bad.message}` });
+    return reply(200, out);
+  }
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+
+  const awsServer = await startAwsBackup({
+    ...aws,
+    accountId: awsAccountId,
+    maxSkewSeconds,
+    jobs: () => [...jobs.values()].map(jobView),
+    jobById: (id) => {
+      const j = jobs.get(id);
+      return j ? jobView(j) : undefined;
+    },
+    stopJob,
+    optIn,
+    management,
+    takeFault: () => take(faultState.aws, undefined),
+    record: (r) => awsRequests.push(r),
+  });
+
+  const find = (crnOrName) => workspaces.get(crnOrName) ?? [...workspaces.values()].find((w) => w.name === crnOrName && !isGone(w));
+  return {
+    /** Base URL for cdpcli's --endpoint-url / cdp_endpoint_url (no trailing slash). */
+    endpoint: `http://127.0.0.1:${port}`,
+    /** AWS Backup endpoint for `new BackupClient({ endpoint, region, credentials })`. */
+    awsBackup: { endpoint: awsServer.url, region: awsRegion, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey }, accountId: awsAccountId },
+    /** Test keys: ed25519 (privateKey: 44-char base64 seed) and rsa (privateKey: PKCS#8 PEM), with access key ids. */
+    keys: {
+      ed25519: { accessKeyId: keys.ed25519.accessKeyId, privateKey: keys.ed25519.privateKey, publicKeyPem: keys.ed25519.publicKeyPem },
+      rsa: { accessKeyId: keys.rsa.accessKeyId, privateKey: keys.rsa.privateKey, publicKeyPem: keys.rsa.publicKeyPem },
+    },
+    region,
+    clock,
+    faults,
+    /** Every CDP request: { method, path, operation, accessKeyId, body, status, code, at }. */
+    requests,
+    /** Every AWS Backup request: { method, path, query, status }. */
+    awsRequests,
+    backupStatuses: BACKUP_STATUS,
+    /** @param {WorkspaceSpec} spec */
+    addWorkspace: (spec) => workspaceView(addWorkspace(spec)),
+    /** Workspaces as describeWorkspace shows them (deleted ones excluded). */
+    workspaces: () => live().map(workspaceView),
+    /** @param {string} crnOrName */
+    workspace: (crnOrName) => {
+      const w = find(crnOrName);
+      return w && !isGone(w) ? workspaceView(w) : undefined;
+    },
+    /** Sets a workspace's instanceStatus now (e.g. 'installation:failed'). */
+    setWorkspaceStatus(crnOrName, status) {
+      const w = find(crnOrName);
+      if (!w) throw new Error(`no workspace ${crnOrName}`);
+      setTimeline(w, [[status, 0]]);
+    },
+    /** Backups with their state and AWS job ids. */
+    backups: () =>
+      [...backups.values()].map((b) => ({ ...backupDetail(b), workspaceCrn: b.workspaceCrn, vaultName: b.vaultName, jobIds: [...b.jobIds], deleted: b.deleted })),
+    /** AWS Backup jobs as DescribeBackupJob shows them (dates as epoch ms). */
+    backupJobs: (backupCrn) => [...jobs.values()].filter((j) => !backupCrn || j.backupCrn === backupCrn).map(jobView),
+    async stop() {
+      server.closeAllConnections();
+      await Promise.all([new Promise((r) => server.close(() => r(undefined))), awsServer.stop()]);
+    },
+  };
+}
