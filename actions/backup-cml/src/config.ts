@@ -51,7 +51,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   const config: BackupCmlConfig = {
     workspace: workspaceCrn ? { workspaceCrn } : environmentName && workspaceName ? { environmentName, workspaceName } : undefined,
     backupName: inputs.text('backup-name', { form: BACKUP_NAME_FORM, valid: isBackupName }),
-    backupTimeoutMinutes: inputs.integer('backup-timeout-minutes', { default: 720, min: 1, max: 10_080 }),
+    backupTimeoutMinutes: inputs.number('backup-timeout-minutes', { default: 720, min: 0.01, max: 10_080 }),
     wait: inputs.boolean('wait', true),
     progressIntervalMinutes: inputs.number('progress-interval-minutes', { default: 15, min: 0.01, max: 720 }),
     cancelOnTimeout: inputs.boolean('cancel-on-timeout', false),

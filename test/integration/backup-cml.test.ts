@@ -1,0 +1,182 @@
+// backup-cml end to end: its dist bundle, run as the runner runs it, against the CDP emulator
+// (signatures verified, bodies checked against ml.yaml, backups over scaled time) and its AWS Backup
+// endpoint, which the bundled @aws-sdk/client-backup reaches through AWS_ENDPOINT_URL_BACKUP.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { runActionBundle, startCdp } from '../sandbox/index.js';
+
+type Cdp = Awaited<ReturnType<typeof startCdp>>;
+const started: Cdp[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((c) => c.stop()));
+});
+
+/** 10 model hours of backup take about 1.8 s. */
+async function sandbox(options: Parameters<typeof startCdp>[0] = {}): Promise<Cdp> {
+  const cdp = await startCdp({ timeScale: 20_000, ...options });
+  started.push(cdp);
+  return cdp;
+}
+
+function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string, child: ChildProcess) => void) {
+  return runActionBundle(
+    'backup-cml',
+    {
+      'cdp-access-key-id': cdp.keys.ed25519.accessKeyId,
+      'cdp-private-key': cdp.keys.ed25519.privateKey,
+      'cdp-endpoint-url': cdp.endpoint,
+      'progress-interval-minutes': '0.01',
+      ...inputs,
+    },
+    {
+      env: {
+        AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint,
+        AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey,
+        AWS_REGION: cdp.awsBackup.region,
+        HOME: '/nonexistent',
+      },
+      timeoutMs: 60_000,
+      onLine,
+    },
+  );
+}
+
+const AWS_WS = { 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod' };
+const AZURE_WS = { 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure' };
+const operations = (cdp: Cdp): string[] => cdp.requests.map((r: { operation?: string }) => r.operation ?? '');
+
+function expectNoKey(cdp: Cdp, run: Awaited<ReturnType<typeof backup>>) {
+  // ::add-mask:: hands the secret to the runner, which never prints it: every other line must not hold it.
+  const stdout = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  expect(run.stdout).toContain(`::add-mask::${cdp.keys.ed25519.privateKey}`);
+  for (const text of [stdout, run.stderr, run.summary, JSON.stringify(run.outputs)]) expect(text).not.toContain(cdp.keys.ed25519.privateKey);
+}
+
+describe('backup-cml on AWS', () => {
+  test('backs up, listing the AWS Backup jobs at each progress interval, and reports the outputs', async () => {
+    const cdp = await sandbox();
+    const run = await backup(cdp, AWS_WS);
+    // Node 20 only: the AWS SDK warns that it will need Node 22 (runners use 24).
+    const older = Number(process.versions.node.split('.')[0]) < 22;
+    expect((older ? run.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*$/, '') : run.stderr).trim()).toBe('');
+    expect(run.code).toBe(0);
+    const [b] = cdp.backups();
+    expect(run.outputs).toMatchObject({
+      'backup-crn': b.backupCrn,
+      'backup-status': cdp.backupStatuses.finished,
+      'vault-name': b.vaultName,
+      'cloud-platform': 'AWS',
+      'workspace-name': 'ml-prod',
+      'environment-name': 'cdp-aws-env',
+      'existing-nfs': '',
+    });
+    expect(run.outputs['filesystem-id']).toMatch(/^fs-/);
+    expect(b.backupName).toMatch(/^ml-prod-\d{8}T\d{6}Z$/);
+    // Progress: the EBS and EFS jobs with state and percent, in both of AWS's PercentDone forms.
+    expect(run.stdout).toMatch(/AWS Backup job \S+: EFS \S+ RUNNING \d+\.\d%/);
+    expect(run.stdout).toMatch(/AWS Backup job \S+: EBS \S+ (RUNNING|COMPLETED) \d+\.\d%/);
+    expect(run.stdout).toContain("AWS Backup job percentages are AWS estimates");
+    expect(run.summary).toMatch(/\| AWS Backup job \| resource \| state \| percent \(AWS estimate\) \| transferred \|/);
+    expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
+    expectNoKey(cdp, run);
+  });
+
+  test('a backup outliving backup-timeout-minutes fails clearly and, with cancel-on-timeout, stops its AWS jobs', async () => {
+    // Model time x 10: CDP's own backupJobTimeoutMinutes (1 min, rounded up) lasts 6 s, ours 3 s.
+    const cdp = await sandbox({ timeScale: 10 });
+    cdp.faults.hangNextBackup();
+    const run = await backup(cdp, { ...AWS_WS, 'backup-timeout-minutes': '0.05', 'cancel-on-timeout': 'true' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/the backup did not finish within backup-timeout-minutes \(0\.05\)/);
+    expect(run.stdout).toMatch(/stopped \d+ AWS Backup jobs? of this backup \(cancel-on-timeout\)/);
+    const states = cdp.backupJobs(cdp.backups()[0].backupCrn).map((j: { State: string }) => j.State);
+    expect(states.some((s: string) => s === 'ABORTING' || s === 'ABORTED')).toBe(true);
+    expect(run.outputs['backup-crn']).toBe(cdp.backups()[0].backupCrn);
+  });
+
+  test('without cancel-on-timeout the jobs are left running and the error says how to follow the backup', async () => {
+    const cdp = await sandbox({ timeScale: 10 });
+    cdp.faults.hangNextBackup();
+    const run = await backup(cdp, { ...AWS_WS, 'backup-timeout-minutes': '0.03' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`It keeps running: follow it with backup-crn: ${cdp.backups()[0].backupCrn}`);
+    // StopBackupJob is the only POST of the AWS Backup API used here.
+    expect(cdp.awsRequests.filter((r: { method?: string }) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  test('SIGTERM while waiting stops cleanly, and stops the jobs when asked', async () => {
+    const cdp = await sandbox();
+    cdp.faults.hangNextBackup();
+    let signalled = 0;
+    const run = await backup(cdp, { ...AWS_WS, 'cancel-on-timeout': 'true' }, (line, child) => {
+      if (!signalled && /AWS Backup job \S+: EFS/.test(line)) {
+        signalled = Date.now();
+        child.kill('SIGTERM');
+      }
+    });
+    expect(signalled).toBeGreaterThan(0);
+    expect(Date.now() - signalled).toBeLessThan(7500);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/the run was cancelled: stopped \d+ AWS Backup job/);
+    expect(run.summary).toMatch(/backup-cml: interrupted/);
+  });
+
+  test('attach mode: wait false returns the backup CRN; a second run follows that backup to its end', async () => {
+    const cdp = await sandbox({ timeScale: 5000 });
+    const first = await backup(cdp, { ...AWS_WS, wait: 'false' });
+    expect(first.code).toBe(0);
+    expect(first.outputs['backup-status']).toBe('started');
+    const crn = first.outputs['backup-crn']!;
+    const second = await backup(cdp, { ...AWS_WS, 'backup-crn': crn });
+    expect(second.code).toBe(0);
+    expect(second.outputs).toMatchObject({ 'backup-crn': crn, 'backup-status': cdp.backupStatuses.finished });
+    expect(second.stdout).toContain(`attaching to backup ${crn}`);
+    expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
+  });
+
+  test('dry run: the checks, no backup; missing opt-in is refused with the command to fix it', async () => {
+    const cdp = await sandbox();
+    const dry = await backup(cdp, { ...AWS_WS, 'dry-run': 'true' });
+    expect(dry.code).toBe(0);
+    expect(operations(cdp)).not.toContain('backupWorkspace');
+    cdp.faults.setOptIn('EFS', false);
+    const refused = await backup(cdp, AWS_WS);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('AWS Backup in us-east-1 has EFS not opted in');
+    expect(refused.stdout).toContain('aws backup update-region-settings --region us-east-1 --resource-type-opt-in-preference EFS=true');
+    expect(operations(cdp)).not.toContain('backupWorkspace');
+  });
+
+  test('a malformed input fails before any CDP call', async () => {
+    const cdp = await sandbox();
+    const run = await backup(cdp, { 'workspace-crn': 'crn:cdp:ml:us-west-1:x:environment:y' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("Input 'workspace-crn' must be a CML workspace CRN");
+    expect(cdp.requests).toHaveLength(0);
+  });
+});
+
+describe('backup-cml on Azure', () => {
+  test('suspends first, backs up, leaves the workspace suspended, and reports the NFS it does not back up', async () => {
+    const cdp = await sandbox();
+    const run = await backup(cdp, AZURE_WS);
+    expect(run.code).toBe(0);
+    const ops = operations(cdp);
+    expect(ops.indexOf('suspendWorkspace')).toBeLessThan(ops.indexOf('backupWorkspace'));
+    expect(run.outputs).toMatchObject({ 'cloud-platform': 'AZURE', 'existing-nfs': 'cmlnfs.file.core.windows.net:/cmlnfs/ml-azure', 'nfs-version': '4.1', 'backup-status': cdp.backupStatuses.finished });
+    expect(run.summary).toMatch(/NFS \(not backed up\)/);
+    expect(JSON.stringify(cdp.workspace('ml-azure'))).toContain('suspend:finished');
+    expectNoKey(cdp, run);
+  });
+
+  test('a failed backup resumes the workspace it suspended', async () => {
+    const cdp = await sandbox();
+    cdp.faults.failNextBackup(30, 'snapshot quota exceeded');
+    const run = await backup(cdp, AZURE_WS);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/the backup ended backup:failed/);
+    expect(operations(cdp)).toContain('resumeWorkspace');
+    expect(run.summary).toMatch(/resumed/);
+  });
+});
