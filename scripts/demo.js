@@ -1,7 +1,7 @@
 // The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
-import { deleteObject, readObject, runActionBundle, seedMlpipeline, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
+import { deleteObject, readObject, runActionBundle, seedMlpipeline, startCdp, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
 import { demoCkfBackup } from './demo-ckf-backup.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
@@ -52,3 +52,20 @@ try {
 
 // The whole control plane at once: the ckf-backup workflow's jobs, in needs order.
 await demoCkfBackup();
+
+// backup-cml: the CDP control-plane emulator (a 10-hour backup takes about 4 s here) and its AWS
+// Backup endpoint, reached by the action's own CDP client and the AWS SDK.
+const cdp = await startCdp({ timeScale: 10_000 });
+try {
+  const cml = (inputs) =>
+    runActionBundle(
+      'backup-cml',
+      { 'cdp-access-key-id': cdp.keys.ed25519.accessKeyId, 'cdp-private-key': cdp.keys.ed25519.privateKey, 'cdp-endpoint-url': cdp.endpoint, 'progress-interval-minutes': '0.02', ...inputs },
+      { env: { AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint, AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey, AWS_REGION: cdp.awsBackup.region, HOME: '/nonexistent' } },
+    );
+  console.log(`\nCDP emulator ${cdp.endpoint}, AWS Backup emulator ${cdp.awsBackup.endpoint}`);
+  show('backup-cml: AWS workspace', await cml({ 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod' }));
+  show('backup-cml: Azure workspace (suspended first; the NFS is not in the backup)', await cml({ 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure' }));
+} finally {
+  await cdp.stop();
+}

@@ -1,5 +1,5 @@
 import type { BackupClient } from '@aws-sdk/client-backup';
-import { errorMessage, formatDuration, poll, type Logger } from '@ml-backup-actions/core';
+import { errorMessage, poll, type Logger } from '@ml-backup-actions/core';
 import { describeJob, listVaultJobs } from '@ml-backup-actions/aws';
 import { CdpWaitError, type MlApi, classifyBackupStatus } from '@ml-backup-actions/cdp';
 import type { CmlReport } from './report.js';
@@ -24,7 +24,6 @@ export async function trackBackup(ml: MlApi, backupCrn: string, report: CmlRepor
   const { log } = options;
   const seen = new Set<string>();
   let lastJobsAt = 0;
-  const started = Date.now();
   if (options.aws) log.info('AWS Backup job percentages are AWS estimates; the backup is done when CDP says so');
   try {
     return await poll({
@@ -34,7 +33,7 @@ export async function trackBackup(ml: MlApi, backupCrn: string, report: CmlRepor
       timeoutMs: options.timeoutMs,
       intervalMs: options.intervalMs,
       progressEveryMs: options.progressEveryMs,
-      progress: () => `CDP status ${report.backupStatus ?? 'not read yet'} after ${formatDuration((Date.now() - started) / 1000)}`,
+      progress: () => `CDP status ${report.backupStatus ?? 'not read yet'}`,
       check: async () => {
         const backup = await ml.describeWorkspaceBackup({ backupCrn }, { signal: options.signal });
         const status = backup.backupStatus ?? 'unknown';
