@@ -55,23 +55,24 @@ export async function prune(config: BackupSetConfig, bucket: BackupBucket, log: 
 
   // Restoring a set's mirror takes the archives of every newer set, so those stay.
   const oldestKept = Math.max(-1, ...kept.map((s) => sets.indexOf(s)));
-  const protectedKeys = new Set(kept.flatMap((s) => artifactKeys(s.manifest)));
+  const protectedKeys = new Set(kept.flatMap((s) => artifacts(s.manifest).map((a) => a.key)));
   const mirrors = sets.map((s) => s.manifest.components.mlpipeline.prefix).filter((p): p is string => Boolean(p));
   const result: PruneResult = { kept: kept.map((s) => s.manifest.backupId), deleted: [], unreadable, objects: 0, bytes: 0 };
   for (const set of doomed) {
-    const keys: string[] = [];
-    for (const key of artifactKeys(set.manifest)) if (!protectedKeys.has(key)) keys.push(key);
+    // Sizes as recorded (artifacts) or as listed (archives): no object is looked up one by one.
+    const doomedSizes = new Map<string, number>();
+    for (const { key, bytes } of artifacts(set.manifest)) if (!protectedKeys.has(key)) doomedSizes.set(key, bytes);
     const archive = set.manifest.components.mlpipeline.archivePrefix?.replace(/\/+$/, '');
     if (archive && sets.indexOf(set) < oldestKept) {
       log.info(`${set.manifest.backupId}: its archive ${archive} is kept: restoring the older kept set ${sets[oldestKept]!.manifest.backupId} needs it`);
     } else if (archive && !mirrors.some((m) => m === archive || m.startsWith(`${archive}/`) || archive.startsWith(`${m}/`))) {
       const archived = await bucket.list(archive);
-      for (const key of archived.keys()) if (!protectedKeys.has(key)) keys.push(key);
+      for (const [key, bytes] of archived) if (!protectedKeys.has(key)) doomedSizes.set(key, bytes);
     } else if (archive) {
       log.warning(`${set.manifest.backupId}: archive prefix ${archive} overlaps an mlpipeline mirror; it is left alone`);
     }
-    const sizes = await Promise.all(keys.map(async (k) => listing.get(k) ?? (await bucket.size(k)) ?? 0));
-    const bytes = sizes.reduce((a, b) => a + b, 0);
+    const keys = [...doomedSizes.keys()];
+    const bytes = [...doomedSizes.values()].reduce((a, b) => a + b, 0);
     const what = `${set.manifest.backupId} (${set.manifest.status}, started ${set.manifest.startedAt}): ${keys.length} objects, ${formatBytes(bytes)}, then its manifest`;
     if (config.dryRun) {
       log.info(`would delete ${what}`);
@@ -88,7 +89,7 @@ export async function prune(config: BackupSetConfig, bucket: BackupBucket, log: 
 }
 
 /** The objects a set owns outright: its MLMD artifact and sidecar (not the shared mirror). */
-function artifactKeys(m: Manifest): string[] {
+function artifacts(m: Manifest): { key: string; bytes: number }[] {
   const { object, sidecar } = m.components.mlmd;
-  return [object, sidecar].filter((l) => l && l.bucket === m.target.bucket).map((l) => l!.key);
+  return [object, sidecar].filter((l) => l && l.bucket === m.target.bucket).map((l) => ({ key: l!.key, bytes: l!.bytes }));
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { makeTestCertificates } from './tls.js';
+import { makeTestCertificates } from '../tls.js';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -159,7 +159,7 @@ export async function startAzure(options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'azure-sandbox-'));
   let pem;
   try {
-    pem = makeTestCertificates(dir);
+    pem = makeTestCertificates(dir, { caName: 'azure-sandbox-ca', serverName: 'management.azure.test' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
-import { makeTestCertificates } from './tls.js';
+import { makeTestCertificates } from '../tls.js';
 import { ContainerFilesystems, checkMountNamespaces, DEFAULT_MOUNTS } from './containers.js';
 import { SUPPORTED_PROTOCOLS, negotiate, serveExec } from './exec.js';
 import {
@@ -105,7 +105,7 @@ export async function startKube(options = {}) {
   mkdirSync(tlsDir, { mode: 0o700 });
   let tls;
   try {
-    tls = makeTestCertificates(tlsDir);
+    tls = makeTestCertificates(tlsDir, { caName: 'kube-sandbox-ca', serverName: 'kube-apiserver', dnsNames: ['kubernetes.default.svc'] });
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
     throw new Error(`kube sandbox: could not make the test certificates with openssl: ${err.stderr ?? err.message}`);

@@ -5,21 +5,23 @@ import path from 'node:path';
 
 /**
  * @param {string} dir an empty directory the keys may be written to (removed by the caller)
+ * @param {{ caName: string, serverName: string, dnsNames?: string[] }} names the CA's and server's CN,
+ *   and DNS names besides localhost in the server certificate
  * @returns {{ ca: string, cert: string, key: string }} PEM text
  */
-export function makeTestCertificates(dir) {
+export function makeTestCertificates(dir, { caName, serverName, dnsNames = [] }) {
   const f = (name) => path.join(dir, name);
   const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=azure-sandbox-ca',
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${caName}`,
     '-keyout', f('ca.key'), '-out', f('ca.crt'));
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=management.azure.test', '-keyout', f('server.key'), '-out', f('server.csr'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${serverName}`, '-keyout', f('server.key'), '-out', f('server.csr'));
   writeFileSync(
     f('server.ext'),
     [
       'basicConstraints=CA:FALSE',
       'keyUsage=digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...dnsNames.map((d) => `DNS:${d}`)].join(',')}`,
       '',
     ].join('\n'),
   );
