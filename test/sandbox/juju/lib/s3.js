@@ -58,7 +58,8 @@ function rcloneEnv(params, env) {
 
 function rclone(params, args, { stdin, env = process.env } = {}) {
   const ca = env.AWS_CA_BUNDLE;
-  const argv = [args[0], '--config', '', '--retries', '1', '--low-level-retries', '2', '--contimeout', '5s', '--timeout', '20s', ...(ca ? ['--ca-cert', ca] : []), ...args.slice(1)];
+  // The charm's boto3 retries transient S3 errors; a loaded test machine needs the same.
+  const argv = [args[0], '--config', '', '--retries', '3', '--low-level-retries', '5', '--contimeout', '15s', '--timeout', '60s', ...(ca ? ['--ca-cert', ca] : []), ...args.slice(1)];
   return new Promise((resolve) => {
     let child;
     try {
