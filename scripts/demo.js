@@ -1,7 +1,7 @@
 // The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
-import { deleteObject, readObject, runActionBundle, seedMlpipeline, startCdp, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
+import { deleteObject, readObject, runActionBundle, seedMlpipeline, startAzureForCml, startCdp, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
 import { demoCkfBackup } from './demo-ckf-backup.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
@@ -56,16 +56,31 @@ await demoCkfBackup();
 // backup-cml: the CDP control-plane emulator (a 10-hour backup takes about 4 s here) and its AWS
 // Backup endpoint, reached by the action's own CDP client and the AWS SDK.
 const cdp = await startCdp({ timeScale: 10_000 });
+const azure = await startAzureForCml(cdp.workspace('ml-azure').crn);
 try {
-  const cml = (inputs) =>
+  const cml = (inputs, env = {}) =>
     runActionBundle(
       'backup-cml',
       { 'cdp-access-key-id': cdp.keys.ed25519.accessKeyId, 'cdp-private-key': cdp.keys.ed25519.privateKey, 'cdp-endpoint-url': cdp.endpoint, 'progress-interval-minutes': '0.02', ...inputs },
-      { env: { AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint, AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey, AWS_REGION: cdp.awsBackup.region, HOME: '/nonexistent' } },
+      {
+        env: {
+          AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint,
+          AWS_ENDPOINT_URL_EC2: cdp.ec2.endpoint,
+          AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey,
+          AWS_REGION: cdp.awsBackup.region,
+          HOME: '/nonexistent',
+          ...env,
+        },
+      },
     );
-  console.log(`\nCDP emulator ${cdp.endpoint}, AWS Backup emulator ${cdp.awsBackup.endpoint}`);
-  show('backup-cml: AWS workspace', await cml({ 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod' }));
-  show('backup-cml: Azure workspace (suspended first; the NFS is not in the backup)', await cml({ 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure' }));
+  console.log(`\nCDP emulator ${cdp.endpoint}, AWS Backup ${cdp.awsBackup.endpoint}, EC2 ${cdp.ec2.endpoint}, Azure ARM ${azure.azure.endpoint}`);
+  show('backup-cml: AWS workspace (tag-disks adds the cluster tag a volume lacks)', await cml({ 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod', 'tag-disks': 'true' }));
+  show(
+    'backup-cml: Azure workspace (snapshot resource group checked, suspended first; the NFS is not in the backup)',
+    await cml({ 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure', ...azure.inputs }, azure.env),
+  );
 } finally {
+  await azure.stop();
   await cdp.stop();
 }

@@ -4,9 +4,8 @@
 // stand-in for the Actions OIDC endpoint.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as core from '@actions/core';
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import {
   DiskTaggingError,
   GC_TAG_KEY,
@@ -23,6 +22,7 @@ import {
   type GitHubOidcCredential,
 } from '@ml-backup-actions/azure';
 import { startAzure } from '../sandbox/azure/index.js';
+import { startGitHubOidc } from '../sandbox/azure/github-oidc.js';
 
 type Azure = Awaited<ReturnType<typeof startAzure>>;
 const NODE_RG = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
@@ -30,13 +30,10 @@ const ENV_RG = 'cml-env-rg';
 const ACCESS_TOKEN_LIFETIME_SEC = 3;
 
 let azure: Azure;
-let oidc: http.Server;
-const oidcCalls: { audience: string | null; authorized: boolean }[] = [];
+let oidc: Awaited<ReturnType<typeof startGitHubOidc>>;
 let credential: GitHubOidcCredential;
 let clients: AzureClients;
 const savedEnv = { url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL, token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN };
-const RUNTIME_TOKEN = 'runtime-token-for-oidc';
-let oidcFailures = 0; // the next N ID-token requests answer 503
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,27 +65,8 @@ beforeAll(async () => {
     return realWrite(chunk, ...rest);
   }) as typeof process.stdout.write;
   azure = await startAzure();
-  // The Actions OIDC endpoint as @actions/core's getIDToken calls it: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=...
-  // with the runtime token as bearer; answers { value: <JWT> }.
-  oidc = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const authorized = req.headers.authorization === `Bearer ${RUNTIME_TOKEN}`;
-    oidcCalls.push({ audience: url.searchParams.get('audience'), authorized });
-    if (!authorized) {
-      res.writeHead(401).end();
-      return;
-    }
-    if (oidcFailures > 0) {
-      oidcFailures--;
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"Service Unavailable"}');
-      return;
-    }
-    const audience = url.searchParams.get('audience') ?? 'https://github.com/acme';
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: azure.issueGitHubIdToken({ audience }) }));
-  });
-  await new Promise<void>((r) => oidc.listen(0, '127.0.0.1', r));
-  process.env.ACTIONS_ID_TOKEN_REQUEST_URL = `http://127.0.0.1:${(oidc.address() as AddressInfo).port}/_apis/distributedtask/hubs/build/plans/p/jobs/j/idtoken?api-version=2.0`;
-  process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = RUNTIME_TOKEN;
+  oidc = await startGitHubOidc(azure);
+  Object.assign(process.env, oidc.env);
 
   credential = newCredential();
   clients = createAzureClients({ credential, subscriptionId: azure.subscriptionId, endpoint: azure.endpoint, ca: azure.ca });
@@ -111,7 +89,7 @@ afterAll(async () => {
   if (savedEnv.url === undefined) delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
   if (savedEnv.token === undefined) delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   await sleep(200); // let a background token refresh started by the SDK finish before the endpoints go
-  await new Promise((r) => oidc?.close(r));
+  await oidc?.stop();
   await azure?.close();
   process.stdout.write = realWrite;
 });
@@ -132,7 +110,7 @@ describe('credential from the GitHub OIDC token', () => {
     const token = (await credential.getToken('https://management.azure.com/.default'))!;
     expect(token.token.split('.')).toHaveLength(3);
     expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now());
-    expect(oidcCalls.at(-1)).toEqual({ audience: 'api://AzureADTokenExchange', authorized: true });
+    expect(oidc.calls.at(-1)).toEqual({ audience: 'api://AzureADTokenExchange', authorized: true });
     expect(azure.tokenRequests.at(-1)).toMatchObject({
       tenant: azure.tenantId,
       clientId: azure.clientId,
@@ -175,10 +153,10 @@ describe('credential from the GitHub OIDC token', () => {
 
   test('a transient failure of the GitHub token endpoint is retried', async () => {
     const fresh = newCredential();
-    oidcFailures = 1;
-    const calls = oidcCalls.length;
+    oidc.failNext(1);
+    const calls = oidc.calls.length;
     expect((await fresh.getToken('https://management.azure.com/.default'))?.token).toBeTruthy();
-    expect(oidcCalls.length - calls).toBeGreaterThanOrEqual(2); // @actions/http-client retries too
+    expect(oidc.calls.length - calls).toBeGreaterThanOrEqual(2); // @actions/http-client retries too
     expect(fresh.stats.assertions).toBeGreaterThanOrEqual(1); // msal-node 7 asks for the assertion twice per token request
 
     // A provider that fails outright once (a network error, not an HTTP status) is retried by the credential.

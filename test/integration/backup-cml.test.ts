@@ -3,12 +3,14 @@
 // endpoint, which the bundled @aws-sdk/client-backup reaches through AWS_ENDPOINT_URL_BACKUP.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { runActionBundle, startCdp } from '../sandbox/index.js';
+import { runActionBundle, startAzure, startAzureForCml, startCdp } from '../sandbox/index.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 const started: Cdp[] = [];
+const stops: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((c) => c.stop()));
+  await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 
 /** 10 model hours of backup take about 1.8 s. */
@@ -18,7 +20,13 @@ async function sandbox(options: Parameters<typeof startCdp>[0] = {}): Promise<Cd
   return cdp;
 }
 
-function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string, child: ChildProcess) => void) {
+async function azureSide(cdp: Cdp) {
+  const side = await startAzureForCml(cdp.workspace('ml-azure')!.crn);
+  stops.push(() => side.stop());
+  return side;
+}
+
+function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string, child: ChildProcess) => void, extraEnv: Record<string, string> = {}) {
   return runActionBundle(
     'backup-cml',
     {
@@ -31,10 +39,12 @@ function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string
     {
       env: {
         AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint,
+        AWS_ENDPOINT_URL_EC2: cdp.ec2.endpoint,
         AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey,
         AWS_REGION: cdp.awsBackup.region,
         HOME: '/nonexistent',
+        ...extraEnv,
       },
       timeoutMs: 60_000,
       onLine,
@@ -148,6 +158,40 @@ describe('backup-cml on AWS', () => {
     expect(operations(cdp)).not.toContain('backupWorkspace');
   });
 
+  test('warns of EBS volumes without the cluster tag; tag-disks adds it and keeps their other tags', async () => {
+    const cdp = await sandbox();
+    const before = cdp.ec2.volumes('ml-prod');
+    const cluster = Object.keys(before[0].tags).find((k) => k.startsWith('kubernetes.io/cluster/liftie-'))!;
+    const untagged = before.find((v: { tags: Record<string, string> }) => !(cluster in v.tags))!;
+    expect(untagged.tags.team).toBe('ml-platform');
+
+    const warned = await backup(cdp, { ...AWS_WS, 'dry-run': 'true' });
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toContain(`::warning::1 EBS volume(s) lack kubernetes.io/cluster/liftie-*=owned, so a garbage-collection script may delete them while the workspace's disks are detached: ${untagged.id} (512 GiB)`);
+    expect(warned.summary).toMatch(new RegExp(`Workspace disks.*2; without kubernetes.io/cluster/liftie-\\*=owned: ${untagged.id}`));
+    const dry = await backup(cdp, { ...AWS_WS, 'dry-run': 'true', 'tag-disks': 'true' });
+    expect(dry.stdout).toContain(`dry run: would add ${cluster}=owned to ${untagged.id}`);
+    expect(cdp.ec2.volumes('ml-prod')).toEqual(before);
+    expect(cdp.ec2.requests.filter((r: { action: string }) => r.action === 'CreateTags')).toHaveLength(0);
+
+    const run = await backup(cdp, { ...AWS_WS, 'tag-disks': 'true' });
+    expect(run.code).toBe(0);
+    const after = cdp.ec2.volumes('ml-prod');
+    expect(after).toEqual(before.map((v: { tags: Record<string, string> }) => ({ ...v, tags: { ...v.tags, [cluster]: 'owned' } })));
+    expect(run.summary).toContain(`${untagged.id}`);
+    expect(operations(cdp).indexOf('backupWorkspace')).toBeGreaterThan(-1);
+  });
+
+  test('tagging the volumes refused by IAM stops the run before the backup, naming the permission', async () => {
+    const cdp = await sandbox();
+    const untagged = cdp.ec2.volumes('ml-prod').find((v: { tags: Record<string, string> }) => !Object.keys(v.tags).some((k) => k.startsWith('kubernetes.io/cluster/')))!;
+    cdp.ec2.forbidTagWrite(untagged.id);
+    const run = await backup(cdp, { ...AWS_WS, 'tag-disks': 'true' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/EC2 CreateTags kubernetes.io\/cluster\/liftie-\w+=owned on vol-\w+ \(512 GiB\) failed: You are not authorized.*the role needs ec2:CreateTags/);
+    expect(operations(cdp)).not.toContain('backupWorkspace');
+  });
+
   test('a malformed input fails before any CDP call', async () => {
     const cdp = await sandbox();
     const run = await backup(cdp, { 'workspace-crn': 'crn:cdp:ml:us-west-1:x:environment:y' });
@@ -168,6 +212,64 @@ describe('backup-cml on Azure', () => {
     expect(run.summary).toMatch(/NFS \(not backed up\)/);
     expect(JSON.stringify(cdp.workspace('ml-azure'))).toContain('suspend:finished');
     expectNoKey(cdp, run);
+  });
+
+  const NODE_RG = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
+  const gcTagged = (azure: Awaited<ReturnType<typeof startAzure>>) =>
+    Object.fromEntries(azure.disks(NODE_RG).map((d: { name: string; tags: Record<string, string> }) => [d.tags['kubernetes.io-created-for-pvc-name'] ?? d.name, d.tags]));
+
+  test('with Azure credentials: checks the snapshot resource group and warns of disks a GC script could delete', async () => {
+    const cdp = await sandbox();
+    const side = await azureSide(cdp);
+    const before = gcTagged(side.azure);
+    const run = await backup(cdp, { ...AZURE_WS, ...side.inputs }, undefined, side.env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/snapshot resource group cml-snapshots-eastus exists/);
+    expect(run.stdout).toMatch(/::warning::2 workspace disk\(s\) lack k8s-azure-created-by=kubernetes-azure-dd/);
+    expect(run.summary).toMatch(/Snapshot resource group.*cml-snapshots-eastus/);
+    expect(run.summary).toMatch(/Workspace disks.*4; without k8s-azure-created-by=kubernetes-azure-dd/);
+    expect(gcTagged(side.azure)).toEqual(before); // warned, not touched
+    expect(operations(cdp)).toContain('backupWorkspace');
+    expectNoKey(cdp, run);
+  });
+
+  test('tag-disks adds the GC tag where missing, merged into the tags each disk has', async () => {
+    const cdp = await sandbox();
+    const side = await azureSide(cdp);
+    const before = gcTagged(side.azure);
+    expect(before['grafana-storage']['k8s-azure-created-by']).toBeUndefined();
+    const dry = await backup(cdp, { ...AZURE_WS, ...side.inputs, 'tag-disks': 'true', 'dry-run': 'true' }, undefined, side.env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/dry run: would add k8s-azure-created-by=kubernetes-azure-dd to pvc-/);
+    expect(gcTagged(side.azure)).toEqual(before);
+
+    const run = await backup(cdp, { ...AZURE_WS, ...side.inputs, 'tag-disks': 'true' }, undefined, side.env);
+    expect(run.code).toBe(0);
+    const after = gcTagged(side.azure);
+    for (const [pvc, tags] of Object.entries(before)) {
+      const pvDisk = 'kubernetes.io-created-for-pvc-name' in tags;
+      expect(after[pvc]).toEqual(pvDisk ? { ...tags, 'k8s-azure-created-by': 'kubernetes-azure-dd' } : tags);
+    }
+    expect(after['grafana-storage'].team).toBe('observability');
+    expect(run.summary).toMatch(/k8s-azure-created-by=kubernetes-azure-dd added to pvc-.*, pvc-/);
+  });
+
+  test('a missing snapshot resource group stops the run before the workspace is suspended', async () => {
+    const cdp = await sandbox();
+    const side = await azureSide(cdp);
+    const run = await backup(cdp, { ...AZURE_WS, ...side.inputs, 'azure-snapshot-resource-group': 'cml-snapshots-westus2' }, undefined, side.env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/resource group 'cml-snapshots-westus2' does not exist in subscription '[0-9a-f-]+' \(needed for the backup's disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group\)/);
+    expect(operations(cdp)).not.toContain('suspendWorkspace');
+    expect(operations(cdp)).not.toContain('backupWorkspace');
+  });
+
+  test('tag-disks without Azure credentials is refused before the workspace is touched', async () => {
+    const cdp = await sandbox();
+    const run = await backup(cdp, { ...AZURE_WS, 'tag-disks': 'true' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/tag-disks is true, but azure-subscription-id is empty/);
+    expect(operations(cdp)).toEqual(['describeWorkspace']);
   });
 
   test('a failed backup resumes the workspace it suspended', async () => {

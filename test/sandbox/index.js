@@ -48,3 +48,5 @@ export { createMlmdDatabase, rowCounts as mlmdRowCounts, integrityCheck as mlmdI
 export { startCkf, CKF_SECRETS } from './ckf.js';
 export { startCdp } from './cdp/index.js';
 export { startAzure } from './azure/index.js';
+export { startGitHubOidc } from './azure/github-oidc.js';
+export { startAzureForCml } from './azure/for-cml.js';

@@ -4,6 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readConfig } from '../../actions/backup-cml/src/config.js';
 
 const CRN = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:f5c7a0a1-24b4-4c5b-9c5e-0a3d2a7e1b11';
+const GUID = '5b7c0a2e-0000-4000-8000-0000000000ee';
 const BACKUP = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace_backup:0b7f3e52-9a51-4f4e-a0c6-6e1d8d1f2c33';
 const env = (inputs: Record<string, string>) => Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
 const problems = (inputs: Record<string, string>): string => {
@@ -58,6 +59,10 @@ describe('backup-cml inputs', () => {
     ['a resource group ending in a period', { 'workspace-crn': CRN, 'azure-snapshot-resource-group': 'cml-snapshots.' }, "Input 'azure-snapshot-resource-group' must be an Azure resource group name"],
     ['a resource group with a slash', { 'workspace-crn': CRN, 'azure-snapshot-resource-group': 'a/b' }, "Input 'azure-snapshot-resource-group' must be"],
     ['a tenant id that is not a GUID', { 'workspace-crn': CRN, 'azure-tenant-id': 'contoso.onmicrosoft.com' }, "Input 'azure-tenant-id' must be a GUID"],
+    ['a subscription without the OIDC client id', { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-tenant-id': GUID }, "Input 'azure-client-id' is required with azure-subscription-id"],
+    ['a subscription without the tenant', { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-client-id': GUID }, "Input 'azure-tenant-id' is required with azure-subscription-id"],
+    ['a disk resource group with a space', { 'workspace-crn': CRN, 'azure-disk-resource-group': 'MC rg' }, "Input 'azure-disk-resource-group' must be an Azure resource group name"],
+    ['an ARM endpoint over http', { 'workspace-crn': CRN, 'azure-endpoint-url': 'http://management.azure.com' }, "Input 'azure-endpoint-url' must be an https:// URL"],
     ['dry-run: maybe', { 'workspace-crn': CRN, 'dry-run': 'maybe' }, "Input 'dry-run' must be true or false"],
   ];
   test.each(bad)('%s', (_name, inputs, expected) => {

@@ -17,7 +17,18 @@ export interface BackupCmlConfig {
   tagDisks: boolean;
   cdp: CdpConnectionConfig;
   awsRegion: string;
-  azure: { subscriptionId: string; snapshotResourceGroup: string; tenantId: string; clientId: string };
+  azure: {
+    subscriptionId: string;
+    snapshotResourceGroup: string;
+    /** Where the workspace's disks are (the AKS node group, MC_...); '' = find them by their CDP tag in the subscription. */
+    diskResourceGroup: string;
+    tenantId: string;
+    clientId: string;
+    /** ARM endpoint; '' = https://management.azure.com. */
+    endpoint: string;
+    /** Entra ID authority (AZURE_AUTHORITY_HOST, as @azure/identity reads it); '' = the public cloud's. */
+    authorityHost: string;
+  };
   /** Attach to this backup instead of starting one. */
   backupCrn: string;
   dryRun: boolean;
@@ -38,6 +49,14 @@ const BACKUP_NAME_FORM = 'a backup name of 1 to 100 letters, digits, dots, under
 const isBackupName = (v: string) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v);
 const GUID_FORM = 'a GUID such as 00000000-0000-0000-0000-000000000000';
 const isGuid = (v: string) => /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v);
+const HTTPS_URL_FORM = 'an https:// URL such as https://management.azure.com';
+const isHttpsUrl = (v: string) => {
+  try {
+    return new URL(v).protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
 const RESOURCE_GROUP_FORM = 'an Azure resource group name: 1 to 90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period';
 const isResourceGroup = (v: string) => /^[-\w.()]{1,90}$/.test(v) && !v.endsWith('.');
 
@@ -62,8 +81,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     azure: {
       subscriptionId: inputs.text('azure-subscription-id', { default: env.AZURE_SUBSCRIPTION_ID || '', form: GUID_FORM, valid: isGuid }),
       snapshotResourceGroup: inputs.text('azure-snapshot-resource-group', { form: RESOURCE_GROUP_FORM, valid: isResourceGroup }),
+      diskResourceGroup: inputs.text('azure-disk-resource-group', { form: RESOURCE_GROUP_FORM, valid: isResourceGroup }),
       tenantId: inputs.text('azure-tenant-id', { default: env.AZURE_TENANT_ID || '', form: GUID_FORM, valid: isGuid }),
       clientId: inputs.text('azure-client-id', { default: env.AZURE_CLIENT_ID || '', form: GUID_FORM, valid: isGuid }),
+      endpoint: inputs.text('azure-endpoint-url', { form: HTTPS_URL_FORM, valid: isHttpsUrl }),
+      authorityHost: env.AZURE_AUTHORITY_HOST ?? '',
     },
     backupCrn,
     dryRun: inputs.boolean('dry-run', false),
@@ -76,6 +98,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   } else if (!config.workspace && !backupCrn) {
     inputs.problem('workspace-crn', `is required: ${WORKSPACE_CRN_FORM}; or give environment-name and workspace-name, or backup-crn to follow a backup already started.`);
   }
+  const signIn = `is required with azure-subscription-id (the workflow signs in to Azure with GitHub OIDC): ${GUID_FORM}.`;
+  if (config.azure.subscriptionId && !config.azure.tenantId) inputs.problem('azure-tenant-id', signIn);
+  if (config.azure.subscriptionId && !config.azure.clientId) inputs.problem('azure-client-id', signIn);
   if (backupCrn && config.backupName) inputs.problem('backup-name', 'names a new backup, but backup-crn attaches to one already started: give one of them.');
   if (config.progressIntervalMinutes > config.backupTimeoutMinutes) {
     inputs.problem('progress-interval-minutes', `must not be longer than backup-timeout-minutes (${config.backupTimeoutMinutes}).`);

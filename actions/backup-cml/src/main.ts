@@ -23,15 +23,23 @@ export async function backupCml({ signal, log, defer }: RunContext): Promise<voi
   defer('job summary', (failure) => finish(config, report, failure, log));
 
   const { ml } = connectCdp(config.cdp, { log });
-  const workspace = await log.group('Pre-flight: the workspace, AWS Backup settings', () => checkWorkspace(ml, config, report, log, signal));
+  const workspace = await log.group('Pre-flight: the workspace', () => checkWorkspace(ml, config, report, log, signal));
   const platform = report.workspace?.platform;
   let aws: BackupClient | undefined;
   if (platform === 'AWS') {
     aws = backupClient(config.awsRegion);
-    await checkOptIns(aws, config.awsRegion);
+    // Loaded here only: the EC2 and Azure SDKs would double the start-up of every run.
+    const { checkAwsDisks } = await import('./aws-disks.js');
+    await log.group('Pre-flight: AWS Backup opt-in, EBS volume tags', async () => {
+      await checkOptIns(aws!, config.awsRegion);
+      await checkAwsDisks(config, report, log, signal);
+    });
+  }
+  if (platform === 'AZURE') {
+    const { checkAzure } = await import('./azure.js');
+    await log.group('Pre-flight: Azure snapshot resource group, disk tags', () => checkAzure(config, report, log, signal));
   }
   setWorkspaceOutputs(report);
-  if (config.tagDisks) log.warning('tag-disks: tagging the disks is not implemented in this version yet; nothing is tagged');
   if (config.dryRun) {
     report.status = 'checked';
     log.info(`dry run: the backup would be ${config.backupName || defaultBackupName(workspace?.instanceName ?? 'workspace', config.startedAt)}`);

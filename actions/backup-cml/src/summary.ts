@@ -18,6 +18,12 @@ export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSu
   if (w?.platform === 'AZURE') {
     rows.push(['NFS (not backed up)', `${w.filesystemId || 'unknown'}${w.nfsVersion ? `, NFS ${w.nfsVersion}` : ''}: the backup does not include the workspace's NFS; pass existing-nfs and nfs-version to the restore`]);
   }
+  if (report.snapshotResourceGroup) rows.push(['Snapshot resource group', `${report.snapshotResourceGroup} (exists)`]);
+  const d = report.disks;
+  if (d) {
+    const tags = d.tagged.length ? `; ${d.gcTag} added to ${d.tagged.join(', ')}` : d.missingTag.length ? `; without ${d.gcTag}: ${d.missingTag.join(', ')}` : `; all carry ${d.gcTag}`;
+    rows.push(['Workspace disks', `${d.count}${tags}`]);
+  }
   summary.keyValues(rows);
   if (report.jobs.length) {
     summary.table(

@@ -35,8 +35,8 @@ export interface WorkspaceDisk {
 }
 
 export interface FindDisksOptions {
-  /** The resource group holding the workspace's disks (on AKS the node resource group, `MC_...`). */
-  resourceGroup: string;
+  /** The resource group holding the workspace's disks (on AKS the node resource group, `MC_...`); absent: the whole subscription. */
+  resourceGroup?: string;
   /** Default DEFAULT_WORKSPACE_DISK_FILTER; `{}` for all disks in the group. */
   tagFilter?: TagFilter;
   abortSignal?: AbortSignal;
@@ -54,6 +54,9 @@ export function gcTagState(tags: Record<string, string> | undefined): GcTagState
   return v === undefined ? 'missing' : v === GC_TAG_VALUE ? 'tagged' : 'different-value';
 }
 
+/** The resource group named in an ARM id (/subscriptions/s/resourceGroups/<rg>/providers/...). */
+export const resourceGroupOf = (id: string | undefined): string => /\/resourceGroups\/([^/]+)/i.exec(id ?? '')?.[1] ?? '';
+
 function toWorkspaceDisk(resourceGroup: string, d: Disk): WorkspaceDisk {
   const tags = { ...(d.tags ?? {}) };
   return {
@@ -69,21 +72,21 @@ function toWorkspaceDisk(resourceGroup: string, d: Disk): WorkspaceDisk {
   };
 }
 
-/** Lists the resource group's disks (all pages) and keeps those matching the tag filter, sorted by name. */
+/** Lists the disks (all pages) of the resource group, or of the subscription, and keeps those matching the tag filter, sorted by name. */
 export async function findWorkspaceDisks(clients: Pick<AzureClients, 'compute' | 'subscriptionId'>, options: FindDisksOptions): Promise<WorkspaceDisk[]> {
   const filter = options.tagFilter ?? DEFAULT_WORKSPACE_DISK_FILTER;
+  const { resourceGroup, abortSignal } = options;
   const found: WorkspaceDisk[] = [];
   try {
-    for await (const d of clients.compute.disks.listByResourceGroup(options.resourceGroup, { abortSignal: options.abortSignal })) {
-      if (matchesTagFilter(d.tags, filter)) found.push(toWorkspaceDisk(options.resourceGroup, d));
+    const disks = resourceGroup ? clients.compute.disks.listByResourceGroup(resourceGroup, { abortSignal }) : clients.compute.disks.list({ abortSignal });
+    for await (const d of disks) {
+      if (matchesTagFilter(d.tags, filter)) found.push(toWorkspaceDisk(resourceGroup ?? resourceGroupOf(d.id), d));
     }
   } catch (err) {
     const info = azureErrorInfo(err);
     const hint = info.code === 'ResourceGroupNotFound' ? ' (the resource group does not exist)' : '';
-    throw new AzureError(
-      `could not list the disks of resource group '${options.resourceGroup}' in subscription '${clients.subscriptionId}'${hint}: ${describeAzureError(err)}`,
-      err,
-    );
+    const where = resourceGroup ? `resource group '${resourceGroup}' in subscription` : 'subscription';
+    throw new AzureError(`could not list the disks of ${where} '${clients.subscriptionId}'${hint}: ${describeAzureError(err)}`, err);
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }

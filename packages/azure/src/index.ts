@@ -11,6 +11,7 @@ export {
   gcTagReport,
   gcTagState,
   matchesTagFilter,
+  resourceGroupOf,
   tagDisksForGc,
   type FindDisksOptions,
   type GcTagReport,

@@ -23,13 +23,13 @@ const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v))
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 /** The default model: a CML workspace on AKS, its environment RG and the AKS node ("MC_") RG with PV disks. */
-export function defaultModel() {
+export function defaultModel({ workspaceCrn = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:0c3a3c71-5e8b-4f4e-a58e-1e1b0a5c6d7e' } = {}) {
   const env = 'cml-env-rg';
   const node = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
   const cdpTags = {
     'Cloudera-Environment-Resource-Name': 'crn:cdp:environments:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:environment:5f0e6b55-3c38-4b7e-9a0f-2f1c9f1d2a11',
     'Cloudera-Creator-Resource-Name': 'crn:altus:iam:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:user:3a1c2b0e-77d4-4b56-9a2e-6d1f3c4b5a69',
-    'Cloudera-Resource-Name': 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:0c3a3c71-5e8b-4f4e-a58e-1e1b0a5c6d7e',
+    'Cloudera-Resource-Name': workspaceCrn,
     owner: 'ml-platform',
   };
   const pv = (pvc, ns, extra = {}, gc = true) => {
@@ -52,6 +52,8 @@ export function defaultModel() {
   return {
     resourceGroups: [
       { name: env, location: 'eastus', tags: { ...cdpTags } },
+      // The runbook's prerequisite for Azure backups: cml-snapshots-<azure_region>.
+      { name: 'cml-snapshots-eastus', location: 'eastus', tags: { owner: 'ml-platform' } },
       {
         name: node,
         location: 'eastus',
@@ -353,6 +355,13 @@ export async function startAzure(options = {}) {
     };
   }
 
+  /** One page of a list, with ARM's nextLink ($skiptoken) when more follow. */
+  function sendPage(url, all, listUrl, send) {
+    const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+    const next = skip + pageSize < all.length ? `${listUrl}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + pageSize}` : undefined;
+    return send(200, { value: all.slice(skip, skip + pageSize), ...(next ? { nextLink: next } : {}) });
+  }
+
   function startOperation(send, loc, result) {
     const id = randomUUID();
     operations.set(id, { polls: 0, result, startTime: new Date().toISOString() });
@@ -408,6 +417,13 @@ export async function startAzure(options = {}) {
     if (lower[2] === 'providers' && lower[3] === 'microsoft.compute' && lower[4] === 'locations' && lower[6] === 'operations' && seg.length === 8 && req.method === 'GET') {
       return operationStatus(url, seg[7], send);
     }
+    // /subscriptions/{sub}/providers/Microsoft.Compute/disks: every disk of the subscription, paged
+    if (lower[2] === 'providers' && lower[3] === 'microsoft.compute' && lower[4] === 'disks' && seg.length === 5) {
+      if (!checkApiVersion(url, 'disks', send)) return;
+      if (req.method !== 'GET') return armError(send, 405, 'MethodNotAllowed', `The requested resource does not support http method '${req.method}'.`);
+      const all = [...groups.values()].flatMap((g) => [...g.disks.values()].map((d) => diskJson(g.name, d))).sort((a, b) => a.id.localeCompare(b.id));
+      return sendPage(url, all, `${baseUrl}/subscriptions/${subscriptionId}/providers/Microsoft.Compute/disks`, send);
+    }
     if (lower[2] !== 'resourcegroups' || !seg[3]) return armError(send, 404, 'NotFound', `No HTTP resource was found that matches the request URI '${url.href}'.`);
     const rgName = seg[3];
     const g = groups.get(rgName.toLowerCase());
@@ -428,13 +444,8 @@ export async function startAzure(options = {}) {
     if (!g) return armError(send, 404, 'ResourceGroupNotFound', `Resource group '${rgName}' could not be found.`);
     if (seg.length === 7) {
       if (req.method !== 'GET') return armError(send, 405, 'MethodNotAllowed', `The requested resource does not support http method '${req.method}'.`);
-      const all = [...g.disks.values()].sort((a, b) => a.name.localeCompare(b.name));
-      const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
-      const page = all.slice(skip, skip + pageSize).map((d) => diskJson(g.name, d));
-      const next = skip + pageSize < all.length
-        ? `${baseUrl}${armId(g.name)}/providers/Microsoft.Compute/disks?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + pageSize}`
-        : undefined;
-      return send(200, { value: page, ...(next ? { nextLink: next } : {}) });
+      const all = [...g.disks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((d) => diskJson(g.name, d));
+      return sendPage(url, all, `${baseUrl}${armId(g.name)}/providers/Microsoft.Compute/disks`, send);
     }
     const diskName = seg[7];
     const d = g.disks.get(diskName.toLowerCase());

@@ -8,7 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 
 /** Splits a raw query string without turning '+' into a space. */
-function parseQuery(raw) {
+export function parseQuery(raw) {
   /** @type {Record<string, string>} */
   const query = {};
   if (!raw) return query;
@@ -28,16 +28,17 @@ function parseAmzDate(s) {
 /**
  * Verifies a request's SigV4 header signature. Returns [status, errorType, message] or undefined.
  * @param {http.IncomingMessage} req @param {string} body
- * @param {{ accessKeyId: string, secretAccessKey: string, region: string, maxSkewSeconds: number }} cfg
+ * @param {{ accessKeyId: string, secretAccessKey: string, region: string, maxSkewSeconds: number, service?: string }} cfg
  */
-async function verifySigV4(req, body, cfg) {
+export async function verifySigV4(req, body, cfg) {
+  const expectedService = cfg.service ?? 'backup';
   const header = req.headers.authorization;
   if (!header) return [403, 'MissingAuthenticationTokenException', 'Missing Authentication Token'];
   const m = /^AWS4-HMAC-SHA256 Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$/.exec(header);
   if (!m) return [403, 'IncompleteSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature'];
   const [accessKeyId, day, region, service] = m[1].split('/');
   if (accessKeyId !== cfg.accessKeyId) return [403, 'UnrecognizedClientException', 'The security token included in the request is invalid.'];
-  if (service !== 'backup') return [403, 'InvalidSignatureException', `Credential should be scoped to correct service: 'backup'.`];
+  if (service !== expectedService) return [403, 'InvalidSignatureException', `Credential should be scoped to correct service: '${expectedService}'.`];
   if (region !== cfg.region) return [403, 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'.`];
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const signingDate = parseAmzDate(amzDate);

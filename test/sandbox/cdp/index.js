@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { loadModel, validate } from './schema.js';
 import { generateTestKeys, knownKey, verifyRequest } from './auth.js';
 import { startAwsBackup } from './aws-backup.js';
+import { startAwsEc2 } from './aws-ec2.js';
 
 export { generateTestKeys, knownKey, verifyRequest } from './auth.js';
 export { loadModel, validate, ML_YAML } from './schema.js';
@@ -40,7 +41,7 @@ const GiB = 1024 ** 3;
 /**
  * @typedef {{ name: string, environmentName?: string, cloudPlatform?: 'AWS' | 'AZURE', status?: string,
  *   version?: string, filesystemID?: string, existingNFS?: string, nfsVersion?: string, crn?: string,
- *   ebsVolumes?: { id?: string, sizeGiB: number }[], efsBytes?: number, staticSubdomain?: string }} WorkspaceSpec
+ *   ebsVolumes?: { id?: string, sizeGiB: number, gcTag?: boolean, pvc?: string, tags?: Record<string, string> }[], efsBytes?: number, staticSubdomain?: string }} WorkspaceSpec
  * @typedef {{ timeScale?: number, region?: string, awsRegion?: string, awsAccountId?: string,
  *   maxSkewSeconds?: number, workspaces?: WorkspaceSpec[], backupSeconds?: number, suspendSeconds?: number,
  *   resumeSeconds?: number, restoreSeconds?: number, deleteSeconds?: number, abortSeconds?: number,
@@ -53,7 +54,8 @@ const GiB = 1024 ** 3;
 /** The default model: one ready workspace on AWS and one on Azure. */
 export function defaultWorkspaces() {
   return /** @type {WorkspaceSpec[]} */ ([
-    { name: 'ml-prod', environmentName: 'cdp-aws-env', cloudPlatform: 'AWS', efsBytes: 800 * GiB, ebsVolumes: [{ sizeGiB: 100 }, { sizeGiB: 512 }] },
+    // One volume lacks its cluster tag, as a restore can leave it.
+    { name: 'ml-prod', environmentName: 'cdp-aws-env', cloudPlatform: 'AWS', efsBytes: 800 * GiB, ebsVolumes: [{ sizeGiB: 100 }, { sizeGiB: 512, gcTag: false, tags: { team: 'ml-platform' } }] },
     {
       name: 'ml-azure',
       environmentName: 'cdp-azure-env',
@@ -172,9 +174,21 @@ export async function startCdp(options = {}) {
       filesystemID: spec.filesystemID ?? (platform === 'AWS' ? `fs-${id.replace(/-/g, '').slice(0, 17)}` : spec.existingNFS ?? ''),
       existingNFS: spec.existingNFS,
       nfsVersion: spec.nfsVersion ?? (platform === 'AZURE' ? '4.1' : undefined),
-      ebsVolumes: (spec.ebsVolumes ?? (platform === 'AWS' ? [{ sizeGiB: 100 }, { sizeGiB: 256 }] : [])).map((v) => ({
+      ebsVolumes: (spec.ebsVolumes ?? (platform === 'AWS' ? [{ sizeGiB: 100 }, { sizeGiB: 256 }] : [])).map((v, i) => ({
         id: v.id ?? `vol-${randomUUID().replace(/-/g, '').slice(0, 17)}`,
         sizeGiB: v.sizeGiB,
+        // As the EBS CSI driver and CDP tag them; the cluster tag is what GC scripts must spare.
+        tags: {
+          'Cloudera-Resource-Name': spec.crn ?? `crn:cdp:ml:${region}:${ACCOUNT}:workspace:${id}`,
+          ...(v.gcTag === false ? {} : { [`kubernetes.io/cluster/liftie-${id.slice(0, 8)}`]: 'owned' }),
+          'kubernetes.io/created-for/pvc/name': v.pvc ?? ['data-db-0', 'data-livelog-0', 'data-s2i-registry-0'][i % 3],
+          'kubernetes.io/created-for/pvc/namespace': 'mlx',
+          'ebs.csi.aws.com/cluster': 'true',
+          CSIVolumeName: `pvc-${randomUUID()}`,
+          ...(v.tags ?? {}),
+        },
+        createdAt: new Date().toISOString(),
+        instanceId: `i-${id.replace(/-/g, '').slice(8, 25)}`,
       })),
       efsBytes: spec.efsBytes ?? (platform === 'AWS' ? 200 * GiB : 0),
       k8sClusterName: `liftie-${id.slice(0, 8)}`,
@@ -661,11 +675,29 @@ export async function startCdp(options = {}) {
     record: (r) => awsRequests.push(r),
   });
 
+  const ec2Requests = [];
+  const forbiddenTagWrites = new Set();
+  const ec2Server = await startAwsEc2({
+    ...aws,
+    maxSkewSeconds,
+    volumes: () => [...workspaces.values()].filter((w) => !isGone(w)).flatMap((w) => w.ebsVolumes),
+    forbiddenTagWrites,
+    record: (r) => ec2Requests.push(r),
+  });
+
   const find = (crnOrName) => workspaces.get(crnOrName) ?? [...workspaces.values()].find((w) => w.name === crnOrName && !isGone(w));
   return {
     /** Base URL for cdpcli's --endpoint-url / cdp_endpoint_url (no trailing slash). */
     endpoint: `http://127.0.0.1:${port}`,
     /** AWS Backup endpoint for `new BackupClient({ endpoint, region, credentials })`. */
+    /** EC2 endpoint (DescribeVolumes, CreateTags) over the AWS workspaces' EBS volumes, same credentials and region. */
+    ec2: {
+      endpoint: ec2Server.url,
+      requests: ec2Requests,
+      /** Volumes of a workspace (by CRN or name) with their current tags. */
+      volumes: (crnOrName) => (find(crnOrName)?.ebsVolumes ?? []).map((v) => ({ id: v.id, sizeGiB: v.sizeGiB, tags: { ...v.tags } })),
+      forbidTagWrite: (volumeId) => forbiddenTagWrites.add(volumeId),
+    },
     awsBackup: { endpoint: awsServer.url, region: awsRegion, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey }, accountId: awsAccountId },
     /** Test keys: ed25519 (privateKey: 44-char base64 seed) and rsa (privateKey: PKCS#8 PEM), with access key ids. */
     keys: {
@@ -702,7 +734,7 @@ export async function startCdp(options = {}) {
     backupJobs: (backupCrn) => [...jobs.values()].filter((j) => !backupCrn || j.backupCrn === backupCrn).map(jobView),
     async stop() {
       server.closeAllConnections();
-      await Promise.all([new Promise((r) => server.close(() => r(undefined))), awsServer.stop()]);
+      await Promise.all([new Promise((r) => server.close(() => r(undefined))), awsServer.stop(), ec2Server.close()]);
     },
   };
 }

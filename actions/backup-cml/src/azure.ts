@@ -1,0 +1,79 @@
+import { ActionError, gitHubIdToken, type Logger } from '@ml-backup-actions/core';
+import {
+  GC_TAG_KEY,
+  GC_TAG_VALUE,
+  createAzureClients,
+  describeGcTagReport,
+  findWorkspaceDisks,
+  gcTagReport,
+  gitHubOidcCredential,
+  requireResourceGroup,
+  tagDisksForGc,
+  type TagFilter,
+} from '@ml-backup-actions/azure';
+import type { BackupCmlConfig } from './config.js';
+import type { CmlReport } from './report.js';
+
+/** CDP tags what it creates with the resource's CRN; the PV disks of the workspace carry the PVC name. */
+const CDP_RESOURCE_TAG = 'Cloudera-Resource-Name';
+const PV_DISK_TAG = 'kubernetes.io-created-for-pvc-name';
+
+/**
+ * The Azure side of the pre-flight, through the job's OIDC credential (az login tokens expire
+ * within the hour; this one refreshes from GitHub's ID token): the snapshot resource group
+ * exists (cml-snapshots-<region>, or the environment's own group), and the workspace's disks
+ * carry the tag that garbage-collection scripts must spare; tag-disks adds it where missing.
+ */
+export async function checkAzure(config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+  const { azure } = config;
+  if (!azure.subscriptionId) {
+    if (config.tagDisks) throw new ActionError('tag-disks is true, but azure-subscription-id is empty: tagging the workspace\'s Azure disks needs azure-subscription-id, azure-tenant-id and azure-client-id');
+    log.warning('Azure checks skipped (snapshot resource group, disk tags): set azure-subscription-id, azure-tenant-id and azure-client-id (GitHub OIDC) to have them');
+    return;
+  }
+  const credential = gitHubOidcCredential({
+    tenantId: azure.tenantId,
+    clientId: azure.clientId,
+    getIdToken: gitHubIdToken,
+    log,
+    ...(azure.authorityHost ? { authorityHost: azure.authorityHost, disableInstanceDiscovery: true } : {}),
+  });
+  const clients = createAzureClients({ credential, subscriptionId: azure.subscriptionId, endpoint: azure.endpoint || undefined });
+
+  const filter: TagFilter = azure.diskResourceGroup ? { [PV_DISK_TAG]: true } : { [PV_DISK_TAG]: true, [CDP_RESOURCE_TAG]: report.workspace?.crn ?? '' };
+  const disks = await findWorkspaceDisks(clients, { resourceGroup: azure.diskResourceGroup || undefined, tagFilter: filter, abortSignal: signal });
+  const where = azure.diskResourceGroup ? `resource group ${azure.diskResourceGroup}` : `subscription ${azure.subscriptionId} (tag ${CDP_RESOURCE_TAG}=${report.workspace?.crn})`;
+  const gc = gcTagReport(disks);
+  report.disks = { count: disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: gc.missing.map((d) => d.name), tagged: [] };
+  if (disks.length === 0) {
+    log.warning(`no disks of the workspace found in ${where}: the garbage-collection tags cannot be checked; set azure-disk-resource-group to the AKS node resource group (MC_...)`);
+  } else {
+    log.info(`the workspace's disks in ${where}:\n${describeGcTagReport(gc)}`);
+  }
+
+  const region = azure.snapshotResourceGroup ? undefined : disks.find((d) => d.location)?.location;
+  const snapshotGroup = azure.snapshotResourceGroup || (region ? `cml-snapshots-${region}` : '');
+  if (!snapshotGroup) {
+    log.warning('the workspace\'s Azure region is unknown (no disks found): set azure-snapshot-resource-group to have the snapshot resource group checked');
+  } else {
+    await requireResourceGroup(clients, snapshotGroup, {
+      abortSignal: signal,
+      purpose: 'the backup\'s disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group',
+    });
+    log.info(`snapshot resource group ${snapshotGroup} exists`);
+    report.snapshotResourceGroup = snapshotGroup;
+  }
+
+  if (gc.missing.length === 0) return;
+  if (!config.tagDisks) {
+    const names = gc.missing.map((d) => `${d.name} (PVC ${d.tags['kubernetes.io-created-for-pvc-namespace'] ?? '?'}/${d.tags[PV_DISK_TAG]})`);
+    log.warning(`${gc.missing.length} workspace disk(s) lack ${GC_TAG_KEY}=${GC_TAG_VALUE}, so a garbage-collection script may delete them while the workspace is suspended: ${names.join(', ')} (tag-disks: true adds the tag)`);
+    return;
+  }
+  if (config.dryRun) {
+    log.info(`dry run: would add ${GC_TAG_KEY}=${GC_TAG_VALUE} to ${gc.missing.map((d) => d.name).join(', ')}`);
+    return;
+  }
+  const result = await tagDisksForGc(clients, gc.missing, { abortSignal: signal, onDisk: (o) => log.info(`disk ${o.disk}: ${o.result}`) });
+  report.disks.tagged = result.tagged;
+}

@@ -1,0 +1,112 @@
+// Amazon EC2 at its wire protocol (the EC2 Query protocol: form-encoded POST, XML answers, SigV4),
+// the part backup-cml uses: DescribeVolumes (filters, paging) and CreateTags, over the EBS volumes of
+// the CDP emulator's AWS workspaces. The real @aws-sdk/client-ec2 works against it.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { parseQuery, verifySigV4 } from './aws-backup.js';
+
+const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+const esc = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** EC2 filter values take * and ? wildcards. */
+const wildcard = (pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+
+/** Filter.N.Name / Filter.N.Value.M, ResourceId.N, Tag.N.Key / Tag.N.Value: the Query protocol's lists. */
+function lists(form) {
+  const filters = new Map();
+  const resources = [];
+  const tags = new Map();
+  for (const [k, v] of Object.entries(form)) {
+    let m;
+    if ((m = /^Filter\.(\d+)\.Name$/.exec(k))) (filters.get(m[1]) ?? filters.set(m[1], { values: [] }).get(m[1])).name = v;
+    else if ((m = /^Filter\.(\d+)\.Value\.(\d+)$/.exec(k))) (filters.get(m[1]) ?? filters.set(m[1], { values: [] }).get(m[1])).values.push(v);
+    else if ((m = /^ResourceId\.(\d+)$/.exec(k))) resources.push(v);
+    else if ((m = /^Tag\.(\d+)\.(Key|Value)$/.exec(k))) (tags.get(m[1]) ?? tags.set(m[1], {}).get(m[1]))[m[2].toLowerCase()] = v;
+  }
+  return { filters: [...filters.values()], resources, tags: [...tags.values()] };
+}
+
+function matches(volume, filter) {
+  const res = filter.values.map(wildcard);
+  const any = (values) => values.some((v) => res.some((r) => r.test(v)));
+  if (filter.name === 'volume-id') return any([volume.id]);
+  if (filter.name === 'tag-key') return any(Object.keys(volume.tags));
+  if (filter.name.startsWith('tag:')) {
+    const key = filter.name.slice(4);
+    return key in volume.tags && any([volume.tags[key]]);
+  }
+  return undefined;
+}
+
+function volumeXml(v, az) {
+  const tags = Object.entries(v.tags).map(([k, val]) => `<item><key>${esc(k)}</key><value>${esc(val)}</value></item>`).join('');
+  return (
+    `<item><volumeId>${v.id}</volumeId><size>${v.sizeGiB}</size><snapshotId/><availabilityZone>${az}</availabilityZone>` +
+    `<status>in-use</status><createTime>${v.createdAt}</createTime>` +
+    `<attachmentSet><item><volumeId>${v.id}</volumeId><instanceId>${v.instanceId}</instanceId><device>/dev/xvdba</device><status>attached</status>` +
+    `<attachTime>${v.createdAt}</attachTime><deleteOnTermination>false</deleteOnTermination></item></attachmentSet>` +
+    `<tagSet>${tags}</tagSet><volumeType>gp3</volumeType><iops>3000</iops><throughput>125</throughput><encrypted>true</encrypted><multiAttachEnabled>false</multiAttachEnabled></item>`
+  );
+}
+
+/**
+ * @param {{ accessKeyId: string, secretAccessKey: string, region: string, maxSkewSeconds?: number,
+ *   volumes: () => { id: string, sizeGiB: number, tags: Record<string, string>, createdAt: string, instanceId: string }[],
+ *   forbiddenTagWrites: Set<string>, record: (r: object) => void }} cfg
+ */
+export async function startAwsEc2(cfg) {
+  const send = (res, status, xml) => {
+    const text = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+    res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const errorXml = (code, message) => `<Response><Errors><Error><Code>${code}</Code><Message>${esc(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`;
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const form = parseQuery(body.replace(/\+/g, '%20'));
+      const rec = { action: form.Action, form, status: 0 };
+      cfg.record(rec);
+      const reply = (status, xml) => ((rec.status = status), send(res, status, xml));
+      const fail = (status, code, message) => reply(status, errorXml(code, message));
+      const problem = await verifySigV4(req, body, { ...cfg, service: 'ec2', maxSkewSeconds: cfg.maxSkewSeconds ?? 300 });
+      if (problem) return fail(problem[0] === 403 ? 401 : problem[0], problem[1] === 'UnrecognizedClientException' ? 'AuthFailure' : problem[1], problem[2]);
+      if (req.method !== 'POST' || form.Version !== '2016-11-15') return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
+      const { filters, resources, tags } = lists(form);
+      const volumes = cfg.volumes();
+      if (form.Action === 'DescribeVolumes') {
+        for (const f of filters) {
+          if (matches({ id: '', tags: {} }, f) === undefined) return fail(400, 'InvalidParameterValue', `The filter '${f.name}' is invalid`);
+        }
+        const max = form.MaxResults ? Number(form.MaxResults) : undefined;
+        if (max !== undefined && (!Number.isInteger(max) || max < 5 || max > 500)) {
+          return fail(400, 'InvalidParameterValue', `Value ( ${form.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 500.`);
+        }
+        const found = volumes.filter((v) => filters.every((f) => matches(v, f))).sort((a, b) => a.id.localeCompare(b.id));
+        const start = form.NextToken ? Number(Buffer.from(form.NextToken, 'base64url').toString()) : 0;
+        const page = max ? found.slice(start, start + max) : found;
+        const next = max && start + max < found.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
+        const az = `${cfg.region}a`;
+        return reply(200, `<DescribeVolumesResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><volumeSet>${page.map((v) => volumeXml(v, az)).join('')}</volumeSet>${next ? `<nextToken>${next}</nextToken>` : ''}</DescribeVolumesResponse>`);
+      }
+      if (form.Action === 'CreateTags') {
+        if (!resources.length || !tags.length) return fail(400, 'MissingParameter', 'The request must contain the parameter resourceIdSet and tagSet');
+        for (const id of resources) {
+          const v = volumes.find((x) => x.id === id);
+          if (!v) return fail(400, 'InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
+          if (cfg.forbiddenTagWrites.has(id)) return fail(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:' + cfg.region + ':123456789012:volume/' + id + ' because no identity-based policy allows the ec2:CreateTags action.');
+          if (Object.keys({ ...v.tags, ...Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])) }).length > 50) return fail(400, 'TagLimitExceeded', `The maximum number of Tags for resource ${id} has been reached.`);
+        }
+        // CreateTags adds or overwrites the given keys only: the other tags stay.
+        for (const id of resources) Object.assign(volumes.find((x) => x.id === id).tags, Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])));
+        return reply(200, `<CreateTagsResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><return>true</return></CreateTagsResponse>`);
+      }
+      return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r(undefined))) };
+}
