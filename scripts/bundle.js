@@ -1,6 +1,6 @@
 // Bundles each action's src/index.ts into one ESM file with ncc, as the runner runs it.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +20,24 @@ export function bundle(name, outDir) {
     { cwd: root, encoding: 'utf8' },
   );
   if (result.status !== 0) throw new Error(`ncc failed for ${name}:\n${result.stdout}${result.stderr}`);
+  minifyChunks(outDir);
+}
+
+/**
+ * ncc --minify minifies the entry file only; the chunks of dynamic import()s (a cloud SDK loaded
+ * for one platform only) stay as written. Minify them as ncc does the entry: mangled, not compressed.
+ */
+function minifyChunks(outDir) {
+  const chunks = readdirSync(outDir).filter((f) => /^\d+\.index\.js$/.test(f));
+  if (!chunks.length) return;
+  const script = `
+    import { minify } from 'terser';
+    import { readFileSync, writeFileSync } from 'node:fs';
+    for (const file of process.argv.slice(1)) {
+      const out = await minify(readFileSync(file, 'utf8'), { module: true, compress: false, mangle: true, format: { comments: false } });
+      writeFileSync(file, out.code);
+    }`;
+  const files = chunks.map((f) => path.join(outDir, f));
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, ...files], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`minifying the chunks failed:\n${result.stdout}${result.stderr}`);
 }

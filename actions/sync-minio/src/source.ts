@@ -1,6 +1,6 @@
 import { ActionError, CancelledError, type RunContext } from '@ml-backup-actions/core';
 import { Juju } from '@ml-backup-actions/juju';
-import { KubeClient, type PortForward } from '@ml-backup-actions/kube';
+import type { KubeClient, PortForward } from '@ml-backup-actions/kube';
 import { needsJuju, needsPortForward, type SyncMinioConfig } from './config.js';
 import { credentialsFromJuju, type MinioCredentials } from './credentials.js';
 
@@ -41,7 +41,8 @@ export async function reachMinio(config: SyncMinioConfig, ctx: Pick<RunContext, 
   const published = keys.published;
   if (published?.service && published.service !== service) log.info(`note: ${config.juju.minioApplication} publishes its service as "${published.service}"; minio-service is "${service}"`);
   if (published?.namespace && published.namespace !== namespace) log.info(`note: ${config.juju.minioApplication} publishes its namespace as "${published.namespace}"; namespace is "${namespace}"`);
-  const kube = clients.kube ?? KubeClient.fromConfig({ kubeconfig: config.kube.kubeconfig || undefined }, log);
+  // Loaded only here: the Kubernetes client is most of the bundle, and a run given an endpoint never needs it.
+  const kube = clients.kube ?? (await import('@ml-backup-actions/kube')).KubeClient.fromConfig({ kubeconfig: config.kube.kubeconfig || undefined }, log);
   // the port minio publishes (its config's port, 9000 by default), else the S3 API's usual 9000
   const target = await kube.resolveService(namespace, service, published?.port ?? 9000, signal);
   const forward = await kube.portForward({ namespace, pod: target.pod, port: target.podPort, signal });
