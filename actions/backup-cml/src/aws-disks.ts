@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
 import { CDP_RESOURCE_TAG, CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes } from '@ml-backup-actions/aws/volumes';
+import { AWS_TIMEOUTS } from './aws.js';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
 
@@ -13,7 +14,7 @@ const GC_TAG = `${CLUSTER_TAG_PREFIX}*=${CLUSTER_TAG_VALUE}`;
  */
 export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
   const crn = report.workspace?.crn ?? '';
-  const ec2 = new EC2Client({ region: config.awsRegion, maxAttempts: 5 });
+  const ec2 = new EC2Client({ region: config.awsRegion, maxAttempts: 5, requestHandler: AWS_TIMEOUTS });
   const volumes = await findWorkspaceVolumes(ec2, crn, signal).catch((err: unknown) => {
     throw new ActionError(`EC2 DescribeVolumes in ${config.awsRegion} failed: ${errorMessage(err)}; the role needs ec2:DescribeVolumes to check the workspace's disks`);
   });

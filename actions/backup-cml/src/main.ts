@@ -1,7 +1,6 @@
-import type { BackupClient } from '@aws-sdk/client-backup';
-import { ActionError, CancelledError, TimeoutError, errorMessage, runAction, setErrorOutput, setOutputs, type RunContext } from '@ml-backup-actions/core';
+import { ActionError, CancelledError, TimeoutError, errorMessage, runAction, setErrorOutput, setOutputs, withDeadline, type Logger, type RunContext } from '@ml-backup-actions/core';
 import { stopJobs } from '@ml-backup-actions/aws';
-import { connectCdp } from '@ml-backup-actions/cdp';
+import { connectCdp, type MlApi, type Workspace } from '@ml-backup-actions/cdp';
 import { backupClient, checkOptIns } from './aws.js';
 import { defaultBackupName, readConfig, type BackupCmlConfig } from './config.js';
 import { durationSeconds, newReport, type CmlReport } from './report.js';
@@ -10,6 +9,8 @@ import { Suspension } from './suspend.js';
 import { trackBackup } from './track.js';
 import { checkWorkspace } from './workspace.js';
 
+/** The pre-flight only reads (and tags disks): minutes, not hours, even with retries. */
+const PREFLIGHT_MINUTES = 10;
 /** How far back AWS Backup jobs are looked for: CDP creates them after backupWorkspace returns. */
 const JOBS_SINCE_SKEW_MS = 5 * 60_000;
 
@@ -23,22 +24,9 @@ export async function backupCml({ signal, log, defer }: RunContext): Promise<voi
   defer('job summary', (failure) => finish(config, report, failure, log));
 
   const { ml } = connectCdp(config.cdp, { log });
-  const workspace = await log.group('Pre-flight: the workspace', () => checkWorkspace(ml, config, report, log, signal));
+  const workspace = await preflight(ml, config, report, log, withDeadline(signal, PREFLIGHT_MINUTES, defer, 'nothing was changed', 'the pre-flight\'s limit'));
   const platform = report.workspace?.platform;
-  let aws: BackupClient | undefined;
-  if (platform === 'AWS') {
-    aws = backupClient(config.awsRegion);
-    // Loaded here only: the EC2 and Azure SDKs would double the start-up of every run.
-    const { checkAwsDisks } = await import('./aws-disks.js');
-    await log.group('Pre-flight: AWS Backup opt-in, EBS volume tags', async () => {
-      await checkOptIns(aws!, config.awsRegion);
-      await checkAwsDisks(config, report, log, signal);
-    });
-  }
-  if (platform === 'AZURE') {
-    const { checkAzure } = await import('./azure.js');
-    await log.group('Pre-flight: Azure snapshot resource group, disk tags', () => checkAzure(config, report, log, signal));
-  }
+  const aws = platform === 'AWS' ? backupClient(config.awsRegion) : undefined;
   setWorkspaceOutputs(report);
   if (config.dryRun) {
     report.status = 'checked';
@@ -115,6 +103,29 @@ export async function backupCml({ signal, log, defer }: RunContext): Promise<voi
   report.status = 'succeeded';
   report.finishedAt = new Date();
   if (report.suspend) report.suspend.outcome = 'left suspended';
+}
+
+/**
+ * The checks before anything changes, all that dry-run does: the workspace is ready; on AWS, AWS
+ * Backup may back up EBS and EFS; on Azure, the snapshot resource group exists; the disks carry
+ * their garbage-collection tag (or get it, with tag-disks).
+ */
+async function preflight(ml: MlApi, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<Workspace | undefined> {
+  const workspace = await log.group('Pre-flight: the workspace', () => checkWorkspace(ml, config, report, log, signal));
+  const platform = report.workspace?.platform;
+  // The cloud SDKs are loaded here only: each would double the start-up of every run.
+  if (platform === 'AWS') {
+    const { checkAwsDisks } = await import('./aws-disks.js');
+    await log.group('Pre-flight: AWS Backup opt-in, EBS volume tags', async () => {
+      await checkOptIns(backupClient(config.awsRegion), config.awsRegion);
+      await checkAwsDisks(config, report, log, signal);
+    });
+  }
+  if (platform === 'AZURE') {
+    const { checkAzure } = await import('./azure.js');
+    await log.group('Pre-flight: Azure snapshot resource group, disk tags', () => checkAzure(config, report, log, signal));
+  }
+  return workspace;
 }
 
 function setWorkspaceOutputs(report: CmlReport): void {
