@@ -204,8 +204,14 @@ describe('backup-cml on AWS', () => {
 describe('backup-cml on Azure', () => {
   test('suspends first, backs up, leaves the workspace suspended, and reports the NFS it does not back up', async () => {
     const cdp = await sandbox();
-    const run = await backup(cdp, AZURE_WS);
+    const progressAt: number[] = [];
+    const run = await backup(cdp, AZURE_WS, (line) => {
+      if (/still waiting for backup/.test(line)) progressAt.push(Date.now());
+    });
     expect(run.code).toBe(0);
+    // progress-interval-minutes 0.01: a line every 0.6 s while the backup (about 1.8 s) runs, not more often.
+    expect(progressAt.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < progressAt.length; i++) expect(progressAt[i] - progressAt[i - 1]).toBeGreaterThanOrEqual(500);
     const ops = operations(cdp);
     expect(ops.indexOf('suspendWorkspace')).toBeLessThan(ops.indexOf('backupWorkspace'));
     expect(run.outputs).toMatchObject({ 'cloud-platform': 'AZURE', 'existing-nfs': 'cmlnfs.file.core.windows.net:/cmlnfs/ml-azure', 'nfs-version': '4.1', 'backup-status': cdp.backupStatuses.finished });
