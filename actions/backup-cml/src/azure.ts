@@ -9,7 +9,9 @@ import {
   gitHubOidcCredential,
   requireResourceGroup,
   tagDisksForGc,
+  type AzureClients,
   type TagFilter,
+  type WorkspaceDisk,
 } from '@ml-backup-actions/azure';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
@@ -40,40 +42,56 @@ export async function checkAzure(config: BackupCmlConfig, report: CmlReport, log
   });
   const clients = createAzureClients({ credential, subscriptionId: azure.subscriptionId, endpoint: azure.endpoint || undefined });
 
-  const filter: TagFilter = azure.diskResourceGroup ? { [PV_DISK_TAG]: true } : { [PV_DISK_TAG]: true, [CDP_RESOURCE_TAG]: report.workspace?.crn ?? '' };
-  const disks = await findWorkspaceDisks(clients, { resourceGroup: azure.diskResourceGroup || undefined, tagFilter: filter, abortSignal: signal });
-  const where = azure.diskResourceGroup ? `resource group ${azure.diskResourceGroup}` : `subscription ${azure.subscriptionId} (tag ${CDP_RESOURCE_TAG}=${report.workspace?.crn})`;
-  const gc = gcTagReport(disks);
-  report.disks = { count: disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: gc.missing.map((d) => d.name), tagged: [] };
+  const disks = await workspaceDisks(clients, config, report, log, signal);
+  await checkSnapshotGroup(clients, config, disks, report, log, signal);
+  await tagOrWarn(clients, config, disks, report, log, signal);
+}
+
+/** The workspace's PV disks: in azure-disk-resource-group, else across the subscription by the workspace's CDP tag. */
+async function workspaceDisks(clients: AzureClients, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<WorkspaceDisk[]> {
+  const group = config.azure.diskResourceGroup;
+  const crn = report.workspace?.crn ?? '';
+  const filter: TagFilter = group ? { [PV_DISK_TAG]: true } : { [PV_DISK_TAG]: true, [CDP_RESOURCE_TAG]: crn };
+  const disks = await findWorkspaceDisks(clients, { resourceGroup: group || undefined, tagFilter: filter, abortSignal: signal });
+  const where = group ? `resource group ${group}` : `subscription ${clients.subscriptionId} (tag ${CDP_RESOURCE_TAG}=${crn})`;
   if (disks.length === 0) {
     log.warning(`no disks of the workspace found in ${where}: the garbage-collection tags cannot be checked; set azure-disk-resource-group to the AKS node resource group (MC_...)`);
   } else {
-    log.info(`the workspace's disks in ${where}:\n${describeGcTagReport(gc)}`);
+    log.info(`the workspace's disks in ${where}:\n${describeGcTagReport(gcTagReport(disks))}`);
   }
+  return disks;
+}
 
-  const region = azure.snapshotResourceGroup ? undefined : disks.find((d) => d.location)?.location;
-  const snapshotGroup = azure.snapshotResourceGroup || (region ? `cml-snapshots-${region}` : '');
-  if (!snapshotGroup) {
+/** The runbook's prerequisite: cml-snapshots-<region> (the disks' region), or the environment's own group. */
+async function checkSnapshotGroup(clients: AzureClients, config: BackupCmlConfig, disks: WorkspaceDisk[], report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+  const region = disks.find((d) => d.location)?.location;
+  const group = config.azure.snapshotResourceGroup || (region ? `cml-snapshots-${region}` : '');
+  if (!group) {
     log.warning('the workspace\'s Azure region is unknown (no disks found): set azure-snapshot-resource-group to have the snapshot resource group checked');
-  } else {
-    await requireResourceGroup(clients, snapshotGroup, {
-      abortSignal: signal,
-      purpose: 'the backup\'s disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group',
-    });
-    log.info(`snapshot resource group ${snapshotGroup} exists`);
-    report.snapshotResourceGroup = snapshotGroup;
+    return;
   }
+  await requireResourceGroup(clients, group, {
+    abortSignal: signal,
+    purpose: 'the backup\'s disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group',
+  });
+  log.info(`snapshot resource group ${group} exists`);
+  report.snapshotResourceGroup = group;
+}
 
-  if (gc.missing.length === 0) return;
+/** Disks without k8s-azure-created-by=kubernetes-azure-dd: named in a warning, or tagged (merged) with tag-disks. */
+async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, disks: WorkspaceDisk[], report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+  const { missing } = gcTagReport(disks);
+  report.disks = { count: disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), tagged: [] };
+  if (missing.length === 0) return;
   if (!config.tagDisks) {
-    const names = gc.missing.map((d) => `${d.name} (PVC ${d.tags['kubernetes.io-created-for-pvc-namespace'] ?? '?'}/${d.tags[PV_DISK_TAG]})`);
-    log.warning(`${gc.missing.length} workspace disk(s) lack ${GC_TAG_KEY}=${GC_TAG_VALUE}, so a garbage-collection script may delete them while the workspace is suspended: ${names.join(', ')} (tag-disks: true adds the tag)`);
+    const names = missing.map((d) => `${d.name} (PVC ${d.tags['kubernetes.io-created-for-pvc-namespace'] ?? '?'}/${d.tags[PV_DISK_TAG]})`);
+    log.warning(`${missing.length} workspace disk(s) lack ${GC_TAG_KEY}=${GC_TAG_VALUE}, so a garbage-collection script may delete them while the workspace is suspended: ${names.join(', ')} (tag-disks: true adds the tag)`);
     return;
   }
   if (config.dryRun) {
-    log.info(`dry run: would add ${GC_TAG_KEY}=${GC_TAG_VALUE} to ${gc.missing.map((d) => d.name).join(', ')}`);
+    log.info(`dry run: would add ${GC_TAG_KEY}=${GC_TAG_VALUE} to ${missing.map((d) => d.name).join(', ')}`);
     return;
   }
-  const result = await tagDisksForGc(clients, gc.missing, { abortSignal: signal, onDisk: (o) => log.info(`disk ${o.disk}: ${o.result}`) });
+  const result = await tagDisksForGc(clients, missing, { abortSignal: signal, onDisk: (o) => log.info(`disk ${o.disk}: ${o.result}`) });
   report.disks.tagged = result.tagged;
 }
