@@ -37,10 +37,7 @@ const actionEnv = {
   'INPUT_CDP-PRIVATE-KEY': cdp.keys.ed25519.privateKey,
   'INPUT_CDP-ENDPOINT-URL': cdp.endpoint,
   'INPUT_DRY-RUN': 'true',
-  AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint,
-  AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey,
-  AWS_REGION: cdp.awsBackup.region,
+  ...cdp.awsEnv,
 };
 // The floor: node starting and sending one request to the same emulator (answered 403, unsigned).
 const baselineScript = `fetch(${JSON.stringify(`${cdp.endpoint}/api/v1/ml/listWorkspaces`)}, { method: 'POST', body: '{}' }).catch(() => {})`;

@@ -64,11 +64,7 @@ try {
       { 'cdp-access-key-id': cdp.keys.ed25519.accessKeyId, 'cdp-private-key': cdp.keys.ed25519.privateKey, 'cdp-endpoint-url': cdp.endpoint, 'progress-interval-minutes': '0.02', ...inputs },
       {
         env: {
-          AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint,
-          AWS_ENDPOINT_URL_EC2: cdp.ec2.endpoint,
-          AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey,
-          AWS_REGION: cdp.awsBackup.region,
+          ...cdp.awsEnv,
           HOME: '/nonexistent',
           ...env,
         },

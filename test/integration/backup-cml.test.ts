@@ -1,6 +1,6 @@
 // backup-cml end to end: its dist bundle, run as the runner runs it, against the CDP emulator
 // (signatures verified, bodies checked against ml.yaml, backups over scaled time) and its AWS Backup
-// endpoint, which the bundled @aws-sdk/client-backup reaches through AWS_ENDPOINT_URL_BACKUP.
+// and EC2 endpoints, which the bundled AWS SDK clients reach through AWS_ENDPOINT_URL_BACKUP and _EC2.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { runActionBundle, startAzure, startAzureForCml, startCdp } from '../sandbox/index.js';
@@ -38,11 +38,7 @@ function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string
     },
     {
       env: {
-        AWS_ENDPOINT_URL_BACKUP: cdp.awsBackup.endpoint,
-        AWS_ENDPOINT_URL_EC2: cdp.ec2.endpoint,
-        AWS_ACCESS_KEY_ID: cdp.awsBackup.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: cdp.awsBackup.credentials.secretAccessKey,
-        AWS_REGION: cdp.awsBackup.region,
+        ...cdp.awsEnv,
         HOME: '/nonexistent',
         ...extraEnv,
       },

@@ -690,6 +690,14 @@ export async function startCdp(options = {}) {
     /** Base URL for cdpcli's --endpoint-url / cdp_endpoint_url (no trailing slash). */
     endpoint: `http://127.0.0.1:${port}`,
     /** AWS Backup endpoint for `new BackupClient({ endpoint, region, credentials })`. */
+    /** The environment that points an action's AWS SDK clients (Backup, EC2) at these emulators. */
+    awsEnv: {
+      AWS_ENDPOINT_URL_BACKUP: awsServer.url,
+      AWS_ENDPOINT_URL_EC2: ec2Server.url,
+      AWS_ACCESS_KEY_ID: aws.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      AWS_REGION: awsRegion,
+    },
     /** EC2 endpoint (DescribeVolumes, CreateTags) over the AWS workspaces' EBS volumes, same credentials and region. */
     ec2: {
       endpoint: ec2Server.url,
