@@ -1,6 +1,6 @@
 // Bundles each action's src/index.ts into one ESM file with ncc, as the runner runs it.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,8 @@ export function bundle(name, outDir) {
 
 /**
  * ncc --minify minifies the entry file only; the chunks of dynamic import()s (a cloud SDK loaded
- * for one platform only) stay as written. Minify them as ncc does the entry: mangled, not compressed.
+ * for one platform only) stay as written. Minify them as ncc does the entry: names mangled except
+ * classes' and functions' (errors and spans show them), not compressed.
  */
 function minifyChunks(outDir) {
   const chunks = readdirSync(outDir).filter((f) => /^\d+\.index\.js$/.test(f));
@@ -34,7 +35,7 @@ function minifyChunks(outDir) {
     import { minify } from 'terser';
     import { readFileSync, writeFileSync } from 'node:fs';
     for (const file of process.argv.slice(1)) {
-      const out = await minify(readFileSync(file, 'utf8'), { module: true, compress: false, mangle: true, format: { comments: false } });
+      const out = await minify(readFileSync(file, 'utf8'), { module: true, compress: false, mangle: { keep_classnames: true, keep_fnames: true }, format: { comments: false } });
       writeFileSync(file, out.code);
     }`;
   const files = chunks.map((f) => path.join(outDir, f));

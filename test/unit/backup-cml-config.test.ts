@@ -27,6 +27,11 @@ describe('backup-cml inputs', () => {
     expect(readConfig(env({ 'backup-crn': BACKUP })).backupCrn).toBe(BACKUP);
   });
 
+  test('AZURE_SUBSCRIPTION_ID alone on the runner is no input error: an AWS backup must not fail on it', () => {
+    const c = readConfig({ ...env({ 'workspace-crn': CRN }), AZURE_SUBSCRIPTION_ID: GUID });
+    expect(c.azure).toMatchObject({ subscriptionId: GUID, tenantId: '', clientId: '', oidcAudience: 'api://AzureADTokenExchange' });
+  });
+
   const bad: [string, Record<string, string>, string][] = [
     ['nothing names the workspace', {}, "Input 'workspace-crn' is required"],
     ['a CRN of another service', { 'workspace-crn': CRN.replace(':ml:', ':datalake:') }, "Input 'workspace-crn' must be a CML workspace CRN"],
@@ -62,6 +67,7 @@ describe('backup-cml inputs', () => {
     ['a subscription without the OIDC client id', { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-tenant-id': GUID }, "Input 'azure-client-id' is required with azure-subscription-id"],
     ['a subscription without the tenant', { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-client-id': GUID }, "Input 'azure-tenant-id' is required with azure-subscription-id"],
     ['a disk resource group with a space', { 'workspace-crn': CRN, 'azure-disk-resource-group': 'MC rg' }, "Input 'azure-disk-resource-group' must be an Azure resource group name"],
+    ['an OIDC audience with a space', { 'workspace-crn': CRN, 'azure-oidc-audience': 'api://Azure AD' }, "Input 'azure-oidc-audience' must be an audience"],
     ['an ARM endpoint over http', { 'workspace-crn': CRN, 'azure-endpoint-url': 'http://management.azure.com' }, "Input 'azure-endpoint-url' must be an https:// URL"],
     ['dry-run: maybe', { 'workspace-crn': CRN, 'dry-run': 'maybe' }, "Input 'dry-run' must be true or false"],
   ];

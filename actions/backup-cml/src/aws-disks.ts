@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
-import { CDP_RESOURCE_TAG, CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes } from '@ml-backup-actions/aws/volumes';
+import { CDP_RESOURCE_TAG, CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes, type WorkspaceVolume } from '@ml-backup-actions/aws/volumes';
 import { AWS_TIMEOUTS } from './aws.js';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
@@ -15,9 +15,16 @@ const GC_TAG = `${CLUSTER_TAG_PREFIX}*=${CLUSTER_TAG_VALUE}`;
 export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
   const crn = report.workspace?.crn ?? '';
   const ec2 = new EC2Client({ region: config.awsRegion, maxAttempts: 5, requestHandler: AWS_TIMEOUTS });
-  const volumes = await findWorkspaceVolumes(ec2, crn, signal).catch((err: unknown) => {
-    throw new ActionError(`EC2 DescribeVolumes in ${config.awsRegion} failed: ${errorMessage(err)}; the role needs ec2:DescribeVolumes to check the workspace's disks`);
-  });
+  let volumes: WorkspaceVolume[];
+  try {
+    volumes = await findWorkspaceVolumes(ec2, crn, signal);
+  } catch (err) {
+    const problem = describeEc2Error('DescribeVolumes', config.awsRegion, err, signal);
+    // Only tagging needs the answer: without tag-disks an unanswered check warns, as on Azure.
+    if (config.tagDisks) throw problem;
+    log.warning(`${problem.message}; the garbage-collection tags were not checked`);
+    return;
+  }
   const missing = volumes.filter((v) => !v.clusterTag);
   report.disks = { count: volumes.length, gcTag: GC_TAG, missingTag: missing.map((v) => v.id), tagged: [] };
   if (volumes.length === 0) {
@@ -39,9 +46,24 @@ export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, 
     log.info(`dry run: would add ${key}=${CLUSTER_TAG_VALUE} to ${ids}`);
     return;
   }
-  await addClusterTag(ec2, missing.map((v) => v.id), key, signal).catch((err: unknown) => {
-    throw new ActionError(`EC2 CreateTags ${key}=${CLUSTER_TAG_VALUE} on ${ids} failed: ${errorMessage(err)}; the role needs ec2:CreateTags on these volumes`);
-  });
+  try {
+    await addClusterTag(ec2, missing.map((v) => v.id), key, signal);
+  } catch (err) {
+    throw describeEc2Error(`CreateTags ${key}=${CLUSTER_TAG_VALUE} on ${ids}`, config.awsRegion, err, signal);
+  }
   report.disks.tagged = missing.map((v) => v.id);
   log.info(`added ${key}=${CLUSTER_TAG_VALUE} to ${ids}; their other tags are unchanged`);
+}
+
+/** A cancel or the deadline passes through as it is; IAM refusals name the permission; the rest says which call failed. */
+function describeEc2Error(call: string, region: string, err: unknown, signal: AbortSignal): Error {
+  if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+  if (err instanceof ActionError) return err;
+  const name = (err as { name?: string })?.name ?? '';
+  const hint = /^(UnauthorizedOperation|AccessDenied)/.test(name)
+    ? `; the role needs ec2:${call.split(' ')[0]}${call.startsWith('CreateTags') ? ' on these volumes' : ''}`
+    : name === 'AuthFailure'
+      ? '; the AWS credentials were not accepted'
+      : '';
+  return new ActionError(`EC2 ${call} in ${region} failed: ${errorMessage(err)}${hint}`, { cause: err });
 }

@@ -33,9 +33,13 @@ export async function checkAzure(config: BackupCmlConfig, report: CmlReport, log
     log.warning('Azure checks skipped (snapshot resource group, disk tags): set azure-subscription-id, azure-tenant-id and azure-client-id (GitHub OIDC) to have them');
     return;
   }
+  if (!azure.tenantId || !azure.clientId) {
+    throw new ActionError(`azure-subscription-id is ${azure.subscriptionId}, but azure-${azure.tenantId ? 'client' : 'tenant'}-id is empty (nor set as AZURE_${azure.tenantId ? 'CLIENT' : 'TENANT'}_ID): the Azure checks sign in with GitHub OIDC as that app registration`);
+  }
   const credential = gitHubOidcCredential({
     tenantId: azure.tenantId,
     clientId: azure.clientId,
+    audience: azure.oidcAudience,
     getIdToken: gitHubIdToken,
     log,
     ...(azure.authorityHost ? { authorityHost: azure.authorityHost, disableInstanceDiscovery: true } : {}),
@@ -80,8 +84,13 @@ async function checkSnapshotGroup(clients: AzureClients, config: BackupCmlConfig
 
 /** Disks without k8s-azure-created-by=kubernetes-azure-dd: named in a warning, or tagged (merged) with tag-disks. */
 async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, disks: WorkspaceDisk[], report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
-  const { missing } = gcTagReport(disks);
-  report.disks = { count: disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), tagged: [] };
+  const { missing, differentValue } = gcTagReport(disks);
+  const disksReport = { count: disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), otherValue: differentValue.map((d) => d.name), tagged: [] as string[] };
+  report.disks = disksReport;
+  // GC scripts spare only the exact value; another value is someone's tag, reported and never overwritten.
+  if (differentValue.length) {
+    log.warning(`${differentValue.length} workspace disk(s) carry ${GC_TAG_KEY} with another value than ${GC_TAG_VALUE}, so a garbage-collection script may not spare them; not changed: ${differentValue.map((d) => `${d.name} (${GC_TAG_KEY}=${d.tags[GC_TAG_KEY]})`).join(', ')}`);
+  }
   if (missing.length === 0) return;
   if (!config.tagDisks) {
     const names = missing.map((d) => `${d.name} (PVC ${d.tags['kubernetes.io-created-for-pvc-namespace'] ?? '?'}/${d.tags[PV_DISK_TAG]})`);
@@ -92,6 +101,12 @@ async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, disks: 
     log.info(`dry run: would add ${GC_TAG_KEY}=${GC_TAG_VALUE} to ${missing.map((d) => d.name).join(', ')}`);
     return;
   }
-  const result = await tagDisksForGc(clients, missing, { abortSignal: signal, onDisk: (o) => log.info(`disk ${o.disk}: ${o.result}`) });
-  report.disks.tagged = result.tagged;
+  // Recorded disk by disk, so that a failure or a cancel part-way still reports what was tagged.
+  await tagDisksForGc(clients, missing, {
+    abortSignal: signal,
+    onDisk: (o) => {
+      log.info(`disk ${o.disk}: ${o.result}${o.error ? `: ${o.error}` : ''}`);
+      if (o.result === 'tagged') disksReport.tagged.push(o.disk);
+    },
+  });
 }

@@ -26,6 +26,8 @@ export interface BackupCmlConfig {
     clientId: string;
     /** ARM endpoint; '' = https://management.azure.com. */
     endpoint: string;
+    /** The audience of the GitHub ID token the federated credential trusts (azure/login's `audience`). */
+    oidcAudience: string;
     /** Entra ID authority (AZURE_AUTHORITY_HOST, as @azure/identity reads it); '' = the public cloud's. */
     authorityHost: string;
   };
@@ -57,6 +59,8 @@ const isHttpsUrl = (v: string) => {
     return false;
   }
 };
+const AUDIENCE_FORM = 'an audience such as api://AzureADTokenExchange: no spaces, at most 200 characters';
+const isAudience = (v: string) => /^\S{1,200}$/.test(v);
 const RESOURCE_GROUP_FORM = 'an Azure resource group name: 1 to 90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period';
 const isResourceGroup = (v: string) => /^[-\w.()]{1,90}$/.test(v) && !v.endsWith('.');
 
@@ -85,6 +89,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
       tenantId: inputs.text('azure-tenant-id', { default: env.AZURE_TENANT_ID || '', form: GUID_FORM, valid: isGuid }),
       clientId: inputs.text('azure-client-id', { default: env.AZURE_CLIENT_ID || '', form: GUID_FORM, valid: isGuid }),
       endpoint: inputs.text('azure-endpoint-url', { form: HTTPS_URL_FORM, valid: isHttpsUrl }),
+      oidcAudience: inputs.text('azure-oidc-audience', { default: 'api://AzureADTokenExchange', form: AUDIENCE_FORM, valid: isAudience }),
       authorityHost: env.AZURE_AUTHORITY_HOST ?? '',
     },
     backupCrn,
@@ -98,9 +103,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   } else if (!config.workspace && !backupCrn) {
     inputs.problem('workspace-crn', `is required: ${WORKSPACE_CRN_FORM}; or give environment-name and workspace-name, or backup-crn to follow a backup already started.`);
   }
+  // Only when asked for in the step: AZURE_SUBSCRIPTION_ID alone on the runner must not fail an AWS backup (checkAzure asks again).
   const signIn = `is required with azure-subscription-id (the workflow signs in to Azure with GitHub OIDC): ${GUID_FORM}.`;
-  if (config.azure.subscriptionId && !config.azure.tenantId) inputs.problem('azure-tenant-id', signIn);
-  if (config.azure.subscriptionId && !config.azure.clientId) inputs.problem('azure-client-id', signIn);
+  if (inputs.raw('azure-subscription-id') && !config.azure.tenantId) inputs.problem('azure-tenant-id', signIn);
+  if (inputs.raw('azure-subscription-id') && !config.azure.clientId) inputs.problem('azure-client-id', signIn);
   if (backupCrn && config.backupName) inputs.problem('backup-name', 'names a new backup, but backup-crn attaches to one already started: give one of them.');
   if (config.progressIntervalMinutes > config.backupTimeoutMinutes) {
     inputs.problem('progress-interval-minutes', `must not be longer than backup-timeout-minutes (${config.backupTimeoutMinutes}).`);

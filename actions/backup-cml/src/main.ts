@@ -24,7 +24,7 @@ export async function backupCml({ signal, log, defer }: RunContext): Promise<voi
   defer('job summary', (failure) => finish(config, report, failure, log));
 
   const { ml } = connectCdp(config.cdp, { log });
-  const workspace = await preflight(ml, config, report, log, withDeadline(signal, PREFLIGHT_MINUTES, defer, 'nothing was changed', 'the pre-flight\'s limit'));
+  const workspace = await preflight(ml, config, report, log, withDeadline(signal, PREFLIGHT_MINUTES, defer, 'no backup was started (with tag-disks, the summary lists the disks tagged so far)', 'the pre-flight\'s limit'));
   const platform = report.workspace?.platform;
   const aws = platform === 'AWS' ? backupClient(config.awsRegion) : undefined;
   setWorkspaceOutputs(report);

@@ -15,7 +15,7 @@ export interface CmlReport {
   /** Azure: the snapshot resource group, once found to exist. */
   snapshotResourceGroup?: string;
   /** The workspace's disks (EBS volumes, Azure managed disks) and the tag GC scripts must spare. */
-  disks?: { count: number; gcTag: string; missingTag: string[]; tagged: string[] };
+  disks?: { count: number; gcTag: string; missingTag: string[]; otherValue?: string[]; tagged: string[] };
   suspend?: { at: Date; outcome?: 'left suspended' | 'resumed' | 'resume failed'; detail?: string };
   startedAt: Date;
   finishedAt?: Date;

@@ -21,8 +21,13 @@ export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSu
   if (report.snapshotResourceGroup) rows.push(['Snapshot resource group', `${report.snapshotResourceGroup} (exists)`]);
   const d = report.disks;
   if (d) {
-    const tags = d.tagged.length ? `; ${d.gcTag} added to ${d.tagged.join(', ')}` : d.missingTag.length ? `; without ${d.gcTag}: ${d.missingTag.join(', ')}` : `; all carry ${d.gcTag}`;
-    rows.push(['Workspace disks', `${d.count}${tags}`]);
+    const untagged = d.missingTag.filter((name) => !d.tagged.includes(name));
+    const parts = [
+      d.tagged.length ? `${d.gcTag} added to ${d.tagged.join(', ')}` : '',
+      untagged.length ? `without ${d.gcTag}: ${untagged.join(', ')}` : '',
+      d.otherValue?.length ? `another value, left as is: ${d.otherValue.join(', ')}` : '',
+    ].filter(Boolean);
+    rows.push(['Workspace disks', `${d.count}; ${parts.length ? parts.join('; ') : `all carry ${d.gcTag}`}`]);
   }
   summary.keyValues(rows);
   if (report.jobs.length) {

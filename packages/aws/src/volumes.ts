@@ -22,9 +22,9 @@ export const clusterTagOf = (tags: Record<string, string>): string | undefined =
   Object.keys(tags).find((k) => k.startsWith(CLUSTER_TAG_PREFIX) && tags[k] === CLUSTER_TAG_VALUE);
 
 /** DescribeVolumes (all pages) of the volumes tagged with the workspace's CRN, sorted by id. */
-export async function findWorkspaceVolumes(ec2: EC2Client, workspaceCrn: string, signal?: AbortSignal): Promise<WorkspaceVolume[]> {
+export async function findWorkspaceVolumes(ec2: EC2Client, workspaceCrn: string, signal?: AbortSignal, pageSize = 100): Promise<WorkspaceVolume[]> {
   const found: WorkspaceVolume[] = [];
-  const pages = paginateDescribeVolumes({ client: ec2, pageSize: 100 }, { Filters: [{ Name: `tag:${CDP_RESOURCE_TAG}`, Values: [workspaceCrn] }] });
+  const pages = paginateDescribeVolumes({ client: ec2, pageSize }, { Filters: [{ Name: `tag:${CDP_RESOURCE_TAG}`, Values: [workspaceCrn] }] });
   for await (const page of pages) {
     signal?.throwIfAborted();
     for (const v of page.Volumes ?? []) {

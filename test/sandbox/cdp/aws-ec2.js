@@ -51,7 +51,7 @@ function volumeXml(v, az) {
 /**
  * @param {{ accessKeyId: string, secretAccessKey: string, region: string, maxSkewSeconds?: number,
  *   volumes: () => { id: string, sizeGiB: number, tags: Record<string, string>, createdAt: string, instanceId: string }[],
- *   forbiddenTagWrites: Set<string>, record: (r: object) => void }} cfg
+ *   forbiddenTagWrites: Set<string>, faults: { describeRefused: boolean }, record: (r: object) => void }} cfg
  */
 export async function startAwsEc2(cfg) {
   const send = (res, status, xml) => {
@@ -64,48 +64,55 @@ export async function startAwsEc2(cfg) {
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const form = parseQuery(body.replace(/\+/g, '%20'));
-      const rec = { action: form.Action, form, status: 0 };
-      cfg.record(rec);
-      const reply = (status, xml) => ((rec.status = status), send(res, status, xml));
-      const fail = (status, code, message) => reply(status, errorXml(code, message));
-      const problem = await verifySigV4(req, body, { ...cfg, service: 'ec2', maxSkewSeconds: cfg.maxSkewSeconds ?? 300 });
-      if (problem) return fail(problem[0] === 403 ? 401 : problem[0], problem[1] === 'UnrecognizedClientException' ? 'AuthFailure' : problem[1], problem[2]);
-      if (req.method !== 'POST' || form.Version !== '2016-11-15') return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
-      const { filters, resources, tags } = lists(form);
-      const volumes = cfg.volumes();
-      if (form.Action === 'DescribeVolumes') {
-        for (const f of filters) {
-          if (matches({ id: '', tags: {} }, f) === undefined) return fail(400, 'InvalidParameterValue', `The filter '${f.name}' is invalid`);
-        }
-        const max = form.MaxResults ? Number(form.MaxResults) : undefined;
-        if (max !== undefined && (!Number.isInteger(max) || max < 5 || max > 500)) {
-          return fail(400, 'InvalidParameterValue', `Value ( ${form.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 500.`);
-        }
-        const found = volumes.filter((v) => filters.every((f) => matches(v, f))).sort((a, b) => a.id.localeCompare(b.id));
-        const start = form.NextToken ? Number(Buffer.from(form.NextToken, 'base64url').toString()) : 0;
-        const page = max ? found.slice(start, start + max) : found;
-        const next = max && start + max < found.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
-        const az = `${cfg.region}a`;
-        return reply(200, `<DescribeVolumesResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><volumeSet>${page.map((v) => volumeXml(v, az)).join('')}</volumeSet>${next ? `<nextToken>${next}</nextToken>` : ''}</DescribeVolumesResponse>`);
-      }
-      if (form.Action === 'CreateTags') {
-        if (!resources.length || !tags.length) return fail(400, 'MissingParameter', 'The request must contain the parameter resourceIdSet and tagSet');
-        for (const id of resources) {
-          const v = volumes.find((x) => x.id === id);
-          if (!v) return fail(400, 'InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-          if (cfg.forbiddenTagWrites.has(id)) return fail(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:' + cfg.region + ':123456789012:volume/' + id + ' because no identity-based policy allows the ec2:CreateTags action.');
-          if (Object.keys({ ...v.tags, ...Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])) }).length > 50) return fail(400, 'TagLimitExceeded', `The maximum number of Tags for resource ${id} has been reached.`);
-        }
-        // CreateTags adds or overwrites the given keys only: the other tags stay.
-        for (const id of resources) Object.assign(volumes.find((x) => x.id === id).tags, Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])));
-        return reply(200, `<CreateTagsResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><return>true</return></CreateTagsResponse>`);
-      }
-      return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
-    });
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => send(res, 500, errorXml('InternalError', String(err)))));
   });
+
+  async function handle(req, res, body) {
+    const form = parseQuery(body.replace(/\+/g, '%20'));
+    const rec = { action: form.Action, form, status: 0 };
+    cfg.record(rec);
+    const reply = (status, xml) => ((rec.status = status), send(res, status, xml));
+    const fail = (status, code, message) => reply(status, errorXml(code, message));
+    const problem = await verifySigV4(req, body, { ...cfg, service: 'ec2', maxSkewSeconds: cfg.maxSkewSeconds ?? 300 });
+    // EC2 answers every credential or signature problem alike: 401 AuthFailure.
+    if (problem) return fail(401, 'AuthFailure', `AWS was not able to validate the provided access credentials (${problem[2]})`);
+    if (req.method !== 'POST' || form.Version !== '2016-11-15') return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
+    const { filters, resources, tags } = lists(form);
+    const volumes = cfg.volumes();
+    if (form.Action === 'DescribeVolumes') {
+      if (cfg.faults.describeRefused) {
+        return fail(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:DescribeVolumes because no identity-based policy allows the ec2:DescribeVolumes action');
+      }
+      for (const f of filters) {
+        if (!f.name || !f.values.length) return fail(400, 'InvalidParameterValue', `The filter '${f.name ?? 'null'}' is invalid: a filter needs a name and at least one value`);
+        if (matches({ id: '', tags: {} }, f) === undefined) return fail(400, 'InvalidParameterValue', `The filter '${f.name}' is invalid`);
+      }
+      const max = form.MaxResults ? Number(form.MaxResults) : undefined;
+      if (max !== undefined && (!Number.isInteger(max) || max < 5 || max > 500)) {
+        return fail(400, 'InvalidParameterValue', `Value ( ${form.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 500.`);
+      }
+      const found = volumes.filter((v) => filters.every((f) => matches(v, f))).sort((a, b) => a.id.localeCompare(b.id));
+      const start = form.NextToken ? Number(Buffer.from(form.NextToken, 'base64url').toString()) : 0;
+      if (!Number.isInteger(start) || start < 0 || (form.NextToken && !max)) return fail(400, 'InvalidParameterValue', `The token '${form.NextToken}' is invalid`);
+      const page = max ? found.slice(start, start + max) : found;
+      const next = max && start + max < found.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
+      const az = `${cfg.region}a`;
+      return reply(200, `<DescribeVolumesResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><volumeSet>${page.map((v) => volumeXml(v, az)).join('')}</volumeSet>${next ? `<nextToken>${next}</nextToken>` : ''}</DescribeVolumesResponse>`);
+    }
+    if (form.Action === 'CreateTags') {
+      if (!resources.length || !tags.length) return fail(400, 'MissingParameter', 'The request must contain the parameter resourceIdSet and tagSet');
+      for (const id of resources) {
+        const v = volumes.find((x) => x.id === id);
+        if (!v) return fail(400, 'InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
+        if (cfg.forbiddenTagWrites.has(id)) return fail(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:' + cfg.region + ':123456789012:volume/' + id + ' because no identity-based policy allows the ec2:CreateTags action.');
+        if (Object.keys({ ...v.tags, ...Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])) }).length > 50) return fail(400, 'TagLimitExceeded', `The maximum number of Tags for resource ${id} has been reached.`);
+      }
+      // CreateTags adds or overwrites the given keys only: the other tags stay.
+      for (const id of resources) Object.assign(volumes.find((x) => x.id === id).tags, Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])));
+      return reply(200, `<CreateTagsResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><return>true</return></CreateTagsResponse>`);
+    }
+    return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
+  }
   await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r(undefined))) };

@@ -677,9 +677,11 @@ export async function startCdp(options = {}) {
 
   const ec2Requests = [];
   const forbiddenTagWrites = new Set();
+  const ec2Faults = { describeRefused: false };
   const ec2Server = await startAwsEc2({
     ...aws,
     maxSkewSeconds,
+    faults: ec2Faults,
     volumes: () => [...workspaces.values()].filter((w) => !isGone(w)).flatMap((w) => w.ebsVolumes),
     forbiddenTagWrites,
     record: (r) => ec2Requests.push(r),
@@ -705,6 +707,10 @@ export async function startCdp(options = {}) {
       /** Volumes of a workspace (by CRN or name) with their current tags. */
       volumes: (crnOrName) => (find(crnOrName)?.ebsVolumes ?? []).map((v) => ({ id: v.id, sizeGiB: v.sizeGiB, tags: { ...v.tags } })),
       forbidTagWrite: (volumeId) => forbiddenTagWrites.add(volumeId),
+      /** DescribeVolumes answers UnauthorizedOperation, as for a role without ec2:DescribeVolumes. */
+      refuseDescribe: (refused = true) => {
+        ec2Faults.describeRefused = refused;
+      },
     },
     awsBackup: { endpoint: awsServer.url, region: awsRegion, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey }, accountId: awsAccountId },
     /** Test keys: ed25519 (privateKey: 44-char base64 seed) and rsa (privateKey: PKCS#8 PEM), with access key ids. */
