@@ -1,5 +1,6 @@
 import { ActionError, gitHubIdToken, type Logger } from '@ml-backup-actions/core';
 import {
+  DEFAULT_WORKSPACE_DISK_FILTER,
   GC_TAG_KEY,
   GC_TAG_VALUE,
   createAzureClients,
@@ -7,18 +8,18 @@ import {
   findWorkspaceDisks,
   gcTagReport,
   gitHubOidcCredential,
+  pvcOf,
   requireResourceGroup,
   tagDisksForGc,
   type AzureClients,
-  type TagFilter,
+  type GcTagReport,
   type WorkspaceDisk,
 } from '@ml-backup-actions/azure';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
 
-/** CDP tags what it creates with the resource's CRN; the PV disks of the workspace carry the PVC name. */
+/** CDP tags what it creates with the resource's CRN. */
 const CDP_RESOURCE_TAG = 'Cloudera-Resource-Name';
-const PV_DISK_TAG = 'kubernetes.io-created-for-pvc-name';
 
 /**
  * The Azure side of the pre-flight, through the job's OIDC credential (az login tokens expire
@@ -46,24 +47,22 @@ export async function checkAzure(config: BackupCmlConfig, report: CmlReport, log
   });
   const clients = createAzureClients({ credential, subscriptionId: azure.subscriptionId, endpoint: azure.endpoint || undefined });
 
-  const disks = await workspaceDisks(clients, config, report, log, signal);
-  await checkSnapshotGroup(clients, config, disks, report, log, signal);
-  await tagOrWarn(clients, config, disks, report, log, signal);
+  const gc = await workspaceDisks(clients, config, report, log, signal);
+  await checkSnapshotGroup(clients, config, gc.disks, report, log, signal);
+  await tagOrWarn(clients, config, gc, report, log, signal);
 }
 
-/** The workspace's PV disks: in azure-disk-resource-group, else across the subscription by the workspace's CDP tag. */
-async function workspaceDisks(clients: AzureClients, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<WorkspaceDisk[]> {
+/** The workspace's PV disks and their GC tag: in azure-disk-resource-group, else across the subscription by the workspace's CDP tag. */
+async function workspaceDisks(clients: AzureClients, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<GcTagReport> {
   const group = config.azure.diskResourceGroup;
   const crn = report.workspace?.crn ?? '';
-  const filter: TagFilter = group ? { [PV_DISK_TAG]: true } : { [PV_DISK_TAG]: true, [CDP_RESOURCE_TAG]: crn };
-  const disks = await findWorkspaceDisks(clients, { resourceGroup: group || undefined, tagFilter: filter, abortSignal: signal });
+  const tagFilter = group ? DEFAULT_WORKSPACE_DISK_FILTER : { ...DEFAULT_WORKSPACE_DISK_FILTER, [CDP_RESOURCE_TAG]: crn };
+  const disks = await findWorkspaceDisks(clients, { resourceGroup: group || undefined, tagFilter, abortSignal: signal });
   const where = group ? `resource group ${group}` : `subscription ${clients.subscriptionId} (tag ${CDP_RESOURCE_TAG}=${crn})`;
-  if (disks.length === 0) {
-    log.warning(`no disks of the workspace found in ${where}: the garbage-collection tags cannot be checked; set azure-disk-resource-group to the AKS node resource group (MC_...)`);
-  } else {
-    log.info(`the workspace's disks in ${where}:\n${describeGcTagReport(gcTagReport(disks))}`);
-  }
-  return disks;
+  if (disks.length === 0) log.warning(`no disks of the workspace found in ${where}: the garbage-collection tags cannot be checked; set azure-disk-resource-group to the AKS node resource group (MC_...)`);
+  const gc = gcTagReport(disks);
+  if (disks.length) log.info(`the workspace's disks in ${where}:\n${describeGcTagReport(gc)}`);
+  return gc;
 }
 
 /** The runbook's prerequisite: cml-snapshots-<region> (the disks' region), or the environment's own group. */
@@ -83,9 +82,9 @@ async function checkSnapshotGroup(clients: AzureClients, config: BackupCmlConfig
 }
 
 /** Disks without k8s-azure-created-by=kubernetes-azure-dd: named in a warning, or tagged (merged) with tag-disks. */
-async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, disks: WorkspaceDisk[], report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
-  const { missing, differentValue } = gcTagReport(disks);
-  const disksReport = { count: disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), otherValue: differentValue.map((d) => d.name), tagged: [] as string[] };
+async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, gc: GcTagReport, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+  const { missing, differentValue } = gc;
+  const disksReport = { count: gc.disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), otherValue: differentValue.map((d) => d.name), tagged: [] as string[] };
   report.disks = disksReport;
   // GC scripts spare only the exact value; another value is someone's tag, reported and never overwritten.
   if (differentValue.length) {
@@ -93,7 +92,7 @@ async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, disks: 
   }
   if (missing.length === 0) return;
   if (!config.tagDisks) {
-    const names = missing.map((d) => `${d.name} (PVC ${d.tags['kubernetes.io-created-for-pvc-namespace'] ?? '?'}/${d.tags[PV_DISK_TAG]})`);
+    const names = missing.map((d) => `${d.name} (PVC ${pvcOf(d)})`);
     log.warning(`${missing.length} workspace disk(s) lack ${GC_TAG_KEY}=${GC_TAG_VALUE}, so a garbage-collection script may delete them while the workspace is suspended: ${names.join(', ')} (tag-disks: true adds the tag)`);
     return;
   }

@@ -105,8 +105,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   }
   // Only when asked for in the step: AZURE_SUBSCRIPTION_ID alone on the runner must not fail an AWS backup (checkAzure asks again).
   const signIn = `is required with azure-subscription-id (the workflow signs in to Azure with GitHub OIDC): ${GUID_FORM}.`;
-  if (inputs.raw('azure-subscription-id') && !config.azure.tenantId) inputs.problem('azure-tenant-id', signIn);
-  if (inputs.raw('azure-subscription-id') && !config.azure.clientId) inputs.problem('azure-client-id', signIn);
+  const subscriptionAsked = inputs.raw('azure-subscription-id') !== '';
+  if (subscriptionAsked && !config.azure.tenantId) inputs.problem('azure-tenant-id', signIn);
+  if (subscriptionAsked && !config.azure.clientId) inputs.problem('azure-client-id', signIn);
   if (backupCrn && config.backupName) inputs.problem('backup-name', 'names a new backup, but backup-crn attaches to one already started: give one of them.');
   if (config.progressIntervalMinutes > config.backupTimeoutMinutes) {
     inputs.problem('progress-interval-minutes', `must not be longer than backup-timeout-minutes (${config.backupTimeoutMinutes}).`);

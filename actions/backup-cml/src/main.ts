@@ -1,3 +1,4 @@
+import type { BackupClient } from '@aws-sdk/client-backup';
 import { ActionError, CancelledError, TimeoutError, errorMessage, runAction, setErrorOutput, setOutputs, withDeadline, type Logger, type RunContext } from '@ml-backup-actions/core';
 import { stopJobs } from '@ml-backup-actions/aws';
 import { connectCdp, type MlApi, type Workspace } from '@ml-backup-actions/cdp';
@@ -24,9 +25,8 @@ export async function backupCml({ signal, log, defer }: RunContext): Promise<voi
   defer('job summary', (failure) => finish(config, report, failure, log));
 
   const { ml } = connectCdp(config.cdp, { log });
-  const workspace = await preflight(ml, config, report, log, withDeadline(signal, PREFLIGHT_MINUTES, defer, 'no backup was started (with tag-disks, the summary lists the disks tagged so far)', 'the pre-flight\'s limit'));
+  const { workspace, aws } = await preflight(ml, config, report, log, withDeadline(signal, PREFLIGHT_MINUTES, defer, 'no backup was started (with tag-disks, the summary lists the disks tagged so far)', 'the pre-flight\'s limit'));
   const platform = report.workspace?.platform;
-  const aws = platform === 'AWS' ? backupClient(config.awsRegion) : undefined;
   setWorkspaceOutputs(report);
   if (config.dryRun) {
     report.status = 'checked';
@@ -110,22 +110,24 @@ export async function backupCml({ signal, log, defer }: RunContext): Promise<voi
  * Backup may back up EBS and EFS; on Azure, the snapshot resource group exists; the disks carry
  * their garbage-collection tag (or get it, with tag-disks).
  */
-async function preflight(ml: MlApi, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<Workspace | undefined> {
+async function preflight(ml: MlApi, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<{ workspace?: Workspace; aws?: BackupClient }> {
   const workspace = await log.group('Pre-flight: the workspace', () => checkWorkspace(ml, config, report, log, signal));
   const platform = report.workspace?.platform;
   // The cloud SDKs are loaded here only: each would double the start-up of every run.
   if (platform === 'AWS') {
+    const aws = backupClient(config.awsRegion);
     const { checkAwsDisks } = await import('./aws-disks.js');
     await log.group('Pre-flight: AWS Backup opt-in, EBS volume tags', async () => {
-      await checkOptIns(backupClient(config.awsRegion), config.awsRegion);
+      await checkOptIns(aws, config.awsRegion);
       await checkAwsDisks(config, report, log, signal);
     });
+    return { workspace, aws };
   }
   if (platform === 'AZURE') {
     const { checkAzure } = await import('./azure.js');
     await log.group('Pre-flight: Azure snapshot resource group, disk tags', () => checkAzure(config, report, log, signal));
   }
-  return workspace;
+  return { workspace };
 }
 
 function setWorkspaceOutputs(report: CmlReport): void {

@@ -16,6 +16,12 @@ export const GC_TAG_VALUE = 'kubernetes-azure-dd';
  */
 export const DEFAULT_WORKSPACE_DISK_FILTER: TagFilter = { 'kubernetes.io-created-for-pvc-name': true };
 
+/** "<namespace>/<name>" of the PVC a disk was created for (AKS disk CSI driver tags), or undefined. */
+export function pvcOf(disk: Pick<WorkspaceDisk, 'tags'>): string | undefined {
+  const name = disk.tags['kubernetes.io-created-for-pvc-name'];
+  return name === undefined ? undefined : `${disk.tags['kubernetes.io-created-for-pvc-namespace'] ?? '?'}/${name}`;
+}
+
 /** Tag name -> required value, or `true` for "the tag is present with any value". All must match. */
 export type TagFilter = Record<string, string | true>;
 
@@ -55,7 +61,7 @@ export function gcTagState(tags: Record<string, string> | undefined): GcTagState
 }
 
 /** The resource group named in an ARM id (/subscriptions/s/resourceGroups/<rg>/providers/...). */
-export const resourceGroupOf = (id: string | undefined): string => /\/resourceGroups\/([^/]+)/i.exec(id ?? '')?.[1] ?? '';
+const resourceGroupOf = (id: string | undefined): string => /\/resourceGroups\/([^/]+)/i.exec(id ?? '')?.[1] ?? '';
 
 function toWorkspaceDisk(resourceGroup: string, d: Disk): WorkspaceDisk {
   const tags = { ...(d.tags ?? {}) };

@@ -11,7 +11,7 @@ export {
   gcTagReport,
   gcTagState,
   matchesTagFilter,
-  resourceGroupOf,
+  pvcOf,
   tagDisksForGc,
   type FindDisksOptions,
   type GcTagReport,
