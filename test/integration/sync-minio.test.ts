@@ -65,6 +65,8 @@ describe('mirroring mlpipeline', () => {
     expect(first.stdout).toMatch(/progress: .* of .* objects/);
     expect(first.summary).toContain('| Objects transferred | 2000 |');
     expect(first.stdout).toMatch(/::debug::run: rclone sync /);
+    // the target was empty: the sync started without waiting for a full listing of the source
+    expect(first.stdout).toContain("bucket 'mlpipeline' answers; not listed in full first");
 
     // the largest object went up in parts on both sides and arrived byte for byte
     const large = seeded.files.reduce((a, b) => (a.size > b.size ? a : b));
@@ -79,6 +81,7 @@ describe('mirroring mlpipeline', () => {
     expect(rerun.outputs['objects-checked']).toBe(String(seeded.objects));
     expect(rerun.stdout).toContain(`nothing to sync: all ${seeded.objects} source objects are in the target with the same size`);
     expect(rerun.stdout).not.toMatch(/::debug::run: rclone sync /);
+    expect(rerun.stdout).toContain(`bucket 'mlpipeline' holds ${seeded.objects} objects`);
   });
 
   test('objects deleted or changed in the source are archived byte for byte, not destroyed', async () => {
@@ -123,6 +126,38 @@ describe('mirroring mlpipeline', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::sync-minio failed: the source bucket 'wiped' is empty but s3:\/\/ckf-backups\/mlpipeline holds objects.*allow-empty-source/);
     expect(await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).toEqual(before);
+  });
+});
+
+describe('a first sync into an empty target', () => {
+  test('with dry-run, the source is listed in full and every object is planned', async () => {
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'dry-run': 'true', 's3-prefix': 'never-synced' }));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`bucket 'mlpipeline' holds`);
+    expect(run.summary).toMatch(/\| Would copy \| \d+ objects/);
+    expect(run.summary).toContain('| Would archive | 0 objects');
+    expect(Number(run.outputs['objects-transferred'])).toBeGreaterThan(1000);
+    expect(await listObjects(sb.s3, 'ckf-backups', 'never-synced')).toEqual([]);
+  });
+
+  test('a source that refuses its credentials is named by the pre-flight, with the full listing not waited for', async () => {
+    // rclone whose full listing of the source only starts after 60 s: the empty target must make the
+    // action stop it and prove the source with a one-level listing instead
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'slow-listing-rclone-'));
+    writeFileSync(
+      path.join(bin, 'rclone'),
+      `#!/bin/sh\nif [ "$1" = lsjson ]; then case " $* " in *" --max-depth "*) ;; *" source:"*) sleep 60 </dev/null >/dev/null 2>&1 ;; esac; fi\n` +
+        `exec /usr/bin/rclone "$@"\n`,
+    );
+    chmodSync(path.join(bin, 'rclone'), 0o755);
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-secret-key': 'not-the-secret-0000', 's3-prefix': 'never-synced' }), {
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::debug::run: rclone lsjson .*source:mlpipeline .*--max-depth 1/);
+    expect(run.stdout).toMatch(/source \(MinIO at .*\) failed: the credentials were refused/);
+    expect(run.stdout).not.toMatch(/::debug::run: rclone sync /);
+    expect(await listObjects(sb.s3, 'ckf-backups', 'never-synced')).toEqual([]);
   });
 });
 

@@ -30,8 +30,8 @@ export async function mirror(
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  if (config.sizeOnly) {
-    const planned = planMirror(survey, config.mode);
+  if (config.sizeOnly && survey.source) {
+    const planned = planMirror({ source: survey.source, target: survey.target }, config.mode);
     if (isEmptyPlan(planned)) {
       log.info(`nothing to ${config.mode}: all ${survey.source.size} source objects are in the target with the same size`);
       report.upToDate = true;

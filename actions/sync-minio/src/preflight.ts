@@ -3,15 +3,26 @@ import { describeExit, diagnose, listObjects, PROBLEM_HINTS, remotePath, type Li
 import type { SyncMinioConfig } from './config.js';
 
 export interface Survey {
-  source: Listing;
+  /**
+   * Absent when the target held nothing: there is then nothing to compare, archive or protect, so
+   * the full source listing was stopped and the sync, which lists the source itself, started at once.
+   */
+  source?: Listing;
   target: Listing;
 }
 
 const LIST_FLAGS = ['--low-level-retries', '2', '--contimeout', '15s', '--timeout', '60s'];
 
 /** Every object under bucket/prefix with its size; an unreachable side or refused credentials fail here, named. */
-export async function listSide(rclone: Rclone, remote: S3Remote, bucket: string, prefix: string, signal: AbortSignal): Promise<Listing> {
-  const run = await listObjects(rclone, remotePath(remote, bucket, prefix), { signal, extraArgs: LIST_FLAGS });
+export async function listSide(
+  rclone: Rclone,
+  remote: S3Remote,
+  bucket: string,
+  prefix: string,
+  signal: AbortSignal,
+  extraArgs: readonly string[] = [],
+): Promise<Listing> {
+  const run = await listObjects(rclone, remotePath(remote, bucket, prefix), { signal, extraArgs: [...LIST_FLAGS, ...extraArgs] });
   if (run.aborted) throw signal.reason;
   if (run.code !== 0) {
     const detail = run.errors.join('\n');
@@ -36,15 +47,16 @@ export async function preflight(
   signal: AbortSignal,
 ): Promise<Survey> {
   // rclone version costs another Go process start on every run; it is logged only when debugging.
-  const [version, source, target] = await Promise.all([
-    process.env.RUNNER_DEBUG === '1' ? rclone.version(signal) : undefined,
-    listSide(rclone, sides.source, config.minio.bucket, '', signal),
-    listSide(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal),
-  ]);
-  if (version) log.info(`rclone ${version}`);
+  const version = process.env.RUNNER_DEBUG === '1' ? rclone.version(signal) : undefined;
+  const { source, target } = await listBoth(config, rclone, sides, signal);
+  if (version) log.info(`rclone ${await version}`);
   if (rclone.caBundle) log.info('AWS_CA_BUNDLE is set: passed to rclone as --ca-cert');
-  log.info(`${sides.source.label}: bucket '${config.minio.bucket}' holds ${describe(source)}`);
   log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} holds ${describe(target)}`);
+  if (!source) {
+    log.info(`${sides.source.label}: bucket '${config.minio.bucket}' answers; not listed in full first, since everything in it is to be copied`);
+    return { target };
+  }
+  log.info(`${sides.source.label}: bucket '${config.minio.bucket}' holds ${describe(source)}`);
   if (!source.size && target.size) {
     if (!config.allowEmptySource) {
       throw new ActionError(
@@ -55,6 +67,38 @@ export async function preflight(
     }
     log.warning(`the source is empty and allow-empty-source is true: the target's objects will be moved under ${config.archivePrefix}`);
   }
+  return { source, target };
+}
+
+/**
+ * Both sides listed at once. An empty target (a first sync) makes the source's full listing
+ * pointless, as long as only a plan or a guard would read it: it is stopped, and a one-level
+ * listing still proves the source reachable with its credentials, so its errors stay the pre-flight's.
+ */
+async function listBoth(
+  config: SyncMinioConfig,
+  rclone: Rclone,
+  sides: { source: S3Remote; target: S3Remote },
+  signal: AbortSignal,
+): Promise<{ source?: Listing; target: Listing }> {
+  const skipSource = new AbortController();
+  const [source, target] = await Promise.all([
+    listSide(rclone, sides.source, config.minio.bucket, '', AbortSignal.any([signal, skipSource.signal])).catch((error: unknown) => {
+      if (skipSource.signal.aborted && !signal.aborted) return undefined;
+      throw error;
+    }),
+    listSide(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal).then(
+      (listing) => {
+        if (!listing.size && !config.dryRun) skipSource.abort();
+        return listing;
+      },
+      (error: unknown) => {
+        skipSource.abort();
+        throw error;
+      },
+    ),
+  ]);
+  if (!source) await listSide(rclone, sides.source, config.minio.bucket, '', signal, ['--max-depth', '1']);
   return { source, target };
 }
 

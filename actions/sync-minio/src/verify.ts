@@ -65,7 +65,7 @@ async function verifySizes(
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  const [source, target] = report.upToDate
+  const [source, target] = report.upToDate && survey.source
     ? [survey.source, survey.target]
     : await Promise.all([
         listSide(rclone, sides.source, config.minio.bucket, '', signal),
