@@ -281,7 +281,10 @@ function stepsOf(marks, total) {
     let j = i;
     while (marks[j + 1]?.rclone === marks[i].rclone && marks[j + 1].at - marks[i].at < 0.05) j++;
     const end = marks[j + 1]?.at ?? total;
-    steps.push([j > i ? `${marks[i].rclone} x${j - i + 1}` : marks[i].rclone, end - marks[i].at]);
+    const label = j > i ? `${marks[i].rclone} x${j - i + 1}` : marks[i].rclone;
+    // a label seen before (the verify's listings after the pre-flight's) is numbered, so medians do not mix them
+    const seen = steps.filter(([l]) => l === label || l.startsWith(`${label} #`)).length;
+    steps.push([seen ? `${label} #${seen + 1}` : label, end - marks[i].at]);
     i = j;
   }
   const lastEnd = [...marks].reverse().find((m) => m.end);

@@ -47,9 +47,11 @@ export async function preflight(
   signal: AbortSignal,
 ): Promise<Survey> {
   // rclone version costs another Go process start on every run; it is logged only when debugging.
-  const version = process.env.RUNNER_DEBUG === '1' ? rclone.version(signal) : undefined;
-  const { source, target } = await listBoth(config, rclone, sides, signal);
-  if (version) log.info(`rclone ${await version}`);
+  const [version, { source, target }] = await Promise.all([
+    process.env.RUNNER_DEBUG === '1' ? rclone.version(signal) : undefined,
+    listBoth(config, rclone, sides, signal),
+  ]);
+  if (version) log.info(`rclone ${version}`);
   if (rclone.caBundle) log.info('AWS_CA_BUNDLE is set: passed to rclone as --ca-cert');
   log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} holds ${describe(target)}`);
   if (!source) {
