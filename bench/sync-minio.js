@@ -15,6 +15,8 @@
 //                      (and hypervisor steal) to use less than BENCH_QUIET_CORES cores (default 20; 0: don't)
 //   BENCH_QUIET_CORES  see above                                               (default 0.25)
 //   BENCH_OUT          results file                      (default bench/results/sync-minio.json)
+//   BENCH_BARE_CHECK   1: a second baseline, bare rclone sync followed by the rclone check that the
+//                      action's verify stands for; 0: leave it out                   (default 1)
 //
 // Every contestant and round gets a fresh target S3 server (a new s3rver process on an empty
 // directory), so each first sync really starts from an empty target and no contestant lists the
@@ -49,6 +51,7 @@ const settings = {
   quietWait: intEnv('BENCH_QUIET_WAIT', 20, 0),
   quietCores: Number(process.env.BENCH_QUIET_CORES || 0.25),
   out: process.env.BENCH_OUT || path.join(here, 'results', 'sync-minio.json'),
+  bareCheck: intEnv('BENCH_BARE_CHECK', 1, 0) > 0,
 };
 if (settings.large > settings.objects) throw new Error('BENCH_LARGE cannot exceed BENCH_OBJECTS');
 
@@ -61,11 +64,14 @@ const TRANSFERS = 4; // the action's transfers default
 const TARGET_KEYS = { accessKey: 'AKIASANDBOXBACKUP01', secretKey: SANDBOX_SECRETS.s3 };
 const SOURCE_KEYS = { accessKey: 'minio', secretKey: SANDBOX_SECRETS.minio };
 
+// Baselines are bare rclone; 'bare' is the issue's, 'bare-check' adds what the action's default verify does.
 const CONTESTANTS = [
-  { id: 'bare', label: 'bare rclone sync' },
+  { id: 'bare', label: 'bare rclone sync', baseline: true },
+  ...(settings.bareCheck ? [{ id: 'bare-check', label: 'bare rclone sync, then rclone check --one-way --size-only', baseline: true, check: true }] : []),
   { id: 'action', label: 'action, defaults (verify=true)', inputs: {} },
   { id: 'action-noverify', label: 'action, verify=false', inputs: { verify: 'false' } },
 ];
+const ACTIONS = CONTESTANTS.filter((c) => !c.baseline);
 const PHASES = [
   { id: 'first', label: 'first sync (empty target)' },
   { id: 'rerun', label: 'rerun (no change)' },
@@ -161,6 +167,31 @@ function runBare(source, target, { dryRun }) {
       resolve({ code, signal, seconds, transfers: stats?.transfers ?? null, checks: stats?.checks ?? null, errors });
     });
   });
+}
+
+/**
+ * The second baseline: bare rclone sync, then (not for a dry run) the check the action's verify
+ * stands for, `rclone check --one-way --fast-list --size-only`, timed from the sync's spawn to the
+ * check's exit. A check that finds a difference or fails makes the run fail.
+ */
+async function runBareThenCheck(source, target, { dryRun }) {
+  const sync = await runBare(source, target, { dryRun });
+  if (dryRun || sync.code !== 0) return sync;
+  const args = [
+    'check', '--config', '', ...(CA_BUNDLE ? ['--ca-cert', CA_BUNDLE] : []),
+    `source:${SOURCE_BUCKET}`, `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
+    '--one-way', '--fast-list', '--size-only',
+  ];
+  const started = process.hrtime.bigint();
+  const check = spawnSync('rclone', args, { env: bareEnv(source, target), encoding: 'utf8' });
+  const checkSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    ...sync,
+    code: check.status === 0 ? 0 : `check exited ${check.status}`,
+    seconds: sync.seconds + checkSeconds,
+    checkSeconds,
+    errors: check.status === 0 ? sync.errors : [...sync.errors, check.stderr.trim()],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,7 +609,9 @@ async function main() {
           const run =
             contestant.id === 'bare'
               ? await runBare(source, target, { dryRun })
-              : await runAction(source, target, { ...contestant.inputs, ...(dryRun ? { 'dry-run': 'true' } : {}) });
+              : contestant.check
+                ? await runBareThenCheck(source, target, { dryRun })
+                : await runAction(source, target, { ...contestant.inputs, ...(dryRun ? { 'dry-run': 'true' } : {}) });
           const cpu = cpuDelta(before, cpuSnapshot([source, target]));
           const where = `${contestant.id} ${phase} (round ${round})`;
           if (run.code !== 0 && run.bundle && !run.phases && run.bundle !== (existsSync(BUNDLE) ? await bundleHash() : undefined) && attempt < 3) {
@@ -600,6 +633,7 @@ async function main() {
             ...(run.bundle ? { bundle: run.bundle } : {}),
             ...(run.phases ? { phases: Object.fromEntries(Object.entries(run.phases).map(([k, v]) => [k, r3(v)])) } : {}),
             ...(run.steps ? { steps: run.steps.map(([k, v]) => [k, r3(v)]) } : {}),
+            ...(run.checkSeconds !== undefined ? { checkSeconds: r3(run.checkSeconds) } : {}),
             cpu,
             loadavg1: Math.round(load * 100) / 100,
             ...(quiet ? { quietWaitSeconds: quiet.waited, otherCoresBefore: quiet.otherCores } : {}),
@@ -683,7 +717,11 @@ async function main() {
             ? { syncChildOverBare: r3(a.syncChildMedian / b.median), besideSync: a.besideSyncMedian, estimatedFromSteps: r3((b.median + a.besideSyncMedian) / b.median) }
             : {}),
           undisturbed: ua.length && ub.length ? { n: [ua.length, ub.length], action: r3(median(ua)), bare: r3(median(ub)), median: r3(median(ua) / median(ub)) } : null,
-          ...(p.id === 'dryrun' ? {} : { goal: GOAL, meetsGoal: a.median / b.median <= GOAL }),
+          ...(p.id === 'dryrun' || c.baseline ? {} : { goal: GOAL, meetsGoal: a.median / b.median <= GOAL }),
+          // Against the second baseline: bare rclone sync plus the check the defaults' verify stands for.
+          ...(!c.baseline && stats['bare-check'] && p.id !== 'dryrun'
+            ? { overSyncThenCheck: r3(a.median / stats['bare-check'][p.id].median), overSyncThenCheckMin: r3(a.min / stats['bare-check'][p.id].min) }
+            : {}),
         };
       }
     }
@@ -735,13 +773,23 @@ async function main() {
     for (const r of rows) lines.push(fmtRow(r));
     lines.push('');
     lines.push(`goal: ratio <= ${GOAL} (median) for first sync and rerun`);
-    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+    for (const c of ACTIONS) {
       const verdict = ['first', 'rerun'].map((p) => `${p} ${fmtR(ratios[c.id][p].median)} ${ratios[c.id][p].meetsGoal ? 'met' : 'MISSED'}`).join(', ');
       lines.push(`  ${c.label}: ${verdict}`);
     }
     lines.push('');
+    if (stats['bare-check']) {
+      lines.push('against the second baseline, bare rclone sync then rclone check --one-way --size-only (median (min) s, ratio):');
+      for (const c of ACTIONS) {
+        const parts = ['first', 'rerun'].map(
+          (p) => `${p} ${fmtS(stats['bare-check'][p].median)} (${fmtS(stats['bare-check'][p].min)}) -> ${fmtR(ratios[c.id][p].overSyncThenCheck)} (${fmtR(ratios[c.id][p].overSyncThenCheckMin)})`,
+        );
+        lines.push(`  ${c.label}: ${parts.join(', ')}`);
+      }
+      lines.push('');
+    }
     lines.push('where the action\'s time goes (median seconds per step: node start-up, each rclone child, exit, the rest)');
-    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+    for (const c of ACTIONS) {
       for (const p of PHASES) {
         const st = stats[c.id][p.id].stepsMedian ?? [];
         lines.push(
@@ -752,7 +800,7 @@ async function main() {
     lines.push('');
     lines.push('the action\'s own cost, apart from its rclone sync child (median s), and the ratio it alone would give');
     lines.push('(derived: (bare + that cost) / bare); then the sync child inside the action over bare rclone sync:');
-    for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+    for (const c of ACTIONS) {
       const parts = PHASES.map((p) => {
         const r = ratios[c.id][p.id];
         return r.besideSync === undefined ? `${p.id} -` : `${p.id} +${fmtS(r.besideSync)} s -> ${fmtR(r.estimatedFromSteps)}, sync child ${fmtR(r.syncChildOverBare)}`;
@@ -777,7 +825,7 @@ async function main() {
       lines.push('');
       lines.push(`${busy.length} of ${samples.length} runs shared the machine with other work (other processes and hypervisor steal > 0.25 cores on average during them);`);
       lines.push('medians over the undisturbed runs only, action / bare = ratio (runs counted):');
-      for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
+      for (const c of ACTIONS) {
         const parts = PHASES.map((p) => {
           const u = ratios[c.id][p.id].undisturbed;
           return u ? `${p.id} ${fmtS(u.action)}/${fmtS(u.bare)} = ${fmtR(u.median)} (${u.n.join('+')})` : `${p.id} -`;
