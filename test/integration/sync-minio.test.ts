@@ -65,8 +65,6 @@ describe('mirroring mlpipeline', () => {
     expect(first.stdout).toMatch(/progress: .* of .* objects/);
     expect(first.summary).toContain('| Objects transferred | 2000 |');
     expect(first.stdout).toMatch(/::debug::run: rclone sync /);
-    // the target was empty: the sync started without waiting for a full listing of the source
-    expect(first.stdout).toContain("bucket 'mlpipeline' answers; not listed in full first");
 
     // the largest object went up in parts on both sides and arrived byte for byte
     const large = seeded.files.reduce((a, b) => (a.size > b.size ? a : b));
@@ -140,24 +138,85 @@ describe('a first sync into an empty target', () => {
     expect(await listObjects(sb.s3, 'ckf-backups', 'never-synced')).toEqual([]);
   });
 
-  test('a source that refuses its credentials is named by the pre-flight, with the full listing not waited for', async () => {
-    // rclone whose full listing of the source only starts after 60 s: the empty target must make the
-    // action stop it and prove the source with a one-level listing instead
+  /**
+   * rclone whose full listing of the source only starts after 60 s (the one-level listing is not
+   * held back), and which leaves a file behind if that listing ever got past the wait. With
+   * onTerm, a stopped full listing takes that many seconds to exit, and says when it was stopped.
+   */
+  function slowSourceListing(onTerm?: { seconds: number }) {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'slow-listing-rclone-'));
+    const listedInFull = path.join(bin, 'listed-in-full');
+    const stopped = path.join(bin, 'stopped');
+    const hold = onTerm
+      ? `trap 'touch ${stopped}; sleep ${onTerm.seconds} </dev/null >/dev/null 2>&1; exit 143' TERM; sleep 60 </dev/null >/dev/null 2>&1 & wait $!`
+      : 'sleep 60 </dev/null >/dev/null 2>&1';
     writeFileSync(
       path.join(bin, 'rclone'),
-      `#!/bin/sh\nif [ "$1" = lsjson ]; then case " $* " in *" --max-depth "*) ;; *" source:"*) sleep 60 </dev/null >/dev/null 2>&1 ;; esac; fi\n` +
+      `#!/bin/sh\nif [ "$1" = lsjson ]; then case " $* " in *" --max-depth "*) ;; *" source:"*) ${hold}; touch ${listedInFull} ;; esac; fi\n` +
         `exec /usr/bin/rclone "$@"\n`,
     );
     chmodSync(path.join(bin, 'rclone'), 0o755);
+    return { env: { PATH: `${bin}:${process.env.PATH}` }, listedInFull, stopped };
+  }
+
+  test('a source that refuses its credentials is named by the pre-flight, with the full listing stopped', async () => {
+    const slow = slowSourceListing();
     const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-secret-key': 'not-the-secret-0000', 's3-prefix': 'never-synced' }), {
-      env: { PATH: `${bin}:${process.env.PATH}` },
+      env: slow.env,
     });
     expect(run.code).toBe(1);
+    expect(existsSync(slow.listedInFull)).toBe(false);
     expect(run.stdout).toMatch(/::debug::run: rclone lsjson .*source:mlpipeline .*--max-depth 1/);
     expect(run.stdout).toMatch(/source \(MinIO at .*\) failed: the credentials were refused/);
     expect(run.stdout).not.toMatch(/::debug::run: rclone sync /);
     expect(await listObjects(sb.s3, 'ckf-backups', 'never-synced')).toEqual([]);
+  });
+
+  test('SIGTERM while the stopped source listing is still exiting is reported as a cancel', async () => {
+    const slow = slowSourceListing({ seconds: 2 });
+    let sent = false;
+    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 's3-prefix': 'never-synced' }), {
+      env: slow.env,
+      timeoutMs: 60_000,
+      onStart: (child) => {
+        const poll = setInterval(() => {
+          if (!existsSync(slow.stopped)) return;
+          clearInterval(poll);
+          sent = true;
+          child.kill('SIGTERM');
+        }, 20);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(sent).toBe(true);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('SIGTERM received');
+    expect(run.stdout).not.toContain('This operation was aborted');
+    expect(run.summary).toContain('sync-minio: interrupted');
+    expect(run.stdout).not.toMatch(/::debug::run: rclone sync /);
+    expect(await listObjects(sb.s3, 'ckf-backups', 'never-synced')).toEqual([]);
+  });
+
+  test('copy with verify=false reports what it stored', async () => {
+    const small = await seedMlpipeline(sb.minio, 'first-copy', { objects: 30, seed: 9 });
+    const slow = slowSourceListing();
+    const run = await runActionBundle(
+      'sync-minio',
+      sb.syncMinioInputs({ 'minio-bucket': 'first-copy', 's3-prefix': 'first-copy', mode: 'copy', verify: 'false' }),
+      { env: slow.env },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("bucket 'first-copy' answers; not listed in full first");
+    expect(existsSync(slow.listedInFull)).toBe(false);
+    const stored = await listObjects(sb.s3, 'ckf-backups', 'first-copy');
+    expect(stored).toHaveLength(small.objects);
+    expect(run.outputs).toMatchObject({
+      'objects-transferred': String(small.objects),
+      'bytes-transferred': String(total(stored)),
+      'objects-archived': '0',
+      'objects-checked': '0',
+      verified: 'false',
+    });
   });
 });
 

@@ -83,22 +83,23 @@ async function listBoth(
   sides: { source: S3Remote; target: S3Remote },
   signal: AbortSignal,
 ): Promise<{ source?: Listing; target: Listing }> {
+  const skipped = new Error('the source listing was not needed');
   const skipSource = new AbortController();
+  const stopBoth = new AbortController(); // one side failed: the other's listing is not needed either
+  // Whoever stopped a listing, a cancel or timeout of the run is what the run reports.
+  const failed = (error: unknown): never => {
+    if (signal.aborted) throw signal.reason;
+    stopBoth.abort(error);
+    throw error;
+  };
   const [source, target] = await Promise.all([
-    listSide(rclone, sides.source, config.minio.bucket, '', AbortSignal.any([signal, skipSource.signal])).catch((error: unknown) => {
-      if (skipSource.signal.aborted && !signal.aborted) return undefined;
-      throw error;
-    }),
-    listSide(rclone, sides.target, config.s3.bucket, config.s3.prefix, signal).then(
-      (listing) => {
-        if (!listing.size && !config.dryRun) skipSource.abort();
-        return listing;
-      },
-      (error: unknown) => {
-        skipSource.abort();
-        throw error;
-      },
+    listSide(rclone, sides.source, config.minio.bucket, '', AbortSignal.any([signal, stopBoth.signal, skipSource.signal])).catch((error: unknown) =>
+      error === skipped && !signal.aborted ? undefined : failed(error),
     ),
+    listSide(rclone, sides.target, config.s3.bucket, config.s3.prefix, AbortSignal.any([signal, stopBoth.signal])).then((listing) => {
+      if (!listing.size && !config.dryRun) skipSource.abort(skipped);
+      return listing;
+    }, failed),
   ]);
   if (!source) await listSide(rclone, sides.source, config.minio.bucket, '', signal, ['--max-depth', '1']);
   return { source, target };
