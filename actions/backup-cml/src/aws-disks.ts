@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
-import { CDP_RESOURCE_TAG, CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes, type WorkspaceVolume } from '@ml-backup-actions/aws/volumes';
+import { CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes, type WorkspaceVolume } from '@ml-backup-actions/aws/volumes';
+import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
 import { AWS_TIMEOUTS } from './aws.js';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
@@ -17,7 +18,7 @@ export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, 
   const ec2 = new EC2Client({ region: config.awsRegion, maxAttempts: 5, requestHandler: AWS_TIMEOUTS });
   let volumes: WorkspaceVolume[];
   try {
-    volumes = await findWorkspaceVolumes(ec2, crn, signal);
+    volumes = await findWorkspaceVolumes(ec2, { key: CDP_RESOURCE_TAG, value: crn }, signal);
   } catch (err) {
     const problem = describeEc2Error('DescribeVolumes', config.awsRegion, err, signal);
     // Only tagging needs the answer: without tag-disks an unanswered check warns, as on Azure.

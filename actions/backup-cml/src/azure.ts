@@ -15,11 +15,9 @@ import {
   type GcTagReport,
   type WorkspaceDisk,
 } from '@ml-backup-actions/azure';
+import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
-
-/** CDP tags what it creates with the resource's CRN. */
-const CDP_RESOURCE_TAG = 'Cloudera-Resource-Name';
 
 /**
  * The Azure side of the pre-flight, through the job's OIDC credential (az login tokens expire

@@ -5,8 +5,6 @@ import { CreateTagsCommand, type EC2Client, paginateDescribeVolumes, type Tag } 
 
 export const CLUSTER_TAG_PREFIX = 'kubernetes.io/cluster/liftie-';
 export const CLUSTER_TAG_VALUE = 'owned';
-/** CDP tags the resources of a workspace with the workspace's CRN. */
-export const CDP_RESOURCE_TAG = 'Cloudera-Resource-Name';
 
 export interface WorkspaceVolume {
   id: string;
@@ -21,10 +19,15 @@ const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromE
 export const clusterTagOf = (tags: Record<string, string>): string | undefined =>
   Object.keys(tags).find((k) => k.startsWith(CLUSTER_TAG_PREFIX) && tags[k] === CLUSTER_TAG_VALUE);
 
-/** DescribeVolumes (all pages) of the volumes tagged with the workspace's CRN, sorted by id. */
-export async function findWorkspaceVolumes(ec2: EC2Client, workspaceCrn: string, signal?: AbortSignal, pageSize = 100): Promise<WorkspaceVolume[]> {
+/** DescribeVolumes (all pages) of the volumes tagged key=value (CDP's tag with the workspace's CRN), sorted by id. */
+export async function findWorkspaceVolumes(
+  ec2: EC2Client,
+  tag: { key: string; value: string },
+  signal?: AbortSignal,
+  pageSize = 100,
+): Promise<WorkspaceVolume[]> {
   const found: WorkspaceVolume[] = [];
-  const pages = paginateDescribeVolumes({ client: ec2, pageSize }, { Filters: [{ Name: `tag:${CDP_RESOURCE_TAG}`, Values: [workspaceCrn] }] });
+  const pages = paginateDescribeVolumes({ client: ec2, pageSize }, { Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }] });
   for await (const page of pages) {
     signal?.throwIfAborted();
     for (const v of page.Volumes ?? []) {

@@ -3,7 +3,7 @@ export { CdpClient, type CallOptions, type CdpClientOptions } from './client.js'
 export { cdpFiles, profileName, resolveCredentials, type CdpCredentials, type CredentialOptions } from './credentials.js';
 export { CDP_REGIONS, DEFAULT_REGION, regionBaseUrl, resolveEndpoint, type CdpEndpoint, type CdpRegion, type EndpointOptions } from './endpoint.js';
 export { CdpError, htmlUnescape, parseErrorBody, type CdpErrorCode, type CdpErrorDetails } from './errors.js';
-export { MlApi, describeRef } from './ml.js';
+export { CDP_RESOURCE_TAG, MlApi, describeRef } from './ml.js';
 export type * from './ml-types.js';
 export {
   CONTENT_TYPE,

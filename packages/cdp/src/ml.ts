@@ -57,3 +57,6 @@ export function describeRef(ref: T.WorkspaceRef): string {
   if (ref.workspaceCrn) return ref.workspaceCrn;
   return `${ref.workspaceName ?? '?'} in environment ${ref.environmentName ?? '?'}`;
 }
+
+/** The tag CDP puts on a workspace's cloud resources (EBS volumes, Azure disks), with the workspace's CRN as value. */
+export const CDP_RESOURCE_TAG = 'Cloudera-Resource-Name';
