@@ -1,7 +1,8 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@ml-backup-actions/core';
 import { contextNamespace, loadKubeConfig, serverOf, type KubeConfigSource } from './config.js';
 import { execToStream, type ExecOptions, type ExecResult } from './exec.js';
+import { coreApi, customObjectsApi } from './http.js';
 import { getPod, type PodSummary } from './pods.js';
 import { openPortForward, type PortForward, type PortForwardOptions } from './portforward.js';
 import { resolveServicePort, type ServiceTarget } from './services.js';
@@ -18,8 +19,8 @@ export class KubeClient {
     readonly config: KubeConfig,
     private readonly log?: Logger,
   ) {
-    this.core = config.makeApiClient(CoreV1Api);
-    this.custom = config.makeApiClient(CustomObjectsApi);
+    this.core = coreApi(config);
+    this.custom = customObjectsApi(config);
     this.server = serverOf(config);
   }
 
