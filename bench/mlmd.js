@@ -29,10 +29,10 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, read
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deleteObject, repoRoot, runActionBundle, startCkf } from '../test/sandbox/index.js';
-import { DEFAULT_TOOLS } from '../test/sandbox/kube/containers.js';
-import { rowCounts as mlmdRowCounts } from '../test/sandbox/mlmd.js';
-import { rcloneEnvFor } from '../test/sandbox/s3.js';
+import { deleteObject, repoRoot, runActionBundle, startCkf } from '../sandbox/index.js';
+import { DEFAULT_TOOLS } from '../sandbox/kube/containers.js';
+import { rowCounts as mlmdRowCounts } from '../sandbox/mlmd.js';
+import { rcloneEnvFor } from '../sandbox/s3.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -354,7 +354,7 @@ async function waitForQuiet(s3Pid) {
 function rcloneTargetEnv(ckf) {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('RCLONE_CONFIG_')) delete env[key];
-  delete env.AWS_CA_BUNDLE; // rclone 1.60 fails on it; passed as --ca-cert, as test/sandbox/rclone.js does
+  delete env.AWS_CA_BUNDLE; // rclone 1.60 fails on it; passed as --ca-cert, as sandbox/rclone.js does
   return Object.assign(env, rcloneEnvFor(ckf.s3, 'target'));
 }
 const caArgs = () => (CA_BUNDLE ? ['--ca-cert', CA_BUNDLE] : []);

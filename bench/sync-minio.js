@@ -28,7 +28,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot, runActionBundle, SANDBOX_SECRETS, seedMlpipeline, startS3 } from '../test/sandbox/index.js';
+import { repoRoot, runActionBundle, SANDBOX_SECRETS, seedMlpipeline, startS3 } from '../sandbox/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;

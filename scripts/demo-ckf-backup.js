@@ -1,6 +1,6 @@
 // The demo's last part: the ckf-backup workflow, run by the test harness exactly as the runner would
 // run its jobs, against the CKF sandbox: a complete backup set is made, recorded and verified.
-import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf } from '../test/sandbox/index.js';
+import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf } from '../sandbox/index.js';
 import { loadHarness } from './harness.js';
 
 const BUCKET = 'ckf-backups';

@@ -1,7 +1,7 @@
 // The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
-import { deleteObject, readObject, runActionBundle, seedMlpipeline, startAzureForCml, startCdp, startCkf, startSandbox, writeObject } from '../test/sandbox/index.js';
+import { deleteObject, readObject, runActionBundle, seedMlpipeline, startAzureForCml, startCdp, startCkf, startSandbox, writeObject } from '../sandbox/index.js';
 import { demoCkfBackup } from './demo-ckf-backup.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);

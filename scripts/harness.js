@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { repoRoot } from '../test/sandbox/runner.js';
+import { repoRoot } from '../sandbox/runner.js';
 
 export async function loadHarness() {
   const source = path.join(repoRoot, 'test', 'harness');

@@ -1,12 +1,12 @@
-// packages/aws/volumes through the REAL @aws-sdk/client-ec2 against the EC2 emulator (test/sandbox/cdp/aws-ec2.js):
+// packages/aws/volumes through the REAL @aws-sdk/client-ec2 against the EC2 emulator (sandbox/cdp/aws-ec2.js):
 // the workspace's volumes found by its CRN tag across pages, the cluster tag added without touching the others,
 // and EC2's errors as the SDK surfaces them.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { addClusterTag, clusterTagToAdd, findWorkspaceVolumes } from '@ml-backup-actions/aws/volumes';
 import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
-import { startCdp } from '../sandbox/index.js';
-import { defaultWorkspaces } from '../sandbox/cdp/index.js';
+import { startCdp } from '../../sandbox/index.js';
+import { defaultWorkspaces } from '../../sandbox/cdp/index.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 let cdp: Cdp;

@@ -1,6 +1,6 @@
 // The Azure package through the REAL SDK clients (@azure/identity ClientAssertionCredential,
 // @azure/arm-resources ResourceManagementClient, @azure/arm-compute ComputeManagementClient) against the
-// ARM + Entra ID emulator (test/sandbox/azure), with @actions/core's getIDToken served by a local
+// ARM + Entra ID emulator (sandbox/azure), with @actions/core's getIDToken served by a local
 // stand-in for the Actions OIDC endpoint.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as core from '@actions/core';
@@ -21,8 +21,8 @@ import {
   type AzureClients,
   type GitHubOidcCredential,
 } from '@ml-backup-actions/azure';
-import { startAzure } from '../sandbox/azure/index.js';
-import { startGitHubOidc } from '../sandbox/azure/github-oidc.js';
+import { startAzure } from '../../sandbox/azure/index.js';
+import { startGitHubOidc } from '../../sandbox/azure/github-oidc.js';
 
 type Azure = Awaited<ReturnType<typeof startAzure>>;
 const NODE_RG = 'MC_cml-env-rg_liftie-x7k2p9_eastus';

@@ -7,8 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listObjects, runActionBundle, startS3 } from '../sandbox/index.js';
-import { createJujuModel } from '../sandbox/juju/index.js';
+import { listObjects, runActionBundle, startS3 } from '../../sandbox/index.js';
+import { createJujuModel } from '../../sandbox/juju/index.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;
 type S3 = Awaited<ReturnType<typeof startS3>>;

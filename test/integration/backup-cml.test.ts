@@ -3,7 +3,7 @@
 // and EC2 endpoints, which the bundled AWS SDK clients reach through AWS_ENDPOINT_URL_BACKUP and _EC2.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { runActionBundle, startAzure, startAzureForCml, startCdp } from '../sandbox/index.js';
+import { runActionBundle, startAzure, startAzureForCml, startCdp } from '../../sandbox/index.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 const started: Cdp[] = [];

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { corruptDatabase, listObjects, mlmdRowCounts, readObject, runActionBundle, startCkf } from '../sandbox/index.js';
+import { corruptDatabase, listObjects, mlmdRowCounts, readObject, runActionBundle, startCkf } from '../../sandbox/index.js';
 import { childCommandLines } from '../support/procs.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { deleteObject, listObjects, readObject, repoRoot, runActionBundle, startCkf, writeObject } from '../sandbox/index.js';
+import { deleteObject, listObjects, readObject, repoRoot, runActionBundle, startCkf, writeObject } from '../../sandbox/index.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 

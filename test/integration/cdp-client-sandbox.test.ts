@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Logger } from '@ml-backup-actions/core';
 import { CdpClient, CdpError, MlApi, waitForBackup, waitForWorkspace } from '../../packages/cdp/src/index.js';
-import { startCdp } from '../sandbox/index.js';
+import { startCdp } from '../../sandbox/index.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 let cdp: Cdp;

@@ -1,4 +1,4 @@
-// The CDP control-plane emulator (test/sandbox/cdp): request signing checked as CDP checks it,
+// The CDP control-plane emulator (sandbox/cdp): request signing checked as CDP checks it,
 // bodies validated against ml.yaml, backups progressing over scaled model time, and the AWS Backup
 // jobs of a CML backup on AWS through the real @aws-sdk/client-backup.
 // The signer below is written from reference/cdp.md and checked against test/vectors/cdp-signing.json;
@@ -16,7 +16,7 @@ import {
   paginateListBackupJobs,
   type BackupJob,
 } from '@aws-sdk/client-backup';
-import { knownKey, startCdp, verifyRequest } from '../sandbox/cdp/index.js';
+import { knownKey, startCdp, verifyRequest } from '../../sandbox/cdp/index.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 type Method = 'ed25519v1' | 'rsav1';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { runWorkflow, type RunWorkflowOptions } from '../harness/index.js';
-import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf, writeObject } from '../sandbox/index.js';
+import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf, writeObject } from '../../sandbox/index.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 const BUCKET = 'ckf-backups';

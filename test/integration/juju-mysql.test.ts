@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from '@ml-backup-actions/core';
 import { ActionFailedError, ActionTimeoutError, Juju, pickBackupUnit, unitsRunningBackup } from '../../packages/juju/src/index.js';
-import { createJujuModel } from '../sandbox/juju/index.js';
-import { listObjects, readObject } from '../sandbox/rclone.js';
-import { startS3, type S3Server } from '../sandbox/s3.js';
+import { createJujuModel } from '../../sandbox/juju/index.js';
+import { listObjects, readObject } from '../../sandbox/rclone.js';
+import { startS3, type S3Server } from '../../sandbox/s3.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;
 

@@ -1,4 +1,4 @@
-// The juju client through the emulated juju executable (test/sandbox/juju): output shaped like
+// The juju client through the emulated juju executable (sandbox/juju): output shaped like
 // real juju, scaling that settles gradually, and the failures a runner meets (unknown names,
 // unreachable controller, scaling that never settles, a unit in error, slow commands, abort).
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { CancelledError, TimeoutError, type Logger } from '@ml-backup-actions/core';
 import { Juju, JujuError, parseStatus } from '../../packages/juju/src/index.js';
-import { createJujuModel } from '../sandbox/juju/index.js';
+import { createJujuModel } from '../../sandbox/juju/index.js';
 import { isAlive } from '../support/procs.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;

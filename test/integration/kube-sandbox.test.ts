@@ -1,4 +1,4 @@
-// The Kubernetes API emulator (test/sandbox/kube) against the real kubectl and the kube package
+// The Kubernetes API emulator (sandbox/kube) against the real kubectl and the kube package
 // (@kubernetes/client-node underneath): exec over WebSocket byte for byte, errors as the real API
 // server words them, fault injection, workload lists, and bounded memory under a slow consumer.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ActionError, CancelledError } from '@ml-backup-actions/core';
 import { ExecError, KubeClient, type PortForward } from '@ml-backup-actions/kube';
-import { startKube } from '../sandbox/kube/index.js';
+import { startKube } from '../../sandbox/kube/index.js';
 import { isAlive } from '../support/procs.js';
 
 type Kube = Awaited<ReturnType<typeof startKube>>;

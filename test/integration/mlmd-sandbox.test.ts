@@ -1,4 +1,4 @@
-// The MLMD database generator (test/sandbox/mlmd.js) and the sqlite package, both against the real
+// The MLMD database generator (sandbox/mlmd.js) and the sqlite package, both against the real
 // sqlite3 program: generated files must look like MLMD's own, and the package's checks and dump must
 // hold up on them, including a -wal beside the file and a damaged page.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -18,7 +18,7 @@ import {
   createMlmdDatabase,
   integrityCheck as sandboxIntegrity,
   rowCounts as sandboxCounts,
-} from '../sandbox/mlmd.js';
+} from '../../sandbox/mlmd.js';
 import { checkpointWal, dumpTo, integrityCheck, mlmdSchemaVersion, rowCounts, walBytes } from '../../packages/sqlite/src/index.js';
 import { childCommandLines } from '../support/procs.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { CKF_SECRETS, listObjects, runActionBundle, seedMlpipeline, startCkf } from '../sandbox/index.js';
+import { CKF_SECRETS, listObjects, runActionBundle, seedMlpipeline, startCkf } from '../../sandbox/index.js';
 import { childCommandLines } from '../support/procs.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;

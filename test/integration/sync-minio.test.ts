@@ -17,7 +17,7 @@ import {
   startSandbox,
   storedEtag,
   writeObject,
-} from '../sandbox/index.js';
+} from '../../sandbox/index.js';
 import { childCommandLines, isAlive } from '../support/procs.js';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -1,7 +1,7 @@
 // The emulated juju's entry point: finds the subcommand, parses its options like gnuflag, applies
 // the injected faults (slowness, unreachable controller, failing calls) and runs it.
 //
-// Faults live in the state file under "faults" (test/sandbox/juju/index.js sets them):
+// Faults live in the state file under "faults" (sandbox/juju/index.js sets them):
 //   unreachable: true | "<message>"      every controller command fails like a dead API address
 //   failNext: { count, message? }        the next `count` controller commands fail (then work again)
 //   slowMs: n, slow: { <command>: n }    commands answer only after n ms

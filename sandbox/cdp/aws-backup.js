@@ -1,7 +1,7 @@
 // AWS Backup at its wire protocol (REST-JSON, SigV4), the part the backup-cml action uses:
 // ListBackupJobs, DescribeBackupJob, StopBackupJob, DescribeRegionSettings. The real
 // @aws-sdk/client-backup works against it (endpoint override, static credentials, region).
-// Signatures are recomputed with the SDK's own signer (@smithy/signature-v4), as test/sandbox/s3-server.js does.
+// Signatures are recomputed with the SDK's own signer (@smithy/signature-v4), as sandbox/s3-server.js does.
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';

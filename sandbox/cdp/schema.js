@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const ML_YAML = path.resolve(HERE, '../../vectors/ml.yaml');
+export const ML_YAML = path.resolve(HERE, '../../test/vectors/ml.yaml');
 
 /** @typedef {{ operation: string, path: string, request: any, response: any }} Operation */
 

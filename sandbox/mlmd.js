@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const MLMD_VECTORS = path.resolve(here, '../vectors/mlmd');
+export const MLMD_VECTORS = path.resolve(here, '../test/vectors/mlmd');
 
 /** A size for tests: big enough to take real time to copy and dump, small enough for CI. */
 export const DEFAULT_TEST_BYTES = 24 * 1024 * 1024;
