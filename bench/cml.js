@@ -1,30 +1,25 @@
+// @ts-check
 // bench/cml: backup-cml's cold start, from spawning its bundle to the first CDP request arriving at
 // the emulator, against a baseline measured in the same run: a bare `node` that sends one request
 // to the same emulator (node's own start-up and fetch). Goal: the action at most 300 ms. Also the
 // bundle's size. Runs alternate (baseline, action) so that machine noise hits both alike.
 //   node bench/cml.js            BENCH_CML_RUNS=15 by default
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+//   BENCH_OUT                    results file (default bench/results/cml.json)
+import { readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startCdp } from '../sandbox/index.js';
+import { repoRoot, startCdp } from '../sandbox/index.js';
+import { intEnv, resultsFile } from './lib/env.js';
+import { writeResults } from './lib/harness.js';
+import { runProcess } from './lib/proc.js';
+import { percentile } from './lib/stats.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const bundle = path.join(here, '..', 'actions', 'backup-cml', 'dist', 'index.js');
-const runs = Number(process.env.BENCH_CML_RUNS || 15);
-const out = process.env.BENCH_OUT || path.join(here, 'results', 'cml.json');
+const bundle = path.join(repoRoot, 'actions', 'backup-cml', 'dist', 'index.js');
+const runs = intEnv('BENCH_CML_RUNS', 15, 1);
+const out = resultsFile('cml.json');
 
 const cdp = await startCdp({ timeScale: 20_000 });
-const firstRequestAfter = (t0) => cdp.requests.find((r) => r.at >= t0)?.at;
-
-function spawnAndWait(args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'ignore'] });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-}
+const firstRequestAfter = (/** @type {number} */ t0) => cdp.requests.find((/** @type {{ at: number }} */ r) => r.at >= t0)?.at;
 
 const actionEnv = {
   PATH: process.env.PATH,
@@ -42,15 +37,18 @@ const actionEnv = {
 // The floor: node starting and sending one request to the same emulator (answered 403, unsigned).
 const baselineScript = `fetch(${JSON.stringify(`${cdp.endpoint}/api/v1/ml/listWorkspaces`)}, { method: 'POST', body: '{}' }).catch(() => {})`;
 
+/** @type {{ action: number[], baseline: number[] }} */
 const samples = { action: [], baseline: [] };
+/** @type {['baseline' | 'action', string[], NodeJS.ProcessEnv][]} */
+const contestants = [
+  ['baseline', ['-e', baselineScript], { PATH: process.env.PATH }],
+  ['action', [bundle], actionEnv],
+];
 try {
   for (let i = 0; i < runs + 1; i++) {
-    for (const [name, args, env] of [
-      ['baseline', ['-e', baselineScript], { PATH: process.env.PATH }],
-      ['action', [bundle], actionEnv],
-    ]) {
+    for (const [name, args, env] of contestants) {
       const t0 = Date.now();
-      await spawnAndWait(args, env);
+      await runProcess(process.execPath, args, { env, stdio: 'ignore' });
       const first = firstRequestAfter(t0);
       if (first === undefined) throw new Error(`${name}: no request reached the emulator`);
       if (i > 0) samples[name].push(first - t0); // the first round warms the page cache
@@ -60,8 +58,10 @@ try {
   await cdp.stop();
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
+// Median and p90 as samples at their rank (the upper middle one for an even count), as recorded so far.
+const median = (/** @type {number[]} */ xs) => percentile(xs, 0.5);
+const p90 = (/** @type {number[]} */ xs) => percentile(xs, 0.9);
+/** @type {Record<string, any>} */
 const result = {
   measuredAt: new Date().toISOString(),
   machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model },
@@ -75,8 +75,7 @@ const result = {
 };
 result.coldStartMs.actionOverBaselineMs = result.coldStartMs.action.median - result.coldStartMs.baseline.median;
 result.goalMet = result.coldStartMs.action.median <= 300;
-mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+writeResults(out, result);
 console.log(
   `backup-cml bundle ${(result.bundleBytes / 2 ** 20).toFixed(2)} MiB (dist ${(result.distBytes / 2 ** 20).toFixed(2)} MiB with the cloud SDK chunks); cold start to the first CDP request: median ${result.coldStartMs.action.median} ms (p90 ${result.coldStartMs.action.p90}), ` +
     `bare node + fetch ${result.coldStartMs.baseline.median} ms (p90 ${result.coldStartMs.baseline.p90}); goal <= 300 ms ${result.goalMet ? 'met' : 'NOT met'}`,

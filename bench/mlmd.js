@@ -1,3 +1,4 @@
+// @ts-check
 // Benchmark: the backup-mlmd action (its dist bundle, run as a workflow step runs it) against the
 // runbook's "Backup ML Metadata" steps scripted with the real tools, on the same MLMD database,
 // through the same emulators: the Kubernetes API emulator (pod mlmd-0, exec over WebSocket into a
@@ -23,28 +24,22 @@
 //   BENCH_OUT              results file                            (default bench/results/mlmd.json)
 //
 // See bench/README.md ("mlmd") for what each figure means.
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deleteObject, repoRoot, runActionBundle, startCkf } from '../sandbox/index.js';
 import { DEFAULT_TOOLS } from '../sandbox/kube/containers.js';
 import { rowCounts as mlmdRowCounts } from '../sandbox/mlmd.js';
 import { rcloneEnvFor } from '../sandbox/s3.js';
+import { cpuDelta, cpuSnapshot, waitForQuiet } from './lib/cpu.js';
+import { intEnv, numEnv, resultsFile } from './lib/env.js';
+import { bundleHash, bundleRecord, log, machineInfo, rotate, runMain, withCleanup, writeResults } from './lib/harness.js';
+import { now, readProc, runProcess, sleep, versionLine } from './lib/proc.js';
+import { CA_BUNDLE, caArgs, rcloneEnv } from './lib/rclone.js';
+import { fmtS, GiB, median, MiB, r1, r2, r3, summarise } from './lib/stats.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-
-function intEnv(name, fallback, min = 0) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
-  return n;
-}
+/** @typedef {Awaited<ReturnType<typeof startCkf>>} Ckf */
 
 const settings = {
   bytes: intEnv('BENCH_MLMD_BYTES', GiB, MiB),
@@ -57,8 +52,8 @@ const settings = {
   quietWait: intEnv('BENCH_QUIET_WAIT', 300, 0),
   quietPattern: process.env.BENCH_QUIET_PATTERN || 'jest|@vercel/ncc|/tsc\\b',
   quietCpuWait: intEnv('BENCH_QUIET_CPU_WAIT', 20, 0),
-  quietCores: Number(process.env.BENCH_QUIET_CORES || 0.25),
-  out: process.env.BENCH_OUT || path.join(here, 'results', 'mlmd.json'),
+  quietCores: numEnv('BENCH_QUIET_CORES', 0.25),
+  out: resultsFile('mlmd.json'),
 };
 if (!['both', 'action'].includes(settings.smallContestants)) throw new Error("BENCH_MLMD_SMALL_CONTESTANTS must be 'both' or 'action'");
 if (settings.smallBytes && settings.smallBytes < MiB) throw new Error('BENCH_MLMD_SMALL_BYTES must be 0 or at least 1 MiB');
@@ -82,41 +77,24 @@ const GOALS = {
   flat: 0.1, // and flat: the larger database's peak within 10 % (or 16 MiB) of the smaller's
 };
 
-const CA_BUNDLE = process.env.AWS_CA_BUNDLE || undefined;
 const BUNDLE = path.join(repoRoot, 'actions', 'backup-mlmd', 'dist', 'index.js');
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers.
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const summarise = (xs) => (xs.length ? { n: xs.length, median: r3(median(xs)), min: r3(Math.min(...xs)), max: r3(Math.max(...xs)) } : null);
-const r3 = (n) => (n === null || n === undefined || !Number.isFinite(n) ? null : Math.round(n * 1000) / 1000);
-const r1 = (n) => (n === null || n === undefined || !Number.isFinite(n) ? null : Math.round(n * 10) / 10);
-const fmtS = (n) => (n === null || n === undefined ? '-' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const fmtMiB = (bytes) => `${(bytes / MiB).toFixed(bytes >= 100 * MiB ? 0 : 1)} MiB`;
-const sizeLabel = (bytes) => (bytes % GiB === 0 ? `${bytes / GiB} GiB` : `${Math.round(bytes / MiB)} MiB`);
-
-function capture(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-function log(message) {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
+const fmtMiB = (/** @type {number} */ bytes) => `${(bytes / MiB).toFixed(bytes >= 100 * MiB ? 0 : 1)} MiB`;
+const sizeLabel = (/** @type {number} */ bytes) => (bytes % GiB === 0 ? `${bytes / GiB} GiB` : `${Math.round(bytes / MiB)} MiB`);
 
 /** The runbook's MLMD_BACKUP stamp: date +"%Y-%m-%d-%H-%M". */
 function runbookStamp(d = new Date()) {
-  const p = (n) => String(n).padStart(2, '0');
+  const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}-${p(d.getMinutes())}`;
 }
 
+/**
+ * @param {string} file
+ * @returns {Promise<string>}
+ */
 function sha256File(file) {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
@@ -127,50 +105,12 @@ function sha256File(file) {
   });
 }
 
-/** The bundle's short sha256, once it exists and is not being rewritten (a rebuild elsewhere). */
-async function bundleHash() {
-  const read = () => (existsSync(BUNDLE) ? createHash('sha256').update(readFileSync(BUNDLE)).digest('hex').slice(0, 12) : undefined);
-  for (let waited = 0; ; waited += 250) {
-    const a = read();
-    if (a) {
-      await sleep(100);
-      if (read() === a) return a;
-    }
-    if (waited > 120_000) throw new Error(`${BUNDLE} is missing or keeps changing; run npm run build`);
-    await sleep(250);
-  }
-}
-
-/**
- * Spawns a command (asynchronously: the Kubernetes API emulator lives in this process) and
- * resolves when it has exited, with its start and end on the now() clock.
- */
-function runCommand(cmd, args, { env, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const start = now();
-    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, start, end: now(), stdout, stderr, pid: child.pid }));
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Peak RSS: VmHWM (the high-water mark, monotonic for one program image) of every process under a
 // root, polled; the last value read per process is kept. A process that exec()s starts a new image
 // and a new mark, so each (pid, program) pair is tracked separately.
 
-function readProc(pid, file) {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
+/** @param {number} pid */
 function childPids(pid) {
   let tasks;
   try {
@@ -178,6 +118,7 @@ function childPids(pid) {
   } catch {
     return [];
   }
+  /** @type {number[]} */
   const out = [];
   for (const t of tasks) {
     const text = readProc(`${pid}/task/${t}`, 'children');
@@ -189,6 +130,10 @@ function childPids(pid) {
 const RCLONE_COMMANDS = new Set(['copy', 'copyto', 'lsjson', 'lsf', 'cat', 'deletefile', 'version', 'sync', 'check']);
 const KUBECTL_COMMANDS = new Set(['exec', 'cp', 'get', 'version']);
 
+/**
+ * The program a command line runs, for the peaks by program: 'rclone copy', 'action (node)'...
+ * @param {string[]} argv
+ */
 function labelOf(argv) {
   const base = path.basename(argv[0] ?? '?');
   if (base === 'node' || base === path.basename(process.execPath)) {
@@ -203,9 +148,14 @@ function labelOf(argv) {
 }
 
 class PeakRss {
+  /**
+   * @param {number} root
+   * @param {{ exclude?: number[], pollMs: number }} options
+   */
   constructor(root, { exclude = [], pollMs }) {
     this.root = root;
     this.exclude = new Set(exclude);
+    /** @type {Map<string, { pid: number, label: string, kib: number }>} */
     this.peaks = new Map(); // `${pid} ${label}` -> { pid, label, kib }
     this.timer = setInterval(() => this.tick(), pollMs);
     this.tick();
@@ -214,7 +164,7 @@ class PeakRss {
   tick() {
     const stack = childPids(this.root);
     while (stack.length) {
-      const pid = stack.pop();
+      const pid = /** @type {number} */ (stack.pop());
       if (this.exclude.has(pid)) continue;
       const status = readProc(pid, 'status');
       const cmdline = readProc(pid, 'cmdline');
@@ -235,7 +185,10 @@ class PeakRss {
     this.tick();
   }
 
-  /** Peak of one process (the last VmHWM read), bytes. */
+  /**
+   * Peak of one process (the last VmHWM read), bytes.
+   * @param {number | undefined} pid
+   */
   of(pid) {
     let kib = 0;
     for (const p of this.peaks.values()) if (p.pid === pid) kib = Math.max(kib, p.kib);
@@ -244,6 +197,7 @@ class PeakRss {
 
   /** The largest peak per program, MiB, largest first. */
   byLabel() {
+    /** @type {Record<string, number>} */
     const out = {};
     for (const p of this.peaks.values()) out[p.label] = Math.max(out[p.label] ?? 0, p.kib);
     return Object.fromEntries(
@@ -255,128 +209,84 @@ class PeakRss {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU accounting from /proc: who used the two cores during a run.
+// CPU accounting (bench/lib/cpu.js): who used the two cores during a run.
 
-const CLK_TCK = Number(capture('getconf', ['CLK_TCK'])) || 100;
-
-function procStat(pid) {
-  const text = readProc(pid, 'stat');
-  return text ? text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number) : undefined; // fields from 3 (state) on
-}
-const cpuOf = (pid) => {
-  const f = procStat(pid);
-  return f ? (f[11] + f[12]) / CLK_TCK : 0;
-};
-/** CPU of this process's reaped children: the contestant's processes, in the pod too (they are the emulator's children). */
-const childrenCpu = () => {
-  const f = procStat('self');
-  return (f[13] + f[14]) / CLK_TCK;
-};
-function machineCpu() {
-  const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
-  const [user, nice, system, , , irq, softirq, steal] = cpu.trim().split(/\s+/).slice(1).map(Number);
-  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: steal / CLK_TCK };
-}
-const cpuSnapshot = (s3Pid) => ({ t: now(), children: childrenCpu(), self: cpuOf('self'), s3: cpuOf(s3Pid), ...machineCpu() });
-function cpuDelta(a, b) {
-  const round2 = (n) => Math.round(n * 100) / 100;
-  const contestant = b.children - a.children;
-  const emulator = b.self - a.self;
-  const s3 = b.s3 - a.s3;
-  const busy = b.busy - a.busy;
-  const other = Math.max(0, busy - contestant - emulator - s3);
-  const seconds = b.t - a.t;
+/**
+ * A run's CPU seconds as the results record them: the contestant (this process's reaped children,
+ * in the pod too: they are the emulator's children), the emulators and this harness, the S3
+ * server, the rest of the machine and steal; and those two last in cores over the run.
+ * @param {import('./lib/cpu.js').CpuDelta} d
+ */
+function cpuRecord(d) {
   return {
-    contestant: round2(contestant),
-    emulatorAndHarness: round2(emulator),
-    s3Server: round2(s3),
-    other: round2(other),
-    steal: round2(b.steal - a.steal),
-    otherCores: round2((other + (b.steal - a.steal)) / seconds),
+    contestant: r2(d.contestant),
+    emulatorAndHarness: r2(d.harness),
+    s3Server: r2(d.procs[0]),
+    other: r2(d.other),
+    steal: r2(d.steal),
+    otherCores: r2((d.other + d.steal) / d.seconds),
   };
-}
-
-/** Processes whose command line matches the quiet pattern, not ours. */
-function heavyProcesses() {
-  const re = new RegExp(settings.quietPattern);
-  const found = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = readProc(entry, 'cmdline');
-    if (!cmdline) continue;
-    const line = cmdline.split('\0').join(' ').trim();
-    if (line && re.test(line) && !line.includes('bench/mlmd.js')) found.push(`${entry} ${line.slice(0, 100)}`);
-  }
-  return found;
 }
 
 /**
  * Before a run: waits (up to quietWait s) while a test suite or build runs, then (up to quietCpuWait
  * s) until other processes and steal use less than quietCores over a second.
+ * @param {number} s3Pid
  */
-async function waitForQuiet(s3Pid) {
-  const started = Date.now();
-  let heavy = heavyProcesses();
-  const heavySeen = new Set(heavy.map((h) => h.replace(/^\d+ /, '').slice(0, 60)));
-  let announced = false;
-  while (heavy.length && Date.now() - started < settings.quietWait * 1000) {
-    if (!announced) log(`  waiting (up to ${settings.quietWait} s) for: ${heavy.map((h) => h.slice(0, 90)).join('; ')}`);
-    announced = true;
-    await sleep(2000);
-    heavy = heavyProcesses();
-    for (const h of heavy) heavySeen.add(h.replace(/^\d+ /, '').slice(0, 60));
-  }
-  const heavyWaited = (Date.now() - started) / 1000;
-  let cores;
-  const cpuStarted = Date.now();
-  do {
-    const a = cpuSnapshot(s3Pid);
-    await sleep(1000);
-    const b = cpuSnapshot(s3Pid);
+async function untilQuiet(s3Pid) {
+  const quiet = await waitForQuiet({
+    pids: [s3Pid],
+    below: settings.quietCores,
+    cpuWait: settings.quietCpuWait,
     // Nothing of ours runs now: everything but this process and the idle S3 server is foreign.
-    const ours = b.self - a.self + (b.s3 - a.s3);
-    cores = Math.max(0, b.busy - a.busy - ours + (b.steal - a.steal)) / (b.t - a.t);
-    if (cores < settings.quietCores) break;
-  } while (Date.now() - cpuStarted < settings.quietCpuWait * 1000);
+    foreignCores: (d) => Math.max(0, d.busy - (d.harness + d.procs[0]) + d.steal) / d.seconds,
+    heavy: { pattern: new RegExp(settings.quietPattern), ignore: 'bench/mlmd.js', wait: settings.quietWait },
+  });
   return {
-    waited: r1((Date.now() - started) / 1000),
-    waitedForHeavy: r1(heavyWaited),
-    heavySeen: [...heavySeen],
-    heavyStillRunning: heavy.length > 0,
-    otherCoresBefore: Math.round(cores * 100) / 100,
-    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    waited: quiet.waited,
+    waitedForHeavy: quiet.heavyWaited,
+    heavySeen: quiet.heavySeen,
+    heavyStillRunning: quiet.heavyStillRunning,
+    otherCoresBefore: r2(quiet.cores),
+    loadavg: os.loadavg().map((l) => r2(l)),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The sandbox helpers: rclone against the target, writer state, verification.
 
-function rcloneTargetEnv(ckf) {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('RCLONE_CONFIG_')) delete env[key];
-  delete env.AWS_CA_BUNDLE; // rclone 1.60 fails on it; passed as --ca-cert, as sandbox/rclone.js does
-  return Object.assign(env, rcloneEnvFor(ckf.s3, 'target'));
-}
-const caArgs = () => (CA_BUNDLE ? ['--ca-cert', CA_BUNDLE] : []);
+/** @param {Ckf} ckf */
+const rcloneTargetEnv = (ckf) => rcloneEnv(rcloneEnvFor(ckf.s3, 'target'));
 
+/**
+ * @param {Ckf} ckf
+ * @param {string[]} args
+ */
 async function rcloneTarget(ckf, args) {
-  const r = await runCommand('rclone', [args[0], '--config', '', ...caArgs(), ...args.slice(1)], { env: rcloneTargetEnv(ckf) });
+  const r = await runProcess('rclone', [args[0], '--config', '', ...caArgs(), ...args.slice(1)], { env: rcloneTargetEnv(ckf) });
   if (r.code !== 0) throw new Error(`rclone ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
 
-/** Waits until the writer is back at its scale with every unit active (between runs, untimed). */
+/**
+ * Waits until the writer is back at its scale with every unit active (between runs, untimed).
+ * @param {Ckf} ckf
+ */
 async function writerSettled(ckf, scale = 1) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const units = ckf.juju.units(WRITER);
-    if (ckf.juju.scale(WRITER) === scale && units.length === scale && units.every((u) => u.phase === 'active')) return;
-    if (Date.now() > deadline) throw new Error(`${WRITER} did not settle at scale ${scale}: ${JSON.stringify(units.map((u) => u.phase))}`);
+    if (ckf.juju.scale(WRITER) === scale && units.length === scale && units.every((/** @type {{ phase: string }} */ u) => u.phase === 'active')) return;
+    if (Date.now() > deadline) throw new Error(`${WRITER} did not settle at scale ${scale}: ${JSON.stringify(units.map((/** @type {{ phase: string }} */ u) => u.phase))}`);
     await sleep(100);
   }
 }
 
-/** The scale-application calls the juju emulator logged since `since` (ms): { n, at }. */
+/**
+ * The scale-application calls the juju emulator logged since `since` (ms): { n, at }.
+ * @param {Ckf} ckf
+ * @param {number} since
+ */
 function scaleCalls(ckf, since) {
   return ckf.juju
     .calls()
@@ -384,7 +294,11 @@ function scaleCalls(ckf, since) {
     .map((c) => ({ n: Number(c.argv.at(-1)), at: c.at }));
 }
 
-/** Pause from the juju call log: the scale-to-0 call's start to the scale-back call's start. */
+/**
+ * Pause from the juju call log: the scale-to-0 call's start to the scale-back call's start.
+ * @param {Ckf} ckf
+ * @param {number} since
+ */
 function jujuPause(ckf, since) {
   const calls = scaleCalls(ckf, since);
   const down = calls.find((c) => c.n === 0);
@@ -396,6 +310,10 @@ function jujuPause(ckf, since) {
 /**
  * Downloads the stored object, checks its size and sha256, restores it the runbook's way
  * (gunzip -c | sqlite3 new.db) and compares the row counts with the generated database's.
+ * @param {Ckf} ckf
+ * @param {string} key
+ * @param {{ bytes?: number, sha256?: string }} expect
+ * @param {string} work
  */
 async function verifyObject(ckf, key, expect, work) {
   const dir = mkdtempSync(path.join(work, 'verify-'));
@@ -406,17 +324,18 @@ async function verifyObject(ckf, key, expect, work) {
     const sha256 = await sha256File(local);
     if (expect.bytes !== undefined && bytes !== expect.bytes) throw new Error(`${key}: stored ${bytes} bytes, expected ${expect.bytes}`);
     if (expect.sha256 && sha256 !== expect.sha256) throw new Error(`${key}: stored sha256 ${sha256}, expected ${expect.sha256}`);
+    /** @type {{ bytes: number, sha256: string, restored?: { rows: number, tables: number, seconds: number | null } }} */
     const result = { bytes, sha256 };
     if (settings.verify) {
       const started = now();
       const db = path.join(dir, 'restored.db');
-      const r = await runCommand('sh', ['-c', 'gunzip -c "$1" | sqlite3 -batch "$2"', 'sh', local, db]);
+      const r = await runProcess('sh', ['-c', 'gunzip -c "$1" | sqlite3 -batch "$2"', 'sh', local, db]);
       if (r.code !== 0 || r.stderr.trim()) throw new Error(`restoring ${key} failed (${r.code}): ${r.stderr.slice(0, 500)}`);
       const counts = mlmdRowCounts(db);
       const want = ckf.db.rowCounts;
       const diff = Object.keys({ ...want, ...counts }).filter((t) => counts[t] !== want[t]);
       if (diff.length) throw new Error(`${key} restores with other row counts: ${diff.map((t) => `${t} ${counts[t]} (want ${want[t]})`).join(', ')}`);
-      result.restored = { rows: Object.values(counts).reduce((a, b) => a + b, 0), tables: Object.keys(counts).length, seconds: r1(now() - started) };
+      result.restored = { rows: Object.values(counts).reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0), tables: Object.keys(counts).length, seconds: r1(now() - started) };
     }
     return result;
   } finally {
@@ -427,11 +346,16 @@ async function verifyObject(ckf, key, expect, work) {
 // ---------------------------------------------------------------------------------------------
 // Contestant (a): the runbook, every command a real process, in the runbook's order.
 
+/**
+ * @param {Ckf} ckf
+ * @param {{ label: string, work: string, poll: number }} options
+ */
 async function runRunbook(ckf, { label, work, poll }) {
   const name = `mlmd-${runbookStamp()}-${label}.dump.gz`; // the runbook's MLMD_BACKUP, plus the run's label
   const dir = mkdtempSync(path.join(work, 'runbook-'));
   const kubectlEnv = { ...process.env, KUBECONFIG: '' };
   const kc = ['--kubeconfig', ckf.kube.kubeconfigPath, '--cache-dir', path.join(ckf.root, 'kubectl-cache')];
+  /** @type {[string, string, string[], { env: NodeJS.ProcessEnv, cwd?: string }][]} */
   const steps = [
     ['scale 0', 'juju', ['scale-application', WRITER, '0'], { env: ckf.juju.env }],
     ['exec: sqlite3 .dump | gzip', 'kubectl', [...kc, 'exec', '-n', NAMESPACE, POD, '-c', CONTAINER, '--', '/bin/sh', '-c', `sqlite3 ${DB_PATH} .dump | gzip -c > /tmp/${name}`], { env: kubectlEnv }],
@@ -445,7 +369,7 @@ async function runRunbook(ckf, { label, work, poll }) {
   let failure;
   try {
     for (const [step, cmd, args, options] of steps) {
-      const r = await runCommand(cmd, args, options);
+      const r = await runProcess(cmd, args, options);
       done.push({ step, ...r });
       if (r.code !== 0) {
         failure = new Error(`runbook step '${step}' failed (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}): ${r.stderr.trim() || r.stdout.trim()}`);
@@ -468,12 +392,13 @@ async function runRunbook(ckf, { label, work, poll }) {
   const dumpInPod = existsSync(inPod) ? statSync(inPod).size : undefined;
   rmSync(inPod, { force: true });
   rmSync(dir, { recursive: true, force: true });
+  const last = done[done.length - 1];
   return {
-    seconds: done.at(-1).end - t0,
-    pause: done.at(-1).end - done[0].start,
+    seconds: last.end - t0,
+    pause: last.end - done[0].start,
     jujuPause: jujuPause(ckf, sinceMs),
     steps: done.map((d) => [d.step, r3(d.end - d.start)]),
-    gaps: r3(done.at(-1).end - t0 - done.reduce((n, d) => n + (d.end - d.start), 0)),
+    gaps: r3(last.end - t0 - done.reduce((n, d) => n + (d.end - d.start), 0)),
     key: `${RUNBOOK_PREFIX}/${name}`,
     local,
     dumpInPodBytes: dumpInPod,
@@ -484,14 +409,21 @@ async function runRunbook(ckf, { label, work, poll }) {
 // ---------------------------------------------------------------------------------------------
 // Contestant (b): the action's dist bundle through the sandbox's runner.
 
+/**
+ * @param {Ckf} ckf
+ * @param {{ label: string, poll: number }} options
+ */
 async function runAction(ckf, { label, poll }) {
-  const bundle = await bundleHash();
+  const bundle = await bundleHash(BUNDLE);
   const backupId = `bench-${label}`;
   const sinceMs = Date.now();
-  let spawned;
+  let spawned = 0;
+  /** @type {number | undefined} */
   let pid;
+  /** @type {PeakRss | undefined} */
   let peaks;
   let rest = '';
+  /** @type {Line[]} */
   const lines = [];
   const result = await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'backup-id': backupId }), {
     env: ckf.env,
@@ -535,19 +467,26 @@ async function runAction(ckf, { label, poll }) {
     sidecarKey: `${key}.json`,
     outputs: { sha256: o.sha256, bytes: Number(o['size-bytes']) },
     phases: actionPhases(lines, result.seconds),
-    rssAction: peaks.of(pid),
-    rss: peaks.byLabel(),
+    rssAction: /** @type {PeakRss} */ (peaks).of(pid),
+    rss: /** @type {PeakRss} */ (peaks).byLabel(),
     warnings: result.stdout.split('\n').filter((l) => l.startsWith('::warning') || l.startsWith('::error')),
     stderr: result.stderr.trim() || undefined,
   };
 }
 
+/** @typedef {{ at: number, line: string }} Line a line of the action's stdout, seconds after its spawn */
+
 /**
  * The action's wall time cut by the arrival of its log lines: start-up (spawn to the first group),
  * each group, the exit after the last one, and within the groups the steps their lines mark.
+ * @param {Line[]} lines
+ * @param {number} total
  */
 function actionPhases(lines, total) {
+  /** @typedef {{ name: string, start: number, end: number, lines: Line[] }} Group */
+  /** @type {Group[]} */
   const groups = [];
+  /** @type {Omit<Group, 'end'> | undefined} */
   let open;
   for (const { at, line } of lines) {
     if (line.startsWith('::group::')) open = { name: line.slice('::group::'.length), start: at, lines: [] };
@@ -555,10 +494,13 @@ function actionPhases(lines, total) {
     else if (open) open.lines.push({ at, line });
   }
   if (!groups.length) return undefined;
-  const keyOf = (name) =>
+  const keyOf = (/** @type {string} */ name) =>
     /^Pre-flight/.test(name) ? 'preflight' : /^Pause /.test(name) ? 'pauseSnapshot' : /^Check the copy/.test(name) ? 'check' : /^Compress/.test(name) ? 'compressUpload' : /^Wait for/.test(name) ? 'writerBack' : name;
-  const at = (g, re, from = 0) => g?.lines.find((l) => l.at >= from && re.test(l.line))?.at;
+  // A line that is missing makes its step NaN, recorded as null.
+  const at = (/** @type {Group} */ g, /** @type {RegExp} */ re, from = 0) => /** @type {number} */ (g?.lines.find((l) => l.at >= from && re.test(l.line))?.at);
+  /** @type {Record<string, number>} */
   const phases = { startup: groups[0].start };
+  /** @type {Record<string, number>} */
   const sub = {};
   for (const g of groups) {
     const key = keyOf(g.name);
@@ -591,34 +533,30 @@ function actionPhases(lines, total) {
       sub.statAndSidecar = g.end - stat;
     }
   }
-  phases.exit = total - groups.at(-1).end;
+  phases.exit = total - groups[groups.length - 1].end;
   // What falls between the groups (the "paused for" line, outputs before the last group).
   phases.between = total - Object.values(phases).reduce((a, b) => a + b, 0);
-  const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, r3(v)]));
+  const round = (/** @type {Record<string, number>} */ o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, r3(v)]));
   return { ...round(phases), sub: round(sub) };
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const versionLine = (cmd, args) => capture(cmd, args)?.split('\n')[0] ?? 'unknown';
-  const machine = {
-    cores: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
+  /** @type {ReturnType<typeof machineInfo> & { rclone: string, sqlite3: string, kubectl: string, kubectlUsed?: string }} */
+  const machine = machineInfo({
     rclone: versionLine('rclone', ['version']),
     sqlite3: versionLine('sqlite3', ['--version']),
     gzip: versionLine('gzip', ['--version']),
     kubectl: versionLine('kubectl', ['version', '--client']),
     caBundle: CA_BUNDLE ? 'AWS_CA_BUNDLE set: the runbook contestant passes it as --ca-cert, as the action does' : 'AWS_CA_BUNDLE unset',
-  };
+  });
   log(`mlmd benchmark on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.rclone}, sqlite3 ${machine.sqlite3.split(' ')[0]}, kubectl ${machine.kubectl}`);
-  const bundleAtStart = await bundleHash();
+  const bundleAtStart = await bundleHash(BUNDLE);
   log(`action bundle ${path.relative(repoRoot, BUNDLE)} sha256 ${bundleAtStart}`);
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'mlba-bench-mlmd-'));
+  /** @type {Ckf | undefined} */
   let ckf;
   const cleanup = async () => {
     const c = ckf;
@@ -626,20 +564,13 @@ async function main() {
     await c?.stop().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
   };
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) return;
-    stopping = true;
-    log('interrupted: stopping the sandbox');
-    cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   const benchStarted = Date.now();
+  /** @type {any[]} */
   const sizes = [];
+  /** @type {any[]} */
   const samples = [];
-  try {
+  await withCleanup('stopping the sandbox', cleanup, async () => {
     const plan = [{ bytes: settings.bytes, contestants: ['runbook', 'action'] }];
     if (settings.smallBytes) plan.push({ bytes: settings.smallBytes, contestants: settings.smallContestants === 'both' ? ['runbook', 'action'] : ['action'] });
     for (const { bytes, contestants } of plan) {
@@ -665,11 +596,11 @@ async function main() {
 
       // Untimed warm-up: kubectl's discovery cache (a user's is warm), the juju emulator, rclone.
       const kc = ['--kubeconfig', ckf.kube.kubeconfigPath, '--cache-dir', path.join(ckf.root, 'kubectl-cache')];
-      const warm = await runCommand('kubectl', [...kc, 'get', 'pod', '-n', NAMESPACE, POD, '-o', 'name'], { env: { ...process.env, KUBECONFIG: '' } });
+      const warm = await runProcess('kubectl', [...kc, 'get', 'pod', '-n', NAMESPACE, POD, '-o', 'name'], { env: { ...process.env, KUBECONFIG: '' } });
       if (warm.code !== 0) throw new Error(`kubectl get pod failed: ${warm.stderr}`);
       if (!machine.kubectlUsed) {
         // gcloud's kubectl is a dispatcher that runs the client matching the server's version.
-        const v = await runCommand('kubectl', [...kc, 'version', '-o', 'json'], { env: { ...process.env, KUBECONFIG: '' } });
+        const v = await runProcess('kubectl', [...kc, 'version', '-o', 'json'], { env: { ...process.env, KUBECONFIG: '' } });
         try {
           const j = JSON.parse(v.stdout);
           machine.kubectlUsed = `client ${j.clientVersion?.gitVersion} against the emulator's ${j.serverVersion?.gitVersion}`;
@@ -683,16 +614,17 @@ async function main() {
       const podFiles = ckf.kube.listFiles(POD, CONTAINER);
 
       for (let round = 1; round <= settings.rounds; round++) {
-        const order = contestants.map((_, i) => contestants[(i + round - 1) % contestants.length]);
+        const order = rotate(contestants, round);
         log(`${size} round ${round}/${settings.rounds}: ${order.join(' -> ')}`);
         for (const contestant of order) {
           await writerSettled(ckf);
-          const quiet = await waitForQuiet(ckf.s3.pid);
+          const quiet = await untilQuiet(ckf.s3.pid);
           const label = `${size.replace(' ', '')}-r${round}`;
-          const before = cpuSnapshot(ckf.s3.pid);
+          const before = cpuSnapshot([ckf.s3.pid]);
           const loadBefore = os.loadavg()[0];
+          /** @type {any} */
           const run = contestant === 'runbook' ? await runRunbook(ckf, { label, work, poll: settings.pollMs }) : await runAction(ckf, { label, poll: settings.pollMs });
-          const cpu = cpuDelta(before, cpuSnapshot(ckf.s3.pid));
+          const cpu = cpuRecord(cpuDelta(before, cpuSnapshot([ckf.s3.pid])));
           const loadAfter = os.loadavg()[0];
 
           // Untimed checks: what is stored is what was made, and it restores to the same rows.
@@ -720,7 +652,7 @@ async function main() {
             cpu,
             // Other processes and hypervisor steal took more than quietCores on average during the run.
             disturbed: cpu.otherCores > settings.quietCores,
-            loadavg1: { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadAfter * 100) / 100 },
+            loadavg1: { before: r2(loadBefore), after: r2(loadAfter) },
             quiet,
           };
           samples.push(sample);
@@ -742,7 +674,7 @@ async function main() {
                 `writer back ${fmtS(p.writerBack)} | exit ${fmtS(p.exit)}`,
             );
           } else {
-            log(`          ${run.steps.map(([s, v]) => `${s} ${fmtS(v)}`).join(' | ')}`);
+            log(`          ${run.steps.map((/** @type {[string, number]} */ [s, v]) => `${s} ${fmtS(v)}`).join(' | ')}`);
           }
         }
       }
@@ -753,12 +685,14 @@ async function main() {
     }
 
     // Summaries.
-    const bundlesSeen = [...new Set([bundleAtStart, ...samples.filter((s) => s.bundle).map((s) => s.bundle), await bundleHash()])];
+    const bundlesSeen = [...new Set([bundleAtStart, ...samples.filter((s) => s.bundle).map((s) => s.bundle), await bundleHash(BUNDLE)])];
+    /** @type {Record<string, Record<string, any>>} */
     const stats = {};
     for (const { size, contestants } of sizes) {
       stats[size] = {};
       for (const c of contestants) {
         const xs = samples.filter((s) => s.size === size && s.contestant === c);
+        /** @type {Record<string, any>} */
         const st = {
           seconds: summarise(xs.map((s) => s.seconds)),
           pause: summarise(xs.map((s) => s.pause)),
@@ -771,21 +705,28 @@ async function main() {
           st.phasesMedian = Object.fromEntries(keys.map((k) => [k, r3(median(xs.map((s) => s.phases[k] ?? 0)))]));
           st.subMedian = Object.fromEntries(Object.keys(xs[0].phases.sub).map((k) => [k, r3(median(xs.map((s) => s.phases.sub[k] ?? 0)))]));
         } else {
-          st.stepsMedian = xs[0].steps.map(([name]) => [name, r3(median(xs.map((s) => s.steps.find(([n]) => n === name)[1])))]);
+          st.stepsMedian = xs[0].steps.map((/** @type {[string, number]} */ [name]) => [
+            name,
+            r3(median(xs.map((s) => s.steps.find((/** @type {[string, number]} */ [n]) => n === name)[1]))),
+          ]);
         }
+        /** @type {string[]} */
         const labels = [...new Set(xs.flatMap((s) => Object.keys(s.rssPeaksMiB)))];
-        st.rssPeaksMiBMax = Object.fromEntries(labels.map((l) => [l, Math.max(...xs.map((s) => s.rssPeaksMiB[l] ?? 0))]).sort(([, a], [, b]) => b - a));
+        st.rssPeaksMiBMax = Object.fromEntries(
+          labels.map((l) => /** @type {[string, number]} */ ([l, Math.max(...xs.map((s) => s.rssPeaksMiB[l] ?? 0))])).sort(([, a], [, b]) => b - a),
+        );
         stats[size][c] = st;
       }
     }
+    /** @type {Record<string, any>} */
     const ratios = {};
     for (const { size, contestants } of sizes) {
       if (!contestants.includes('runbook')) continue;
       const a = stats[size].runbook;
       const b = stats[size].action;
-      const paired = (field) =>
+      const paired = (/** @type {string} */ field) =>
         [...Array(settings.rounds).keys()].map((i) => {
-          const pick = (c) => samples.find((s) => s.size === size && s.round === i + 1 && s.contestant === c)[field];
+          const pick = (/** @type {string} */ c) => samples.find((s) => s.size === size && s.round === i + 1 && s.contestant === c)[field];
           return r3(pick('action') / pick('runbook'));
         });
       ratios[size] = {
@@ -818,11 +759,7 @@ async function main() {
       wallMinutes: r1((Date.now() - benchStarted) / 60_000),
       machine,
       action: {
-        bundle: path.relative(repoRoot, BUNDLE),
-        bundleSha256: bundlesSeen.length === 1 ? bundlesSeen[0] : bundlesSeen,
-        changedDuringRun: bundlesSeen.length > 1,
-        gitHead: capture('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']) ?? null,
-        bundleDiffersFromHead: capture('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'actions/backup-mlmd/dist']) ? true : false,
+        ...bundleRecord(BUNDLE, bundlesSeen, 'actions/backup-mlmd/dist'),
         inputs: 'ckf.backupMlmdInputs({ backup-id }): the defaults (format dump, db-path /data/mlmd.db, writer kfp-metadata-writer), progress-interval-seconds 1 (the sandbox\'s)',
       },
       runbook: {
@@ -843,8 +780,7 @@ async function main() {
       goals,
       samples,
     };
-    mkdirSync(path.dirname(settings.out), { recursive: true });
-    writeFileSync(settings.out, JSON.stringify(results, null, 2) + '\n');
+    writeResults(settings.out, results);
 
     // The table.
     const lines = [''];
@@ -865,7 +801,7 @@ async function main() {
       const act = stats[size].action;
       lines.push(`  action phases (median s): ${Object.entries(act.phasesMedian).map(([k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
       lines.push(`                 within:   ${Object.entries(act.subMedian).map(([k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
-      if (stats[size].runbook) lines.push(`  runbook steps (median s): ${stats[size].runbook.stepsMedian.map(([k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
+      if (stats[size].runbook) lines.push(`  runbook steps (median s): ${stats[size].runbook.stepsMedian.map((/** @type {[string, number]} */ [k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
       lines.push(`  peak RSS by program (MiB, max over runs): action run ${JSON.stringify(act.rssPeaksMiBMax)}`);
       if (stats[size].runbook) lines.push(`                                            runbook run ${JSON.stringify(stats[size].runbook.rssPeaksMiBMax)}`);
     }
@@ -882,14 +818,7 @@ async function main() {
     lines.push('');
     lines.push(`whole run ${results.wallMinutes} min; results: ${path.relative(process.cwd(), settings.out) || settings.out}`);
     process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
-  }
+  });
 }
 
-main().catch((err) => {
-  process.stderr.write(`mlmd benchmark failed: ${err?.stack ?? err}\n`);
-  process.exitCode = 1;
-});
+runMain('mlmd', main);

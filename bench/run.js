@@ -1,12 +1,14 @@
+// @ts-check
 // npm run bench: runs every bench/*.js benchmark (this file excepted) in turn, each in its own
-// Node process with the terminal's output. Arguments pick benchmarks by name:
+// Node process with the terminal's output (bench/lib/ holds the helpers they share and is not run).
+// Arguments pick benchmarks by name:
 //   node bench/run.js                 all of them
 //   node bench/run.js sync-minio      only bench/sync-minio.js
 // Exits non-zero when a benchmark fails (a run that did not complete, not a missed goal).
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from './lib/proc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const self = path.basename(fileURLToPath(import.meta.url));
@@ -21,8 +23,9 @@ if (unknown.length) {
 }
 const chosen = wanted.length ? all.filter((f) => wanted.includes(f.replace(/\.js$/, ''))) : all;
 
+/** @type {import('node:child_process').ChildProcess | undefined} */
 let current;
-for (const sig of ['SIGINT', 'SIGTERM']) {
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.on(sig, () => {
     // The benchmark stops its own servers on the signal; wait for it to exit.
     if (current && current.exitCode === null) current.kill(sig);
@@ -34,11 +37,10 @@ const failed = [];
 for (const file of chosen) {
   console.log(`\n=== bench/${file} ===`);
   const started = Date.now();
-  const code = await new Promise((resolve) => {
-    current = spawn(process.execPath, [path.join(here, file)], { stdio: 'inherit' });
-    current.on('error', () => resolve(1));
-    current.on('close', (c, signal) => resolve(signal ? 128 : c));
-  });
+  const code = await runProcess(process.execPath, [path.join(here, file)], { stdio: 'inherit', onStart: (child) => (current = child) }).then(
+    (r) => (r.signal ? 128 : r.code),
+    () => 1,
+  );
   current = undefined;
   console.log(`=== bench/${file}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${Math.round((Date.now() - started) / 1000)} s ===`);
   if (code !== 0) failed.push(file);

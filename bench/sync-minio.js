@@ -1,3 +1,4 @@
+// @ts-check
 // Benchmark: the sync-minio action (its dist bundle, run as a workflow step runs it) against bare
 // `rclone sync` with the very flags and remote settings the action gives its sync, on the same
 // mlpipeline-like dataset in the local S3 sandbox.
@@ -22,24 +23,19 @@
 // directory), so each first sync really starts from an empty target and no contestant lists the
 // others' objects. The source server (playing MinIO) is shared and only read.
 // See bench/README.md for what each figure means.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { repoRoot, runActionBundle, SANDBOX_SECRETS, seedMlpipeline, startS3 } from '../sandbox/index.js';
+import { cpuDelta, cpuSnapshot, waitForQuiet } from './lib/cpu.js';
+import { intEnv, numEnv, resultsFile } from './lib/env.js';
+import { bundleHash, bundleRecord, log, machineInfo, rotate, runMain, withCleanup, writeResults } from './lib/harness.js';
+import { capture, runProcess, sleep, versionLine } from './lib/proc.js';
+import { CA_BUNDLE, caArgs, rcloneEnv } from './lib/rclone.js';
+import { fmtS, median, MiB, r2, r3, summarise } from './lib/stats.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MiB = 1024 * 1024;
-
-function intEnv(name, fallback, min = 0) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
-  return n;
-}
+/** @typedef {import('../sandbox/s3.js').S3Server} S3Server */
 
 const settings = {
   objects: intEnv('BENCH_OBJECTS', 2000, 1),
@@ -49,8 +45,8 @@ const settings = {
   reruns: intEnv('BENCH_RERUNS', 2, 1),
   startupReps: intEnv('BENCH_STARTUP_REPS', 5, 1),
   quietWait: intEnv('BENCH_QUIET_WAIT', 20, 0),
-  quietCores: Number(process.env.BENCH_QUIET_CORES || 0.25),
-  out: process.env.BENCH_OUT || path.join(here, 'results', 'sync-minio.json'),
+  quietCores: numEnv('BENCH_QUIET_CORES', 0.25),
+  out: resultsFile('sync-minio.json'),
   bareCheck: intEnv('BENCH_BARE_CHECK', 1, 0) > 0,
 };
 if (settings.large > settings.objects) throw new Error('BENCH_LARGE cannot exceed BENCH_OBJECTS');
@@ -65,6 +61,7 @@ const TARGET_KEYS = { accessKey: 'AKIASANDBOXBACKUP01', secretKey: SANDBOX_SECRE
 const SOURCE_KEYS = { accessKey: 'minio', secretKey: SANDBOX_SECRETS.minio };
 
 // Baselines are bare rclone; 'bare' is the issue's, 'bare-check' adds what the action's default verify does.
+/** @type {{ id: string, label: string, baseline?: boolean, check?: boolean, inputs?: Record<string, string> }[]} */
 const CONTESTANTS = [
   { id: 'bare', label: 'bare rclone sync', baseline: true },
   ...(settings.bareCheck ? [{ id: 'bare-check', label: 'bare rclone sync, then rclone check --one-way --size-only', baseline: true, check: true }] : []),
@@ -82,9 +79,11 @@ const GOAL = 1.05;
 // ---------------------------------------------------------------------------------------------
 // The bare contestant: rclone exactly as the action's Rclone class and mirror.ts call it.
 
-const CA_BUNDLE = process.env.AWS_CA_BUNDLE || undefined;
-
-/** RCLONE_CONFIG_* for the action's two remotes (packages/rclone/src/remote.ts, sync-minio/src/remotes.ts). */
+/**
+ * RCLONE_CONFIG_* for the action's two remotes (packages/rclone/src/remote.ts, sync-minio/src/remotes.ts).
+ * @param {S3Server} source
+ * @param {S3Server} target
+ */
 function remotesEnv(source, target) {
   return {
     RCLONE_CONFIG_SOURCE_TYPE: 's3',
@@ -106,21 +105,23 @@ function remotesEnv(source, target) {
   };
 }
 
-/** The child environment: inherited minus RCLONE_CONFIG_* and AWS_CA_BUNDLE (given as --ca-cert), plus the remotes. */
-function bareEnv(source, target) {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('RCLONE_CONFIG_')) delete env[key];
-  delete env.AWS_CA_BUNDLE;
-  return Object.assign(env, remotesEnv(source, target));
-}
+/**
+ * The child environment: inherited minus RCLONE_CONFIG_* and AWS_CA_BUNDLE (given as --ca-cert), plus the remotes.
+ * @param {S3Server} source
+ * @param {S3Server} target
+ */
+const bareEnv = (source, target) => rcloneEnv(remotesEnv(source, target));
 
-/** argv of the action's sync: global flags, --stats, then mirror.ts's arguments. */
+/**
+ * argv of the action's sync: global flags, --stats, then mirror.ts's arguments.
+ * @param {string} archiveStamp
+ */
 function bareArgs(archiveStamp, { dryRun = false } = {}) {
   return [
     'sync',
     '--config', '',
     '--use-json-log', '-v',
-    ...(CA_BUNDLE ? ['--ca-cert', CA_BUNDLE] : []),
+    ...caArgs(),
     '--stats', `${STATS_SECONDS}s`,
     `source:${SOURCE_BUCKET}`,
     `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
@@ -135,50 +136,68 @@ function bareArgs(archiveStamp, { dryRun = false } = {}) {
 /** The action's default archive-prefix stamp (core's utcStamp). */
 const utcStamp = (d = new Date()) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 
-function runBare(source, target, { dryRun }) {
+/**
+ * What one contestant's run gives: the bare ones fill the first fields, the action all but checkSeconds.
+ * @typedef {object} Run
+ * @property {number | string | null} code
+ * @property {NodeJS.Signals | null} signal
+ * @property {number} seconds
+ * @property {number | null} transfers
+ * @property {string[]} errors
+ * @property {number | null} [checks]
+ * @property {number} [checkSeconds]
+ * @property {string} [bundle]
+ * @property {number | null} [checked]
+ * @property {string | null} [verified]
+ * @property {Record<string, number>} [phases]
+ * @property {[string, number][]} [steps]
+ * @property {string} [stdout]
+ * @property {string} [stderr]
+ */
+
+/**
+ * @param {S3Server} source
+ * @param {S3Server} target
+ * @param {{ dryRun: boolean }} options
+ * @returns {Promise<Run>}
+ */
+async function runBare(source, target, { dryRun }) {
   const args = bareArgs(utcStamp(), { dryRun });
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('rclone', args, { env: bareEnv(source, target), stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      let stats;
-      const errors = [];
-      for (const line of Buffer.concat(err).toString('utf8').split('\n')) {
-        if (!line.startsWith('{')) {
-          if (line.trim()) errors.push(line.trim());
-          continue;
-        }
-        let json;
-        try {
-          json = JSON.parse(line);
-        } catch {
-          errors.push(line);
-          continue;
-        }
-        if (json.stats) stats = json.stats;
-        else if (json.level === 'error' || json.level === 'critical') errors.push(`${json.object ? `${json.object}: ` : ''}${json.msg}`);
-      }
-      resolve({ code, signal, seconds, transfers: stats?.transfers ?? null, checks: stats?.checks ?? null, errors });
-    });
-  });
+  const { code, signal, seconds, stderr } = await runProcess('rclone', args, { env: bareEnv(source, target) });
+  let stats;
+  const errors = [];
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) {
+      if (line.trim()) errors.push(line.trim());
+      continue;
+    }
+    let json;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      errors.push(line);
+      continue;
+    }
+    if (json.stats) stats = json.stats;
+    else if (json.level === 'error' || json.level === 'critical') errors.push(`${json.object ? `${json.object}: ` : ''}${json.msg}`);
+  }
+  return { code, signal, seconds, transfers: stats?.transfers ?? null, checks: stats?.checks ?? null, errors };
 }
 
 /**
  * The second baseline: bare rclone sync, then (not for a dry run) the check the action's verify
  * stands for, `rclone check --one-way --fast-list --size-only`, timed from the sync's spawn to the
  * check's exit. A check that finds a difference or fails makes the run fail.
+ * @param {S3Server} source
+ * @param {S3Server} target
+ * @param {{ dryRun: boolean }} options
+ * @returns {Promise<Run>}
  */
 async function runBareThenCheck(source, target, { dryRun }) {
   const sync = await runBare(source, target, { dryRun });
   if (dryRun || sync.code !== 0) return sync;
   const args = [
-    'check', '--config', '', ...(CA_BUNDLE ? ['--ca-cert', CA_BUNDLE] : []),
+    'check', '--config', '', ...caArgs(),
     `source:${SOURCE_BUCKET}`, `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
     '--one-way', '--fast-list', '--size-only',
   ];
@@ -197,6 +216,11 @@ async function runBareThenCheck(source, target, { dryRun }) {
 // ---------------------------------------------------------------------------------------------
 // The action contestants: the dist bundle through the sandbox's runner, inputs as INPUT_* variables.
 
+/**
+ * @param {S3Server} source
+ * @param {S3Server} target
+ * @param {Record<string, string>} extra
+ */
 function actionInputs(source, target, extra) {
   return {
     'minio-endpoint': source.endpoint,
@@ -213,25 +237,21 @@ function actionInputs(source, target, extra) {
 const BUNDLE = path.join(repoRoot, 'actions', 'sync-minio', 'dist', 'index.js');
 
 /**
- * The bundle's short sha256, once it exists: a rebuild elsewhere in the repo deletes dist/ for a
- * moment, and a changed bundle mid-benchmark is recorded with each sample.
+ * @typedef {{ at: number, group?: string, end?: true, rclone?: string }} Mark
+ *   a log group's start or end, or an rclone child's spawn, seconds after the action's spawn
  */
-async function bundleHash() {
-  const read = () => (existsSync(BUNDLE) ? createHash('sha256').update(readFileSync(BUNDLE)).digest('hex').slice(0, 12) : undefined);
-  for (let waited = 0; ; waited += 250) {
-    const a = read();
-    if (a) {
-      await sleep(100); // not being written right now
-      if (read() === a) return a;
-    }
-    if (waited > 120_000) throw new Error(`${BUNDLE} is missing or keeps changing; run npm run build`);
-    await sleep(250);
-  }
-}
 
+/**
+ * @param {S3Server} source
+ * @param {S3Server} target
+ * @param {Record<string, string>} extra
+ * @param {{ env?: Record<string, string> }} [options]
+ * @returns {Promise<Run>}
+ */
 async function runAction(source, target, extra, { env } = {}) {
-  const bundle = await bundleHash();
+  const bundle = await bundleHash(BUNDLE);
   let spawned = 0n;
+  /** @type {Mark[]} */
   const marks = [];
   const result = await runActionBundle('sync-minio', actionInputs(source, target, extra), {
     env,
@@ -270,10 +290,15 @@ async function runAction(source, target, extra, { env } = {}) {
  * Wall time per log group of the action (node start-up, pre-flight, sync or plan, verify, and what
  * follows the last group), and within the sync group the rclone sync child itself (from the debug
  * line logged as it is spawned to the next rclone spawn or the group's end) apart from the rest.
+ * @param {Mark[]} marks
+ * @param {number} total
  */
 function phasesOf(marks, total) {
+  /** @type {Record<string, number>} */
   const phases = {};
+  /** @type {{ name: string, start: number, end: number, marks: Mark[] }[]} */
   const groups = [];
+  /** @type {{ name: string, start: number, marks: Mark[] } | undefined} */
   let open;
   for (const m of marks) {
     if (m.group !== undefined) open = { name: m.group, start: m.at, marks: [] };
@@ -293,7 +318,7 @@ function phasesOf(marks, total) {
       }
     }
   }
-  phases.exit = total - groups.at(-1).end;
+  phases.exit = total - groups[groups.length - 1].end;
   return phases;
 }
 
@@ -302,17 +327,21 @@ function phasesOf(marks, total) {
  * (from the debug line logged as it is spawned to the next log mark; children started together,
  * like the two pre-flight probes, are merged, as 'lsf x2'), and the exit after the last group.
  * What is left (the action's own work between children) is 'between'.
+ * @param {Mark[]} marks
+ * @param {number} total
  */
 function stepsOf(marks, total) {
   const firstGroup = marks.find((m) => m.group !== undefined);
   if (!firstGroup) return undefined;
+  /** @type {[string, number][]} */
   const steps = [['start-up', firstGroup.at]];
   for (let i = 0; i < marks.length; i++) {
-    if (!marks[i].rclone) continue;
+    const rclone = marks[i].rclone;
+    if (!rclone) continue;
     let j = i;
-    while (marks[j + 1]?.rclone === marks[i].rclone && marks[j + 1].at - marks[i].at < 0.05) j++;
+    while (marks[j + 1]?.rclone === rclone && marks[j + 1].at - marks[i].at < 0.05) j++;
     const end = marks[j + 1]?.at ?? total;
-    const label = j > i ? `${marks[i].rclone} x${j - i + 1}` : marks[i].rclone;
+    const label = j > i ? `${rclone} x${j - i + 1}` : rclone;
     // a label seen before (the verify's listings after the pre-flight's) is numbered, so medians do not mix them
     const seen = steps.filter(([l]) => l === label || l.startsWith(`${label} #`)).length;
     steps.push([seen ? `${label} #${seen + 1}` : label, end - marks[i].at]);
@@ -325,109 +354,55 @@ function stepsOf(marks, total) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU accounting from /proc: who used the two cores during a measurement.
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function procStat(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number); // fields from 3 (state) on
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds of a live process (user + system). */
-function cpuOf(pid) {
-  const f = procStat(pid);
-  return f ? (f[11] + f[12]) / CLK_TCK : 0;
-}
-
-/** CPU seconds of this process's reaped children (the contestant and everything it waited for). */
-function childrenCpu() {
-  const f = procStat('self');
-  return (f[13] + f[14]) / CLK_TCK;
-}
+// CPU accounting (bench/lib/cpu.js): who used the two cores during a measurement.
 
 /**
- * Busy CPU seconds of the whole machine, all cores, and steal: time this VM's cores were ready to
- * run but the hypervisor gave the physical CPU to someone else.
+ * A measurement's CPU seconds as the results record them: the contestant (node and rclone), the
+ * source and target servers, this process, the rest of the machine, steal, the machine's total.
+ * @param {import('./lib/cpu.js').CpuDelta} d
  */
-function machineCpu() {
-  const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
-  const [user, nice, system, , , irq, softirq, steal] = cpu.trim().split(/\s+/).slice(1).map(Number);
-  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: steal / CLK_TCK };
-}
-
-function cpuSnapshot(servers) {
-  return { children: childrenCpu(), self: cpuOf('self'), servers: servers.map((s) => cpuOf(s.pid)), ...machineCpu() };
-}
-
-function cpuDelta(before, after) {
-  const contestant = after.children - before.children;
-  const harness = after.self - before.self;
-  const [source = 0, target = 0] = after.servers.map((v, i) => v - before.servers[i]);
-  const busy = after.busy - before.busy;
-  const round2 = (n) => Math.round(n * 100) / 100;
+function cpuRecord(d) {
+  const [source = 0, target = 0] = d.procs;
   return {
-    contestant: round2(contestant),
-    sourceServer: round2(source),
-    targetServer: round2(target),
-    harness: round2(harness),
-    other: round2(Math.max(0, busy - contestant - harness - source - target)),
-    steal: round2(after.steal - before.steal),
-    machineBusy: round2(busy),
+    contestant: r2(d.contestant),
+    sourceServer: r2(source),
+    targetServer: r2(target),
+    harness: r2(d.harness),
+    other: r2(d.other),
+    steal: r2(d.steal),
+    machineBusy: r2(d.busy),
   };
 }
 
 /**
  * Waits (up to quietWait seconds) until processes other than ours use less than quietCores cores
- * over one second, since other work on a 2-core machine slows whichever contestant it meets.
- * Returns how long it waited and the last second's foreign load in cores.
+ * over one second (the window's CPU seconds, rounded as cpuRecord rounds them). Returns how long it
+ * waited and the last second's foreign load.
+ * @param {S3Server[]} servers
  */
-async function waitForQuiet(servers) {
-  const started = Date.now();
-  let cores = 0;
-  do {
-    const before = cpuSnapshot(servers);
-    await sleep(1000);
-    const after = cpuSnapshot(servers);
-    const d = cpuDelta(before, after);
-    cores = d.other + d.contestant + d.steal; // no contestant is running: reaped children count as foreign here
-    if (cores < settings.quietCores) break;
-  } while (Date.now() - started < settings.quietWait * 1000);
-  return { waited: Math.round((Date.now() - started) / 100) / 10, otherCores: Math.round(cores * 100) / 100 };
+async function untilQuiet(servers) {
+  const quiet = await waitForQuiet({
+    pids: servers.map((s) => s.pid),
+    below: settings.quietCores,
+    cpuWait: settings.quietWait,
+    foreignCores: (d) => {
+      const c = cpuRecord(d);
+      return c.other + c.contestant + c.steal; // no contestant is running: reaped children count as foreign here
+    },
+  });
+  return { waited: quiet.waited, otherCores: r2(quiet.cores) };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Statistics and formatting.
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const summarise = (xs) => ({ n: xs.length, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-const r3 = (n) => (n === null || n === undefined || !Number.isFinite(n) ? null : Math.round(n * 1000) / 1000);
-const fmtS = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const fmtR = (n) => n.toFixed(2);
-
-function capture(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-function log(message) {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Parity: the action's actual sync invocation, captured through an rclone wrapper on PATH, must be
 // the bare contestant's argv and RCLONE_* environment.
 
+/** @typedef {{ argv: string[], env: Record<string, string> }} Invocation */
+
+/**
+ * An rclone wrapper script for PATH that records each invocation's argv and environment.
+ * @param {string} dir
+ */
 function makeWrapper(dir) {
   const real = capture('sh', ['-c', 'command -v rclone']);
   if (!real) throw new Error('rclone is not on PATH');
@@ -444,6 +419,7 @@ function makeWrapper(dir) {
   return {
     env: { PATH: `${bin}:${process.env.PATH}` },
     real,
+    /** @returns {Invocation[]} */
     invocations() {
       return readdirSync(captured)
         .filter((f) => f.endsWith('.argv'))
@@ -462,6 +438,11 @@ function makeWrapper(dir) {
   };
 }
 
+/**
+ * @param {Invocation[]} invocations
+ * @param {S3Server} source
+ * @param {S3Server} target
+ */
 function parityCheck(invocations, source, target) {
   const problems = [];
   const sync = invocations.find((i) => i.argv[0] === 'sync');
@@ -472,17 +453,17 @@ function parityCheck(invocations, source, target) {
   if (JSON.stringify(sync.argv) !== JSON.stringify(expected)) {
     problems.push(`argv differs:\n  action: ${JSON.stringify(sync.argv)}\n  bare:   ${JSON.stringify(expected)}`);
   }
-  const relevant = (env) =>
+  const relevant = (/** @type {Record<string, string | undefined>} */ env) =>
     Object.fromEntries(Object.entries(env).filter(([k]) => /^(RCLONE_|AWS_)/.test(k)).sort(([a], [b]) => a.localeCompare(b)));
   const got = relevant(sync.env);
   const want = relevant(bareEnv(source, target));
   for (const key of new Set([...Object.keys(got), ...Object.keys(want)])) {
     if (got[key] !== want[key]) {
-      const show = (v) => (v === undefined ? '(unset)' : /SECRET/.test(key) ? '(a different secret)' : JSON.stringify(v));
+      const show = (/** @type {string | undefined} */ v) => (v === undefined ? '(unset)' : /SECRET/.test(key) ? '(a different secret)' : JSON.stringify(v));
       problems.push(`env ${key}: action ${show(got[key])}, bare ${show(want[key])}`);
     }
   }
-  const redactArgv = (argv) => argv.map((a) => a.replace(/\/\d{8}T\d{6}Z$/, '/<stamp>'));
+  const redactArgv = (/** @type {string[]} */ argv) => argv.map((a) => a.replace(/\/\d{8}T\d{6}Z$/, '/<stamp>'));
   return {
     ok: problems.length === 0,
     problems,
@@ -494,24 +475,21 @@ function parityCheck(invocations, source, target) {
 
 // ---------------------------------------------------------------------------------------------
 
+const fmtR = (/** @type {number} */ n) => n.toFixed(2);
+
 async function main() {
   const nodeVersion = process.version;
-  const rcloneVersion = capture('rclone', ['version'])?.split('\n')[0] ?? 'unknown';
-  const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown';
-  const machine = {
-    cores: os.cpus().length,
-    cpuModel,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: nodeVersion,
+  const rcloneVersion = versionLine('rclone', ['version']);
+  const machine = machineInfo({
     rclone: rcloneVersion,
     caBundle: CA_BUNDLE ? 'AWS_CA_BUNDLE set: both contestants pass it as --ca-cert' : 'AWS_CA_BUNDLE unset',
-  };
-  log(`sync-minio benchmark on ${machine.cores} cores (${cpuModel}), Node ${nodeVersion}, ${rcloneVersion}`);
+  });
+  log(`sync-minio benchmark on ${machine.cores} cores (${machine.cpuModel}), Node ${nodeVersion}, ${rcloneVersion}`);
 
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlba-bench-'));
+  /** @type {Set<S3Server>} */
   const servers = new Set();
-  const stopServer = async (s) => {
+  const stopServer = async (/** @type {S3Server} */ s) => {
     servers.delete(s);
     await s.stop();
     rmSync(s.dir, { recursive: true, force: true });
@@ -520,17 +498,8 @@ async function main() {
     await Promise.all([...servers].map(stopServer));
     rmSync(root, { recursive: true, force: true });
   };
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) return; // a second signal (say from bench/run.js passing it on) must not cut the clean-up short
-    stopping = true;
-    log('interrupted: stopping the S3 servers');
-    cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
-  try {
+  await withCleanup('stopping the S3 servers', cleanup, async () => {
     const source = await startS3({ name: 'minio', root, ...SOURCE_KEYS, buckets: [SOURCE_BUCKET] });
     servers.add(source);
     log(`seeding ${settings.objects} objects (${settings.large} of ~${settings.largeMiB} MiB) into the source...`);
@@ -552,7 +521,7 @@ async function main() {
     log(`seeded ${dataset.objects} objects, ${dataset.MiB} MiB (${dataset.multipartObjects} over the 64M upload cutoff) in ${dataset.seedSeconds} s`);
 
     let serial = 0;
-    const freshTarget = async (label) => {
+    const freshTarget = async (/** @type {string} */ label) => {
       const s = await startS3({ name: `target-${++serial}-${label}`, root, ...TARGET_KEYS, buckets: [TARGET_BUCKET] });
       servers.add(s);
       await sleep(300);
@@ -574,18 +543,13 @@ async function main() {
 
     // Start-up micro-measurements.
     log('start-up micro-measurements...');
+    /** @type {Record<'nodeEmpty' | 'bundleToConfigError' | 'rcloneVersion', number[]>} */
     const startup = { nodeEmpty: [], bundleToConfigError: [], rcloneVersion: [] };
-    const timeProcess = (cmd, args, env) =>
-      new Promise((resolve, reject) => {
-        const t = process.hrtime.bigint();
-        const c = spawn(cmd, args, { stdio: 'ignore', env });
-        c.on('error', reject);
-        c.on('close', () => resolve(Number(process.hrtime.bigint() - t) / 1e9));
-      });
+    const timeProcess = async (/** @type {string} */ cmd, /** @type {string[]} */ args) => (await runProcess(cmd, args, { stdio: 'ignore' })).seconds;
     const startupBundles = new Set();
     for (let i = 0; i < settings.startupReps; i++) {
-      if (settings.quietWait) await waitForQuiet([source]);
-      startupBundles.add(await bundleHash());
+      if (settings.quietWait) await untilQuiet([source]);
+      startupBundles.add(await bundleHash(BUNDLE));
       startup.nodeEmpty.push(await timeProcess(process.execPath, ['-e', '0']));
       // The bundle with no inputs: loads, validates, reports the missing inputs, exits 1.
       startup.bundleToConfigError.push((await runActionBundle('sync-minio', {})).seconds);
@@ -593,28 +557,36 @@ async function main() {
     }
 
     // The rounds.
+    /** @type {any[]} */
     const samples = []; // { round, contestant, phase, seconds, transfers, steps, cpu, errors, ... }
-    const check = (ok, what) => {
+    const check = (/** @type {boolean} */ ok, /** @type {string} */ what) => {
       if (!ok) throw new Error(what);
     };
     for (let round = 1; round <= settings.rounds; round++) {
-      const order = CONTESTANTS.map((_, i) => CONTESTANTS[(i + round - 1) % CONTESTANTS.length]);
+      const order = rotate(CONTESTANTS, round);
       log(`round ${round}/${settings.rounds}: ${order.map((c) => c.id).join(' -> ')}`);
       for (const contestant of order) {
         const target = await freshTarget(`${contestant.id}-r${round}`);
+        /**
+         * @param {string} phase
+         * @param {boolean} dryRun
+         * @returns {Promise<void>}
+         */
         const measure = async (phase, dryRun, attempt = 1) => {
-          const quiet = settings.quietWait ? await waitForQuiet([source, target]) : undefined;
-          const before = cpuSnapshot([source, target]);
+          const quiet = settings.quietWait ? await untilQuiet([source, target]) : undefined;
+          const pids = [source.pid, target.pid];
+          const before = cpuSnapshot(pids);
           const load = os.loadavg()[0];
+          /** @type {Run} */
           const run =
             contestant.id === 'bare'
               ? await runBare(source, target, { dryRun })
               : contestant.check
                 ? await runBareThenCheck(source, target, { dryRun })
                 : await runAction(source, target, { ...contestant.inputs, ...(dryRun ? { 'dry-run': 'true' } : {}) });
-          const cpu = cpuDelta(before, cpuSnapshot([source, target]));
+          const cpu = cpuRecord(cpuDelta(before, cpuSnapshot(pids)));
           const where = `${contestant.id} ${phase} (round ${round})`;
-          if (run.code !== 0 && run.bundle && !run.phases && run.bundle !== (existsSync(BUNDLE) ? await bundleHash() : undefined) && attempt < 3) {
+          if (run.code !== 0 && run.bundle && !run.phases && run.bundle !== (existsSync(BUNDLE) ? await bundleHash(BUNDLE) : undefined) && attempt < 3) {
             // It failed to load, before any group began: nothing was copied, so the target is as it was.
             log(`  ${where}: the bundle was rebuilt under the run (exit ${run.code}); measuring again`);
             return measure(phase, dryRun, attempt + 1);
@@ -635,7 +607,7 @@ async function main() {
             ...(run.steps ? { steps: run.steps.map(([k, v]) => [k, r3(v)]) } : {}),
             ...(run.checkSeconds !== undefined ? { checkSeconds: r3(run.checkSeconds) } : {}),
             cpu,
-            loadavg1: Math.round(load * 100) / 100,
+            loadavg1: r2(load),
             ...(quiet ? { quietWaitSeconds: quiet.waited, otherCoresBefore: quiet.otherCores } : {}),
             errors: run.errors.length,
             retries,
@@ -657,16 +629,19 @@ async function main() {
     }
 
     // Summaries and ratios.
+    /** @type {Record<string, Record<string, any>>} */
     const stats = {};
     for (const c of CONTESTANTS) {
       stats[c.id] = {};
       for (const p of PHASES) {
         const xs = samples.filter((s) => s.contestant === c.id && s.phase === p.id).map((s) => s.seconds);
+        /** @type {Record<string, number>[]} */
         const cpu = samples.filter((s) => s.contestant === c.id && s.phase === p.id).map((s) => s.cpu);
         stats[c.id][p.id] = {
-          ...Object.fromEntries(Object.entries(summarise(xs)).map(([k, v]) => [k, r3(v)])),
+          ...summarise(xs),
           cpuMedian: Object.fromEntries(Object.keys(cpu[0]).map((k) => [k, r3(median(cpu.map((x) => x[k])))])),
         };
+        /** @type {[string, number][][]} */
         const steps = samples.filter((s) => s.contestant === c.id && s.phase === p.id && s.steps).map((s) => s.steps);
         if (steps.length) {
           // Median per step, by name in the order of the first run (a step another run lacks counts as 0).
@@ -676,7 +651,7 @@ async function main() {
           ]);
         }
         // The action's time beside its rclone sync child (start-up, pre-flight, listing, verify, exit).
-        const syncStep = (x) => x.steps?.find(([n]) => n === 'sync')?.[1];
+        const syncStep = (/** @type {any} */ x) => x.steps?.find((/** @type {[string, number]} */ [n]) => n === 'sync')?.[1];
         const withSync = samples.filter((x) => x.contestant === c.id && x.phase === p.id && syncStep(x) !== undefined);
         if (withSync.length) {
           stats[c.id][p.id].syncChildMedian = r3(median(withSync.map(syncStep)));
@@ -690,7 +665,8 @@ async function main() {
         }
       }
     }
-    const disturbed = (x) => x.cpu.other + x.cpu.steal > 0.25 * x.seconds;
+    const disturbed = (/** @type {any} */ x) => x.cpu.other + x.cpu.steal > 0.25 * x.seconds;
+    /** @type {Record<string, Record<string, any>>} */
     const ratios = {};
     for (const c of CONTESTANTS.filter((c) => c.id !== 'bare')) {
       ratios[c.id] = {};
@@ -700,11 +676,11 @@ async function main() {
         // Paired: each round's action median over the same round's bare median.
         const perRound = [];
         for (let round = 1; round <= settings.rounds; round++) {
-          const pick = (id) => samples.filter((s) => s.contestant === id && s.phase === p.id && s.round === round).map((s) => s.seconds);
+          const pick = (/** @type {string} */ id) => samples.filter((s) => s.contestant === id && s.phase === p.id && s.round === round).map((s) => s.seconds);
           perRound.push(median(pick(c.id)) / median(pick('bare')));
         }
         // The same over undisturbed runs only (other processes and steal below 0.25 cores on average).
-        const undisturbed = (id) => samples.filter((s) => s.contestant === id && s.phase === p.id && !disturbed(s)).map((s) => s.seconds);
+        const undisturbed = (/** @type {string} */ id) => samples.filter((s) => s.contestant === id && s.phase === p.id && !disturbed(s)).map((s) => s.seconds);
         const [ua, ub] = [undisturbed(c.id), undisturbed('bare')];
         ratios[c.id][p.id] = {
           median: r3(a.median / b.median),
@@ -725,7 +701,8 @@ async function main() {
         };
       }
     }
-    const startupStats = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, Object.fromEntries(Object.entries(summarise(xs)).map(([kk, v]) => [kk, r3(v)]))]));
+    /** @type {Record<string, any>} */
+    const startupStats = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, summarise(xs)]));
 
     // Every bundle the timed runs used, and the warm-up's and start-up runs' too.
     const bundlesSeen = [...new Set([parity.bundle, ...startupBundles, ...samples.filter((x) => x.bundle).map((x) => x.bundle)])];
@@ -734,11 +711,7 @@ async function main() {
       date: new Date().toISOString(),
       machine,
       action: {
-        bundle: path.relative(repoRoot, BUNDLE),
-        bundleSha256: bundlesSeen.length === 1 ? bundlesSeen[0] : bundlesSeen,
-        changedDuringRun: bundlesSeen.length > 1,
-        gitHead: capture('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']) ?? null,
-        bundleDiffersFromHead: capture('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'actions/sync-minio']) ? true : false,
+        ...bundleRecord(BUNDLE, bundlesSeen, 'actions/sync-minio'),
         rcloneCommands: parity.commands.map((c) => c.split(' ')[0]),
       },
       dataset,
@@ -750,8 +723,7 @@ async function main() {
       startup: startupStats,
       samples,
     };
-    mkdirSync(path.dirname(settings.out), { recursive: true });
-    writeFileSync(settings.out, JSON.stringify(results, null, 2) + '\n');
+    writeResults(settings.out, results);
 
     // The table.
     const lines = [];
@@ -763,12 +735,12 @@ async function main() {
     lines.push('seconds as median (min); ratio = action / bare as median/median (min/min)');
     const head = ['', 'bare', 'action verify=true', 'ratio', 'action verify=false', 'ratio'];
     const rows = PHASES.map((p) => {
-      const cell = (id) => `${fmtS(stats[id][p.id].median)} (${fmtS(stats[id][p.id].min)})`;
-      const ratio = (id) => `${fmtR(ratios[id][p.id].median)} (${fmtR(ratios[id][p.id].min)})`;
+      const cell = (/** @type {string} */ id) => `${fmtS(stats[id][p.id].median)} (${fmtS(stats[id][p.id].min)})`;
+      const ratio = (/** @type {string} */ id) => `${fmtR(ratios[id][p.id].median)} (${fmtR(ratios[id][p.id].min)})`;
       return [`${p.label} n=${stats.bare[p.id].n}`, cell('bare'), cell('action'), ratio('action'), cell('action-noverify'), ratio('action-noverify')];
     });
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const fmtRow = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    const fmtRow = (/** @type {string[]} */ r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
     lines.push(fmtRow(head));
     for (const r of rows) lines.push(fmtRow(r));
     lines.push('');
@@ -791,6 +763,7 @@ async function main() {
     lines.push('where the action\'s time goes (median seconds per step: node start-up, each rclone child, exit, the rest)');
     for (const c of ACTIONS) {
       for (const p of PHASES) {
+        /** @type {[string, number][]} */
         const st = stats[c.id][p.id].stepsMedian ?? [];
         lines.push(
           `  ${`${c.id} ${p.id}`.padEnd(24)} ${st.map(([n, v]) => `${n} ${fmtS(v)}`).join(' | ')}   (bare rclone sync: ${fmtS(stats.bare[p.id].median)})`,
@@ -849,14 +822,7 @@ async function main() {
     lines.push('');
     lines.push(`results: ${path.relative(process.cwd(), settings.out) || settings.out}`);
     process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
-  }
+  });
 }
 
-main().catch((err) => {
-  process.stderr.write(`sync-minio benchmark failed: ${err?.stack ?? err}\n`);
-  process.exitCode = 1;
-});
+runMain('sync-minio', main);

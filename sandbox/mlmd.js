@@ -10,7 +10,8 @@
 // Everything is a function of the seed: no randomblob() or random(), so the same seed and size give
 // the same row counts and the same contents.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -447,13 +448,45 @@ const SIZE_SQL = 'SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT 
  * journalMode 'wal' leaves the file in WAL mode; with keepWal the last runs stay in a -wal file
  * beside it (committed, never checkpointed: sqlite3's no_ckpt_on_close), as on a live pod.
  * @param {string} file
- * @param {{ targetBytes?: number, seed?: number, journalMode?: 'delete' | 'wal', keepWal?: boolean }} [options]
+ * @param {{ targetBytes?: number, seed?: number, journalMode?: 'delete' | 'wal', keepWal?: boolean, cache?: boolean }} [options]
  * @returns {Promise<{ bytes: number, walBytes: number, runs: number, rowCounts: Record<string, number>, schemaVersion: number, seconds: number }>}
  */
-export async function createMlmdDatabase(file, { targetBytes = DEFAULT_TEST_BYTES, seed = 1, journalMode = 'delete', keepWal = false } = {}) {
+export async function createMlmdDatabase(file, { targetBytes = DEFAULT_TEST_BYTES, seed = 1, journalMode = 'delete', keepWal = false, cache = true } = {}) {
   if (keepWal && journalMode !== 'wal') throw new Error("keepWal needs journalMode 'wal'");
+  if (!cache) return buildMlmdDatabase(file, { targetBytes, seed, journalMode, keepWal });
   const started = Date.now();
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+  // The build is deterministic for the same options (cache: false proves it): built once per
+  // process, then copied.
+  const key = JSON.stringify([targetBytes, seed, journalMode, keepWal]);
+  let template = templates.get(key);
+  if (!template) {
+    templatesDir ??= mkdtempSync(path.join(os.tmpdir(), 'mlmd-templates-'));
+    const built = path.join(templatesDir, `${templates.size}.db`);
+    template = buildMlmdDatabase(built, { targetBytes, seed, journalMode, keepWal }).then((info) => ({ file: built, info }));
+    templates.set(key, template);
+  }
+  const { file: built, info } = await template;
+  for (const suffix of SUFFIXES) {
+    rmSync(file + suffix, { force: true });
+    if (existsSync(built + suffix)) copyFileSync(built + suffix, file + suffix);
+  }
+  return { ...info, rowCounts: { ...info.rowCounts }, seconds: (Date.now() - started) / 1000 };
+}
+
+const SUFFIXES = ['', '-wal', '-shm', '-journal'];
+/** @type {Map<string, Promise<{ file: string, info: Awaited<ReturnType<typeof buildMlmdDatabase>> }>>} */
+const templates = new Map();
+/** @type {string | undefined} */
+let templatesDir;
+process.once('exit', () => templatesDir && rmSync(templatesDir, { recursive: true, force: true }));
+
+/**
+ * @param {string} file
+ * @param {{ targetBytes: number, seed: number, journalMode: 'delete' | 'wal', keepWal: boolean }} options
+ */
+async function buildMlmdDatabase(file, { targetBytes, seed, journalMode, keepWal }) {
+  const started = Date.now();
+  for (const suffix of SUFFIXES) rmSync(file + suffix, { force: true });
   const schema = readFileSync(path.join(MLMD_VECTORS, 'mlmd-sqlite-schema.sql'), 'utf8');
   const sample = readFileSync(path.join(MLMD_VECTORS, 'mlmd-sample-rows.sql'), 'utf8');
   const { sql: setup, sizes } = setupSql(seed);

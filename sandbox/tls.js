@@ -1,4 +1,5 @@
-// A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI at start.
+// A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI once per process
+// and set of names (two RSA key generations cost about 0.6 s of CPU; every emulator start paid it).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,23 @@ import path from 'node:path';
  * @returns {{ ca: string, cert: string, key: string }} PEM text
  */
 export function makeTestCertificates(dir, { caName, serverName, dnsNames = [] }) {
+  const key = JSON.stringify([caName, serverName, dnsNames]);
+  let made = issued.get(key);
+  if (!made) {
+    made = makeCertificates(dir, { caName, serverName, dnsNames });
+    issued.set(key, made);
+  }
+  return { ...made };
+}
+
+/** @type {Map<string, { ca: string, cert: string, key: string }>} */
+const issued = new Map();
+
+/**
+ * @param {string} dir
+ * @param {{ caName: string, serverName: string, dnsNames: string[] }} names
+ */
+function makeCertificates(dir, { caName, serverName, dnsNames }) {
   const f = (name) => path.join(dir, name);
   const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${caName}`,

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runJujuInProcess } from './in-process.js';
 import { createState } from './lib/kubeflow.js';
 import { appView } from './lib/lifecycle.js';
 import { clusterAt } from './lib/mysql.js';
@@ -27,6 +28,7 @@ import { STATE_ENV, loadState, mutateState, readCalls, saveState } from './lib/s
 import { advance, phaseOf, unitActivity } from './lib/tasks.js';
 
 export { KUBEFLOW_APPLICATIONS, S3_INTEGRATORS } from './lib/kubeflow.js';
+export { runJujuInProcess } from './in-process.js';
 export { DEFAULT_TIMING, DEFAULT_HEALTHY } from './lib/charm-actions.js';
 
 export const jujuBinDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
@@ -77,6 +79,8 @@ export function createJujuModel(options = {}) {
     stateFile,
     binDir: jujuBinDir,
     binary: path.join(jujuBinDir, 'juju'),
+    /** Runs juju commands in this process (packages/juju's runner option), with env as the model's. */
+    runner: runJujuInProcess,
     model: state.currentModel,
     controller: state.controller.name,
     minioSecretKey: state.minioSecretKey,

@@ -1,4 +1,5 @@
-// backup-ckf-db end to end: its dist bundle, run as the runner runs it, against the juju emulator's
+// backup-ckf-db end to end, in-process through its main (juju run in-process too) and, for a real
+// SIGTERM and bad inputs, as its dist bundle run as the runner runs it, against the juju emulator's
 // mysql-k8s (primary and secondaries, create-backup writing the charm's objects to a real S3 server
 // through the real rclone, list-backups) and its refusals: the primary, juju's 60 s default wait, a
 // failed task that juju reports with exit 0, a backup already in progress.
@@ -9,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { listObjects, runActionBundle, startS3 } from '../../sandbox/index.js';
 import { createJujuModel } from '../../sandbox/juju/index.js';
+import { backupCkfDbAction } from '../../actions/backup-ckf-db/src/main.js';
+import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;
 type S3 = Awaited<ReturnType<typeof startS3>>;
@@ -43,12 +46,13 @@ beforeEach(() => {
 });
 afterEach(() => sb.cleanup());
 
-function backup(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void) {
-  return runActionBundle(
-    'backup-ckf-db',
-    { 'backup-id': 'set-1', 'poll-interval-seconds': '0.1', 'progress-interval-seconds': '1', 'scale-timeout-minutes': '0.5', ...inputs },
-    { env: sb.env, timeoutMs: 60_000, onLine },
-  );
+/** In-process, or the bundle with bundle: true. */
+function backup(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess | InProcessChild) => void, bundle = false) {
+  const all = { 'backup-id': 'set-1', 'poll-interval-seconds': '0.1', 'progress-interval-seconds': '1', 'scale-timeout-minutes': '0.5', ...inputs };
+  const options = { env: sb.env, timeoutMs: 60_000, onLine };
+  return bundle
+    ? runActionBundle('backup-ckf-db', all, options)
+    : runInProcess(backupCkfDbAction, all, { ...options, clients: (config, context) => ({ juju: sandboxJuju(config.jujuModel, context) }) });
 }
 
 const backupTasks = (app: string) => sb.tasks().filter((t) => t.action === 'create-backup' && t.app === app);
@@ -178,12 +182,13 @@ describe('backup-ckf-db', () => {
   test('SIGTERM during create-backup: both scales go back before exit, the summary says interrupted', async () => {
     sb.faults.slowAction('create-backup', 2_000_000);
     let signalled = 0;
+    const bundle = true;
     const result = await backup({}, (line, child) => {
       if (!signalled && /create-backup on \S+ is task/.test(line)) {
         signalled = Date.now();
         child.kill('SIGTERM');
       }
-    });
+    }, bundle);
     expect(signalled).toBeGreaterThan(0);
     expect(result.code).toBe(1);
     expect(Date.now() - signalled).toBeLessThan(7500);
@@ -227,7 +232,7 @@ describe('backup-ckf-db', () => {
   });
 
   test('bad inputs are named before juju is called', async () => {
-    const result = await backup({ applications: 'kfp-db,,KFP_DB,kfp-db', 'action-timeout-minutes': '0', force: 'yes' });
+    const result = await backup({ applications: 'kfp-db,,KFP_DB,kfp-db', 'action-timeout-minutes': '0', force: 'yes' }, undefined, true);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Input 'applications' must be a comma- or newline-separated list of mysql-k8s applications");
     expect(result.stdout).toContain('not valid: "KFP_DB"');

@@ -1,9 +1,15 @@
-// backup-cml end to end: its dist bundle, run as the runner runs it, against the CDP emulator
-// (signatures verified, bodies checked against ml.yaml, backups over scaled time) and its AWS Backup
-// and EC2 endpoints, which the bundled AWS SDK clients reach through AWS_ENDPOINT_URL_BACKUP and _EC2.
+// backup-cml end to end against the CDP emulator (signatures verified, bodies checked against
+// ml.yaml, backups over scaled time), its AWS Backup and EC2 endpoints and the Azure emulator: in-process
+// through its main, with the real SDK clients pointed at the emulators; and as its dist bundle, run as
+// the runner runs it, where only a process shows it (the bundled SDK chunks reaching the emulators
+// through AWS_ENDPOINT_URL_BACKUP and _EC2 and NODE_EXTRA_CA_CERTS, the OIDC token, SIGTERM, bad input).
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { runActionBundle, startAzure, startAzureForCml, startCdp } from '../../sandbox/index.js';
+import { backupCmlAction } from '../../actions/backup-cml/src/main.js';
+import { backupCmlClients } from '../../actions/backup-cml/src/clients.js';
+import { runInProcess, type InProcessChild } from '../support/in-process.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 const started: Cdp[] = [];
@@ -26,26 +32,28 @@ async function azureSide(cdp: Cdp) {
   return side;
 }
 
-function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string, child: ChildProcess) => void, extraEnv: Record<string, string> = {}) {
-  return runActionBundle(
-    'backup-cml',
-    {
-      'cdp-access-key-id': cdp.keys.ed25519.accessKeyId,
-      'cdp-private-key': cdp.keys.ed25519.privateKey,
-      'cdp-endpoint-url': cdp.endpoint,
-      'progress-interval-minutes': '0.01',
-      ...inputs,
-    },
-    {
-      env: {
-        ...cdp.awsEnv,
-        HOME: '/nonexistent',
-        ...extraEnv,
-      },
-      timeoutMs: 60_000,
-      onLine,
-    },
-  );
+/** In-process, with the SDK clients pointed at the emulators (or the bundle, with bundle: true). */
+function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string, child: ChildProcess | InProcessChild) => void, extraEnv: Record<string, string> = {}, bundle = false) {
+  const all = {
+    'cdp-access-key-id': cdp.keys.ed25519.accessKeyId,
+    'cdp-private-key': cdp.keys.ed25519.privateKey,
+    'cdp-endpoint-url': cdp.endpoint,
+    'progress-interval-minutes': '0.01',
+    ...inputs,
+  };
+  const options = { env: { ...cdp.awsEnv, HOME: '/nonexistent', ...extraEnv }, timeoutMs: 60_000, onLine };
+  if (bundle) return runActionBundle('backup-cml', all, options);
+  const credentials = { accessKeyId: cdp.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: cdp.awsEnv.AWS_SECRET_ACCESS_KEY };
+  const ca = extraEnv.NODE_EXTRA_CA_CERTS ? readFileSync(extraEnv.NODE_EXTRA_CA_CERTS, 'utf8') : undefined;
+  return runInProcess(backupCmlAction, all, {
+    ...options,
+    clients: (config, context) =>
+      backupCmlClients(config, context, {
+        backup: { endpoint: cdp.awsEnv.AWS_ENDPOINT_URL_BACKUP, credentials },
+        ec2: { endpoint: cdp.awsEnv.AWS_ENDPOINT_URL_EC2, credentials },
+        azure: { ca },
+      }),
+  });
 }
 
 const AWS_WS = { 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod' };
@@ -62,7 +70,7 @@ function expectNoKey(cdp: Cdp, run: Awaited<ReturnType<typeof backup>>) {
 describe('backup-cml on AWS', () => {
   test('backs up, listing the AWS Backup jobs at each progress interval, and reports the outputs', async () => {
     const cdp = await sandbox();
-    const run = await backup(cdp, AWS_WS);
+    const run = await backup(cdp, AWS_WS, undefined, {}, true);
     // Node 20 only: the AWS SDK warns that it will need Node 22 (runners use 24).
     const older = Number(process.versions.node.split('.')[0]) < 22;
     expect((older ? run.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*$/, '') : run.stderr).trim()).toBe('');
@@ -115,12 +123,18 @@ describe('backup-cml on AWS', () => {
     const cdp = await sandbox();
     cdp.faults.hangNextBackup();
     let signalled = 0;
-    const run = await backup(cdp, { ...AWS_WS, 'cancel-on-timeout': 'true' }, (line, child) => {
-      if (!signalled && /AWS Backup job \S+: EFS/.test(line)) {
-        signalled = Date.now();
-        child.kill('SIGTERM');
-      }
-    });
+    const run = await backup(
+      cdp,
+      { ...AWS_WS, 'cancel-on-timeout': 'true' },
+      (line, child) => {
+        if (!signalled && /AWS Backup job \S+: EFS/.test(line)) {
+          signalled = Date.now();
+          child.kill('SIGTERM');
+        }
+      },
+      {},
+      true,
+    );
     expect(signalled).toBeGreaterThan(0);
     expect(Date.now() - signalled).toBeLessThan(7500);
     expect(run.code).toBe(1);
@@ -203,7 +217,7 @@ describe('backup-cml on AWS', () => {
 
   test('a malformed input fails before any CDP call', async () => {
     const cdp = await sandbox();
-    const run = await backup(cdp, { 'workspace-crn': 'crn:cdp:ml:us-west-1:x:environment:y' });
+    const run = await backup(cdp, { 'workspace-crn': 'crn:cdp:ml:us-west-1:x:environment:y' }, undefined, {}, true);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("Input 'workspace-crn' must be a CML workspace CRN");
     expect(cdp.requests).toHaveLength(0);
@@ -236,7 +250,7 @@ describe('backup-cml on Azure', () => {
     const cdp = await sandbox();
     const side = await azureSide(cdp);
     const before = gcTagged(side.azure);
-    const run = await backup(cdp, { ...AZURE_WS, ...side.inputs }, undefined, side.env);
+    const run = await backup(cdp, { ...AZURE_WS, ...side.inputs }, undefined, side.env, true);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/snapshot resource group cml-snapshots-eastus exists/);
     expect(run.stdout).toMatch(/::warning::2 workspace disk\(s\) lack k8s-azure-created-by=kubernetes-azure-dd/);

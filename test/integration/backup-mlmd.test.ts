@@ -1,6 +1,7 @@
-// backup-mlmd end to end: its dist bundle, run as the runner runs it, against the Kubernetes API
-// emulator (exec over WebSocket into a real MLMD database), the juju emulator, a real S3 server
-// process, and the real rclone and sqlite3.
+// backup-mlmd end to end against the Kubernetes API emulator (exec over WebSocket into a real MLMD
+// database), the juju emulator, a real S3 server process, and the real rclone and sqlite3: in-process
+// through its main (test/support/in-process.ts, juju run in-process too), and its dist bundle run as
+// the runner runs it where only a process shows it (every argv, malformed inputs, a SIGTERM).
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { corruptDatabase, listObjects, mlmdRowCounts, readObject, runActionBundle, startCkf } from '../../sandbox/index.js';
+import { backupMlmdAction } from '../../actions/backup-mlmd/src/main.js';
+import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 import { childCommandLines } from '../support/procs.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
@@ -29,17 +32,29 @@ async function sandbox(options: Parameters<typeof startCkf>[0] = {}): Promise<Ck
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Runs the bundle; onLine sees each stdout line with the time it arrived and the child process. */
-function backup(ckf: Ckf, inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void) {
+type Child = ChildProcess | InProcessChild;
+
+/**
+ * Runs the action in-process (or its bundle, with bundle: true); onLine sees each stdout line with
+ * the time it arrived and the child process.
+ */
+function backup(ckf: Ckf, inputs: Record<string, string> = {}, onLine?: (line: string, child: Child) => void, bundle = false) {
   const lines: { at: number; line: string }[] = [];
-  return runActionBundle('backup-mlmd', ckf.backupMlmdInputs(inputs), {
+  const options = {
     env: ckf.env,
     timeoutMs: 120_000,
-    onLine: (line: string, child: ChildProcess) => {
+    onLine: (line: string, child: Child) => {
       lines.push({ at: Date.now(), line });
       onLine?.(line, child);
     },
-  }).then((result) => ({ ...result, lines }));
+  };
+  const run = bundle
+    ? runActionBundle('backup-mlmd', ckf.backupMlmdInputs(inputs), options)
+    : runInProcess(backupMlmdAction, ckf.backupMlmdInputs(inputs), {
+        ...options,
+        clients: (config, context) => ({ ...backupMlmdAction.clients(config, context), juju: sandboxJuju(config.jujuModel, context) }),
+      });
+  return run.then((result) => ({ ...result, lines }));
 }
 
 /** The desired scale is back, and the units have come back too. */
@@ -157,11 +172,13 @@ describe('the writer goes back to its original scale on every path out', () => {
     prepare?: (ckf: Ckf) => void;
     inputs?: Record<string, string>;
     /** Called on each stdout line; returns true once it has acted. */
-    act?: (line: string, child: ChildProcess, ckf: Ckf) => boolean;
+    act?: (line: string, child: Child, ckf: Ckf) => boolean;
     expected: RegExp;
     touched?: boolean;
+    /** Run the bundle: a real SIGTERM to a real process. */
+    bundle?: boolean;
   };
-  const sigterm = (marker: string | RegExp) => (line: string, child: ChildProcess) => {
+  const sigterm = (marker: string | RegExp) => (line: string, child: Child) => {
     if (typeof marker === 'string' ? !line.includes(marker) : !marker.test(line)) return false;
     child.kill('SIGTERM');
     return true;
@@ -179,7 +196,7 @@ describe('the writer goes back to its original scale on every path out', () => {
     { name: 'timeout during the snapshot', prepare: slowExec, inputs: { 'timeout-minutes': '0.1' }, expected: /timed out after 0\.1 minutes/ },
     { name: 'SIGTERM in the pre-flight', act: sigterm('::group::Pre-flight'), expected: /SIGTERM received/, touched: false },
     { name: 'SIGTERM while the units go away', act: sigterm(`::debug::juju scale-application: ${WRITER} scaled to 0`), expected: /SIGTERM received/ },
-    { name: 'SIGTERM during the snapshot', prepare: slowExec, act: sigterm('::debug::exec `cat /data/mlmd.db`'), expected: /SIGTERM received/ },
+    { name: 'SIGTERM during the snapshot', prepare: slowExec, act: sigterm('::debug::exec `cat /data/mlmd.db`'), expected: /SIGTERM received/, bundle: true },
     { name: 'SIGTERM during the check', act: sigterm('::group::Check the copy'), expected: /SIGTERM received/ },
     { name: 'SIGTERM during the upload', inputs: { 'bandwidth-limit': '200K' }, act: sigterm('::group::Compress'), expected: /SIGTERM received/ },
   ];
@@ -190,9 +207,14 @@ describe('the writer goes back to its original scale on every path out', () => {
         const ckf = await sandbox({ writerScale: scale });
         c.prepare?.(ckf);
         let acted = !c.act;
-        const run = await backup(ckf, c.inputs, (line, child) => {
-          if (!acted) acted = c.act!(line, child, ckf);
-        });
+        const run = await backup(
+          ckf,
+          c.inputs,
+          (line, child) => {
+            if (!acted && c.act) acted = c.act(line, child, ckf);
+          },
+          c.bundle,
+        );
         expect(acted).toBe(true);
         expect(run.code).not.toBe(0);
         expect(run.stdout).toMatch(/::error::backup-mlmd failed: /);
@@ -243,6 +265,7 @@ describe('refusals before the writer is touched', () => {
 
   test('malformed inputs are all named at once, before anything is called', async () => {
     const ckf = await sandbox();
+    const bundle = true;
     const run = await backup(ckf, {
       namespace: 'Kube Flow',
       pod: 'mlmd-0;rm',
@@ -253,7 +276,7 @@ describe('refusals before the writer is touched', () => {
       'backup-id': '../x',
       's3-bucket': 'Bad Bucket',
       'timeout-minutes': '-1',
-    });
+    }, undefined, bundle);
     expect(run.code).toBe(1);
     for (const input of ['namespace', 'pod', 'db-path', 'juju-model', 'writer-application', 'format', 'backup-id', 's3-bucket', 'timeout-minutes']) {
       expect(run.stdout).toContain(`Input '${input}'`);

@@ -1,13 +1,16 @@
 // backup-set end to end against a real S3 server process and the real rclone and sqlite3: the
 // manifest opened incomplete, completed from the component jobs' results (a real backup-mlmd
 // run's outputs), held to the JSON schema, verified against what is stored (an MLMD restore that
-// passes integrity_check), and retention that never deletes the newest complete set.
+// passes integrity_check), and retention that never deletes the newest complete set. backup-set runs
+// in-process through its main, and as its bundle where the runner's view matters (bad inputs).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { deleteObject, listObjects, readObject, repoRoot, runActionBundle, startCkf, writeObject } from '../../sandbox/index.js';
+import { backupSetAction } from '../../actions/backup-set/src/main.js';
+import { runInProcess } from '../support/in-process.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 
@@ -43,7 +46,12 @@ afterAll(async () => {
 });
 
 const s3Inputs = () => ({ 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, 's3-access-key-id': ckf.s3.accessKey, 's3-secret-access-key': ckf.s3.secretKey });
-const backupSet = (inputs: Record<string, string>) => runActionBundle('backup-set', { ...s3Inputs(), 'check-databases': 'false', ...inputs }, { env: ckf.env, timeoutMs: 60_000 });
+/** In-process, or the bundle with bundle: true. */
+const backupSet = (inputs: Record<string, string>, bundle = false) => {
+  const all = { ...s3Inputs(), 'check-databases': 'false', ...inputs };
+  const options = { env: ckf.env, timeoutMs: 60_000 };
+  return bundle ? runActionBundle('backup-set', all, options) : runInProcess(backupSetAction, all, options);
+};
 const manifestOf = async (id: string) => JSON.parse(String(await readObject(ckf.s3, BUCKET, `manifests/${id}.json`)));
 
 function results(overrides: Record<string, { result: string; outputs?: Record<string, string> }> = {}) {
@@ -161,12 +169,12 @@ describe('backup-set', () => {
   });
 
   test('bad inputs are named before anything is touched', async () => {
-    const result = await backupSet({ mode: 'complete', 'backup-id': '', results: '[1]', keep: '0' });
+    const result = await backupSet({ mode: 'complete', 'backup-id': '', results: '[1]', keep: '0' }, true);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Input 'backup-id' is required");
     expect(result.stdout).toContain("Input 'results' must be the JSON of the component jobs' results");
     expect(result.stdout).toContain("Input 'keep' must be a whole number from 1 to 10000");
-    const noMode = await backupSet({});
+    const noMode = await backupSet({}, true);
     expect(noMode.stdout).toContain("Input 'mode' is required: one of begin, complete, verify, prune");
   });
 });

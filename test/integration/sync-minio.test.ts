@@ -1,5 +1,6 @@
-// sync-minio end to end: its dist bundle, run as the runner runs it, against two real S3 server
-// processes and the real rclone.
+// sync-minio end to end against two real S3 server processes and the real rclone: in-process through
+// its main (test/support/in-process.ts), and its dist bundle run as the runner runs it where only a
+// process shows it (a first mirror's outputs and stderr, masking and argv, SIGTERM, every bad input at once).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -18,6 +19,8 @@ import {
   storedEtag,
   writeObject,
 } from '../../sandbox/index.js';
+import { syncMinioAction } from '../../actions/sync-minio/src/main.js';
+import { runInProcess } from '../support/in-process.js';
 import { childCommandLines, isAlive } from '../support/procs.js';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -91,7 +94,7 @@ describe('mirroring mlpipeline', () => {
     for (const key of removed) await deleteObject(sb.minio, 'mlpipeline', key);
     for (const key of changed) await writeObject(sb.minio, 'mlpipeline', key, Buffer.concat([before.get(key)!, Buffer.from('appended by a new run')]));
 
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'archive-prefix': 'mlpipeline.archive/run-2' }));
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'archive-prefix': 'mlpipeline.archive/run-2' }));
     expect(run.code).toBe(0);
     expect(run.outputs).toMatchObject({ 'objects-transferred': '2', 'objects-archived': '5', verified: 'true' });
     const changedBytes = changed.reduce((n, k) => n + before.get(k)!.length + 'appended by a new run'.length, 0);
@@ -109,7 +112,7 @@ describe('mirroring mlpipeline', () => {
     const key = seeded.files.filter((f) => f.size < 1_000_000)[10].key;
     await deleteObject(sb.minio, 'mlpipeline', key);
     const before = await listObjects(sb.s3, 'ckf-backups', '');
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'dry-run': 'true', 'archive-prefix': 'mlpipeline.archive/dry' }));
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'dry-run': 'true', 'archive-prefix': 'mlpipeline.archive/dry' }));
     expect(run.code).toBe(0);
     expect(run.outputs).toMatchObject({ 'objects-transferred': '0', 'objects-archived': '1', verified: 'false' });
     expect(run.summary).toContain('Would archive');
@@ -120,7 +123,7 @@ describe('mirroring mlpipeline', () => {
   test('an empty source over a non-empty target is refused and the target is untouched', async () => {
     await rclone([sb.minio], ['mkdir', 'minio:wiped']);
     const before = await listObjects(sb.s3, 'ckf-backups', 'mlpipeline');
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-bucket': 'wiped' }));
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'minio-bucket': 'wiped' }));
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::sync-minio failed: the source bucket 'wiped' is empty but s3:\/\/ckf-backups\/mlpipeline holds objects.*allow-empty-source/);
     expect(await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).toEqual(before);
@@ -129,7 +132,7 @@ describe('mirroring mlpipeline', () => {
 
 describe('a first sync into an empty target', () => {
   test('with dry-run, the source is listed in full and every object is planned', async () => {
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'dry-run': 'true', 's3-prefix': 'never-synced' }));
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'dry-run': 'true', 's3-prefix': 'never-synced' }));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`bucket 'mlpipeline' holds`);
     expect(run.summary).toMatch(/\| Would copy \| \d+ objects/);
@@ -161,7 +164,7 @@ describe('a first sync into an empty target', () => {
 
   test('a source that refuses its credentials is named by the pre-flight, with the full listing stopped', async () => {
     const slow = slowSourceListing();
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-secret-key': 'not-the-secret-0000', 's3-prefix': 'never-synced' }), {
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'minio-secret-key': 'not-the-secret-0000', 's3-prefix': 'never-synced' }), {
       env: slow.env,
     });
     expect(run.code).toBe(1);
@@ -175,7 +178,7 @@ describe('a first sync into an empty target', () => {
   test('SIGTERM while the stopped source listing is still exiting is reported as a cancel', async () => {
     const slow = slowSourceListing({ seconds: 2 });
     let sent = false;
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 's3-prefix': 'never-synced' }), {
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 's3-prefix': 'never-synced' }), {
       env: slow.env,
       timeoutMs: 60_000,
       onStart: (child) => {
@@ -200,8 +203,8 @@ describe('a first sync into an empty target', () => {
   test('copy with verify=false reports what it stored', async () => {
     const small = await seedMlpipeline(sb.minio, 'first-copy', { objects: 30, seed: 9 });
     const slow = slowSourceListing();
-    const run = await runActionBundle(
-      'sync-minio',
+    const run = await runInProcess(
+      syncMinioAction,
       sb.syncMinioInputs({ 'minio-bucket': 'first-copy', 's3-prefix': 'first-copy', mode: 'copy', verify: 'false' }),
       { env: slow.env },
     );
@@ -232,7 +235,7 @@ describe('verification', () => {
         `if [ "$1" = sync ]; then /usr/bin/rclone deletefile --config '' 'target:ckf-backups/lossy/${lost}' || exit 99; fi\nexit $rc\n`,
     );
     chmodSync(path.join(bin, 'rclone'), 0o755);
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-bucket': 'lossy', 's3-prefix': 'lossy' }), {
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'minio-bucket': 'lossy', 's3-prefix': 'lossy' }), {
       env: { PATH: `${bin}:${process.env.PATH}` },
     });
     expect(run.code).toBe(1);
@@ -298,7 +301,7 @@ describe('bad input is refused before rclone starts', () => {
     ['size-only', 'yes'],
     ['s3-server-side-encryption', 'DES'],
   ])('%s = %j', async (input, value) => {
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ [input]: value }), {
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ [input]: value }), {
       env: { PATH: `${fakeBin}:${process.env.PATH}` },
     });
     expect(run.code).toBe(1);
@@ -320,7 +323,7 @@ describe('errors name the side that failed', () => {
     ['source credentials wrong', async () => ({ 'minio-secret-key': 'not-the-secret-0000' }), /source \(MinIO at .*\) failed: the credentials were refused/],
     ['target bucket missing', async () => ({ 's3-bucket': 'no-such-bucket' }), /target \(S3 at .*\) failed: the bucket does not exist/],
   ])('%s', async (_name, inputs, message) => {
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs(await inputs()));
+    const run = await runInProcess(syncMinioAction, sb.syncMinioInputs(await inputs()));
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(message);
   });

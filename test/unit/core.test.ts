@@ -18,12 +18,22 @@ import {
   redact,
   registerSecret,
   retry,
+  actionsRunner,
+  newReport,
   runAction,
   runProcess,
-  setOutputs,
   utcStamp,
+  type ActionRun,
   type Logger,
+  type Report,
+  type Status,
 } from '@ml-backup-actions/core';
+
+/** The smallest action: no inputs, no clients, main as given; its runner core's own, with the log in memory. */
+function demo(main: (run: ActionRun<object, object, Report>) => Promise<Status | void>) {
+  return { name: 'demo', config: () => ({}), report: () => newReport({}), clients: () => ({}), summary: () => new JobSummary('demo'), main };
+}
+const inMemory = (log: Logger) => ({ ...actionsRunner, log });
 
 function memoryLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -190,11 +200,14 @@ describe('runAction', () => {
     const order: string[] = [];
     const failed = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const code = await runAction('demo', async ({ defer }) => {
-        defer('first', () => void order.push('first'));
-        defer('second', (failure) => void order.push(`second saw ${(failure as Error).message}`));
-        throw new Error('boom');
-      }, { log: memoryLog(), signals: new EventEmitter() as never });
+      const code = await runAction(
+        demo(async ({ defer }) => {
+          defer('first', () => void order.push('first'));
+          defer('second', (failure) => void order.push(`second saw ${(failure as Error).message}`));
+          throw new Error('boom');
+        }),
+        { runner: inMemory(memoryLog()), signals: new EventEmitter() as never },
+      );
       expect(code).toBe(1);
       expect(order).toEqual(['second saw boom', 'first']);
       const written = failed.mock.calls.map((c) => String(c[0])).join('');
@@ -223,11 +236,14 @@ describe('runAction', () => {
     let restored = false;
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const code = await runAction('demo', async ({ signal, defer }) => {
-        defer('restore', () => void (restored = true));
-        setTimeout(() => signals.emit('SIGTERM', 'SIGTERM'), 5);
-        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-      }, { log: memoryLog(), signals: signals as never });
+      const code = await runAction(
+        demo(async ({ signal, defer }) => {
+          defer('restore', () => void (restored = true));
+          setTimeout(() => signals.emit('SIGTERM', 'SIGTERM'), 5);
+          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+        }),
+        { runner: inMemory(memoryLog()), signals: signals as never },
+      );
       expect(code).toBe(1);
       expect(restored).toBe(true);
       expect(write.mock.calls.map((c) => String(c[0])).join('')).toContain('::error::demo failed: cancelled: SIGTERM received');
@@ -241,7 +257,14 @@ describe('runAction', () => {
   test('a cleanup that fails makes a successful run fail', async () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const code = await runAction('demo', async ({ defer }) => defer('scale back', () => { throw new Error('juju down'); }), { log: memoryLog(), signals: new EventEmitter() as never });
+      const code = await runAction(
+        demo(async ({ defer }) =>
+          defer('scale back', () => {
+            throw new Error('juju down');
+          }),
+        ),
+        { runner: inMemory(memoryLog()), signals: new EventEmitter() as never },
+      );
       expect(code).toBe(1);
       expect(write.mock.calls.map((c) => String(c[0])).join('')).toContain('demo failed: scale back failed: juju down');
     } finally {
@@ -289,15 +312,29 @@ describe('runProcess', () => {
 });
 
 describe('outputs and summary', () => {
-  test('an output that would carry a secret is refused', () => {
+  test('an output that would carry a secret is refused', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'out-')), 'o');
     writeFileSync(file, '');
     const saved = process.env.GITHUB_OUTPUT;
     process.env.GITHUB_OUTPUT = file;
     try {
-      registerSecret('output-secret-1234');
-      setOutputs({ 'backup-id': '20261122T013045Z' });
-      expect(() => setOutputs({ leak: 'x output-secret-1234' })).toThrow("output 'leak' would contain a secret");
+      let refused: unknown;
+      const code = await runAction(
+        demo(async ({ setOutputs }) => {
+          registerSecret('output-secret-1234');
+          setOutputs({ 'backup-id': '20261122T013045Z' });
+          refused = (() => {
+            try {
+              setOutputs({ leak: 'x output-secret-1234' });
+            } catch (err) {
+              return err;
+            }
+          })();
+        }),
+        { runner: inMemory(memoryLog()), signals: new EventEmitter() as never },
+      );
+      expect(code).toBe(0);
+      expect(refused).toEqual(new Error("output 'leak' would contain a secret; refusing to set it"));
       expect(readFileSync(file, 'utf8')).toContain('20261122T013045Z');
       expect(readFileSync(file, 'utf8')).not.toContain('output-secret-1234');
     } finally {

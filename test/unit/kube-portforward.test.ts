@@ -5,7 +5,7 @@ import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { containsSecret } from '@ml-backup-actions/core';
 import { channelFrame, containerPortFor, pickPod, pickServicePort, PortForwardChannels } from '@ml-backup-actions/kube';
 import { modelName } from '../../actions/sync-minio/src/config.js';
-import { parseFlatYaml, parseObjectStorageData } from '../../actions/sync-minio/src/relation-data.js';
+import { parseFlatYaml, parseObjectStorageData } from '@ml-backup-actions/juju';
 
 const le = (port: number) => Buffer.from([port & 0xff, port >> 8]);
 

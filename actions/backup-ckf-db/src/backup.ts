@@ -29,12 +29,14 @@ const PRIMARY_REFUSALS = 2;
 export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Promise<void> {
   const { config, juju, keeper, log } = ctx;
   const app = report.application;
-  const inspected = await inspect(juju, app, report);
+  // What the charm is, recorded before the checks that may refuse it.
+  const inspected = await inspect(juju, app, (status) => Object.assign(report, { charm: status.charmName, charmRevision: status.charmRev, originalScale: status.scale }));
   report.forceDeclared = inspected.forceDeclared;
+  report.location = inspected.location;
   if (config.force && !inspected.forceDeclared) {
     log.warning(`force is not passed to create-backup: revision ${report.charmRevision ?? '?'} of the charm does not declare it (juju actions ${app} --schema)`);
   }
-  const original = report.originalScale!;
+  const original = inspected.status.scale;
   const target = config.scaleUp ? Math.max(original, BACKUP_SCALE) : original;
   log.info(`${app}: ${report.charm} revision ${report.charmRevision ?? '?'}, scale ${original}, backups go to ${describeLocation(report)}`);
 
@@ -51,7 +53,7 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   try {
     if (target > original) {
       report.phase = 'scale up';
-      await keeper.scaleUp(report, target, (a, n) => waitForScale(juju, a, n, config).then(() => undefined));
+      await keeper.scaleUp(report, { from: original, to: target }, (a, n) => waitForScale(juju, a, n, config).then(() => undefined));
     } else {
       report.backupScale = original;
       report.scaleRestored = 'not needed';

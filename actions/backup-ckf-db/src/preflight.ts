@@ -1,6 +1,6 @@
 import { ActionError } from '@ml-backup-actions/core';
 import { type ApplicationStatus, type Juju, describeUnits, isActive, isDying, unitsRunningBackup } from '@ml-backup-actions/juju';
-import type { CharmS3Location, DbReport } from './report.js';
+import type { CharmS3Location } from './report.js';
 
 /** The relation endpoint mysql-k8s takes its S3 settings from (an s3-integrator on the other side). */
 const S3_ENDPOINT = 's3-parameters';
@@ -11,6 +11,8 @@ export interface Inspected {
   /** The leader, to run get-cluster-status and list-backups on. */
   leader: string;
   forceDeclared: boolean;
+  /** Where the charm will put the backup. */
+  location: CharmS3Location;
 }
 
 /**
@@ -18,11 +20,9 @@ export interface Inspected {
  * active units, related to an s3-integrator that has a bucket, a charm that has the actions used
  * here, and no create-backup already running on any of its units.
  */
-export async function inspect(juju: Juju, app: string, report: DbReport): Promise<Inspected> {
+export async function inspect(juju: Juju, app: string, onStatus: (status: ApplicationStatus) => void): Promise<Inspected> {
   const [status, schema] = await Promise.all([juju.application(app), juju.actionSchema(app)]);
-  report.charm = status.charmName;
-  report.charmRevision = status.charmRev;
-  report.originalScale = status.scale;
+  onStatus(status);
   const where = `"${app}" in model "${juju.model}"`;
   if (status.charmName !== 'mysql-k8s') throw new ActionError(`${where} runs the ${status.charmName || 'unknown'} charm, not mysql-k8s: only mysql-k8s databases can be backed up with create-backup`);
 
@@ -47,9 +47,9 @@ export async function inspect(juju: Juju, app: string, report: DbReport): Promis
       `${where} has no relation on ${S3_ENDPOINT}, so its charm has nowhere to write backups ("Missing relation with S3 integrator charm"): deploy s3-integrator, configure it and run juju integrate -m ${juju.model} <s3-integrator> ${app}`,
     );
   }
-  report.location = await readLocation(juju, integrator, app);
+  const location = await readLocation(juju, integrator, app);
   const leader = Object.values(status.units).find((u) => u.leader)?.name ?? `${app}/leader`;
-  return { status, leader, forceDeclared: Boolean(schema['create-backup']?.params.force) };
+  return { status, leader, location, forceDeclared: Boolean(schema['create-backup']?.params.force) };
 }
 
 /** `juju config <integrator> --format json`: where the charm will put the backup. */

@@ -7,12 +7,12 @@ export interface CharmS3Location {
   path: string;
 }
 
-export type DbStatus = 'pending' | 'checked' | 'succeeded' | 'failed' | 'interrupted';
+import { newReport, type Report, type Status } from '@ml-backup-actions/core';
 
 /** What happened to one database application, for outputs, the summary and the manifest. */
 export interface DbReport {
   application: string;
-  status: DbStatus;
+  status: Status;
   /** The step it was in, named as the runbook reader knows it. */
   phase: string;
   charm?: string;
@@ -39,7 +39,14 @@ export interface DbReport {
 }
 
 export function newDbReport(application: string, now = new Date()): DbReport {
-  return { application, status: 'pending', phase: 'pre-flight', startedAt: now, unitsNotActive: [] };
+  return { application, status: 'running', phase: 'pre-flight', startedAt: now, unitsNotActive: [] };
 }
+
+/** The run: each database backed up at once, each with its own record. */
+export interface CkfDbReport extends Report {
+  databases: DbReport[];
+}
+
+export const newCkfDbReport = (applications: readonly string[], now = new Date()): CkfDbReport => newReport({ databases: applications.map((app) => newDbReport(app, now)) }, now);
 
 export const seconds = (r: DbReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 100) / 10;

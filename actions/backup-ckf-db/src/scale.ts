@@ -12,7 +12,8 @@ const RESTORE_CALL_MS = 6000;
  */
 export class ScaleKeeper {
   private readonly restoring = new Map<string, Promise<void>>();
-  private readonly changed = new Map<string, DbReport>();
+  /** Each changed application's record and the scale owed back. */
+  private readonly changed = new Map<string, { report: DbReport; original: number }>();
 
   constructor(
     private readonly juju: Juju,
@@ -21,26 +22,27 @@ export class ScaleKeeper {
   ) {}
 
   /** Scales the application up; from here on its original scale is owed back. */
-  async scaleUp(report: DbReport, scale: number, wait: (app: string, n: number) => Promise<void>): Promise<void> {
+  async scaleUp(report: DbReport, scales: { from: number; to: number }, wait: (app: string, n: number) => Promise<void>): Promise<void> {
     const app = report.application;
-    this.changed.set(app, report);
+    const scale = scales.to;
+    this.changed.set(app, { report, original: scales.from });
     report.backupScale = scale;
-    this.log.info(`${app}: scaling from ${report.originalScale} to ${scale} units so that a secondary can take the backup`);
+    this.log.info(`${app}: scaling from ${scales.from} to ${scale} units so that a secondary can take the backup`);
     await this.juju.scaleApplication(app, scale);
     await wait(app, scale);
   }
 
   /** Puts one application's original scale back, once. */
   restore(app: string): Promise<void> {
-    const report = this.changed.get(app);
-    if (!report) return Promise.resolve();
+    const changed = this.changed.get(app);
+    if (!changed) return Promise.resolve();
     if (!this.restoreScale) {
-      report.scaleRestored = 'left as asked';
+      changed.report.scaleRestored = 'left as asked';
       return Promise.resolve();
     }
     let done = this.restoring.get(app);
     if (!done) {
-      done = this.scaleBack(report);
+      done = this.scaleBack(changed.report, changed.original);
       this.restoring.set(app, done);
     }
     return done;
@@ -54,9 +56,8 @@ export class ScaleKeeper {
     if (failed.length) throw new ActionError(failed.join('; '));
   }
 
-  private async scaleBack(report: DbReport): Promise<void> {
+  private async scaleBack(report: DbReport, scale: number): Promise<void> {
     const app = report.application;
-    const scale = report.originalScale!;
     const juju = this.juju.with({ signal: undefined, callTimeoutMs: RESTORE_CALL_MS });
     try {
       await juju.scaleApplication(app, scale);

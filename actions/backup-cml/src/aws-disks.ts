@@ -1,10 +1,7 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
+import { ActionError, errorMessage } from '@ml-backup-actions/core';
 import { CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes, type WorkspaceVolume } from '@ml-backup-actions/aws/volumes';
 import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
-import { AWS_TIMEOUTS } from './aws.js';
-import type { BackupCmlConfig } from './config.js';
-import type { CmlReport } from './report.js';
+import type { BackupCmlRun } from './clients.js';
 
 const GC_TAG = `${CLUSTER_TAG_PREFIX}*=${CLUSTER_TAG_VALUE}`;
 
@@ -13,9 +10,9 @@ const GC_TAG = `${CLUSTER_TAG_PREFIX}*=${CLUSTER_TAG_VALUE}`;
  * which GC scripts must spare; tag-disks adds the cluster tag their sibling volumes carry. AWS_ENDPOINT_URL_EC2
  * points the client elsewhere (tests).
  */
-export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+export async function checkAwsDisks({ config, clients, report, log, signal }: BackupCmlRun): Promise<void> {
   const crn = report.workspace?.crn ?? '';
-  const ec2 = new EC2Client({ region: config.awsRegion, maxAttempts: 5, requestHandler: AWS_TIMEOUTS });
+  const ec2 = await clients.ec2(config.awsRegion);
   let volumes: WorkspaceVolume[];
   try {
     volumes = await findWorkspaceVolumes(ec2, { key: CDP_RESOURCE_TAG, value: crn }, signal);
@@ -27,7 +24,8 @@ export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, 
     return;
   }
   const missing = volumes.filter((v) => !v.clusterTag);
-  report.disks = { count: volumes.length, gcTag: GC_TAG, missingTag: missing.map((v) => v.id), tagged: [] };
+  const disks = { count: volumes.length, gcTag: GC_TAG, missingTag: missing.map((v) => v.id), tagged: [] as string[] };
+  report.disks = disks;
   if (volumes.length === 0) {
     log.warning(`no EBS volumes tagged ${CDP_RESOURCE_TAG}=${crn} found in ${config.awsRegion}: the garbage-collection tags cannot be checked`);
     return;
@@ -52,7 +50,7 @@ export async function checkAwsDisks(config: BackupCmlConfig, report: CmlReport, 
   } catch (err) {
     throw describeEc2Error(`CreateTags ${key}=${CLUSTER_TAG_VALUE} on ${ids}`, config.awsRegion, err, signal);
   }
-  report.disks.tagged = missing.map((v) => v.id);
+  disks.tagged = missing.map((v) => v.id);
   log.info(`added ${key}=${CLUSTER_TAG_VALUE} to ${ids}; their other tags are unchanged`);
 }
 

@@ -1,13 +1,11 @@
-import { ActionError, gitHubIdToken, type Logger } from '@ml-backup-actions/core';
+import { ActionError, type Logger } from '@ml-backup-actions/core';
 import {
   DEFAULT_WORKSPACE_DISK_FILTER,
   GC_TAG_KEY,
   GC_TAG_VALUE,
-  createAzureClients,
   describeGcTagReport,
   findWorkspaceDisks,
   gcTagReport,
-  gitHubOidcCredential,
   pvcOf,
   requireResourceGroup,
   tagDisksForGc,
@@ -16,8 +14,19 @@ import {
   type WorkspaceDisk,
 } from '@ml-backup-actions/azure';
 import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
+import type { BackupCmlRun } from './clients.js';
 import type { BackupCmlConfig } from './config.js';
-import type { CmlReport } from './report.js';
+import type { CloudFindings, DiskTags } from './report.js';
+
+/** What each Azure check works with. */
+interface Check {
+  clients: AzureClients;
+  config: BackupCmlConfig;
+  /** Where the findings go as they are made: the report. */
+  found: CloudFindings;
+  log: Logger;
+  signal: AbortSignal;
+}
 
 /**
  * The Azure side of the pre-flight, through the job's OIDC credential (az login tokens expire
@@ -25,7 +34,7 @@ import type { CmlReport } from './report.js';
  * exists (cml-snapshots-<region>, or the environment's own group), and the workspace's disks
  * carry the tag that garbage-collection scripts must spare; tag-disks adds it where missing.
  */
-export async function checkAzure(config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+export async function checkAzure({ config, clients: { azure: connect }, report, log, signal }: BackupCmlRun): Promise<void> {
   const { azure } = config;
   if (!azure.subscriptionId) {
     if (config.tagDisks) throw new ActionError('tag-disks is true, but azure-subscription-id is empty: tagging the workspace\'s Azure disks needs azure-subscription-id, azure-tenant-id and azure-client-id');
@@ -35,25 +44,15 @@ export async function checkAzure(config: BackupCmlConfig, report: CmlReport, log
   if (!azure.tenantId || !azure.clientId) {
     throw new ActionError(`azure-subscription-id is ${azure.subscriptionId}, but azure-${azure.tenantId ? 'client' : 'tenant'}-id is empty (nor set as AZURE_${azure.tenantId ? 'CLIENT' : 'TENANT'}_ID): the Azure checks sign in with GitHub OIDC as that app registration`);
   }
-  const credential = gitHubOidcCredential({
-    tenantId: azure.tenantId,
-    clientId: azure.clientId,
-    audience: azure.oidcAudience,
-    getIdToken: gitHubIdToken,
-    log,
-    ...(azure.authorityHost ? { authorityHost: azure.authorityHost, disableInstanceDiscovery: true } : {}),
-  });
-  const clients = createAzureClients({ credential, subscriptionId: azure.subscriptionId, endpoint: azure.endpoint || undefined });
-
-  const gc = await workspaceDisks(clients, config, report, log, signal);
-  await checkSnapshotGroup(clients, config, gc.disks, report, log, signal);
-  await tagOrWarn(clients, config, gc, report, log, signal);
+  const check: Check = { clients: await connect(), config, found: report, log, signal };
+  const gc = await workspaceDisks(check, report.workspace?.crn ?? '');
+  await checkSnapshotGroup(check, gc.disks);
+  await tagOrWarn(check, gc);
 }
 
 /** The workspace's PV disks and their GC tag: in azure-disk-resource-group, else across the subscription by the workspace's CDP tag. */
-async function workspaceDisks(clients: AzureClients, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<GcTagReport> {
+async function workspaceDisks({ clients, config, log, signal }: Check, crn: string): Promise<GcTagReport> {
   const group = config.azure.diskResourceGroup;
-  const crn = report.workspace?.crn ?? '';
   const tagFilter = group ? DEFAULT_WORKSPACE_DISK_FILTER : { ...DEFAULT_WORKSPACE_DISK_FILTER, [CDP_RESOURCE_TAG]: crn };
   const disks = await findWorkspaceDisks(clients, { resourceGroup: group || undefined, tagFilter, abortSignal: signal });
   const where = group ? `resource group ${group}` : `subscription ${clients.subscriptionId} (tag ${CDP_RESOURCE_TAG}=${crn})`;
@@ -64,7 +63,7 @@ async function workspaceDisks(clients: AzureClients, config: BackupCmlConfig, re
 }
 
 /** The runbook's prerequisite: cml-snapshots-<region> (the disks' region), or the environment's own group. */
-async function checkSnapshotGroup(clients: AzureClients, config: BackupCmlConfig, disks: WorkspaceDisk[], report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+async function checkSnapshotGroup({ clients, config, found, log, signal }: Check, disks: WorkspaceDisk[]): Promise<void> {
   const region = disks.find((d) => d.location)?.location;
   const group = config.azure.snapshotResourceGroup || (region ? `cml-snapshots-${region}` : '');
   if (!group) {
@@ -76,14 +75,14 @@ async function checkSnapshotGroup(clients: AzureClients, config: BackupCmlConfig
     purpose: 'the backup\'s disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group',
   });
   log.info(`snapshot resource group ${group} exists`);
-  report.snapshotResourceGroup = group;
+  found.snapshotResourceGroup = group;
 }
 
 /** Disks without k8s-azure-created-by=kubernetes-azure-dd: named in a warning, or tagged (merged) with tag-disks. */
-async function tagOrWarn(clients: AzureClients, config: BackupCmlConfig, gc: GcTagReport, report: CmlReport, log: Logger, signal: AbortSignal): Promise<void> {
+async function tagOrWarn({ clients, config, found, log, signal }: Check, gc: GcTagReport): Promise<void> {
   const { missing, differentValue } = gc;
-  const disksReport = { count: gc.disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), otherValue: differentValue.map((d) => d.name), tagged: [] as string[] };
-  report.disks = disksReport;
+  const disksReport: DiskTags = { count: gc.disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), otherValue: differentValue.map((d) => d.name), tagged: [] };
+  found.disks = disksReport;
   // GC scripts spare only the exact value; another value is someone's tag, reported and never overwritten.
   if (differentValue.length) {
     log.warning(`${differentValue.length} workspace disk(s) carry ${GC_TAG_KEY} with another value than ${GC_TAG_VALUE}, so a garbage-collection script may not spare them; not changed: ${differentValue.map((d) => `${d.name} (${GC_TAG_KEY}=${d.tags[GC_TAG_KEY]})`).join(', ')}`);

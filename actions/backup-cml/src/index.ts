@@ -1,3 +1,4 @@
-import { run } from "./main.js";
+import { runAction } from '@ml-backup-actions/core';
+import { backupCmlAction } from './main.js';
 
-process.exitCode = await run();
+process.exitCode = await runAction(backupCmlAction);

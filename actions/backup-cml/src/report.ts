@@ -1,10 +1,35 @@
+import { newReport, type Report } from '@ml-backup-actions/core';
 import type { JobView } from '@ml-backup-actions/aws';
 
-export interface CmlReport {
-  status: 'pending' | 'checked' | 'started' | 'succeeded' | 'failed' | 'timed out' | 'interrupted';
-  /** The step it is in, named as the runbook reader knows it. */
-  phase: string;
-  workspace?: { crn: string; name: string; environment: string; platform: string; status: string; filesystemId: string; nfsVersion: string };
+/** The workspace as the pre-flight found it. */
+export interface WorkspaceView {
+  crn: string;
+  name: string;
+  environment: string;
+  platform: string;
+  status: string;
+  filesystemId: string;
+  nfsVersion: string;
+}
+
+/** The workspace's disks (EBS volumes, Azure managed disks) and the tag GC scripts must spare; tagged grows disk by disk. */
+export interface DiskTags {
+  count: number;
+  gcTag: string;
+  missingTag: string[];
+  otherValue?: string[];
+  tagged: string[];
+}
+
+/** What the cloud checks of the pre-flight found, recorded as they go (a failure part-way still shows it). */
+export interface CloudFindings {
+  /** Azure: the snapshot resource group, once found to exist. */
+  snapshotResourceGroup?: string;
+  disks?: DiskTags;
+}
+
+/** The backup as it runs: what a cancel or a timeout must stop, and what the summary reports. */
+export interface BackupState {
   backupCrn?: string;
   backupName?: string;
   vaultName?: string;
@@ -12,16 +37,20 @@ export interface CmlReport {
   /** AWS Backup jobs as last seen. */
   jobs: JobView[];
   stoppedJobs: string[];
-  /** Azure: the snapshot resource group, once found to exist. */
-  snapshotResourceGroup?: string;
-  /** The workspace's disks (EBS volumes, Azure managed disks) and the tag GC scripts must spare. */
-  disks?: { count: number; gcTag: string; missingTag: string[]; otherValue?: string[]; tagged: string[] };
-  suspend?: { at: Date; outcome?: 'left suspended' | 'resumed' | 'resume failed'; detail?: string };
-  startedAt: Date;
-  finishedAt?: Date;
-  error?: string;
 }
 
-export const newReport = (now = new Date()): CmlReport => ({ status: 'pending', phase: 'pre-flight', jobs: [], stoppedJobs: [], startedAt: now });
+export interface Suspended {
+  at: Date;
+  outcome?: 'left suspended' | 'resumed' | 'resume failed';
+  detail?: string;
+}
+
+export interface CmlReport extends Report, CloudFindings {
+  workspace?: WorkspaceView;
+  backup: BackupState;
+  suspend?: Suspended;
+}
+
+export const newCmlReport = (now = new Date()): CmlReport => newReport({ backup: { jobs: [] as JobView[], stoppedJobs: [] as string[] } }, now);
 
 export const durationSeconds = (r: CmlReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 1000);

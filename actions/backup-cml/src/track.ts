@@ -1,8 +1,7 @@
-import type { BackupClient } from '@aws-sdk/client-backup';
 import { errorMessage, poll, type Logger } from '@ml-backup-actions/core';
 import { describeJob, listVaultJobs } from '@ml-backup-actions/aws';
 import { CdpWaitError, type MlApi, classifyBackupStatus } from '@ml-backup-actions/cdp';
-import type { CmlReport } from './report.js';
+import type { AwsJobs, RunningBackup } from './running.js';
 
 export interface TrackOptions {
   timeoutMs: number;
@@ -11,8 +10,6 @@ export interface TrackOptions {
   intervalMs: number;
   log: Logger;
   signal: AbortSignal;
-  /** AWS: the vault's jobs are listed with every progress line. */
-  aws?: { client: BackupClient; vault: string; since: Date };
 }
 
 /**
@@ -20,54 +17,53 @@ export interface TrackOptions {
  * truth. Every progress interval the AWS Backup jobs of the vault are listed with their state,
  * percent and bytes (AWS's percentages are estimates).
  */
-export async function trackBackup(ml: MlApi, backupCrn: string, report: CmlReport, options: TrackOptions): Promise<string> {
+export async function trackBackup(ml: MlApi, backup: RunningBackup, options: TrackOptions): Promise<string> {
   const { log } = options;
+  const { state, aws } = backup;
   const seen = new Set<string>();
   let lastJobsAt = 0;
-  if (options.aws) log.info('AWS Backup job percentages are AWS estimates; the backup is done when CDP says so');
+  if (aws) log.info('AWS Backup job percentages are AWS estimates; the backup is done when CDP says so');
   try {
     return await poll({
-      label: `backup ${report.backupName ?? backupCrn}`,
+      label: `backup ${state.backupName ?? backup.crn}`,
       log,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       intervalMs: options.intervalMs,
       progressEveryMs: options.progressEveryMs,
-      progress: () => `CDP status ${report.backupStatus ?? 'not read yet'}`,
+      progress: () => `CDP status ${state.backupStatus ?? 'not read yet'}`,
       check: async () => {
-        const backup = await ml.describeWorkspaceBackup({ backupCrn }, { signal: options.signal });
-        const status = backup.backupStatus ?? 'unknown';
-        if (status !== report.backupStatus) log.info(`backup status: ${status}`);
-        report.backupStatus = status;
+        const described = await ml.describeWorkspaceBackup({ backupCrn: backup.crn }, { signal: options.signal });
+        const status = described.backupStatus ?? 'unknown';
+        if (status !== state.backupStatus) log.info(`backup status: ${status}`);
+        state.backupStatus = status;
         const kind = classifyBackupStatus(status);
         if (kind === 'unknown' && !seen.has(status)) {
           seen.add(status);
           log.warning(`backup status "${status}" is not one this action knows; it keeps waiting for a finished or failed status`);
         }
-        if (options.aws && Date.now() - lastJobsAt >= options.progressEveryMs) {
+        if (aws && Date.now() - lastJobsAt >= options.progressEveryMs) {
           lastJobsAt = Date.now();
-          await listJobs(report, options);
+          await listJobs(backup, aws, options);
         }
-        if (kind === 'failed') throw new CdpWaitError(`the backup ended ${status} (CDP describeWorkspaceBackup ${backupCrn})`, status);
+        if (kind === 'failed') throw new CdpWaitError(`the backup ended ${status} (CDP describeWorkspaceBackup ${backup.crn})`, status);
         return kind === 'ready' ? status : undefined;
       },
     });
   } finally {
     // The final state of every job for the summary (not after a cancel: the runner's grace is short).
-    if (options.aws && !options.signal.aborted) await listJobs(report, { ...options, quiet: true }).catch(() => undefined);
+    if (aws && !options.signal.aborted) await listJobs(backup, aws, { ...options, quiet: true }).catch(() => undefined);
   }
 }
 
-async function listJobs(report: CmlReport, options: TrackOptions & { quiet?: boolean }): Promise<void> {
-  const aws = options.aws!;
+async function listJobs(backup: RunningBackup, aws: AwsJobs, options: TrackOptions & { quiet?: boolean }): Promise<void> {
   try {
-    report.jobs = await listVaultJobs(aws.client, aws.vault, aws.since, options.signal);
+    backup.state.jobs = await listVaultJobs(aws.client, aws.vault, aws.since, options.signal);
   } catch (err) {
     options.log.warning(errorMessage(err));
     return;
   }
   if (options.quiet) return;
-  if (!report.jobs.length) options.log.info(`AWS Backup: no job in vault ${aws.vault} yet`);
-  for (const job of report.jobs) options.log.info(`AWS Backup job ${job.id}: ${describeJob(job)}`);
+  if (!backup.state.jobs.length) options.log.info(`AWS Backup: no job in vault ${aws.vault} yet`);
+  for (const job of backup.state.jobs) options.log.info(`AWS Backup job ${job.id}: ${describeJob(job)}`);
 }
-

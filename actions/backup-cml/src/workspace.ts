@@ -1,17 +1,17 @@
 import { ActionError, type Logger } from '@ml-backup-actions/core';
 import { type MlApi, type Workspace, classifyWorkspaceStatus } from '@ml-backup-actions/cdp';
 import type { BackupCmlConfig } from './config.js';
-import type { CmlReport } from './report.js';
+import type { WorkspaceView } from './report.js';
 
 /** describeWorkspace: it must exist and be ready (installation:finished or modify:finished). */
-export async function checkWorkspace(ml: MlApi, config: BackupCmlConfig, report: CmlReport, log: Logger, signal: AbortSignal): Promise<Workspace | undefined> {
+export async function checkWorkspace(ml: MlApi, config: BackupCmlConfig, log: Logger, signal: AbortSignal): Promise<{ workspace: Workspace; view: WorkspaceView } | undefined> {
   if (!config.workspace) {
     log.info('no workspace named: following the backup by its CRN only (no AWS Backup job details)');
     return undefined;
   }
   const { workspace } = await ml.describeWorkspace(config.workspace, { signal });
   const status = workspace.instanceStatus ?? 'unknown';
-  report.workspace = {
+  const view: WorkspaceView = {
     crn: workspace.crn ?? '',
     name: workspace.instanceName,
     environment: workspace.environmentName ?? '',
@@ -20,11 +20,11 @@ export async function checkWorkspace(ml: MlApi, config: BackupCmlConfig, report:
     filesystemId: workspace.filesystemID ?? '',
     nfsVersion: workspace.nfsVersion ?? '',
   };
-  log.info(`workspace ${workspace.instanceName} (${report.workspace.crn}) in ${report.workspace.environment}, ${report.workspace.platform}, status ${status}, version ${workspace.version ?? '?'}`);
+  log.info(`workspace ${workspace.instanceName} (${view.crn}) in ${view.environment}, ${view.platform}, status ${status}, version ${workspace.version ?? '?'}`);
   // Attaching to a running backup: an Azure workspace is suspended then, and that is expected.
   if (!config.backupCrn && classifyWorkspaceStatus(status) !== 'ready') {
     throw new ActionError(`workspace ${workspace.instanceName} is ${status}, not ready (installation:finished or modify:finished): a backup needs a ready workspace`);
   }
-  if (!['AWS', 'AZURE'].includes(report.workspace.platform)) throw new ActionError(`workspace ${workspace.instanceName} runs on ${report.workspace.platform || 'an unknown cloud'}; backup-cml supports AWS and Azure`);
-  return workspace;
+  if (!['AWS', 'AZURE'].includes(view.platform)) throw new ActionError(`workspace ${workspace.instanceName} runs on ${view.platform || 'an unknown cloud'}; backup-cml supports AWS and Azure`);
+  return { workspace, view };
 }

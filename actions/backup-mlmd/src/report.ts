@@ -1,3 +1,6 @@
+import { newReport, type Report } from '@ml-backup-actions/core';
+import type { WriterState } from './writer.js';
+
 /** A file taken out of the pod, as it arrived. */
 export interface SnapshotFile {
   path: string;
@@ -5,33 +8,25 @@ export interface SnapshotFile {
   sha256: string;
 }
 
-/** What this run has done so far; the summary is written from it however the run ends. */
-export interface BackupReport {
-  status: 'running' | 'succeeded' | 'failed' | 'interrupted' | 'checked';
-  phase: string;
-  startedAt: Date;
-  pod?: string;
-  container?: string;
-  writer: {
-    application: string;
-    originalScale?: number;
-    pausedAt?: Date;
-    resumedAt?: Date;
-    /** How putting the scale back went, when it was taken down. */
-    restore?: 'restored' | 'failed';
-    restoreError?: string;
-  };
-  files: SnapshotFile[];
-  check?: { integrity: string; schemaVersion: number; rowCounts: Record<string, number> };
-  object?: { url: string; bytes: number; sha256: string };
-  sidecarUrl?: string;
-  finishedAt?: Date;
-  error?: string;
+export interface CopyCheck {
+  integrity: string;
+  schemaVersion: number;
+  rowCounts: Record<string, number>;
 }
 
-export function newReport(application: string, now = new Date()): BackupReport {
-  return { status: 'running', phase: 'pre-flight', startedAt: now, writer: { application }, files: [] };
+/** What this run has done so far; the summary is written from it however the run ends. */
+export interface BackupReport extends Report {
+  pod?: string;
+  container?: string;
+  /** The writer's scale and pause: kept by the WriterPause that owns them. */
+  writer: WriterState;
+  files: SnapshotFile[];
+  check?: CopyCheck;
+  object?: { url: string; bytes: number; sha256: string };
+  sidecarUrl?: string;
 }
+
+export const newBackupReport = (application: string, now = new Date()): BackupReport => newReport({ writer: { application }, files: [] as SnapshotFile[] }, now);
 
 /** Seconds the writer was down: from the scale to 0 to the scale back, or until now if not back yet. */
 export function pausedSeconds(report: BackupReport, now = new Date()): number {

@@ -1,13 +1,14 @@
-import { formatBytes, formatDuration, JobSummary } from '@ml-backup-actions/core';
+import { elapsedSeconds, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import type { BackupMlmdConfig } from './config.js';
 import { pausedSeconds, type BackupReport } from './report.js';
 
-export function renderSummary(config: BackupMlmdConfig, report: BackupReport, now = new Date()): JobSummary {
+export function renderSummary(config: BackupMlmdConfig, report: BackupReport): JobSummary {
+  const now = report.finishedAt ?? new Date();
   const summary = new JobSummary(`backup-mlmd: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
   const { writer } = report;
   const rows: [string, string | number][] = [
     ['Database', `${config.namespace}/${report.pod ?? config.pod}${report.container ? ` container ${report.container}` : ''}: ${config.dbPath}`],
-    ['Status', report.error ? `${report.status} during ${report.phase}: ${report.error}` : report.status],
+    ['Status', statusLine(report)],
     ['Backup id', config.backupId],
     ['Format', config.format],
   ];
@@ -27,7 +28,7 @@ export function renderSummary(config: BackupMlmdConfig, report: BackupReport, no
   }
   if (report.object) rows.push(['Object', `${report.object.url} (${formatBytes(report.object.bytes)}, sha256 ${report.object.sha256})`]);
   if (report.sidecarUrl) rows.push(['Sidecar', report.sidecarUrl]);
-  rows.push(['Duration', formatDuration((now.getTime() - report.startedAt.getTime()) / 1000)]);
+  rows.push(['Duration', formatDuration(elapsedSeconds(report))]);
   summary.keyValues(rows);
   if (report.check) {
     summary.raw(
@@ -39,4 +40,20 @@ export function renderSummary(config: BackupMlmdConfig, report: BackupReport, no
     );
   }
   return summary;
+}
+
+/** The step's outputs once the backup is stored. */
+export function mlmdOutputs(config: BackupMlmdConfig, report: BackupReport) {
+  const { object, sidecarUrl, files } = report;
+  if (!object || !sidecarUrl || !files[0]) throw new Error('the outputs are set only once the object and its sidecar are stored');
+  return {
+    'object-url': object.url,
+    'sidecar-url': sidecarUrl,
+    sha256: object.sha256,
+    'size-bytes': object.bytes,
+    'db-size-bytes': files[0].bytes,
+    format: config.format,
+    'writer-paused-seconds': pausedSeconds(report),
+    'backup-id': config.backupId,
+  };
 }

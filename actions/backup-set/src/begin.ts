@@ -1,16 +1,16 @@
-import { ActionError, type Logger } from '@ml-backup-actions/core';
-import type { BackupSetConfig } from './config.js';
+import { ActionError } from '@ml-backup-actions/core';
+import type { BackupSetRun } from './clients.js';
 import { manifestKey, newManifest, type Manifest } from './manifest.js';
-import type { BackupBucket } from './store.js';
 import { runInfo, toolVersions } from './tools.js';
 
 /**
  * Opens a backup set: the manifest is written at once with every component pending, so that a
  * run stopped anywhere after this leaves a manifest that says incomplete. An id already used is refused.
  */
-export async function begin(config: BackupSetConfig, bucket: BackupBucket, log: Logger, signal: AbortSignal, now = new Date()): Promise<{ manifest: Manifest; url: string }> {
+export async function begin({ config, clients, log, signal, env }: BackupSetRun, now = new Date()): Promise<{ manifest: Manifest; url: string }> {
+  const { bucket } = clients;
   const key = manifestKey(config.s3.prefix, config.backupId);
-  const [existing, tools] = await Promise.all([bucket.size(key), toolVersions(signal)]);
+  const [existing, tools] = await Promise.all([bucket.size(key), toolVersions(env, signal)]);
   if (existing !== undefined) throw new ActionError(`${bucket.url(key)} already exists: backup set ${config.backupId} was started before; a set is never overwritten, use another backup-id`);
   for (const [tool, version] of Object.entries(tools)) log.info(`${tool}: ${version}`);
   const manifest = newManifest({
@@ -18,7 +18,7 @@ export async function begin(config: BackupSetConfig, bucket: BackupBucket, log: 
     model: config.jujuModel,
     target: { bucket: config.s3.bucket, endpoint: config.s3.endpoint, ...(config.s3.region ? { region: config.s3.region } : {}) },
     startedAt: now.toISOString(),
-    run: runInfo(),
+    run: runInfo(env),
     tools,
   });
   const url = await bucket.writeText(key, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { errorMessage, type Logger } from '@ml-backup-actions/core';
+import type { BackupSetRun } from './clients.js';
 import type { BackupSetConfig, JobResult } from './config.js';
 import {
   type ComponentStatus,
@@ -20,7 +21,8 @@ export const COMPONENT_JOBS = { databases: 'databases', mlmd: 'mlmd', mlpipeline
  * Records what each component job did in the set's manifest and closes it: complete only when
  * every component job succeeded and left what the manifest needs.
  */
-export async function complete(config: BackupSetConfig, bucket: BackupBucket, log: Logger, now = new Date()): Promise<{ manifest: Manifest; url: string }> {
+export async function complete({ config, clients, log }: BackupSetRun, now = new Date()): Promise<{ manifest: Manifest; url: string }> {
+  const { bucket } = clients;
   const key = manifestKey(config.s3.prefix, config.backupId);
   const manifest = await openManifest(config, bucket, key, log, now);
   const { results } = config;
@@ -84,22 +86,25 @@ function databases(job: JobResult | undefined): DatabasesComponent {
 async function mlmd(job: JobResult | undefined, bucket: BackupBucket, log: Logger): Promise<MlmdComponent> {
   const c: MlmdComponent = jobStatus(job, COMPONENT_JOBS.mlmd);
   const out = job?.outputs ?? {};
-  const objectKey = out['object-url'] ? keyOf(out['object-url'], bucket.bucket) : undefined;
+  const objectUrl = out['object-url'] ?? '';
+  const objectKey = objectUrl ? keyOf(objectUrl, bucket.bucket) : undefined;
   const bytes = int(out['size-bytes']);
-  if (!objectKey || bytes === undefined || !/^[0-9a-f]{64}$/.test(out.sha256 ?? '')) {
-    return lacking(c, out['object-url'] && !objectKey ? `its object ${out['object-url']} is not in bucket ${bucket.bucket}` : 'reported no object, size and sha256');
+  const sha256 = out.sha256 ?? '';
+  if (!objectKey || bytes === undefined || !/^[0-9a-f]{64}$/.test(sha256)) {
+    return lacking(c, objectUrl && !objectKey ? `its object ${objectUrl} is not in bucket ${bucket.bucket}` : 'reported no object, size and sha256');
   }
   c.format = out.format === 'sqlite' ? 'sqlite' : 'dump';
-  c.object = { url: out['object-url']!, bucket: bucket.bucket, key: objectKey, bytes, sha256: out.sha256! };
+  c.object = { url: objectUrl, bucket: bucket.bucket, key: objectKey, bytes, sha256 };
   c.dbBytes = int(out['db-size-bytes']);
   const paused = num(out['writer-paused-seconds']);
   if (paused !== undefined) c.writerPause = { seconds: paused };
-  const sidecarKey = out['sidecar-url'] ? keyOf(out['sidecar-url'], bucket.bucket) : undefined;
+  const sidecarUrl = out['sidecar-url'] ?? '';
+  const sidecarKey = sidecarUrl ? keyOf(sidecarUrl, bucket.bucket) : undefined;
   if (!sidecarKey) return lacking(c, 'reported no sidecar in the backup bucket');
   try {
     const text = await bucket.readText(sidecarKey);
     const s = JSON.parse(text) as SidecarV1;
-    c.sidecar = { url: out['sidecar-url']!, bucket: bucket.bucket, key: sidecarKey, bytes: Buffer.byteLength(text) };
+    c.sidecar = { url: sidecarUrl, bucket: bucket.bucket, key: sidecarKey, bytes: Buffer.byteLength(text) };
     c.schemaVersion = s.database?.['schema-version'];
     c.rowCounts = s.database?.['row-counts'];
     c.writerPause = { application: s.writer?.application, from: s.writer?.['paused-at'], to: s.writer?.['resumed-at'], seconds: s.writer?.['paused-seconds'] ?? paused ?? 0 };
@@ -131,7 +136,7 @@ async function mlpipeline(job: JobResult | undefined, bucket: BackupBucket, log:
   c.durationSeconds = num(out['duration-seconds']);
   if (!m || m[1] !== bucket.bucket) return lacking(c, out.destination ? `its destination ${out.destination} is not in bucket ${bucket.bucket}` : 'reported no destination');
   c.bucket = m[1];
-  c.prefix = m[2]!.replace(/\/+$/, '');
+  c.prefix = m[2].replace(/\/+$/, '');
   if (c.status === 'complete' || c.status === 'failed') {
     const listing = await bucket.list(c.prefix);
     c.objects = listing.size;

@@ -1,7 +1,6 @@
-import { ActionError, errorMessage, formatBytes, type Logger } from '@ml-backup-actions/core';
-import type { BackupSetConfig } from './config.js';
+import { ActionError, errorMessage, formatBytes } from '@ml-backup-actions/core';
+import type { BackupSetRun } from './clients.js';
 import { type Manifest, parseManifest } from './manifest.js';
-import type { BackupBucket } from './store.js';
 
 export interface PruneResult {
   kept: string[];
@@ -20,7 +19,8 @@ export interface PruneResult {
  * names is deleted, nor anything under a mirror prefix, and nothing at all unless the newest
  * complete set has passed verify; dry-run only lists.
  */
-export async function prune(config: BackupSetConfig, bucket: BackupBucket, log: Logger): Promise<PruneResult> {
+export async function prune({ config, clients, log }: BackupSetRun): Promise<PruneResult> {
+  const { bucket } = clients;
   const prefix = config.s3.prefix;
   const listing = await bucket.list(prefix);
   const manifestKeys = [...listing.keys()].filter((k) => k.endsWith('.json') && !k.slice(prefix.length + 1).includes('/'));
@@ -64,7 +64,7 @@ export async function prune(config: BackupSetConfig, bucket: BackupBucket, log: 
     for (const { key, bytes } of artifacts(set.manifest)) if (!protectedKeys.has(key)) doomedSizes.set(key, bytes);
     const archive = set.manifest.components.mlpipeline.archivePrefix?.replace(/\/+$/, '');
     if (archive && sets.indexOf(set) < oldestKept) {
-      log.info(`${set.manifest.backupId}: its archive ${archive} is kept: restoring the older kept set ${sets[oldestKept]!.manifest.backupId} needs it`);
+      log.info(`${set.manifest.backupId}: its archive ${archive} is kept: restoring the older kept set ${sets[oldestKept].manifest.backupId} needs it`);
     } else if (archive && !mirrors.some((m) => m === archive || m.startsWith(`${archive}/`) || archive.startsWith(`${m}/`))) {
       const archived = await bucket.list(archive);
       for (const [key, bytes] of archived) if (!protectedKeys.has(key)) doomedSizes.set(key, bytes);
@@ -91,5 +91,5 @@ export async function prune(config: BackupSetConfig, bucket: BackupBucket, log: 
 /** The objects a set owns outright: its MLMD artifact and sidecar (not the shared mirror). */
 function artifacts(m: Manifest): { key: string; bytes: number }[] {
   const { object, sidecar } = m.components.mlmd;
-  return [object, sidecar].filter((l) => l && l.bucket === m.target.bucket).map((l) => ({ key: l!.key, bytes: l!.bytes }));
+  return [object, sidecar].flatMap((l) => (l && l.bucket === m.target.bucket ? [{ key: l.key, bytes: l.bytes }] : []));
 }

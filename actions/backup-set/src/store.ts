@@ -11,15 +11,19 @@ export class BackupBucket {
   private readonly rclone: Rclone;
   readonly work: string;
 
+  private readonly log: Logger;
+  private readonly signal: AbortSignal;
+
   constructor(
     readonly s3: S3Target,
-    private readonly log: Logger,
-    private readonly signal: AbortSignal,
+    { log, signal, env }: { log: Logger; signal: AbortSignal; env: NodeJS.ProcessEnv },
   ) {
     this.bucket = s3.bucket;
     this.remote = s3TargetRemote(s3);
-    this.rclone = new Rclone({ remotes: [this.remote], log });
-    this.work = mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'backup-set-'));
+    this.rclone = new Rclone({ remotes: [this.remote], log, env });
+    this.log = log;
+    this.signal = signal;
+    this.work = mkdtempSync(path.join(env.RUNNER_TEMP || os.tmpdir(), 'backup-set-'));
   }
 
   url(key: string): string {
@@ -45,7 +49,7 @@ export class BackupBucket {
   /** Downloads to a file in the work directory; returns its path. */
   async download(key: string): Promise<string> {
     const file = path.join(this.work, `${Date.now()}-${path.posix.basename(key)}`);
-    await downloadFile(this.rclone, this.remote, this.bucket, key, file, this.signal);
+    await downloadFile(this.rclone, { remote: this.remote, bucket: this.bucket, key }, file, this.signal);
     return file;
   }
 
@@ -62,14 +66,14 @@ export class BackupBucket {
     const file = path.join(this.work, path.posix.basename(key));
     writeFileSync(file, text, { mode: 0o600 });
     try {
-      return await uploadFile(this.rclone, this.remote, this.bucket, key, { path: file, bytes: statSync(file).size }, { log: this.log, signal: this.signal });
+      return await uploadFile(this.rclone, { remote: this.remote, bucket: this.bucket, key }, { path: file, bytes: statSync(file).size }, { log: this.log, signal: this.signal });
     } finally {
       rmSync(file, { force: true });
     }
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    await deleteKeys(this.rclone, this.remote, this.bucket, keys, path.join(this.work, 'delete.txt'), this.signal);
+    await deleteKeys(this.rclone, { remote: this.remote, bucket: this.bucket }, keys, path.join(this.work, 'delete.txt'), this.signal);
   }
 
   /** rclone's own reachability check: the bucket can be listed with these credentials. */

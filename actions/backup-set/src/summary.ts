@@ -1,6 +1,24 @@
-import { JobSummary, formatBytes, formatDuration } from '@ml-backup-actions/core';
-import { COMPONENTS, type ComponentName, type ComponentStatus, type Manifest } from './manifest.js';
+import { JobSummary, formatBytes, formatDuration, statusLine } from '@ml-backup-actions/core';
+import type { BackupSetConfig } from './config.js';
+import { COMPONENTS, type ComponentName, type ComponentStatus, type Manifest, type Verification } from './manifest.js';
 import type { PruneResult } from './prune.js';
+import type { SetReport } from './report.js';
+
+/** Whichever mode ran, and however it ended: the set as this run left it, or the retention, or why it stopped. */
+export function renderSummary(config: BackupSetConfig, report: SetReport): JobSummary {
+  const { manifest, url } = report;
+  if (report.pruned) return pruneSummary(report.pruned, config.keep, config.dryRun);
+  if (manifest && url) {
+    const summary = manifest.verification && config.mode === 'verify' ? verifySummary(manifest, url, manifest.verification) : setSummary(manifest, url, manifest.status);
+    if (report.error) summary.paragraph(`${config.mode} ${statusLine(report)}`);
+    return summary;
+  }
+  const what = config.mode === 'prune' ? 'Backup set retention' : `Backup set ${config.backupId}`;
+  return new JobSummary(`${what}: ${config.mode} ${report.status}`).keyValues([
+    ['Manifests', `s3://${config.s3.bucket}/${config.s3.prefix}`],
+    ['Status', statusLine(report)],
+  ]);
+}
 
 const LABEL: Record<ComponentName, string> = { databases: 'Databases (kfp-db, katib-db)', mlmd: 'ML Metadata', mlpipeline: 'mlpipeline bucket' };
 const ICON: Record<ComponentStatus, string> = { complete: '✅', failed: '❌', cancelled: '⛔', skipped: '⏭️', pending: '⏳' };
@@ -55,8 +73,7 @@ export function mermaid(m: Manifest): string {
   return lines.join('\n');
 }
 
-export function verifySummary(manifest: Manifest, url: string): JobSummary {
-  const v = manifest.verification!;
+export function verifySummary(manifest: Manifest, url: string, v: Verification): JobSummary {
   const summary = setSummary(manifest, url, v.ok ? 'verified' : 'verification FAILED');
   summary.table(['check', 'result', 'detail'], v.checks.map((c) => [c.what, c.ok ? '✅' : '❌', c.detail]));
   return summary;

@@ -1,19 +1,19 @@
 import { runProcess } from '@ml-backup-actions/core';
 
 /** The version line of each tool the set depends on; "not found" when it is not on PATH. */
-export async function toolVersions(signal: AbortSignal): Promise<Record<string, string>> {
+export async function toolVersions(env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<Record<string, string>> {
   const probes: [string, string, string[], (out: string) => string][] = [
-    ['rclone', 'rclone', ['version'], (o) => o.split('\n')[0]!.replace(/^rclone\s+/, '')],
-    ['sqlite3', 'sqlite3', ['--version'], (o) => o.split(' ')[0]!],
-    ['juju', 'juju', ['version'], (o) => o.split('\n')[0]!],
+    ['rclone', 'rclone', ['version'], (o) => o.split('\n')[0].replace(/^rclone\s+/, '')],
+    ['sqlite3', 'sqlite3', ['--version'], (o) => o.split(' ')[0]],
+    ['juju', 'juju', ['version'], (o) => o.split('\n')[0]],
     ['kubectl', 'kubectl', ['version', '--client', '-o', 'json'], (o) => String((JSON.parse(o) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? 'unknown')],
   ];
-  const versions: Record<string, string> = { node: process.version, 'ml-backup-actions': process.env.GITHUB_ACTION_REF || process.env.GITHUB_SHA || 'unknown' };
+  const versions: Record<string, string> = { node: process.version, 'ml-backup-actions': env.GITHUB_ACTION_REF || env.GITHUB_SHA || 'unknown' };
   await Promise.all(
     probes.map(async ([name, binary, args, pick]) => {
       const out: string[] = [];
       try {
-        const result = await runProcess(binary, args, { signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]), onStdoutLine: (l) => out.push(l) });
+        const result = await runProcess(binary, args, { env, signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]), onStdoutLine: (l) => out.push(l) });
         versions[name] = result.code === 0 ? pick(out.join('\n')).trim() || 'unknown' : `failed (exit ${result.code})`;
       } catch {
         versions[name] = 'not found';
@@ -24,7 +24,7 @@ export async function toolVersions(signal: AbortSignal): Promise<Record<string, 
 }
 
 /** The run that makes the set, from the runner's environment. */
-export function runInfo(env: NodeJS.ProcessEnv = process.env) {
+export function runInfo(env: NodeJS.ProcessEnv) {
   const info = {
     repository: env.GITHUB_REPOSITORY,
     workflow: env.GITHUB_WORKFLOW,

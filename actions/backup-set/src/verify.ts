@@ -2,10 +2,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { errorMessage, hashFile, type Logger } from '@ml-backup-actions/core';
+import { errorMessage, hashFile } from '@ml-backup-actions/core';
 import type { Juju } from '@ml-backup-actions/juju';
 import { integrityCheck, restoreDump, rowCounts } from '@ml-backup-actions/sqlite';
-import type { BackupSetConfig } from './config.js';
+import type { BackupSetRun } from './clients.js';
 import { type Manifest, type Verification, manifestKey, parseManifest } from './manifest.js';
 import type { BackupBucket } from './store.js';
 
@@ -17,7 +17,8 @@ type Check = Verification['checks'][number];
  * with the recorded row counts, the mirror's objects and bytes, and each charm backup listed as
  * finished. The result is written into the manifest.
  */
-export async function verify(config: BackupSetConfig, bucket: BackupBucket, juju: Juju | undefined, log: Logger, signal: AbortSignal): Promise<{ manifest: Manifest; url: string }> {
+export async function verify({ config, clients, log, signal }: BackupSetRun): Promise<{ manifest: Manifest; url: string; verification: Verification }> {
+  const { bucket, juju } = clients;
   const key = manifestKey(config.s3.prefix, config.backupId);
   const manifest = parseManifest(await bucket.readText(key), bucket.url(key));
   const checks: Check[] = [];
@@ -46,9 +47,10 @@ export async function verify(config: BackupSetConfig, bucket: BackupBucket, juju
   ]);
   if (juju && !Object.keys(manifest.components.databases.backups ?? {}).length) checks.push({ what: 'charm backups', ok: false, detail: 'the manifest names no charm backup' });
 
-  manifest.verification = { at: new Date().toISOString(), ok: checks.every((c) => c.ok), checks };
+  const verification = { at: new Date().toISOString(), ok: checks.every((c) => c.ok), checks };
+  manifest.verification = verification;
   const url = await bucket.writeText(key, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, url };
+  return { manifest, url, verification };
 }
 
 async function checkMlmd(manifest: Manifest, bucket: BackupBucket, signal: AbortSignal): Promise<string> {

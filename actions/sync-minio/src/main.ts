@@ -1,12 +1,13 @@
-import { CancelledError, errorMessage, runAction, setErrorOutput, setOutputs, withDeadline, type RunContext } from '@ml-backup-actions/core';
-import { Rclone } from '@ml-backup-actions/rclone';
+import { ActionError, type ActionDefinition, type Status } from '@ml-backup-actions/core';
+import { syncMinioClients, type SyncMinioClients, type SyncMinioRun } from './clients.js';
 import { readConfig, type SyncMinioConfig } from './config.js';
+import type { Sync } from './listing.js';
 import { mirror } from './mirror.js';
 import { preflight } from './preflight.js';
 import { remotesFor } from './remotes.js';
-import { newReport, type SyncReport } from './report.js';
+import { newSyncReport, type SyncReport } from './report.js';
 import { reachMinio, throughForward } from './source.js';
-import { destination, renderSummary } from './summary.js';
+import { destination, renderSummary, syncOutputs } from './summary.js';
 import { verify } from './verify.js';
 
 /**
@@ -14,56 +15,43 @@ import { verify } from './verify.js';
  * minio-endpoint and keys, first the runbook's manual steps: the keys from Juju, and a port-forward
  * to svc/minio (closed again however the run ends).
  */
-export async function syncMinio({ signal: cancelled, log, defer }: RunContext): Promise<void> {
-  const config = readConfig();
-  const report = newReport();
-  const signal = withDeadline(cancelled, config.timeoutMinutes, defer, 'rclone was stopped');
-  defer('job summary', (failure) => finish(config, report, failure, log));
-
-  report.phase = 'connect';
-  const minio = await log.group('MinIO: keys and endpoint', () => reachMinio(config, { log, signal, defer }));
+async function syncMinio(run: SyncMinioRun): Promise<Status | void> {
+  const { config, clients, report, step } = run;
+  const minio = await step('connect', 'MinIO: keys and endpoint', () => reachMinio(run));
   report.minioVia = minio.via;
   report.minioKeysFrom = minio.keysFrom;
-  report.phase = 'pre-flight';
-
   const sides = remotesFor(config, minio);
-  const rclone = new Rclone({ remotes: [sides.source, sides.target], log });
+  const sync: Sync = { config, sides, rclone: clients.rclone([sides.source, sides.target]), log: run.log, signal: run.signal };
 
-  const survey = await log.group('Pre-flight: rclone, both sides listed, source not wiped', () =>
-    throughForward(minio, () => preflight(config, rclone, sides, log, signal)),
+  const survey = await step('pre-flight', 'Pre-flight: rclone, both sides listed, source not wiped', () =>
+    throughForward(minio, () => preflight(sync, run.env.RUNNER_DEBUG === '1')),
   );
 
-  report.phase = config.dryRun ? 'plan' : config.mode;
-  await log.group(`${config.dryRun ? 'Plan (dry run)' : config.mode === 'sync' ? 'Sync' : 'Copy'} minio:${config.minio.bucket} to ${destination(config)}`, () =>
-    throughForward(minio, () => mirror(config, rclone, sides, survey, report, log, signal)),
+  const what = config.dryRun ? 'Plan (dry run)' : config.mode === 'sync' ? 'Sync' : 'Copy';
+  const mirrored = await step(config.dryRun ? 'plan' : config.mode, `${what} minio:${config.minio.bucket} to ${destination(config)}`, () =>
+    throughForward(minio, () => mirror(sync, survey, report.transfer)),
   );
+  Object.assign(report, mirrored);
 
   if (config.verify && !config.dryRun) {
-    report.phase = 'verify';
-    await log.group('Verify the target against the source', () => throughForward(minio, () => verify(config, rclone, sides, survey, report, log, signal)));
+    const verified = await step('verify', 'Verify the target against the source', () => throughForward(minio, () => verify(sync, survey, report)));
+    report.objectsChecked = verified.objectsChecked;
+    report.differences = verified.differences;
+    report.verified = verified.verified;
+    report.bytesTransferred = verified.bytesTransferred ?? report.bytesTransferred;
+    if (verified.problem) throw new ActionError(verified.problem);
   }
 
-  report.status = config.dryRun ? 'planned' : 'succeeded';
-  const plan = report.plan;
-  setOutputs({
-    'objects-transferred': plan ? plan.copy : report.objectsTransferred,
-    'bytes-transferred': plan ? plan.copyBytes : report.bytesTransferred,
-    'objects-archived': plan ? plan.replace + plan.remove : report.objectsArchived,
-    'objects-checked': report.objectsChecked,
-    verified: report.verified,
-    destination: destination(config),
-    'duration-seconds': Math.round((Date.now() - report.startedAt) / 1000),
-  });
+  run.setOutputs(syncOutputs(config, report));
+  return config.dryRun ? 'checked' : 'succeeded';
 }
 
-async function finish(config: SyncMinioConfig, report: SyncReport, failure: unknown, log: RunContext['log']): Promise<void> {
-  if (failure) {
-    report.status = failure instanceof CancelledError ? 'interrupted' : 'failed';
-    report.error = errorMessage(failure);
-  }
-  setErrorOutput(failure);
-  const summary = renderSummary(config, report);
-  if (!(await summary.write())) log.debug(summary.text());
-}
-
-export const run = (): Promise<number> => runAction('sync-minio', syncMinio);
+export const syncMinioAction: ActionDefinition<SyncMinioConfig, SyncMinioClients, SyncReport> = {
+  name: 'sync-minio',
+  config: readConfig,
+  report: (_config, now) => newSyncReport(now),
+  clients: syncMinioClients,
+  main: syncMinio,
+  summary: renderSummary,
+  deadline: (config) => ({ minutes: config.timeoutMinutes, stops: 'rclone was stopped' }),
+};

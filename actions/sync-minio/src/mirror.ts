@@ -1,50 +1,43 @@
-import { ActionError, type Logger } from '@ml-backup-actions/core';
-import {
-  describeExit,
-  diagnose,
-  formatProgress,
-  PROBLEM_HINTS,
-  remotePath,
-  type Rclone,
-  type RcloneEvent,
-  type S3Remote,
-} from '@ml-backup-actions/rclone';
-import type { SyncMinioConfig } from './config.js';
-import { isEmptyPlan, planMirror } from './plan.js';
-import { listSide, totalBytes, type Survey } from './preflight.js';
-import type { SyncReport } from './report.js';
+import { ActionError } from '@ml-backup-actions/core';
+import { describeExit, diagnose, formatProgress, PROBLEM_HINTS, remotePath, type RcloneEvent } from '@ml-backup-actions/rclone';
+import { storedBytes, type Sides, type Sync } from './listing.js';
+import { isEmptyPlan, planMirror, type Plan } from './plan.js';
+import type { Survey } from './preflight.js';
+import type { Transfer } from './report.js';
+
+export interface Mirrored {
+  /** The pre-flight listings matched (size-only), so rclone was not started. */
+  upToDate: boolean;
+  /** dry-run: what rclone would do. */
+  plan?: Plan;
+  bytesArchived: number;
+  /** Bytes now stored of the objects copied; 0 while a size-only verification is still to count them. */
+  bytesTransferred: number;
+}
 
 /**
  * The runbook's `rclone --size-only sync --bwlimit $LIMIT minio-ckf:mlpipeline remote-s3:$BUCKET/mlpipeline`,
  * except that nothing in the target is destroyed: whatever the run would delete or overwrite is
  * moved under archive-prefix first (--backup-dir). With dry-run, rclone only reports the plan.
  * With size-only, the pre-flight listings already answer what rclone would compare; when they
- * match, rclone is not started at all.
+ * match, rclone is not started at all. What rclone moves is counted in transfer as it goes.
  */
-export async function mirror(
-  config: SyncMinioConfig,
-  rclone: Rclone,
-  sides: { source: S3Remote; target: S3Remote },
-  survey: Survey,
-  report: SyncReport,
-  log: Logger,
-  signal: AbortSignal,
-): Promise<void> {
+export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Promise<Mirrored> {
+  const { config, rclone, sides, log, signal } = sync;
+  const done: Mirrored = { upToDate: false, bytesArchived: 0, bytesTransferred: 0 };
   if (config.sizeOnly && survey.source) {
     const planned = planMirror({ source: survey.source, target: survey.target }, config.mode);
     if (isEmptyPlan(planned)) {
       log.info(`nothing to ${config.mode}: all ${survey.source.size} source objects are in the target with the same size`);
-      report.upToDate = true;
-      if (config.dryRun) report.plan = planned;
-      return;
+      return { ...done, upToDate: true, ...(config.dryRun ? { plan: planned } : {}) };
     }
   }
-  const { archived, copied } = report;
-  const plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] as string[] };
+  const { archived, copied } = transfer;
+  const plan: Plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] };
   const onEvent = (event: RcloneEvent) => {
     switch (event.type) {
       case 'stats':
-        report.lastStats = event.stats;
+        transfer.lastStats = event.stats;
         log.info(`progress: ${formatProgress(event.stats)}`);
         break;
       case 'copied':
@@ -78,48 +71,30 @@ export async function mirror(
     ...(config.dryRun ? ['--dry-run'] : []),
   ];
   const run = await rclone.run(config.mode, args, { signal, statsSeconds: config.progressIntervalSeconds, onEvent });
-  report.objectsArchived = archived.size;
-  report.objectsTransferred = copied.size;
-  if (config.dryRun) report.plan = plan;
   if (run.stats) {
-    report.lastStats = run.stats;
+    transfer.lastStats = run.stats;
     log.info(`done: ${formatProgress(run.stats)}`);
   }
   if (run.aborted) throw signal.reason;
   if (run.code !== 0) {
     const detail = run.errors.join('\n');
     const problem = diagnose(detail);
-    const side = sideOf(detail, sides, config);
+    const side = sideOf(detail, sides, sync);
     throw new ActionError(
       `rclone ${config.mode} failed (${describeExit(run.code)})${side ? ` on the ${side}` : ''}: ${PROBLEM_HINTS[problem]}. ` +
-        `${report.objectsTransferred} objects were copied and ${report.objectsArchived} archived before it stopped. Last message: ${run.errors.at(-1) ?? 'none'}`,
+        `${copied.size} objects were copied and ${archived.size} archived before it stopped. Last message: ${run.errors.at(-1) ?? 'none'}`,
     );
   }
+  if (config.dryRun) return { ...done, plan };
   // rclone's byte count includes retried parts and the server-side moves into the archive, so the
   // figures come from what is now stored. A size-only verification lists the target anyway.
-  if (archived.size) {
-    report.bytesArchived = await storedBytes(rclone, sides.target, config.s3.bucket, config.archivePrefix, archived, signal);
-  }
-  if (copied.size && !(config.verify && config.sizeOnly)) {
-    report.bytesTransferred = await storedBytes(rclone, sides.target, config.s3.bucket, config.s3.prefix, copied, signal);
-  }
+  if (archived.size) done.bytesArchived = await storedBytes(sync, config.archivePrefix, archived);
+  if (copied.size && !(config.verify && config.sizeOnly)) done.bytesTransferred = await storedBytes(sync, config.s3.prefix, copied);
+  return done;
 }
 
-/** The total size of the named objects under bucket/prefix, each of which must be there. */
-export async function storedBytes(rclone: Rclone, target: S3Remote, bucket: string, prefix: string, names: Set<string>, signal: AbortSignal): Promise<number> {
-  const listing = await listSide(rclone, target, bucket, prefix, signal);
-  return sumStored(listing, names, `s3://${bucket}/${prefix}`);
-}
-
-export function sumStored(listing: Map<string, number>, names: Set<string>, where: string): number {
-  const absent = [...names].filter((name) => !listing.has(name));
-  if (absent.length) {
-    throw new ActionError(`${absent.length} of ${names.size} objects rclone reported as written are missing under ${where}, e.g. ${absent[0]}`);
-  }
-  return totalBytes(listing, names);
-}
 /** Which side an error message points at, from the endpoint or bucket it names. */
-function sideOf(detail: string, sides: { source: S3Remote; target: S3Remote }, config: SyncMinioConfig): string | undefined {
+function sideOf(detail: string, sides: Sides, { config }: Sync): string | undefined {
   const host = (endpoint?: string) => (endpoint ? new URL(endpoint).host : undefined);
   const sourceHost = host(sides.source.endpoint);
   const targetHost = host(sides.target.endpoint);

@@ -1,9 +1,10 @@
-import { s3TargetRemote, type S3Remote } from '@ml-backup-actions/rclone';
+import { s3TargetRemote } from '@ml-backup-actions/rclone';
 import type { SyncMinioConfig } from './config.js';
+import type { Sides } from './listing.js';
 import type { MinioSource } from './source.js';
 
 /** The runbook's two rclone remotes: minio-ckf (the source) and remote-s3 (the backup target). */
-export function remotesFor(config: SyncMinioConfig, minio: MinioSource): { source: S3Remote; target: S3Remote } {
+export function remotesFor(config: SyncMinioConfig, minio: MinioSource): Sides {
   return {
     source: {
       name: 'source',

@@ -1,8 +1,8 @@
-import { ActionError, CancelledError, type RunContext } from '@ml-backup-actions/core';
-import { Juju } from '@ml-backup-actions/juju';
-import type { KubeClient, PortForward } from '@ml-backup-actions/kube';
-import { needsJuju, needsPortForward, type SyncMinioConfig } from './config.js';
-import { credentialsFromJuju, type MinioCredentials } from './credentials.js';
+import { ActionError, CancelledError } from '@ml-backup-actions/core';
+import { credentialsFromJuju, type MinioCredentials } from '@ml-backup-actions/juju';
+import type { PortForward } from '@ml-backup-actions/kube';
+import type { SyncMinioRun } from './clients.js';
+import { needsJuju, needsPortForward } from './config.js';
 
 /** MinIO as this run reaches it: the endpoint rclone uses, the keys, and how both were found. */
 export interface MinioSource {
@@ -17,20 +17,14 @@ export interface MinioSource {
   portForward?: PortForward;
 }
 
-export interface SourceClients {
-  juju?: Juju;
-  kube?: KubeClient;
-}
-
 /**
  * The runbook's manual steps before the sync, done here: the keys from Juju (when not given) and
  * `kubectl port-forward -n <namespace> svc/minio 9000:9000` (when no endpoint is given), which is
  * closed again however the run ends.
  */
-export async function reachMinio(config: SyncMinioConfig, ctx: Pick<RunContext, 'log' | 'defer'> & { signal: AbortSignal }, clients: SourceClients = {}): Promise<MinioSource> {
-  const { log, signal, defer } = ctx;
+export async function reachMinio({ config, clients, log, signal, defer }: SyncMinioRun): Promise<MinioSource> {
   const keys: MinioCredentials = needsJuju(config)
-    ? await credentialsFromJuju(clients.juju ?? new Juju({ model: config.juju.model, log, signal }), { minio: config.juju.minioApplication, consumer: config.juju.consumerApplication }, log)
+    ? await credentialsFromJuju(clients.juju.cli, { minio: config.juju.minioApplication, consumer: config.juju.consumerApplication }, log)
     : { accessKey: config.minio.accessKey, secretKey: config.minio.secretKey, source: 'the minio-access-key and minio-secret-key inputs' };
   log.info(`MinIO keys: from ${keys.source}`);
   if (!needsPortForward(config)) {
@@ -41,8 +35,7 @@ export async function reachMinio(config: SyncMinioConfig, ctx: Pick<RunContext, 
   const published = keys.published;
   if (published?.service && published.service !== service) log.info(`note: ${config.juju.minioApplication} publishes its service as "${published.service}"; minio-service is "${service}"`);
   if (published?.namespace && published.namespace !== namespace) log.info(`note: ${config.juju.minioApplication} publishes its namespace as "${published.namespace}"; namespace is "${namespace}"`);
-  // Loaded only here: the Kubernetes client is most of the bundle, and a run given an endpoint never needs it.
-  const kube = clients.kube ?? (await import('@ml-backup-actions/kube')).KubeClient.fromConfig({ kubeconfig: config.kube.kubeconfig || undefined }, log);
+  const kube = await clients.kube();
   // the port minio publishes (its config's port, 9000 by default), else the S3 API's usual 9000
   const target = await kube.resolveService(namespace, service, published?.port ?? 9000, signal);
   const forward = await kube.portForward({ namespace, pod: target.pod, port: target.podPort, signal });

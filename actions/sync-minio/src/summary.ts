@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, JobSummary } from '@ml-backup-actions/core';
+import { elapsedSeconds, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import { formatProgress } from '@ml-backup-actions/rclone';
 import type { SyncMinioConfig } from './config.js';
 import type { SyncReport } from './report.js';
@@ -7,15 +7,15 @@ export function destination(config: SyncMinioConfig): string {
   return `s3://${config.s3.bucket}/${config.s3.prefix}`;
 }
 
-export function renderSummary(config: SyncMinioConfig, report: SyncReport, now = Date.now()): JobSummary {
-  const seconds = (now - report.startedAt) / 1000;
+export function renderSummary(config: SyncMinioConfig, report: SyncReport): JobSummary {
   const summary = new JobSummary(`sync-minio: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
+  const { transfer } = report;
   const rows: [string, string | number][] = [
     ['Source', `minio:${config.minio.bucket} (${report.minioVia ?? (config.minio.endpoint || `svc/${config.kube.service} in ${config.kube.namespace}, not reached`)})`],
     ['MinIO keys', report.minioKeysFrom ?? (config.minio.accessKey ? 'the minio-access-key and minio-secret-key inputs' : `Juju model ${config.juju.model}, not read`)],
     ['Destination', destination(config)],
     ['Mode', `${config.mode}${config.sizeOnly ? ', size-only' : ''}${config.bandwidthLimit ? `, bandwidth ${config.bandwidthLimit}` : ''}`],
-    ['Status', report.error ? `${report.status} during ${report.phase}: ${report.error}` : report.status],
+    ['Status', statusLine(report)],
   ];
   if (report.plan) {
     const p = report.plan;
@@ -25,16 +25,30 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport, now =
     );
   } else {
     rows.push(
-      ['Objects transferred', report.objectsTransferred],
+      ['Objects transferred', transfer.copied.size],
       ['Bytes transferred', `${report.bytesTransferred} (${formatBytes(report.bytesTransferred)})`],
-      ['Objects archived', report.objectsArchived ? `${report.objectsArchived} under s3://${config.s3.bucket}/${config.archivePrefix}` : 0],
+      ['Objects archived', transfer.archived.size ? `${transfer.archived.size} under s3://${config.s3.bucket}/${config.archivePrefix}` : 0],
       ['Objects checked', report.objectsChecked],
       ['Verified', report.verified ? 'yes' : config.verify ? 'no' : 'not requested'],
     );
   }
-  if (report.lastStats && (report.status === 'failed' || report.status === 'interrupted')) rows.push(['Last progress', formatProgress(report.lastStats)]);
-  rows.push(['Duration', formatDuration(seconds)]);
+  if (transfer.lastStats && (report.status === 'failed' || report.status === 'interrupted')) rows.push(['Last progress', formatProgress(transfer.lastStats)]);
+  rows.push(['Duration', formatDuration(elapsedSeconds(report))]);
   summary.keyValues(rows);
   if (report.plan?.examples.length) summary.raw(`<details><summary>First planned changes</summary>\n\n${report.plan.examples.map((e) => `- \`${e}\``).join('\n')}\n</details>`);
   return summary;
+}
+
+/** The step's outputs after a run that did not fail. */
+export function syncOutputs(config: SyncMinioConfig, report: SyncReport) {
+  const { plan, transfer } = report;
+  return {
+    'objects-transferred': plan ? plan.copy : transfer.copied.size,
+    'bytes-transferred': plan ? plan.copyBytes : report.bytesTransferred,
+    'objects-archived': plan ? plan.replace + plan.remove : transfer.archived.size,
+    'objects-checked': report.objectsChecked,
+    verified: report.verified,
+    destination: destination(config),
+    'duration-seconds': Math.round(elapsedSeconds(report)),
+  };
 }

@@ -2,15 +2,15 @@ export { ActionError, CancelledError, InputError, TimeoutError, errorMessage, th
 export { Inputs } from './inputs.js';
 export * from './validate.js';
 export { actionsLogger, prefixedLogger, type Logger } from './log.js';
-export { setErrorOutput, setOutputs } from './outputs.js';
 export { poll, type PollOptions } from './poll.js';
 export { runProcess, type ProcessOptions, type ProcessResult } from './process.js';
 export { retry, type RetryOptions } from './retry.js';
-export { runAction, type RunContext, type RunOptions } from './run.js';
+export { FAILED, elapsedSeconds, newReport, statusLine, type Report, type Status } from './report.js';
+export { runAction, type ActionDefinition, type ActionRun, type ClientContext, type Outputs, type RunOptions } from './run.js';
+export { actionsRunner, type Runner } from './runner.js';
 export { withDeadline } from './deadline.js';
 export { containsSecret, redact, registerSecret } from './secrets.js';
 export { JobSummary, type Cell } from './summary.js';
 export { formatBytes, formatDuration, sleep, utcStamp } from './time.js';
 export { HashingFileWriter, hashFile } from './hashing.js';
 export { allOrNothing } from './parallel.js';
-export { gitHubIdToken } from './oidc.js';

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { redact } from './secrets.js';
 
 export type Cell = string | number;
@@ -38,13 +37,5 @@ export class JobSummary {
 
   text(): string {
     return redact(this.parts.join('\n'));
-  }
-
-  /** Appends to GITHUB_STEP_SUMMARY; without one (a local run), prints nothing and returns false. */
-  async write(): Promise<boolean> {
-    if (!process.env.GITHUB_STEP_SUMMARY) return false;
-    await core.summary.addRaw(this.text(), true).write();
-    core.summary.emptyBuffer();
-    return true;
   }
 }

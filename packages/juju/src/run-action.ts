@@ -1,7 +1,7 @@
-import { ActionError, TimeoutError, formatDuration, poll } from '@ml-backup-actions/core';
-import { JujuError } from './errors.js';
-import type { Juju } from './juju.js';
+import { ActionError, TimeoutError, formatDuration } from '@ml-backup-actions/core';
+import { JujuError, type JujuCli } from './cli.js';
 import { applicationOfUnit, checkUnitName } from './names.js';
+import { pollJuju } from './poll.js';
 import { type ActionTask, actionArgs, isActionName, isTerminal, parseRunOutput, parseTask, succeeded, taskIdFromProgress } from './tasks.js';
 
 export interface RunActionOptions {
@@ -52,7 +52,7 @@ export class ActionTimeoutError extends TimeoutError {
 }
 
 /** See Juju.runAction. */
-export async function runAction(juju: Juju, unit: string, action: string, params: Readonly<Record<string, unknown>>, options: RunActionOptions): Promise<ActionTask> {
+export async function runAction(juju: JujuCli, unit: string, action: string, params: Readonly<Record<string, unknown>>, options: RunActionOptions): Promise<ActionTask> {
   checkUnitName(unit);
   if (!isActionName(action)) throw new ActionError(`"${action}" is not a valid action name`);
   const client = options.signal ? juju.with({ signal: juju.signal ? AbortSignal.any([juju.signal, options.signal]) : options.signal }) : juju;
@@ -87,7 +87,7 @@ export async function runAction(juju: Juju, unit: string, action: string, params
 }
 
 /** Runs `juju run`; a call that does not answer is never retried, since the task may be scheduled. */
-async function enqueue(juju: Juju, what: string, unit: string, args: string[], timeoutMs: number | undefined) {
+async function enqueue(juju: JujuCli, what: string, unit: string, args: string[], timeoutMs: number | undefined) {
   try {
     return await juju.exec('run', args, { subject: unit, ...(timeoutMs ? { timeoutMs } : {}) });
   } catch (err) {
@@ -101,7 +101,7 @@ async function enqueue(juju: Juju, what: string, unit: string, args: string[], t
   }
 }
 
-function unscheduled(juju: Juju, what: string, run: { stdout: string; stderr: string; code: number | null }): JujuError {
+function unscheduled(juju: JujuCli, what: string, run: { stdout: string; stderr: string; code: number | null }): JujuError {
   const said = run.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Running operation|^Waiting for task/.test(l));
   const failed = said.findIndex((l) => /failed to schedule any tasks/.test(l));
   if (failed >= 0) {
@@ -124,7 +124,7 @@ function pickTask(stdout: string, unit: string, what: string): ActionTask {
 }
 
 /** Completed and return code 0: the task; anything else: ActionFailedError with the charm's message. */
-function settled(juju: Juju, unit: string, action: string, task: ActionTask): ActionTask {
+function settled(juju: JujuCli, unit: string, action: string, task: ActionTask): ActionTask {
   const what = `${action} on ${unit}`;
   if (succeeded(task)) {
     juju.log.info(`${what} completed (task ${task.id})`);
@@ -140,29 +140,21 @@ function settled(juju: Juju, unit: string, action: string, task: ActionTask): Ac
 }
 
 /** Polls `juju show-task <id>` until the task is done or waitMs has passed. */
-export async function waitForTask(juju: Juju, taskId: string, what: string, options: Omit<RunActionOptions, 'mode' | 'cliWaitMs' | 'onTask'>): Promise<ActionTask> {
-  const tolerated = options.transientFailures ?? 3;
+export async function waitForTask(juju: JujuCli, taskId: string, what: string, options: Omit<RunActionOptions, 'mode' | 'cliWaitMs' | 'onTask'>): Promise<ActionTask> {
   let last: ActionTask | undefined;
-  let failures = 0;
   try {
-    return await poll({
+    return await pollJuju(juju, {
       label: what.startsWith('task ') ? what : `task ${taskId} (${what})`,
-      log: juju.log,
-      signal: juju.signal,
+      call: `juju show-task ${taskId}`,
       timeoutMs: options.waitMs,
       intervalMs: options.intervalMs ?? 2000,
       progressEveryMs: options.progressEveryMs ?? 30_000,
+      transientFailures: options.transientFailures,
       progress: () => (last ? `status ${last.status}` : 'no status read yet'),
-      check: async () => {
-        try {
-          last = await showTask(juju, taskId);
-          failures = 0;
-        } catch (err) {
-          if (!(err instanceof JujuError) || !['unreachable', 'timeout'].includes(err.problem) || ++failures > tolerated) throw err;
-          juju.log.warning(`juju show-task ${taskId} failed (${failures} of ${tolerated} tolerated): ${err.message}`);
-          return undefined;
-        }
-        return isTerminal(last) ? last : undefined;
+      read: () => showTask(juju, taskId),
+      done: (task) => {
+        last = task;
+        return isTerminal(task) ? task : undefined;
       },
     });
   } catch (err) {
@@ -178,7 +170,7 @@ export async function waitForTask(juju: Juju, taskId: string, what: string, opti
 }
 
 /** `juju show-task <id> --format json` (at once, or blocking up to waitMs). */
-export async function showTask(juju: Juju, taskId: string, options: { waitMs?: number } = {}): Promise<ActionTask> {
+export async function showTask(juju: JujuCli, taskId: string, options: { waitMs?: number } = {}): Promise<ActionTask> {
   if (!/^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.test(taskId)) throw new ActionError(`"${taskId}" is not a Juju task id`);
   const args = [taskId, ...(options.waitMs !== undefined ? ['--wait', `${Math.max(1, Math.round(options.waitMs))}ms`] : [])];
   const raw = await juju.callJson('show-task', args, { ...(options.waitMs !== undefined ? { timeoutMs: options.waitMs + 60_000 } : {}) });

@@ -1,4 +1,5 @@
-import { JujuError } from './errors.js';
+import { JujuError, type CallOptions, type JujuCli } from './cli.js';
+import { checkApplicationName } from './names.js';
 import type { ApplicationStatus, JujuStatus, RelatedApplication, StatusInfo, UnitStatus } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -89,4 +90,21 @@ function parseUnit(name: string, u: Obj): UnitStatus {
     openPorts: Array.isArray(u['open-ports']) ? u['open-ports'].map(String) : [],
     statusError: str(u['status-error']),
   };
+}
+
+/** `juju status --format json [apps...]`; each named application must be in the model. */
+export async function readStatus(cli: JujuCli, apps: readonly string[] = [], options: CallOptions = {}): Promise<JujuStatus> {
+  apps.forEach(checkApplicationName);
+  const status = parseStatus(await cli.callJson('status', apps, options));
+  // A selector that matches nothing is not an error for juju: the output just lacks it.
+  for (const app of apps) {
+    if (!status.applications[app]) throw new JujuError('application-not-found', `application "${app}" was not found in model "${cli.model}"; check the name against "juju status -m ${cli.model}"`);
+  }
+  return status;
+}
+
+/** One application's status (its related applications are left out). */
+export async function readApplication(cli: JujuCli, app: string, options: CallOptions = {}): Promise<ApplicationStatus> {
+  const status = await readStatus(cli, [app], options);
+  return status.applications[app];
 }

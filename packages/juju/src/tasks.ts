@@ -1,4 +1,4 @@
-import { JujuError } from './errors.js';
+import { JujuError } from './cli.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,6 +1,6 @@
-import { TimeoutError, poll } from '@ml-backup-actions/core';
-import { JujuError } from './errors.js';
-import type { Juju } from './juju.js';
+import { TimeoutError, type Logger } from '@ml-backup-actions/core';
+import { JujuError, type CallOptions } from './cli.js';
+import { pollJuju } from './poll.js';
 import type { ApplicationStatus } from './types.js';
 import { describeUnits, isActive, isDying, isInError } from './units.js';
 
@@ -21,17 +21,22 @@ export interface WaitForUnitsOptions {
   transientFailures?: number;
 }
 
+/** Where the wait reads the application's status from: a Juju client. */
+export interface StatusSource {
+  readonly model: string;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  application(app: string, options?: CallOptions): Promise<ApplicationStatus>;
+}
+
 /** See Juju.waitForUnits. */
-export async function waitForUnits(juju: Juju, app: string, count: number, options: WaitForUnitsOptions): Promise<ApplicationStatus> {
+export async function waitForUnits(cli: StatusSource, app: string, count: number, options: WaitForUnitsOptions): Promise<ApplicationStatus> {
   const until = options.until ?? 'active';
-  const tolerated = options.transientFailures ?? 3;
-  const started = Date.now();
   const want = count === 0 ? 'no units' : `${count} unit${count === 1 ? '' : 's'}${until === 'active' ? ' active' : ''}`;
   const label = `${app} to have ${want}`;
   let last: ApplicationStatus | undefined;
-  let failures = 0;
 
-  const done = (a: ApplicationStatus): boolean => {
+  const reached = (a: ApplicationStatus): boolean => {
     const units = Object.values(a.units);
     if (count === 0) return units.length === 0;
     if (units.length !== count || units.some(isDying)) return false;
@@ -39,38 +44,31 @@ export async function waitForUnits(juju: Juju, app: string, count: number, optio
   };
 
   try {
-    return await poll({
+    return await pollJuju(cli, {
       label,
-      log: juju.log,
-      signal: juju.signal,
+      call: 'juju status',
       timeoutMs: options.timeoutMs,
       intervalMs: options.intervalMs,
       progressEveryMs: options.progressEveryMs,
+      transientFailures: options.transientFailures,
       progress: () => (last ? `desired scale ${last.scale}; ${describeUnits(last)}` : 'no status read yet'),
-      check: async () => {
-        const remaining = options.timeoutMs - (Date.now() - started);
-        try {
-          // A status call that hangs must not carry the wait past its deadline.
-          last = await juju.application(app, { timeoutMs: Math.max(1000, remaining) });
-          failures = 0;
-        } catch (err) {
-          if (!(err instanceof JujuError) || !['unreachable', 'timeout'].includes(err.problem) || ++failures > tolerated) throw err;
-          juju.log.warning(`juju status failed while waiting for ${label} (${failures} of ${tolerated} tolerated): ${err.message}`);
-          return undefined;
-        }
-        const broken = Object.values(last.units).find((u) => isInError(u) && !isDying(u));
+      // A status call that hangs must not carry the wait past its deadline.
+      read: (remainingMs) => cli.application(app, { timeoutMs: Math.max(1000, remainingMs) }),
+      done: (a) => {
+        last = a;
+        const broken = Object.values(a.units).find((u) => isInError(u) && !isDying(u));
         if (broken && options.failOnError !== false) {
           throw new JujuError(
             'failed',
-            `unit ${broken.name} is in error (${broken.statusError ?? broken.workloadStatus.message}) while waiting for ${label} in model "${juju.model}"; see "juju debug-log -m ${juju.model} --include ${broken.name}"`,
+            `unit ${broken.name} is in error (${broken.statusError ?? broken.workloadStatus.message}) while waiting for ${label} in model "${cli.model}"; see "juju debug-log -m ${cli.model} --include ${broken.name}"`,
           );
         }
-        return done(last) ? last : undefined;
+        return reached(a) ? a : undefined;
       },
     });
   } catch (err) {
     if (err instanceof TimeoutError) {
-      throw new TimeoutError(`${err.message}; check "juju status -m ${juju.model} ${app}" and "juju debug-log -m ${juju.model} --include ${app}"`);
+      throw new TimeoutError(`${err.message}; check "juju status -m ${cli.model} ${app}" and "juju debug-log -m ${cli.model} --include ${app}"`);
     }
     throw err;
   }

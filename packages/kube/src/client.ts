@@ -44,7 +44,7 @@ export class KubeClient {
 
   /** The running pod behind service/port and the pod's port, as kubectl port-forward svc/… picks them. */
   resolveService(namespace: string, service: string, port: number | string, signal?: AbortSignal): Promise<ServiceTarget> {
-    return resolveServicePort(this.core, this.server, namespace, service, port, signal);
+    return resolveServicePort({ core: this.core, server: this.server }, { namespace, service, port }, signal);
   }
 
   /** A listener on 127.0.0.1 (random port) forwarding each connection to the pod's port; close() it when done. */

@@ -23,21 +23,19 @@ const API_CALL_MS = 30_000;
  * map the targetPort (a number, or a container port's name) to a number.
  */
 export async function resolveServicePort(
-  api: CoreV1Api,
-  server: string,
-  namespace: string,
-  service: string,
-  port: number | string,
+  api: { core: CoreV1Api; server: string },
+  { namespace, service, port }: { namespace: string; service: string; port: number | string },
   signal?: AbortSignal,
 ): Promise<ServiceTarget> {
-  const svc = await bounded(api.readNamespacedService({ name: service, namespace }), { verb: 'get', resource: 'service', name: service, namespace, server }, signal);
+  const { server } = api;
+  const svc = await bounded(api.core.readNamespacedService({ name: service, namespace }), { verb: 'get', resource: 'service', name: service, namespace, server }, signal);
   const chosen = pickServicePort(svc, port);
   const selector = Object.entries(svc.spec?.selector ?? {});
   if (!selector.length) {
     throw new ActionError(`service ${service} in namespace ${namespace} has no pod selector, so there is no pod to forward to; reach it another way (an endpoint URL)`);
   }
   const labelSelector = selector.map(([k, v]) => `${k}=${v}`).join(',');
-  const list = await bounded(api.listNamespacedPod({ namespace, labelSelector }), { verb: 'list', resource: 'pods', namespace, server }, signal);
+  const list = await bounded(api.core.listNamespacedPod({ namespace, labelSelector }), { verb: 'list', resource: 'pods', namespace, server }, signal);
   const pod = pickPod(list.items, `service ${service}'s selector ${labelSelector} in namespace ${namespace}`);
   return {
     namespace,

@@ -6,4 +6,4 @@ export { Rclone, type RcloneOptions, type RcloneRun, type RunCallOptions } from 
 export { remoteEnv, remotePath, type S3Remote } from './remote.js';
 export { compareListings, listObjects, parseListingLine, type Comparison, type Listing, type ListingRun } from './listing.js';
 export { ACCESS_KEY_FORM, isAccessKey, readS3Target, s3TargetRemote, type S3Target } from './s3-target.js';
-export { checkRun, deleteKeys, downloadFile, uploadFile } from './transfer.js';
+export { checkRun, deleteKeys, downloadFile, uploadFile, type ObjectAt } from './transfer.js';

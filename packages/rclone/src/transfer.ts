@@ -18,12 +18,17 @@ export function checkRun(run: RcloneRun, what: string, signal?: AbortSignal): vo
   throw new ActionError(`${what} failed: ${PROBLEM_HINTS[problem]} (rclone ${describeExit(run.code)}): ${run.errors.at(-1) ?? ''}`);
 }
 
+/** An object's place: a remote's bucket and the key in it. */
+export interface ObjectAt {
+  remote: S3Remote;
+  bucket: string;
+  key: string;
+}
+
 /** rclone copyto a local file to bucket/key, then checks that the stored object has the file's size. */
 export async function uploadFile(
   rclone: Rclone,
-  remote: S3Remote,
-  bucket: string,
-  key: string,
+  { remote, bucket, key }: ObjectAt,
   local: { path: string; bytes: number },
   options: { bandwidthLimit?: string; statsSeconds?: number; log: Logger; signal: AbortSignal },
 ): Promise<string> {
@@ -44,13 +49,13 @@ export async function uploadFile(
 }
 
 /** rclone copyto bucket/key to a local file. */
-export async function downloadFile(rclone: Rclone, remote: S3Remote, bucket: string, key: string, file: string, signal?: AbortSignal): Promise<void> {
+export async function downloadFile(rclone: Rclone, { remote, bucket, key }: ObjectAt, file: string, signal?: AbortSignal): Promise<void> {
   const run = await rclone.run('copyto', [remotePath(remote, bucket, key), file, ...TRANSFER_FLAGS], { signal });
   checkRun(run, `downloading s3://${bucket}/${key}`, signal);
 }
 
 /** Deletes exactly these keys of the bucket, in one rclone call (--files-from); keys must not be empty. */
-export async function deleteKeys(rclone: Rclone, remote: S3Remote, bucket: string, keys: readonly string[], listFile: string, signal?: AbortSignal): Promise<void> {
+export async function deleteKeys(rclone: Rclone, { remote, bucket }: Omit<ObjectAt, 'key'>, keys: readonly string[], listFile: string, signal?: AbortSignal): Promise<void> {
   if (!keys.length) return;
   writeFileSync(listFile, `${keys.join('\n')}\n`);
   // --no-traverse: each key is looked up directly; rclone 1.60 traversing the bucket with

@@ -79,7 +79,7 @@ export default {
     if (flags.background && wait > 0) throw JujuError.usage('cannot specify both --wait and --background');
     parseRunArgs(args);
   },
-  async run({ flags, args, state, stateFile, env, out, err, mutate }) {
+  async run({ flags, args, state, stateFile, env, out, err, mutate, signal }) {
     const { units, action, pairs } = parseRunArgs(args);
     let waitMs = flags.wait === undefined ? 0 : durationFlag(flags.wait, 'wait');
     if (!flags.background && waitMs === 0) waitMs = DEFAULT_WAIT_MS;
@@ -169,7 +169,7 @@ export default {
           const waiting = tasks.filter((x) => !info[x.unit]).map((x) => `unit ${x.unit}`);
           throw new JujuError(`timed out waiting for results from: ${waiting.join(', ')}`);
         }
-        await sleep(Math.max(1, Math.min(100, deadline - now)));
+        await sleep(Math.max(1, Math.min(100, deadline - now)), undefined, { signal });
       }
     }
     out(formatTasks(flags.format, info));

@@ -25,7 +25,7 @@ export default {
     if (args.length > 1) throw JujuError.usage(`unrecognized args: ["${args.slice(1).join('" "')}"]`);
     if (!ACTION_ID.test(args[0])) throw JujuError.usage(`task ID ${JSON.stringify(args[0])} not valid`);
   },
-  async run({ flags, args, state, stateFile, env, out }) {
+  async run({ flags, args, state, stateFile, env, out, signal }) {
     const id = args[0];
     resolveModel(state, flags.model, env);
     const waitMs = flags.watch ? 0 : flags.wait === undefined ? -1000 : durationFlag(flags.wait, 'wait');
@@ -42,7 +42,7 @@ export default {
         break;
       }
       if (now >= deadline) throw new JujuError('maximum wait time reached');
-      await sleep(Math.max(1, Math.min(100, deadline - now)));
+      await sleep(Math.max(1, Math.min(100, deadline - now)), undefined, { signal });
     }
     out(flags.format === 'plain' ? formatTasks('plain', { [id]: view }) : formatTasks(flags.format, view));
   },

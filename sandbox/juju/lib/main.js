@@ -26,9 +26,18 @@ of existing resource pools, particularly cloud-based ones.
 (juju sandbox emulator: ${[...new Set(COMMANDS.values())].map((c) => c.name).join(', ')})
 `;
 
-export async function main(argv, env = process.env) {
-  const out = (s) => process.stdout.write(s);
-  const err = (s) => process.stderr.write(s);
+/**
+ * Runs one juju command line; resolves with its exit code. io defaults to this process's stdout and
+ * stderr; the in-process runner (../in-process.js) passes its own, and a signal that stops the
+ * command at its next wait as a killed process would stop (what it changed stays changed).
+ * @param {string[]} argv
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {{ out?: (s: string) => void, err?: (s: string) => void, signal?: AbortSignal }} [io]
+ */
+export async function main(argv, env = process.env, io = {}) {
+  const out = io.out ?? ((s) => process.stdout.write(s));
+  const err = io.err ?? ((s) => process.stderr.write(s));
+  const { signal } = io;
   const stateFile = env[STATE_ENV];
   try {
     const [sub, ...rest] = argv;
@@ -49,7 +58,7 @@ export async function main(argv, env = process.env) {
     if (command.needsController && !haveState) throw new JujuError(messages.noControllers);
     let state = haveState ? loadState(stateFile) : undefined;
     const delay = state?.faults?.slow?.[command.name] ?? state?.faults?.slowMs ?? 0;
-    if (delay > 0) await sleep(delay);
+    if (delay > 0) await sleep(delay, undefined, { signal });
     if (command.needsController) {
       checkController(stateFile, state);
       await advance(stateFile, env); // actions started or finished since the last call
@@ -64,6 +73,7 @@ export async function main(argv, env = process.env) {
       now: Date.now(),
       out,
       err,
+      signal,
       mutate: (fn) => mutateState(stateFile, fn),
     });
     return 0;

@@ -1,6 +1,10 @@
-import { JujuError } from './errors.js';
-import type { ApplicationStatus } from './types.js';
-import { byUnitNumber, isDying } from './units.js';
+// What this suite knows of the mysql-k8s charm (kfp-db, katib-db): its actions' results and the
+// statuses it shows while it works.
+import { JujuError, type JujuCli } from '../cli.js';
+import { applicationOfUnit, checkUnitName } from '../names.js';
+import { runAction, type RunActionOptions } from '../run-action.js';
+import type { ApplicationStatus } from '../types.js';
+import { byUnitNumber, isDying } from '../units.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -114,4 +118,20 @@ export function unitsRunningBackup(app: ApplicationStatus): string[] {
     .filter((u) => !isDying(u) && (u.workloadStatus.message === 'Running backup...' || u.jujuStatus.message === 'running action create-backup'))
     .map((u) => u.name)
     .sort(byUnitNumber);
+}
+
+/** get-cluster-status on the unit: members with role and state, and the primary. */
+export async function clusterStatus(cli: JujuCli, unit: string, options: Partial<RunActionOptions> = {}): Promise<ClusterStatus> {
+  checkUnitName(unit);
+  const task = await runAction(cli, unit, 'get-cluster-status', {}, { waitMs: 5 * 60_000, ...options });
+  return parseClusterStatus(task.results, applicationOfUnit(unit));
+}
+
+/** list-backups on the unit: every backup in the S3 path with its status. */
+export async function listBackups(cli: JujuCli, unit: string, options: Partial<RunActionOptions> = {}): Promise<BackupEntry[]> {
+  checkUnitName(unit);
+  const task = await runAction(cli, unit, 'list-backups', {}, { waitMs: 5 * 60_000, ...options });
+  const table = task.results.backups;
+  if (typeof table !== 'string') throw new JujuError('unexpected-output', `list-backups on ${unit} returned no backups table (task ${task.id})`);
+  return parseBackupsTable(table);
 }

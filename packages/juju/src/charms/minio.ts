@@ -1,6 +1,10 @@
+// What this suite knows of the minio charm: where its keys are (its config, and the object-storage
+// relation data it publishes to kfp-ui).
 import { ActionError, registerSecret, type Logger } from '@ml-backup-actions/core';
-import { byUnitNumber, isDying, JujuError, type Juju } from '@ml-backup-actions/juju';
-import { parseObjectStorageData, type ObjectStorageData } from './relation-data.js';
+import { JujuError, type JujuCli } from '../cli.js';
+import { readApplication } from '../status.js';
+import { byUnitNumber, isDying } from '../units.js';
+import { parseObjectStorageData, type ObjectStorageData } from './minio-relation-data.js';
 
 /** The minio charm's default access-key (its config.yaml): public, so masking it would hide nothing. */
 export const MINIO_DEFAULT_ACCESS_KEY = 'minio';
@@ -19,7 +23,7 @@ export interface MinioCredentials {
  * secret key from the object-storage relation data minio gives kfp-ui (`juju show-unit kfp-ui/N`:
  * the minio charm generates the secret and publishes it only there). Both are masked as read.
  */
-export async function credentialsFromJuju(juju: Juju, apps: { minio: string; consumer: string }, log: Logger): Promise<MinioCredentials> {
+export async function credentialsFromJuju(juju: JujuCli, apps: { minio: string; consumer: string }, log: Logger): Promise<MinioCredentials> {
   const { minio, consumer } = apps;
   const { stdout } = await juju.call('config', [minio, 'access-key'], { subject: minio });
   const accessKey = stdout.trim();
@@ -44,8 +48,8 @@ export async function credentialsFromJuju(juju: Juju, apps: { minio: string; con
 }
 
 /** A living unit of the consumer application, named by `juju status` (not assumed to be /0). */
-async function consumerUnit(juju: Juju, consumer: string, minio: string): Promise<string> {
-  const app = await juju.application(consumer);
+async function consumerUnit(juju: JujuCli, consumer: string, minio: string): Promise<string> {
+  const app = await readApplication(juju, consumer);
   const units = Object.values(app.units)
     .filter((u) => !isDying(u))
     .map((u) => u.name)
@@ -66,7 +70,7 @@ interface RelationInfo {
 }
 
 /** application-data.data of the unit's object-storage relation, checked to come from minio. */
-async function objectStorageData(juju: Juju, unit: string, minio: string, consumer: string): Promise<string> {
+async function objectStorageData(juju: JujuCli, unit: string, minio: string, consumer: string): Promise<string> {
   // parsed here rather than with callJson, whose error would quote the output (and the secret in it)
   const { stdout } = await juju.call('show-unit', ['--format', 'json', unit], { subject: unit });
   let shown: Record<string, { 'relation-info'?: RelationInfo[] }>;
