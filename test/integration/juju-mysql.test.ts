@@ -62,7 +62,9 @@ beforeEach(() => {
 
 afterEach(() => sb.cleanup());
 
-const client = () => new Juju({ model: 'kubeflow', log, env: sb.env });
+// The client's logic against the emulator's: run in this process (the CLI's own shapes above go
+// through the juju executable, as the client's spawning does in juju-sandbox.test.ts).
+const client = () => new Juju({ model: 'kubeflow', log, env: sb.env, runner: sb.runner });
 const fast = { waitMs: 20_000, intervalMs: 50, progressEveryMs: 200 };
 const runs = (action: string) => sb.calls().filter((c) => c.argv[0] === 'run' && c.argv.includes(action));
 

@@ -1,0 +1,66 @@
+// Each action names its inputs three times: action.yml's inputs, the INPUT_* variables its run step
+// passes (the composite's env: block), and what its config.ts reads. They must be the same names.
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { ActionDefinition, Report } from '@ml-backup-actions/core';
+import { backupCkfDbAction } from '../../actions/backup-ckf-db/src/main.js';
+import { backupCmlAction } from '../../actions/backup-cml/src/main.js';
+import { backupMlmdAction } from '../../actions/backup-mlmd/src/main.js';
+import { MODES } from '../../actions/backup-set/src/config.js';
+import { backupSetAction } from '../../actions/backup-set/src/main.js';
+import { syncMinioAction } from '../../actions/sync-minio/src/main.js';
+import { repoRoot } from '../../sandbox/index.js';
+
+interface ActionYml {
+  inputs: Record<string, unknown>;
+  runs: { steps: { run?: string; env?: Record<string, string> }[] };
+}
+
+const actions: [string, ActionDefinition<unknown, unknown, Report>, Record<string, string>[]][] = [
+  ['sync-minio', syncMinioAction as never, [{}]],
+  ['backup-mlmd', backupMlmdAction as never, [{}]],
+  ['backup-ckf-db', backupCkfDbAction as never, [{}]],
+  ['backup-cml', backupCmlAction as never, [{}, { 'azure-subscription-id': '00000000-0000-0000-0000-000000000000' }]],
+  // Some inputs are read only in the mode that uses them.
+  ['backup-set', backupSetAction as never, MODES.map((mode) => ({ mode }))],
+];
+
+/** The input names config() asks the environment for, whatever it makes of the values. */
+function inputsRead(action: ActionDefinition<unknown, unknown, Report>, given: Record<string, string>): Set<string> {
+  const read = new Set<string>();
+  const values = Object.fromEntries(Object.entries(given).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]));
+  const env = new Proxy(values, {
+    get(target, key) {
+      if (typeof key === 'string' && key.startsWith('INPUT_')) read.add(key.slice('INPUT_'.length).toLowerCase());
+      return typeof key === 'string' ? target[key] : undefined;
+    },
+  });
+  try {
+    action.config(env as NodeJS.ProcessEnv, new Date());
+  } catch {
+    // required inputs are missing here; what was asked for is what counts
+  }
+  return read;
+}
+
+describe.each(actions)('%s', (name, action, variants) => {
+  const yml = parse(readFileSync(path.join(repoRoot, 'actions', name, 'action.yml'), 'utf8')) as ActionYml;
+  const declared = Object.keys(yml.inputs).sort();
+  const step = yml.runs.steps.find((s) => s.run?.includes('dist/index.js'));
+  const passed = Object.keys(step?.env ?? {})
+    .filter((k) => k.startsWith('INPUT_'))
+    .map((k) => k.slice('INPUT_'.length).toLowerCase())
+    .sort();
+  const read = [...new Set(variants.flatMap((v) => [...inputsRead(action, v)]))].sort();
+
+  test('the run step passes every declared input as INPUT_<NAME>, each from inputs.<name>', () => {
+    expect(passed).toEqual(declared);
+    for (const input of declared) expect(step?.env?.[`INPUT_${input.toUpperCase()}`]).toBe(`\${{ inputs.${input} }}`);
+  });
+
+  test('config.ts reads exactly the declared inputs', () => {
+    expect(read).toEqual(declared);
+  });
+});
