@@ -490,7 +490,10 @@ function actionPhases(lines, total) {
   let open;
   for (const { at, line } of lines) {
     if (line.startsWith('::group::')) open = { name: line.slice('::group::'.length), start: at, lines: [] };
-    else if (line.startsWith('::endgroup::') && open) (groups.push({ ...open, end: at }), (open = undefined));
+    else if (line.startsWith('::endgroup::') && open) {
+      groups.push({ ...open, end: at });
+      open = undefined;
+    }
     else if (open) open.lines.push({ at, line });
   }
   if (!groups.length) return undefined;

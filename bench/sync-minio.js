@@ -302,7 +302,10 @@ function phasesOf(marks, total) {
   let open;
   for (const m of marks) {
     if (m.group !== undefined) open = { name: m.group, start: m.at, marks: [] };
-    else if (m.end && open) (groups.push({ ...open, end: m.at }), (open = undefined));
+    else if (m.end && open) {
+      groups.push({ ...open, end: m.at });
+      open = undefined;
+    }
     else if (m.rclone && open) open.marks.push(m);
   }
   if (!groups.length) return undefined;

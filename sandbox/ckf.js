@@ -1,3 +1,4 @@
+// @ts-check
 // A Charmed Kubeflow control plane for the backup actions: the Kubernetes API emulator with the
 // mlmd-0 pod (its /data holding a real MLMD database) and the minio service (pod minio-0, whose
 // port 9000 is forwarded to a real S3 server playing MinIO), the Juju model (minio's secret-key
@@ -93,9 +94,9 @@ export async function startCkf(options = {}) {
     db: { ...db, hostPath: dbPath, container },
     /** What the action's process needs beyond its inputs: the emulated juju first on PATH. */
     env: { PATH: juju.env.PATH, JUJU_SANDBOX_STATE: juju.stateFile },
-    /** backup-mlmd's inputs pointing at this sandbox. */
+    /** backup-mlmd's inputs pointing at this sandbox. @param {Record<string, string>} [extra] */
     backupMlmdInputs: (extra = {}) => ({ ...commonInputs, ...extra }),
-    /** sync-minio's inputs for this sandbox: no MinIO endpoint or keys, so it uses Juju and a port-forward. */
+    /** sync-minio's inputs for this sandbox: no MinIO endpoint or keys, so it uses Juju and a port-forward. @param {Record<string, string>} [extra] */
     syncMinioInputs: (extra = {}) => ({ ...commonInputs, ...extra }),
     async stop() {
       await Promise.all([kube.stop(), s3.stop(), minio.stop()]);

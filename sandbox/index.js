@@ -1,3 +1,4 @@
+// @ts-check
 // The local sandbox: two real S3 servers, one playing Charmed Kubeflow's MinIO, one the backup target.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ export async function startSandbox() {
     root,
     minio,
     s3,
-    /** sync-minio's inputs pointing at this sandbox. */
+    /** sync-minio's inputs pointing at this sandbox. @param {Record<string, string>} [extra] */
     syncMinioInputs(extra = {}) {
       return {
         'minio-endpoint': minio.endpoint,

@@ -1,3 +1,4 @@
+// @ts-check
 // Builds ML Metadata (MLMD) SQLite databases of any size, shaped like the /data/mlmd.db that the
 // mlmd charm's gRPC server keeps for Kubeflow Pipelines v2. The schema and the first rows are the
 // vectors' own (vectors/mlmd: MLMD v1.14.0's SQLite DDL, schema_version 10, and one KFP run); more
@@ -36,6 +37,7 @@ const T = {
 };
 
 // [id, name, type_kind]; 21-23 are TFX-style typed artifacts with properties and a base type.
+/** @type {[number, string, number][]} */
 const EXTRA_TYPES = [
   [17, 'system.Artifact', 1],
   [18, 'system.ClassificationMetrics', 1],
@@ -46,14 +48,17 @@ const EXTRA_TYPES = [
   [23, 'Schema', 1],
 ];
 // MLMD PropertyType: 1 INT, 2 DOUBLE, 3 STRING, 4 STRUCT, 5 PROTO, 6 BOOLEAN.
+/** @type {[number, string, number][]} */
 const TYPE_PROPERTIES = [
   [21, 'span', 1], [21, 'split_names', 3], [21, 'version', 1],
   [22, 'span', 1], [22, 'split_names', 3],
 ];
 // base_type: Examples -> mlmd.Dataset, ExampleStatistics -> mlmd.Statistics.
+/** @type {[number, number][]} */
 const PARENT_TYPES = [[21, 1], [22, 4]];
 
 // Property sets by artifact type: [name, is_custom_property, kind]; kinds are SQL value makers below.
+/** @type {Record<string, [string, number, string][]>} */
 const ARTIFACT_PROPS = {
   base: [['display_name', 1, 'display'], ['store_session_info', 1, 'session']],
   [T.METRICS]: [['accuracy', 1, 'ratio'], ['loss', 1, 'loss']],
@@ -65,6 +70,7 @@ const ARTIFACT_PROPS = {
 };
 
 // KFP v2 pipelines: tasks in order; `in` names an earlier task's output as task.output.
+/** @type {{ name: string, tasks: { name: string, in?: [param: string, from: string][], out: [name: string, typeId: number][] }[] }[]} */
 const PIPELINES = [
   {
     name: 'iris-training-pipeline', // context id 1 in the vectors
@@ -128,6 +134,7 @@ const RUN_SPACING_MS = 97_000;
 // ---------------------------------------------------------------------------------------------
 // Deterministic values.
 
+/** @param {number} seed */
 function prng(seed) {
   let s = (seed * 2654435761) >>> 0 || 1;
   return () => {
@@ -138,7 +145,10 @@ function prng(seed) {
   };
 }
 
-/** SQL for a hash of an integer expression into [0, 2^31): a square mod a prime, salted per use. */
+/**
+ * SQL for a hash of an integer expression into [0, 2^31): a square mod a prime, salted per use.
+ * @param {string} expr @param {number} salt @param {number} seed
+ */
 function h(expr, salt, seed) {
   const a = 1103515245 + salt * 7919;
   const b = (12345 + salt * 104729 + seed * 15485863) % 2147483647;
@@ -146,10 +156,13 @@ function h(expr, salt, seed) {
   return `(${x} * ${x} % 2147483647)`;
 }
 
-const sq = (s) => `'${String(s).replace(/'/g, "''")}'`;
-const hex = (buf) => `X'${buf.toString('hex')}'`;
+const sq = (/** @type {unknown} */ s) => `'${String(s).replace(/'/g, "''")}'`;
+const hex = (/** @type {Buffer} */ buf) => `X'${buf.toString('hex')}'`;
 
 // Protocol buffers, just enough for google.protobuf.Struct/Value/Any as MLMD stores them.
+/** @typedef {string | number | boolean | (string | number | boolean)[]} StructValue a Value: scalars, and lists of them here */
+
+/** @param {number} n */
 function varint(n) {
   const out = [];
   while (n > 127) {
@@ -159,7 +172,8 @@ function varint(n) {
   out.push(n);
   return Buffer.from(out);
 }
-const field = (num, bytes) => Buffer.concat([varint((num << 3) | 2), varint(bytes.length), bytes]);
+const field = (/** @type {number} */ num, /** @type {Buffer} */ bytes) => Buffer.concat([varint((num << 3) | 2), varint(bytes.length), bytes]);
+/** @param {StructValue} v @returns {Buffer} */
 function value(v) {
   if (typeof v === 'number') {
     const b = Buffer.alloc(9);
@@ -171,17 +185,23 @@ function value(v) {
   if (Array.isArray(v)) return field(6, Buffer.concat(v.map((x) => field(1, value(x)))));
   return field(3, Buffer.from(String(v)));
 }
+/** @param {Record<string, StructValue>} obj */
 const struct = (obj) => Buffer.concat(Object.entries(obj).map(([k, v]) => field(1, Buffer.concat([field(1, Buffer.from(k)), field(2, value(v))]))));
-const mlmdStruct = (obj) => `mlmd-struct::${struct(obj).toString('base64')}`;
-const any = (typeUrl, bytes) => Buffer.concat([field(1, Buffer.from(typeUrl)), field(2, bytes)]);
+const mlmdStruct = (/** @type {Record<string, StructValue>} */ obj) => `mlmd-struct::${struct(obj).toString('base64')}`;
+const any = (/** @type {string} */ typeUrl, /** @type {Buffer} */ bytes) => Buffer.concat([field(1, Buffer.from(typeUrl)), field(2, bytes)]);
 
-/** Pools of realistic values picked per row by hash: KFP task inputs, confusion matrices, protos. */
+/**
+ * Pools of realistic values picked per row by hash: KFP task inputs, confusion matrices, protos.
+ * @param {number} seed
+ */
 function pools(seed) {
   const r = prng(seed);
+  /** @template T @param {T[]} xs @returns {T} */
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const words = ['trip_miles', 'fare', 'tips', 'pickup_community_area', 'company', 'payment_type', 'trip_seconds', 'dropoff_latitude'];
   const inputs = [];
   for (let i = 0; i < 512; i++) {
+    /** @type {Record<string, StructValue>} */
     const o = {};
     if (r() < 0.8) o.learning_rate = Math.round(r() * 1000) / 10000;
     if (r() < 0.7) o.epochs = 1 + Math.floor(r() * 50);
@@ -214,7 +234,10 @@ function pools(seed) {
 // ---------------------------------------------------------------------------------------------
 // The SQL.
 
-/** The rows added once: extra types, one context per pipeline, the templates (temp tables). */
+/**
+ * The rows added once: extra types, one context per pipeline, the templates (temp tables).
+ * @param {number} seed
+ */
 function setupSql(seed) {
   const { inputs, matrices, protos } = pools(seed);
   const lines = ['BEGIN;'];
@@ -235,7 +258,9 @@ function setupSql(seed) {
   PIPELINES.forEach((pl, p) => {
     const ctxId = p === 0 ? 1 : ++ctx;
     if (p > 0) lines.push(`INSERT INTO \`Context\` (\`id\`, \`type_id\`, \`name\`, \`create_time_since_epoch\`, \`last_update_time_since_epoch\`) VALUES (${ctxId}, 10, ${sq(pl.name)}, ${T0 + p * 1000}, ${T0 + p * 1000});`);
+    /** @type {{ task: string, k: number, out: string, typeId: number }[]} */
     const outs = [];
+    /** @type {{ k: number, i: number, type: number, step: string }[]} */
     const events = [];
     lines.push(`INSERT INTO ptask VALUES (${p}, 0, '');`);
     pl.tasks.forEach((task, idx) => {
@@ -268,13 +293,17 @@ function setupSql(seed) {
   return { sql: lines.join('\n'), sizes: { inputs: inputs.length, cmatrix: matrices.length, proto: protos.length } };
 }
 
-/** The statements that add runs a..b (inclusive), each table filled in its primary-key order. */
+/**
+ * The statements that add runs a..b (inclusive), each table filled in its primary-key order.
+ * @param {number} a @param {number} b @param {number} seed @param {ReturnType<typeof setupSql>['sizes']} sizes
+ */
 function batchSql(a, b, seed, sizes) {
-  const H = (expr, salt) => h(expr, salt, seed);
+  // e: an SQL integer expression; s, salt: the hash's salt
+  const H = (/** @type {string} */ expr, /** @type {number} */ salt) => h(expr, salt, seed);
   const inBatch = `r BETWEEN ${a} AND ${b}`;
-  const ns = (e) => `CASE ${H(e, 3)} % ${NAMESPACES.length} ${NAMESPACES.map((n, i) => `WHEN ${i} THEN ${sq(n)}`).join(' ')} END`;
-  const hex8 = (e, s) => `printf('%08x', ${H(e, s)} * 2 + ${H(e, s + 50)} % 2)`;
-  const uuid = (e, s) =>
+  const ns = (/** @type {string} */ e) => `CASE ${H(e, 3)} % ${NAMESPACES.length} ${NAMESPACES.map((n, i) => `WHEN ${i} THEN ${sq(n)}`).join(' ')} END`;
+  const hex8 = (/** @type {string} */ e, /** @type {number} */ s) => `printf('%08x', ${H(e, s)} * 2 + ${H(e, s + 50)} % 2)`;
+  const uuid = (/** @type {string} */ e, /** @type {number} */ s) =>
     `printf('%s-%04x-4%03x-%04x-%04x%s', ${hex8(e, s)}, ${H(e, s + 1)} % 65536, ${H(e, s + 2)} % 4096, 32768 + ${H(e, s + 3)} % 16384, ${H(e, s + 4)} % 65536, ${hex8(e, s + 5)})`;
   // Per task: start and end (ms) inside the run, and the KFP state (COMPLETE, or CACHED 1 in 10).
   const tk = '(runs.r * 16 + t.k)';
@@ -289,9 +318,10 @@ function batchSql(a, b, seed, sizes) {
     ['cache_fingerprint', 'task'], ['cached_execution_id', 'cached'], ['display_name', 'all'], ['image', 'task'], ['inputs', 'all'],
     ['namespace', 'task'], ['parent_dag_id', 'task'], ['pod_name', 'task'], ['pod_uid', 'task'], ['task_name', 'all'],
   ];
+  /** @param {'inputs' | 'cmatrix'} kind @param {string} e */
   const pool = (kind, e) => `(SELECT s FROM pool WHERE kind = '${kind}' AND i = ${e} % ${sizes[kind]})`;
-  const execValue = (name) =>
-    ({
+  const execValue = (/** @type {string} */ name) =>
+    /** @type {Partial<Record<string, string>>} */ ({
       cache_fingerprint: `printf('%s%s%s%s%s%s%s%s', ${[0, 1, 2, 3, 4, 5, 6, 7].map((n) => hex8(tk, 30 + n)).join(', ')})`,
       cached_execution_id: `CAST(max(1, runs.exec_base - 1 - ${H(tk, 40)} % 5000) AS TEXT)`,
       display_name: 't.task',
@@ -375,11 +405,14 @@ function batchSql(a, b, seed, sizes) {
 // ---------------------------------------------------------------------------------------------
 // A sqlite3 shell driven over stdin; each exec() waits for a marker line.
 
+/** @param {string} file @param {string[]} [extraArgs] */
 function openShell(file, extraArgs = []) {
   const child = spawn('sqlite3', ['-batch', '-bail', ...extraArgs, file], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  /** @type {{ marker: string, resolve: (lines: string[]) => void, reject: (err: Error) => void } | undefined} */
   let waiter;
+  /** @type {string | null} */
   let exited = null;
   const settle = () => {
     if (!waiter) return;
@@ -415,6 +448,7 @@ function openShell(file, extraArgs = []) {
   child.stdin.on('error', () => undefined);
   let n = 0;
   return {
+    /** @param {string} sql @returns {Promise<string[]>} the lines it printed */
     exec(sql) {
       const marker = `--mlmd-gen-done-${++n}--`;
       return new Promise((resolve, reject) => {
@@ -430,7 +464,10 @@ function openShell(file, extraArgs = []) {
   };
 }
 
-/** Runs one sqlite3 command line and returns stdout; throws with stderr on failure. */
+/**
+ * Runs one sqlite3 command line and returns stdout; throws with stderr on failure.
+ * @param {string[]} args @param {string} [input]
+ */
 function sqlite(args, input) {
   const res = spawnSync('sqlite3', ['-batch', ...args], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (res.error) throw res.error;
@@ -564,6 +601,7 @@ export function rowCounts(file) {
   return counts;
 }
 
+/** @param {string} file */
 export function schemaVersion(file) {
   return Number(sqlite(['-readonly', file, 'SELECT schema_version FROM MLMDEnv;']).trim());
 }
@@ -584,6 +622,7 @@ export function integrityCheck(file) {
  * Damages one index page in place: an entry of idx_type_name (a single-page index) gets a
  * different key, so the file still opens and every table reads, but PRAGMA integrity_check
  * reports the index out of step with its table.
+ * @param {string} file
  */
 export function corruptDatabase(file) {
   const [pageSize, rootpage] = sqlite(['-readonly', file, "SELECT (SELECT page_size FROM pragma_page_size()), rootpage FROM sqlite_schema WHERE name = 'idx_type_name';"])

@@ -1,3 +1,4 @@
+// @ts-check
 // Seeds a MinIO bucket laid out like Kubeflow Pipelines' mlpipeline bucket: pipeline specs,
 // v2 artifacts per run and component, Argo step logs, and a few large model files that go up
 // as multipart uploads.
@@ -7,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { rclone } from './rclone.js';
 
+/** A small deterministic PRNG (xorshift32): numbers in [0, 1). @param {number} seed */
 function prng(seed) {
   let s = seed >>> 0 || 1;
   return () => {
@@ -17,7 +19,7 @@ function prng(seed) {
   };
 }
 
-const uuid = (r) =>
+const uuid = (/** @type {() => number} */ r) =>
   [8, 4, 4, 4, 12].map((n) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('')).join('-');
 
 /**
@@ -53,6 +55,7 @@ export function mlpipelineLayout({ objects, large = 0, largeBytes = 70 * 1024 * 
 /**
  * Writes the layout to a local folder and copies it into the bucket with the real rclone
  * (objects over 16 MiB go up in parts, as MinIO stores large artifacts).
+ * @param {import('./s3.js').S3Remote} server @param {string} bucket @param {Parameters<typeof mlpipelineLayout>[0]} spec
  */
 export async function seedMlpipeline(server, bucket, spec) {
   const files = mlpipelineLayout(spec);

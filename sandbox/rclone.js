@@ -1,8 +1,15 @@
+// @ts-check
 // The real rclone, used by tests and the demo to seed and inspect the sandbox's S3 servers.
 import { spawn } from 'node:child_process';
 import { rcloneEnvFor } from './s3.js';
 
-/** Runs rclone against one or more sandbox servers (remote names are the servers' names). */
+/** @typedef {import('./s3.js').S3Remote} S3Remote */
+
+/**
+ * Runs rclone against one or more sandbox servers (remote names are the servers' names).
+ * @param {S3Remote[]} servers @param {string[]} args @param {{ stdin?: string | Buffer }} [options]
+ * @returns {Promise<Buffer>} its stdout
+ */
 export function rclone(servers, args, { stdin } = {}) {
   const env = { ...process.env };
   const ca = env.AWS_CA_BUNDLE;
@@ -11,6 +18,7 @@ export function rclone(servers, args, { stdin } = {}) {
   const argv = [args[0], '--config', '', ...(ca ? ['--ca-cert', ca] : []), ...args.slice(1)];
   return new Promise((resolve, reject) => {
     const child = spawn('rclone', argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    /** @type {Buffer[]} */
     const out = [];
     let err = '';
     child.stdout.on('data', (d) => out.push(d));
@@ -23,7 +31,10 @@ export function rclone(servers, args, { stdin } = {}) {
   });
 }
 
-/** @returns {Promise<{ Path: string, Size: number }[]>} every object under bucket/prefix */
+/**
+ * @param {S3Remote} server @param {string} bucket @param {string} [prefix]
+ * @returns {Promise<{ Path: string, Size: number }[]>} every object under bucket/prefix
+ */
 export async function listObjects(server, bucket, prefix = '') {
   const path = `${server.name}:${bucket}${prefix ? `/${prefix}` : ''}`;
   try {
@@ -35,14 +46,17 @@ export async function listObjects(server, bucket, prefix = '') {
   }
 }
 
+/** @param {S3Remote} server @param {string} bucket @param {string} key */
 export async function readObject(server, bucket, key) {
   return rclone([server], ['cat', `${server.name}:${bucket}/${key}`]);
 }
 
+/** @param {S3Remote} server @param {string} bucket @param {string} key @param {string | Buffer} content */
 export async function writeObject(server, bucket, key, content) {
   await rclone([server], ['rcat', `${server.name}:${bucket}/${key}`], { stdin: content });
 }
 
+/** @param {S3Remote} server @param {string} bucket @param {string} key */
 export async function deleteObject(server, bucket, key) {
   await rclone([server], ['deletefile', `${server.name}:${bucket}/${key}`]);
 }

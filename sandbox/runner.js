@@ -1,3 +1,4 @@
+// @ts-check
 // Runs an action's dist bundle the way the runner does: inputs as INPUT_* variables, outputs and
 // summary through the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
 import { spawn } from 'node:child_process';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The environment variable name the runner gives an input (hyphens kept, spaces to '_'). */
+/** The environment variable name the runner gives an input (hyphens kept, spaces to '_'). @param {string} name @returns {string} */
 export function inputVar(name) {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
@@ -50,6 +51,7 @@ export async function runActionBundle(action, inputs, options = {}) {
   const summaryFile = path.join(dir, 'summary');
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
+  /** @type {Record<string, string | undefined>} */
   const env = { ...process.env, ...options.env, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_ACTIONS: 'true' };
   for (const key of Object.keys(env)) if (key.startsWith('INPUT_') || env[key] === undefined) delete env[key];
   for (const [name, value] of Object.entries(inputs)) env[inputVar(name)] = value;
@@ -73,6 +75,7 @@ export async function runActionBundle(action, inputs, options = {}) {
   });
   child.stderr.on('data', (d) => (stderr += d));
   const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+  /** @type {[number | null, NodeJS.Signals | null]} */
   const [code, signal] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])));
   clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,3 +1,4 @@
+// @ts-check
 // A real S3 server process for tests and the demo: s3rver on 127.0.0.1 behind a SigV4 check.
 // s3rver accepts any V4 signature from a known access key, so a wrong secret would pass unnoticed;
 // here every request's signature is recomputed with the AWS SDK's own signer (@smithy/signature-v4)
@@ -14,31 +15,62 @@ import path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 
-const require = createRequire(import.meta.url);
+/**
+ * The parts of s3rver (which has no types) this server uses or wraps: its filesystem store and server.
+ * @typedef {Record<string, string>} Metadata
+ * @typedef {{ delimiter?: string, startAfter?: string, prefix?: string, maxKeys?: number }} ListOptions
+ * @typedef {{ key: string }} S3ObjectModel
+ * @typedef {{
+ *   listObjects: (bucket: string, options?: ListOptions) => Promise<{ objects: S3ObjectModel[], commonPrefixes: string[], isTruncated: boolean }>,
+ *   getMetadata: (bucket: string, key: string) => Promise<Metadata>,
+ *   existsObject: (bucket: string, key: string) => Promise<boolean>,
+ *   getResourcePath: (bucket: string, key: string | undefined, resource: string) => string,
+ *   putObjectMultipart: (bucket: string, uploadId: string, parts: { number: number, etag: string }[]) => Promise<{ size: number, md5: string }>,
+ * }} Store
+ * @typedef {(...args: any[]) => Promise<unknown>} StoreMethod the store's writes, as indexStore wraps them whatever their arguments
+ * @typedef {new (options: object) => { store: Store, callback(): http.RequestListener, listen(port: number, address: string): Promise<http.Server>,
+ *   run(): Promise<import('node:net').AddressInfo> }} S3rverClass
+ */
+
+// Not `require`: TypeScript would take require() calls for imports, and s3rver has no types.
+const requireCjs = createRequire(import.meta.url);
 // s3rver seals ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 18+) has dropped,
 // so every listing of more than 1000 keys failed with a 500. The token is opaque to clients: seal
 // it with AES-128-CTR instead (8-byte key and IV, as s3rver passes them, padded to 16).
-const nodeCrypto = require('node:crypto');
-for (const name of ['createCipheriv', 'createDecipheriv']) {
+/** @type {Record<'createCipheriv' | 'createDecipheriv', (algorithm: string, key: Buffer, iv: Buffer, ...rest: unknown[]) => unknown>} */
+const nodeCrypto = requireCjs('node:crypto');
+for (const name of /** @type {const} */ (['createCipheriv', 'createDecipheriv'])) {
   const original = nodeCrypto[name];
   nodeCrypto[name] = (algorithm, key, iv, ...rest) =>
     algorithm === 'des'
       ? original('aes-128-ctr', Buffer.concat([key, key]), Buffer.concat([iv, Buffer.alloc(8)]), ...rest)
       : original(algorithm, key, iv, ...rest);
 }
-const S3rver = require('s3rver');
-const AWSAccount = require('s3rver/lib/models/account');
-const S3Object = require('s3rver/lib/models/object');
+/** @type {S3rverClass} */
+const S3rver = requireCjs('s3rver');
+/** @type {{ DUMMY_ACCOUNT: { createKeyPair: (accessKeyId: string, secretAccessKey: string) => void } }} */
+const AWSAccount = requireCjs('s3rver/lib/models/account');
+/** @type {new (bucket: string, key: string, content: null, metadata: Metadata) => S3ObjectModel} */
+const S3Object = requireCjs('s3rver/lib/models/object');
 
 const { S3_SANDBOX_DIR, S3_SANDBOX_ACCESS_KEY, S3_SANDBOX_SECRET_KEY, S3_SANDBOX_BUCKETS = '' } = process.env;
 if (!S3_SANDBOX_DIR || !S3_SANDBOX_ACCESS_KEY || !S3_SANDBOX_SECRET_KEY) {
   console.error('s3-server: S3_SANDBOX_DIR, S3_SANDBOX_ACCESS_KEY and S3_SANDBOX_SECRET_KEY are required');
   process.exit(2);
 }
-AWSAccount.DUMMY_ACCOUNT.createKeyPair(S3_SANDBOX_ACCESS_KEY, S3_SANDBOX_SECRET_KEY);
+// Checked above; the functions below do not see that narrowing, these constants carry it.
+const accessKey = S3_SANDBOX_ACCESS_KEY;
+const secretKey = S3_SANDBOX_SECRET_KEY;
+AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
 
-/** Splits a raw query string without turning '+' into a space (AWS clients encode spaces as %20). */
+/** @typedef {string | string[] | undefined} QueryValue a query parameter (repeated: all its values) or a header */
+
+/**
+ * Splits a raw query string without turning '+' into a space (AWS clients encode spaces as %20).
+ * @param {string} raw
+ */
 function parseQuery(raw) {
+  /** @type {Record<string, string | string[]>} */
   const query = {};
   if (!raw) return query;
   for (const part of raw.split('&')) {
@@ -46,18 +78,24 @@ function parseQuery(raw) {
     const eq = part.indexOf('=');
     const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
-    if (key in query) query[key] = [].concat(query[key], value);
+    if (key in query) query[key] = /** @type {string[]} */ ([]).concat(query[key], value);
     else query[key] = value;
   }
   return query;
 }
 
+/** @param {QueryValue} s */
 function parseAmzDate(s) {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s ?? '');
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(String(s ?? ''));
   return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : undefined;
 }
 
-/** The signature parts of a request, from the Authorization header or a presigned URL's query. */
+/**
+ * The signature parts of a request, from the Authorization header or a presigned URL's query.
+ * @param {http.IncomingMessage} req @param {Record<string, string | string[]>} query
+ * @returns {{ error: [string, string] } | { error?: undefined, credential: QueryValue, signedHeaders: QueryValue, signature: QueryValue,
+ *   date: QueryValue, presigned: boolean }}
+ */
 function authOf(req, query) {
   const header = req.headers.authorization;
   if (header) {
@@ -82,6 +120,11 @@ function authOf(req, query) {
   return { error: ['AccessDenied', 'Anonymous access is forbidden for this sandbox'] };
 }
 
+/**
+ * Checks a request's SigV4 signature as S3 would.
+ * @param {http.IncomingMessage} req
+ * @returns {Promise<[code: string, message: string] | undefined>} S3's error code and message, undefined when good
+ */
 async function verify(req) {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -90,13 +133,14 @@ async function verify(req) {
   const auth = authOf(req, query);
   if (auth.error) return auth.error;
   const [accessKeyId, day, region, service] = String(auth.credential).split('/');
-  if (accessKeyId !== S3_SANDBOX_ACCESS_KEY) {
+  if (accessKeyId !== accessKey) {
     return ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
   }
   const signingDate = parseAmzDate(auth.date);
-  if (!signingDate || !auth.date.startsWith(day)) return ['AccessDenied', 'Missing or malformed X-Amz-Date'];
+  if (!signingDate || !String(auth.date).startsWith(day)) return ['AccessDenied', 'Missing or malformed X-Amz-Date'];
 
   const signed = new Set(String(auth.signedHeaders).split(';'));
+  /** @type {Record<string, string>} */
   const headers = {};
   const unsignable = new Set();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -108,16 +152,17 @@ async function verify(req) {
   delete headers.authorization;
 
   const signer = new SignatureV4({
-    credentials: { accessKeyId, secretAccessKey: S3_SANDBOX_SECRET_KEY },
+    credentials: { accessKeyId, secretAccessKey: secretKey },
     region,
     service,
     sha256: Sha256,
     uriEscapePath: false,
     applyChecksum: true,
   });
-  const request = { method: req.method, protocol: 'http:', hostname: '127.0.0.1', path, query, headers };
+  const request = { method: req.method ?? 'GET', protocol: 'http:', hostname: '127.0.0.1', path, query, headers };
   const out = await signer.sign(request, { signingDate, signableHeaders: signed, unsignableHeaders: unsignable });
-  const expected = /Signature=([0-9a-f]+)$/.exec(out.headers.authorization)[1];
+  const expected = /Signature=([0-9a-f]+)$/.exec(String(out.headers.authorization))?.[1];
+  if (!expected) throw new Error('the signer gave no signature');
   const given = String(auth.signature);
   if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
     return [
@@ -128,6 +173,7 @@ async function verify(req) {
   return undefined;
 }
 
+/** @param {http.ServerResponse} res @param {[code: string, message: string]} problem */
 function refuse(res, [code, message]) {
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -141,16 +187,21 @@ function refuse(res, [code, message]) {
  * server, so a listing costs what S3's does: s3rver walks the bucket's directory (three stat calls
  * a key) and reads two files a key for every listing page, so listing 2,000 objects took about 5 s.
  * The answers are the same, in S3's order (keys sorted, which s3rver's directory walk is not).
+ * @param {Store} store
  */
 function indexStore(store) {
-  const keysOf = new Map(); // bucket -> Promise<Set<key>>
-  const metadata = new Map(); // bucket\0key -> Promise<metadata>
+  /** @type {Map<string, Promise<Set<string>>>} */
+  const keysOf = new Map(); // bucket -> its keys
+  /** @type {Map<string, Promise<Metadata>>} */
+  const metadata = new Map(); // bucket\0key -> its metadata
   const original = {
     listObjects: store.listObjects.bind(store),
     getMetadata: store.getMetadata.bind(store),
   };
-  const id = (bucket, key) => `${bucket}\0${key}`;
-  const keys = (bucket) => {
+  // the writes wrapped below, whatever their arguments
+  const writes = /** @type {Record<string, StoreMethod>} */ (/** @type {unknown} */ (store));
+  const id = (/** @type {string} */ bucket, /** @type {string} */ key) => `${bucket}\0${key}`;
+  const keys = (/** @type {string} */ bucket) => {
     let known = keysOf.get(bucket);
     if (!known) {
       known = original.listObjects(bucket, {}).then(({ objects }) => new Set(objects.map((o) => o.key)));
@@ -159,7 +210,7 @@ function indexStore(store) {
     }
     return known;
   };
-  /** After a write to bucket/key, whatever it did: the key is listed if its object is there. */
+  /** After a write to bucket/key, whatever it did: the key is listed if its object is there. @param {string} bucket @param {string} key */
   const changed = async (bucket, key) => {
     metadata.delete(id(bucket, key));
     const known = keysOf.get(bucket);
@@ -168,9 +219,10 @@ function indexStore(store) {
     if (await store.existsObject(bucket, key)) set.add(key);
     else set.delete(key);
   };
+  /** @param {string} name @param {(...args: any[]) => [bucket: string, key: string]} where the object a call writes */
   const after = (name, where) => {
-    const fn = store[name].bind(store);
-    store[name] = async (...args) => {
+    const fn = writes[name].bind(store);
+    writes[name] = async (...args) => {
       try {
         return await fn(...args);
       } finally {
@@ -184,8 +236,8 @@ function indexStore(store) {
   after('deleteObject', (bucket, key) => [bucket, key]);
   after('putMetadata', (bucket, key) => [bucket, key]);
   for (const name of ['putBucket', 'deleteBucket']) {
-    const fn = store[name].bind(store);
-    store[name] = async (bucket, ...rest) => {
+    const fn = writes[name].bind(store);
+    writes[name] = async (bucket, ...rest) => {
       try {
         return await fn(bucket, ...rest);
       } finally {
@@ -205,7 +257,9 @@ function indexStore(store) {
   };
   store.listObjects = async (bucket, { delimiter = '', startAfter = '', prefix = '', maxKeys = Infinity } = {}) => {
     const sorted = [...(await keys(bucket))].sort();
+    /** @type {Set<string>} */
     const commonPrefixes = new Set();
+    /** @type {string[]} */
     const picked = [];
     let isTruncated = false;
     for (const key of sorted) {
@@ -223,9 +277,11 @@ function indexStore(store) {
         break;
       }
     }
-    const found = await Promise.all(picked.map((key) => store.getMetadata(bucket, key).then((m) => [key, m], (err) => (err.code === 'ENOENT' ? [key, undefined] : Promise.reject(err)))));
+    /** @type {(key: string) => Promise<[string, Metadata | undefined]>} */
+    const metadataOf = (key) => store.getMetadata(bucket, key).then((m) => [key, m], (err) => (err.code === 'ENOENT' ? [key, undefined] : Promise.reject(err)));
+    const found = await Promise.all(picked.map(metadataOf));
     return {
-      objects: found.filter(([, m]) => m !== undefined).map(([key, m]) => new S3Object(bucket, key, null, m)),
+      objects: found.flatMap(([key, m]) => (m === undefined ? [] : [new S3Object(bucket, key, null, m)])),
       commonPrefixes: [...commonPrefixes].sort(),
       isTruncated,
     };
@@ -234,6 +290,7 @@ function indexStore(store) {
 }
 
 class VerifyingS3rver extends S3rver {
+  /** @override @param {number} port @param {string} address @returns {Promise<http.Server>} */
   listen(port, address) {
     const handle = this.callback();
     const server = http.createServer((req, res) => {
@@ -243,7 +300,8 @@ class VerifyingS3rver extends S3rver {
       );
     });
     server.keepAliveTimeout = 30_000;
-    return new Promise((resolve, reject) => server.listen(port, address, (err) => (err ? reject(err) : resolve(server))));
+    // listen's callback is a 'listening' listener, called with no error
+    return new Promise((resolve) => server.listen(port, address, () => resolve(server)));
   }
 }
 
@@ -260,6 +318,7 @@ const s3 = new VerifyingS3rver({
 const { store } = s3;
 const index = indexStore(store);
 const completeMultipart = store.putObjectMultipart.bind(store);
+/** @type {Store['putObjectMultipart']} */
 store.putObjectMultipart = async (bucket, uploadId, parts) => {
   const uploadDir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
   const numbers = parts.map((p) => Number(p.number)).sort((a, b) => a - b);

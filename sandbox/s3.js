@@ -1,3 +1,4 @@
+// @ts-check
 // Starts real S3 server processes (s3rver behind a SigV4 check, see s3-server.js) on random loopback ports.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /**
  * @typedef {{ name: string, endpoint: string, port: number, accessKey: string, secretKey: string,
  *   dir: string, pid: number, stop: () => Promise<void> }} S3Server
+ * @typedef {Pick<S3Server, 'name' | 'endpoint' | 'accessKey' | 'secretKey'>} S3Remote what rclone needs to reach a server
  */
 
 /**
@@ -30,6 +32,7 @@ export async function startS3(options) {
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  /** @type {number} */
   const port = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`s3 server ${options.name} did not start in 15 s: ${stderr}`)), 15_000);
@@ -55,7 +58,7 @@ export async function startS3(options) {
     accessKey: options.accessKey,
     secretKey: options.secretKey,
     dir,
-    pid: child.pid,
+    pid: /** @type {number} */ (child.pid), // set: the process started, it printed its port
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -63,12 +66,19 @@ export async function startS3(options) {
   };
 }
 
-/** The ETag the server stored for an object: "<md5>-<parts>" when it was uploaded in parts. */
+/**
+ * The ETag the server stored for an object: "<md5>-<parts>" when it was uploaded in parts.
+ * @param {Pick<S3Server, 'dir'>} server @param {string} bucket @param {string} key
+ */
 export function storedEtag(server, bucket, key) {
   return readFileSync(path.join(server.dir, bucket, `${key}._S3rver_object.md5`), 'utf8');
 }
 
-/** rclone remote variables for a sandbox server, for seeding and inspecting it in tests. */
+/**
+ * rclone remote variables for a sandbox server, for seeding and inspecting it in tests.
+ * @param {S3Remote} server @param {string} [remoteName]
+ * @returns {Record<string, string>}
+ */
 export function rcloneEnvFor(server, remoteName = server.name) {
   const p = `RCLONE_CONFIG_${remoteName.toUpperCase()}_`;
   return {

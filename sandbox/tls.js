@@ -1,3 +1,4 @@
+// @ts-check
 // A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI once per process
 // and set of names (two RSA key generations cost about 0.6 s of CPU; every emulator start paid it).
 import { execFileSync } from 'node:child_process';
@@ -26,9 +27,12 @@ const issued = new Map();
 /**
  * @param {string} dir
  * @param {{ caName: string, serverName: string, dnsNames: string[] }} names
+ * @returns {{ ca: string, cert: string, key: string }}
  */
 function makeCertificates(dir, { caName, serverName, dnsNames }) {
+  /** @param {string} name */
   const f = (name) => path.join(dir, name);
+  /** @param {...string} args */
   const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${caName}`,
     '-keyout', f('ca.key'), '-out', f('ca.crt'));

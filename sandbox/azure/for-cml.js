@@ -1,3 +1,4 @@
+// @ts-check
 // Azure for a CML workspace of the CDP emulator: ARM and Entra ID (HTTPS, test CA) holding the
 // workspace's disks (tagged with its CRN), and the Actions OIDC endpoint, with the inputs and the
 // environment an action needs to reach them.

@@ -1,3 +1,4 @@
+// @ts-check
 // The Actions OIDC endpoint as @actions/core's getIDToken calls it: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=...
 // with the runtime token as bearer; answers { value: <JWT> } signed by the Azure emulator's GitHub issuer.
 import http from 'node:http';
@@ -9,6 +10,7 @@ import http from 'node:http';
  */
 export async function startGitHubOidc(azure) {
   const runtimeToken = 'runtime-token-for-oidc';
+  /** @type {{ audience: string | null, authorized: boolean }[]} */
   const calls = [];
   let failures = 0; // the next N ID-token requests answer 503
   const server = http.createServer((req, res) => {

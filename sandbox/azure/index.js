@@ -1,3 +1,4 @@
+// @ts-check
 // Azure Resource Manager + Entra ID token endpoint emulator, HTTPS with a throwaway CA, on 127.0.0.1:0.
 // Speaks the wire protocol the real @azure/arm-compute 25, @azure/arm-resources 8 and @azure/identity 4
 // clients use. See README.md.
@@ -19,10 +20,30 @@ export const API_VERSIONS = {
   disks: ['2026-03-02', '2025-01-02', '2024-03-02', '2023-10-02', '2023-04-02', '2022-07-02'],
 };
 
-const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+/**
+ * The model a test starts from, and the emulator's state: resource groups holding managed disks.
+ * @typedef {{ name: string, diskSizeGB?: number, diskState?: string, managedBy?: string, tags?: Record<string, string>, sku?: string,
+ *   zones?: string[] }} DiskSpec
+ * @typedef {{ name: string, location?: string, tags?: Record<string, string>, managedBy?: string, disks?: DiskSpec[] }} ResourceGroupSpec
+ * @typedef {{ resourceGroups: ResourceGroupSpec[] }} Model
+ * @typedef {{ name: string, location: string, tags: Record<string, string>, sku: { name: string, tier: string }, managedBy?: string,
+ *   zones?: string[], properties: { [k: string]: unknown, diskSizeGB: number, provisioningState: string } }} Disk
+ * @typedef {{ name: string, location: string, tags: Record<string, string>, managedBy?: string, disks: Map<string, Disk> }} ResourceGroup
+ * @typedef {{ method?: string, path: string, query: Record<string, string>, authorization?: 'Bearer', status: number, body: any }} ArmRequest
+ * @typedef {{ tenant: string, clientId: string | null, grantType: string | null, scope: string | null, assertionSubject?: string,
+ *   outcome: string }} TokenRequest
+ * @typedef {(status: number, payload?: any, headers?: Record<string, string>) => void} Send
+ * @typedef {[status: number, error: string, code: number, description: string]} EntraProblem
+ */
+
+const b64url = (/** @type {unknown} */ v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-/** The default model: a CML workspace on AKS, its environment RG and the AKS node ("MC_") RG with PV disks. */
+/**
+ * The default model: a CML workspace on AKS, its environment RG and the AKS node ("MC_") RG with PV disks.
+ * @param {{ workspaceCrn?: string }} [options]
+ * @returns {Model}
+ */
 export function defaultModel({ workspaceCrn = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:0c3a3c71-5e8b-4f4e-a58e-1e1b0a5c6d7e' } = {}) {
   const env = 'cml-env-rg';
   const node = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
@@ -32,6 +53,7 @@ export function defaultModel({ workspaceCrn = 'crn:cdp:ml:us-west-1:9d74eee4-1ca
     'Cloudera-Resource-Name': workspaceCrn,
     owner: 'ml-platform',
   };
+  /** @param {string} pvc @param {string} ns @param {Record<string, string>} [extra] @param {boolean} [gc] */
   const pv = (pvc, ns, extra = {}, gc = true) => {
     const pvName = `pvc-${randomUUID()}`;
     return {
@@ -89,7 +111,7 @@ export function defaultModel({ workspaceCrn = 'crn:cdp:ml:us-west-1:9d74eee4-1ca
  * @param {boolean} [options.asyncUpdates] PATCH/PUT of a disk answers 202 + Azure-AsyncOperation/Location (default true)
  * @param {number} [options.operationPolls] polls an async operation reports InProgress before Succeeded (default 1)
  * @param {number} [options.pageSize] disks per page of a list (nextLink beyond; default 100)
- * @param {ReturnType<typeof defaultModel>} [options.model]
+ * @param {Model} [options.model]
  */
 export async function startAzure(options = {}) {
   const tenantId = options.tenantId ?? '72f988bf-0000-4000-8000-0000000000aa';
@@ -109,20 +131,25 @@ export async function startAzure(options = {}) {
   const github = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const githubKid = randomBytes(8).toString('hex');
 
-  /** @type {Map<string, {location: string, tags: object, managedBy?: string, name: string, disks: Map<string, any>}>} */
+  /** @type {Map<string, ResourceGroup>} */
   const groups = new Map();
+  /** @param {string} rg @param {string} [disk] */
   const armId = (rg, disk) =>
     `/subscriptions/${subscriptionId}/resourceGroups/${rg}` + (disk ? `/providers/Microsoft.Compute/disks/${disk}` : '');
 
+  /** @param {ResourceGroupSpec} spec */
   function addResourceGroup(spec) {
+    /** @type {ResourceGroup} */
     const g = { name: spec.name, location: spec.location ?? 'eastus', tags: { ...(spec.tags ?? {}) }, managedBy: spec.managedBy?.replace('SUB', subscriptionId), disks: new Map() };
     groups.set(spec.name.toLowerCase(), g);
     for (const d of spec.disks ?? []) addDisk(spec.name, d);
     return g;
   }
+  /** @param {string} rg @param {DiskSpec} spec */
   function addDisk(rg, spec) {
     const g = groups.get(rg.toLowerCase());
     if (!g) throw new Error(`no resource group ${rg}`);
+    /** @type {Disk} */
     const disk = {
       name: spec.name,
       location: g.location,
@@ -151,11 +178,14 @@ export async function startAzure(options = {}) {
   }
   for (const g of (options.model ?? defaultModel()).resourceGroups) addResourceGroup(g);
 
-  const faults = { forbiddenDiskWrites: new Set(), throttle: { remaining: 0, retryAfterSec: 1 }, tokenEndpointDown: false };
+  const faults = { forbiddenDiskWrites: /** @type {Set<string>} */ (new Set()), throttle: { remaining: 0, retryAfterSec: 1 }, tokenEndpointDown: false };
   /** @type {Map<string, {exp: number, oid: string, appid: string, revoked?: boolean}>} */
   const accessTokens = new Map();
+  /** @type {Map<string, { polls: number, result: unknown, startTime: string }>} */
   const operations = new Map();
+  /** @type {ArmRequest[]} */
   const requests = [];
+  /** @type {TokenRequest[]} */
   const tokenRequests = [];
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'azure-sandbox-'));
@@ -167,13 +197,16 @@ export async function startAzure(options = {}) {
   }
 
   const server = https.createServer({ cert: pem.cert, key: pem.key }, (req, res) => {
+    /** @type {Buffer[]} */
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const url = new URL(req.url, 'https://127.0.0.1');
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      /** @type {ArmRequest} */
       const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization ? 'Bearer' : undefined, status: 0, body: undefined };
       requests.push(record);
+      /** @type {Send} */
       const send = (status, payload, headers = {}) => {
         record.status = status;
         const text = payload === undefined || req.method === 'HEAD' ? '' : JSON.stringify(payload);
@@ -190,12 +223,13 @@ export async function startAzure(options = {}) {
         if (req.method === 'PATCH' || req.method === 'PUT') record.body = body ? JSON.parse(body) : undefined;
         route(req, url, body, send);
       } catch (err) {
-        send(500, { error: { code: 'InternalServerError', message: String(err?.stack ?? err) } });
+        send(500, { error: { code: 'InternalServerError', message: String(/** @type {Error | undefined} */ (err)?.stack ?? err) } });
       }
     });
   });
 
   // ---------------------------------------------------------------- Entra ID
+  /** @param {Send} send @param {number} status @param {string} error @param {number} code @param {string} description */
   const entraError = (send, status, error, code, description) =>
     send(status, {
       error,
@@ -206,6 +240,7 @@ export async function startAzure(options = {}) {
       correlation_id: randomUUID(),
     });
 
+  /** @param {string} tenant */
   function openidConfiguration(tenant) {
     const base = `${baseUrl}/${tenant}`;
     return {
@@ -233,6 +268,11 @@ export async function startAzure(options = {}) {
     };
   }
 
+  /**
+   * Checks a GitHub ID token presented as client assertion: its signature, time range and a federated credential matching it.
+   * @param {string | null} jwt
+   * @returns {{ error: EntraProblem, claims?: undefined } | { error?: undefined, claims: any }}
+   */
   function verifyGitHubIdToken(jwt) {
     const parts = String(jwt).split('.');
     if (parts.length !== 3) return { error: [400, 'invalid_request', 50027, 'JWT token is invalid or malformed.'] };
@@ -265,11 +305,13 @@ export async function startAzure(options = {}) {
     return { claims };
   }
 
+  /** @param {string} tenant @param {string} body @param {Send} send */
   function tokenEndpoint(tenant, body, send) {
     const form = new URLSearchParams(body);
+    /** @type {TokenRequest} */
     const entry = { tenant, clientId: form.get('client_id'), grantType: form.get('grant_type'), scope: form.get('scope'), assertionSubject: undefined, outcome: '' };
     tokenRequests.push(entry);
-    const fail = (...e) => {
+    const fail = (/** @type {EntraProblem} */ ...e) => {
       entry.outcome = `AADSTS${e[2]}`;
       entraError(send, ...e);
     };
@@ -297,11 +339,13 @@ export async function startAzure(options = {}) {
   }
 
   // ---------------------------------------------------------------- ARM
+  /** @param {Send} send @param {number} status @param {string} code @param {string} message @param {Record<string, string>} [headers] */
   const armError = (send, status, code, message, headers) => send(status, { error: { code, message } }, headers);
 
+  /** @param {import('node:http').IncomingMessage} req @param {Send} send @returns the caller's access token, undefined when refused */
   function authenticate(req, send) {
     const header = req.headers.authorization;
-    const challenge = (desc) => ({
+    const challenge = (/** @type {string} */ desc) => ({
       'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${tenantId}", error="invalid_token", error_description="${desc}"`,
     });
     if (!header || !/^Bearer /i.test(header)) {
@@ -323,6 +367,7 @@ export async function startAzure(options = {}) {
     return t;
   }
 
+  /** @param {URL} url @param {keyof typeof API_VERSIONS} kind @param {Send} send */
   function checkApiVersion(url, kind, send) {
     const v = url.searchParams.get('api-version');
     if (!v) {
@@ -341,6 +386,7 @@ export async function startAzure(options = {}) {
     return true;
   }
 
+  /** @param {string} rgName @param {Disk} d */
   function diskJson(rgName, d) {
     return {
       id: armId(rgName, d.name),
@@ -355,13 +401,17 @@ export async function startAzure(options = {}) {
     };
   }
 
-  /** One page of a list, with ARM's nextLink ($skiptoken) when more follow. */
+  /**
+   * One page of a list, with ARM's nextLink ($skiptoken) when more follow.
+   * @param {URL} url @param {unknown[]} all @param {string} listUrl @param {Send} send
+   */
   function sendPage(url, all, listUrl, send) {
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
     const next = skip + pageSize < all.length ? `${listUrl}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + pageSize}` : undefined;
     return send(200, { value: all.slice(skip, skip + pageSize), ...(next ? { nextLink: next } : {}) });
   }
 
+  /** @param {Send} send @param {string} loc @param {unknown} result */
   function startOperation(send, loc, result) {
     const id = randomUUID();
     operations.set(id, { polls: 0, result, startTime: new Date().toISOString() });
@@ -369,6 +419,7 @@ export async function startAzure(options = {}) {
     send(202, undefined, { 'azure-asyncoperation': base, location: `${base}&monitor=true`, 'retry-after': '0' });
   }
 
+  /** @param {URL} url @param {string} id @param {Send} send */
   function operationStatus(url, id, send) {
     const op = operations.get(id);
     if (!op) return armError(send, 404, 'NotFound', `The entity was not found in this Azure location.`);
@@ -385,6 +436,7 @@ export async function startAzure(options = {}) {
     });
   }
 
+  /** @param {import('node:http').IncomingMessage} req @param {URL} url @param {string} body @param {Send} send */
   function route(req, url, body, send) {
     const p = url.pathname;
     let m;
@@ -463,8 +515,7 @@ export async function startAzure(options = {}) {
       } catch {
         return armError(send, 400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
       }
-      if (req.method === 'PATCH' && !d) return notFound();
-      if (req.method === 'PUT' && !d) return armError(send, 400, 'InvalidParameter', 'Creating disks is not modelled by the sandbox.');
+      if (!d) return req.method === 'PATCH' ? notFound() : armError(send, 400, 'InvalidParameter', 'Creating disks is not modelled by the sandbox.');
       if (patch.tags !== undefined) {
         if (typeof patch.tags !== 'object' || patch.tags === null || Object.keys(patch.tags).length > 50) {
           return armError(send, 400, 'InvalidParameter', 'Tags must be an object of at most 50 name/value pairs.');
@@ -484,7 +535,7 @@ export async function startAzure(options = {}) {
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
   });
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   const baseUrl = `https://127.0.0.1:${port}`;
@@ -508,6 +559,7 @@ export async function startAzure(options = {}) {
      * A GitHub Actions OIDC ID token as token.actions.githubusercontent.com would issue it, signed with
      * the emulated issuer's key (the token endpoint verifies it).
      */
+    /** @param {{ audience?: string, subject?: string, lifetimeSec?: number, issuedAtSec?: number }} [claims] */
     issueGitHubIdToken({ audience = TOKEN_EXCHANGE_AUDIENCE, subject = federatedCredentials[0]?.subject, lifetimeSec = idTokenLifetimeSec, issuedAtSec = nowSec() } = {}) {
       const header = b64url({ typ: 'JWT', alg: 'RS256', x5t: githubKid, kid: githubKid });
       const payload = b64url({
@@ -519,11 +571,13 @@ export async function startAzure(options = {}) {
       signer.update(`${header}.${payload}`);
       return `${header}.${payload}.${signer.sign(github.privateKey).toString('base64url')}`;
     },
-    /** Current state of a disk as ARM would return it (undefined if absent). */
+    /** Current state of a disk as ARM would return it (undefined if absent). @param {string} rg @param {string} name */
     disk(rg, name) {
-      const d = groups.get(rg.toLowerCase())?.disks.get(name.toLowerCase());
-      return d ? diskJson(groups.get(rg.toLowerCase()).name, d) : undefined;
+      const g = groups.get(rg.toLowerCase());
+      const d = g?.disks.get(name.toLowerCase());
+      return g && d ? diskJson(g.name, d) : undefined;
     },
+    /** @param {string} rg */
     disks(rg) {
       const g = groups.get(rg.toLowerCase());
       return g ? [...g.disks.values()].map((d) => diskJson(g.name, d)) : [];
@@ -531,15 +585,18 @@ export async function startAzure(options = {}) {
     resourceGroupNames: () => [...groups.values()].map((g) => g.name),
     addResourceGroup,
     addDisk,
-    deleteResourceGroup: (name) => groups.delete(name.toLowerCase()),
-    /** Set a disk's tags out of band (another writer). */
+    deleteResourceGroup: (/** @type {string} */ name) => groups.delete(name.toLowerCase()),
+    /** Set a disk's tags out of band (another writer). @param {string} rg @param {string} name @param {Record<string, string>} tags */
     setDiskTags(rg, name, tags) {
-      groups.get(rg.toLowerCase()).disks.get(name.toLowerCase()).tags = { ...tags };
+      const d = groups.get(rg.toLowerCase())?.disks.get(name.toLowerCase());
+      if (!d) throw new Error(`no disk ${rg}/${name}`);
+      d.tags = { ...tags };
     },
-    /** PATCH/PUT of this disk answers 403 AuthorizationFailed (Microsoft.Compute/disks/write). */
+    /** PATCH/PUT of this disk answers 403 AuthorizationFailed (Microsoft.Compute/disks/write). @param {string} rg @param {string} name */
     forbidDiskWrite: (rg, name) => faults.forbiddenDiskWrites.add(`${rg}/${name}`.toLowerCase()),
+    /** @param {string} rg @param {string} name */
     allowDiskWrite: (rg, name) => faults.forbiddenDiskWrites.delete(`${rg}/${name}`.toLowerCase()),
-    /** The next `count` ARM requests (after authentication) answer 429 with Retry-After. */
+    /** The next `count` ARM requests (after authentication) answer 429 with Retry-After. @param {number} count @param {number} [retryAfterSec] */
     throttleNext(count, retryAfterSec = 1) {
       faults.throttle = { remaining: count, retryAfterSec };
     },
@@ -547,10 +604,11 @@ export async function startAzure(options = {}) {
     revokeTokens() {
       for (const t of accessTokens.values()) t.revoked = true;
     },
-    /** Lifetime of access tokens issued from now on. */
+    /** Lifetime of access tokens issued from now on. @param {number} sec */
     setAccessTokenLifetime(sec) {
       accessTokenLifetimeSec = sec;
     },
+    /** @param {boolean} down */
     setTokenEndpointDown(down) {
       faults.tokenEndpointDown = down;
     },

@@ -1,3 +1,4 @@
+// @ts-check
 // CDP API request signing V1, verifier side (cdpcli auth.py V1Signer; cdp-dev-docs request_signing.md):
 // string to sign = METHOD \n content-type \n x-altus-date \n URL path \n auth method;
 // x-altus-auth = base64url(auth params JSON) "." base64url(signature). Written from the reference,
@@ -37,7 +38,10 @@ export function generateTestKeys() {
 /** Python's email.utils.formatdate(usegmt=True) and JS toUTCString() agree; Java's RFC_1123 drops the day's zero. */
 const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
-/** Decodes URL-safe base64 with or without '=' padding; undefined if it is not base64url. */
+/**
+ * Decodes URL-safe base64 with or without '=' padding; undefined if it is not base64url.
+ * @param {string} s
+ */
 function b64url(s) {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) return undefined;
   return Buffer.from(s.replace(/=+$/, ''), 'base64url');
@@ -50,7 +54,7 @@ function b64url(s) {
  * @returns {{ accessKeyId: string, method: string } | { reason: string }}
  */
 export function verifyRequest(req, keys, maxSkewSeconds, now = Date.now()) {
-  const header = (name) => {
+  const header = (/** @type {string} */ name) => {
     const v = req.headers[name];
     return (Array.isArray(v) ? v[0] : v ?? '').trim();
   };
@@ -85,7 +89,7 @@ export function verifyRequest(req, keys, maxSkewSeconds, now = Date.now()) {
   if (!key) return { reason: `Unknown access key id ${accessKeyId}` };
   if (key.method !== method) return { reason: `Access key ${accessKeyId} does not sign with ${method}` };
   const stringToSign = [req.method.toUpperCase(), header('content-type'), date, req.path, method].join('\n');
-  let ok = false;
+  let ok;
   try {
     ok = verify(/** @type {any} */ (AUTH_METHODS)[method], Buffer.from(stringToSign, 'utf8'), key.publicKey, signature);
   } catch {
@@ -95,7 +99,11 @@ export function verifyRequest(req, keys, maxSkewSeconds, now = Date.now()) {
   return { accessKeyId, method };
 }
 
-/** A KnownKey from a public key in PEM/SPKI form, or a raw 32-byte Ed25519 public key in base64. */
+/**
+ * A KnownKey from a public key in PEM/SPKI form, or a raw 32-byte Ed25519 public key in base64.
+ * @param {string} accessKeyId @param {KnownKey['method']} method @param {string | import('node:crypto').KeyObject} publicKey
+ * @returns {KnownKey}
+ */
 export function knownKey(accessKeyId, method, publicKey) {
   let key;
   if (typeof publicKey === 'string' && !publicKey.includes('-----BEGIN')) {

@@ -1,13 +1,17 @@
+// @ts-check
 // AWS Backup at its wire protocol (REST-JSON, SigV4), the part the backup-cml action uses:
 // ListBackupJobs, DescribeBackupJob, StopBackupJob, DescribeRegionSettings. The real
 // @aws-sdk/client-backup works against it (endpoint override, static credentials, region).
 // Signatures are recomputed with the SDK's own signer (@smithy/signature-v4), as sandbox/s3-server.js does.
 import http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 
-/** Splits a raw query string without turning '+' into a space. */
+/**
+ * Splits a raw query string without turning '+' into a space.
+ * @param {string} raw
+ */
 export function parseQuery(raw) {
   /** @type {Record<string, string>} */
   const query = {};
@@ -20,6 +24,7 @@ export function parseQuery(raw) {
   return query;
 }
 
+/** @param {string | undefined} s */
 function parseAmzDate(s) {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s ?? '');
   return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : undefined;
@@ -29,6 +34,7 @@ function parseAmzDate(s) {
  * Verifies a request's SigV4 header signature. Returns [status, errorType, message] or undefined.
  * @param {http.IncomingMessage} req @param {string} body
  * @param {{ accessKeyId: string, secretAccessKey: string, region: string, maxSkewSeconds: number, service?: string }} cfg
+ * @returns {Promise<[number, string, string] | undefined>}
  */
 export async function verifySigV4(req, body, cfg) {
   const expectedService = cfg.service ?? 'backup';
@@ -80,15 +86,19 @@ export async function verifySigV4(req, body, cfg) {
   return undefined;
 }
 
-const isoOrEpoch = (s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) * 1000 : Date.parse(s));
-const epoch = (ms) => (ms === undefined ? undefined : Math.round(ms) / 1000);
+/** @typedef {{ method?: string, path: string, query: Record<string, string>, status: number }} AwsRequest */
+/** @typedef {(status: number, body?: any, errorType?: string) => void} Reply */
+/** @typedef {(status: number, type: string, message: string) => void} Fail */
+
+const isoOrEpoch = (/** @type {string} */ s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) * 1000 : Date.parse(s));
+const epoch = (/** @type {number | undefined} */ ms) => (ms === undefined ? undefined : Math.round(ms) / 1000);
 
 /**
  * Starts the AWS Backup endpoint.
  * @param {{ accessKeyId: string, secretAccessKey: string, region: string, accountId: string, maxSkewSeconds?: number,
  *   jobs: () => any[], jobById: (id: string) => any, stopJob: (id: string) => string | undefined,
  *   optIn: Record<string, boolean>, management: Record<string, boolean>,
- *   takeFault: (kind: string) => { status: number, type: string } | undefined, record: (r: any) => void }} cfg
+ *   takeFault: (kind: string) => { status: number, type: string } | undefined, record: (r: AwsRequest) => void }} cfg
  *   jobs(): the jobs as AWS would show them now (BackupJob shapes with epoch ms dates, see index.js)
  */
 export async function startAwsBackup(cfg) {
@@ -97,7 +107,7 @@ export async function startAwsBackup(cfg) {
   const send = (res, status, body, errorType) => {
     const text = body === undefined ? '' : JSON.stringify(body);
     /** @type {Record<string, string | number>} */
-    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': crypto.randomUUID() };
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() };
     if (errorType) headers['x-amzn-errortype'] = errorType;
     res.writeHead(status, headers);
     res.end(text);
@@ -116,9 +126,12 @@ export async function startAwsBackup(cfg) {
       const q = url.indexOf('?');
       const p = (q < 0 ? url : url.slice(0, q)).replace(/\/+$/, '');
       const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+      /** @type {AwsRequest} */
       const rec = { method: req.method, path: p, query, status: 0 };
       cfg.record(rec);
+      /** @type {Reply} */
       const reply = (status, b, type) => ((rec.status = status), send(res, status, b, type));
+      /** @type {Fail} */
       const error = (status, type, message) => ((rec.status = status), fail(res, status, type, message));
       try {
         const problem = await verifySigV4(req, body, { ...cfg, maxSkewSeconds });
@@ -151,7 +164,7 @@ export async function startAwsBackup(cfg) {
     });
   });
 
-  /** @param {Record<string, string>} query */
+  /** @param {Record<string, string>} query @param {Reply} reply @param {Fail} error */
   function listJobs(query, reply, error) {
     const max = query.maxResults === undefined ? 1000 : Number(query.maxResults);
     if (!Number.isInteger(max) || max < 1 || max > 1000) {
@@ -198,7 +211,10 @@ export async function startAwsBackup(cfg) {
   };
 }
 
-/** A job's wire form: dates as epoch seconds (REST-JSON's default), undefined fields dropped. */
+/**
+ * A job's wire form: dates as epoch seconds (REST-JSON's default), undefined fields dropped.
+ * @param {Record<string, any>} job
+ */
 function wire(job) {
   /** @type {Record<string, any>} */
   const out = {};

@@ -1,3 +1,4 @@
+// @ts-check
 // Amazon EC2 at its wire protocol (the EC2 Query protocol: form-encoded POST, XML answers, SigV4),
 // the part backup-cml uses: DescribeVolumes (filters, paging) and CreateTags, over the EBS volumes of
 // the CDP emulator's AWS workspaces. The real @aws-sdk/client-ec2 works against it.
@@ -5,38 +6,65 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { parseQuery, verifySigV4 } from './aws-backup.js';
 
-const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
-const esc = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-/** EC2 filter values take * and ? wildcards. */
-const wildcard = (pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+/** @typedef {{ id: string, sizeGiB: number, tags: Record<string, string>, createdAt: string, instanceId: string }} Volume */
+/** @typedef {{ name?: string, values: string[] }} Filter */
+/** @typedef {{ key?: string, value?: string }} Tag */
+/** @typedef {{ action: string, form: Record<string, string>, status: number }} Ec2Request */
 
-/** Filter.N.Name / Filter.N.Value.M, ResourceId.N, Tag.N.Key / Tag.N.Value: the Query protocol's lists. */
+const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+const esc = (/** @type {unknown} */ v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** EC2 filter values take * and ? wildcards. */
+const wildcard = (/** @type {string} */ pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+
+/**
+ * The map's entry for key, made and added first if missing.
+ * @template T @param {Map<string, T>} map @param {string} key @param {() => T} make
+ */
+function entry(map, key, make) {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
+
+/**
+ * Filter.N.Name / Filter.N.Value.M, ResourceId.N, Tag.N.Key / Tag.N.Value: the Query protocol's lists.
+ * @param {Record<string, string>} form
+ */
 function lists(form) {
+  /** @type {Map<string, Filter>} */
   const filters = new Map();
+  /** @type {string[]} */
   const resources = [];
+  /** @type {Map<string, Tag>} */
   const tags = new Map();
   for (const [k, v] of Object.entries(form)) {
     let m;
-    if ((m = /^Filter\.(\d+)\.Name$/.exec(k))) (filters.get(m[1]) ?? filters.set(m[1], { values: [] }).get(m[1])).name = v;
-    else if ((m = /^Filter\.(\d+)\.Value\.(\d+)$/.exec(k))) (filters.get(m[1]) ?? filters.set(m[1], { values: [] }).get(m[1])).values.push(v);
-    else if ((m = /^ResourceId\.(\d+)$/.exec(k))) resources.push(v);
-    else if ((m = /^Tag\.(\d+)\.(Key|Value)$/.exec(k))) (tags.get(m[1]) ?? tags.set(m[1], {}).get(m[1]))[m[2].toLowerCase()] = v;
+    if ((m = /^Filter\.(\d+)\.Name$/.exec(k))) entry(filters, m[1], () => ({ values: [] })).name = v;
+    else if ((m = /^Filter\.(\d+)\.Value\.(\d+)$/.exec(k))) entry(filters, m[1], () => ({ values: [] })).values.push(v);
+    else if (/^ResourceId\.(\d+)$/.test(k)) resources.push(v);
+    else if ((m = /^Tag\.(\d+)\.(Key|Value)$/.exec(k))) entry(tags, m[1], () => /** @type {Tag} */ ({}))[m[2] === 'Key' ? 'key' : 'value'] = v;
   }
   return { filters: [...filters.values()], resources, tags: [...tags.values()] };
 }
 
+/**
+ * Whether the volume passes the filter; undefined for a filter EC2 does not know.
+ * @param {Pick<Volume, 'id' | 'tags'>} volume @param {Filter} filter
+ * @returns {boolean | undefined}
+ */
 function matches(volume, filter) {
   const res = filter.values.map(wildcard);
-  const any = (values) => values.some((v) => res.some((r) => r.test(v)));
+  const any = (/** @type {string[]} */ values) => values.some((v) => res.some((r) => r.test(v)));
   if (filter.name === 'volume-id') return any([volume.id]);
   if (filter.name === 'tag-key') return any(Object.keys(volume.tags));
-  if (filter.name.startsWith('tag:')) {
+  if (filter.name?.startsWith('tag:')) {
     const key = filter.name.slice(4);
     return key in volume.tags && any([volume.tags[key]]);
   }
   return undefined;
 }
 
+/** @param {Volume} v @param {string} az */
 function volumeXml(v, az) {
   const tags = Object.entries(v.tags).map(([k, val]) => `<item><key>${esc(k)}</key><value>${esc(val)}</value></item>`).join('');
   return (
@@ -50,28 +78,35 @@ function volumeXml(v, az) {
 
 /**
  * @param {{ accessKeyId: string, secretAccessKey: string, region: string, maxSkewSeconds?: number,
- *   volumes: () => { id: string, sizeGiB: number, tags: Record<string, string>, createdAt: string, instanceId: string }[],
- *   forbiddenTagWrites: Set<string>, faults: { describeRefused: boolean }, record: (r: object) => void }} cfg
+ *   volumes: () => Volume[],
+ *   forbiddenTagWrites: Set<string>, faults: { describeRefused: boolean }, record: (r: Ec2Request) => void }} cfg
  */
 export async function startAwsEc2(cfg) {
+  /** @param {http.ServerResponse} res @param {number} status @param {string} xml */
   const send = (res, status, xml) => {
     const text = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
     res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
+  /** @param {string} code @param {string} message */
   const errorXml = (code, message) => `<Response><Errors><Error><Code>${code}</Code><Message>${esc(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`;
 
   const server = http.createServer((req, res) => {
+    /** @type {Buffer[]} */
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => send(res, 500, errorXml('InternalError', String(err)))));
   });
 
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {string} body */
   async function handle(req, res, body) {
     const form = parseQuery(body.replace(/\+/g, '%20'));
+    /** @type {Ec2Request} */
     const rec = { action: form.Action, form, status: 0 };
     cfg.record(rec);
+    /** @param {number} status @param {string} xml */
     const reply = (status, xml) => ((rec.status = status), send(res, status, xml));
+    /** @param {number} status @param {string} code @param {string} message */
     const fail = (status, code, message) => reply(status, errorXml(code, message));
     const problem = await verifySigV4(req, body, { ...cfg, service: 'ec2', maxSkewSeconds: cfg.maxSkewSeconds ?? 300 });
     // EC2 answers every credential or signature problem alike: 401 AuthFailure.
@@ -108,7 +143,10 @@ export async function startAwsEc2(cfg) {
         if (Object.keys({ ...v.tags, ...Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])) }).length > 50) return fail(400, 'TagLimitExceeded', `The maximum number of Tags for resource ${id} has been reached.`);
       }
       // CreateTags adds or overwrites the given keys only: the other tags stay.
-      for (const id of resources) Object.assign(volumes.find((x) => x.id === id).tags, Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])));
+      for (const id of resources) {
+        const v = volumes.find((x) => x.id === id);
+        if (v) Object.assign(v.tags, Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])));
+      }
       return reply(200, `<CreateTagsResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><return>true</return></CreateTagsResponse>`);
     }
     return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);

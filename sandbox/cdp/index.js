@@ -1,3 +1,4 @@
+// @ts-check
 // CDP control-plane emulator (the ML service, as cdpcli sees it) and the AWS Backup endpoint behind
 // CML backups on AWS. See README.md. Runs in the test's process on 127.0.0.1 (random ports).
 //   - POST /api/v1/ml/<operation>, JSON bodies; each request's x-altus-date / x-altus-auth verified
@@ -51,6 +52,23 @@ const GiB = 1024 ** 3;
  *   backup's EFS job (default 10 h), EBS jobs take a tenth of it.
  */
 
+/**
+ * The emulator's state: a workspace, a backup of one, an AWS Backup job of a backup, a backup's injected fault.
+ * @typedef {import('./aws-ec2.js').Volume} Volume
+ * @typedef {{ kind: 'fail' | 'hang', atPercent: number, message: string }} BackupFault
+ * @typedef {{ crn: string, id: string, name: string, environmentName: string, environmentCrn: string, cloudPlatform: 'AWS' | 'AZURE',
+ *   version: string, staticSubdomain: string, filesystemID: string, existingNFS?: string, nfsVersion?: string, ebsVolumes: Volume[],
+ *   efsBytes: number, k8sClusterName: string, createdWall: number, isRestored: boolean, vaultName?: string,
+ *   timeline: { at: number, status: string }[], deleteAt?: number, removeStorage?: boolean }} Workspace
+ * @typedef {{ crn: string, name: string, workspaceCrn: string, workspaceName: string, environmentName: string, platform: 'AWS' | 'AZURE',
+ *   workspaceVersion: string, staticSubdomain: string, ebsVolumes: Volume[], efsBytes: number, existingNFS?: string, vaultName?: string,
+ *   createdWall: number, startModel: number, timeoutMinutes?: number, fault?: BackupFault, jobIds: string[], deleted: boolean }} Backup
+ * @typedef {{ id: string, backupCrn: string, vaultName?: string, resourceType: 'EBS' | 'EFS', resourceArn: string, resourceName: string,
+ *   bytes: number, startModel: number, createdWall: number, createdFor: number, duration: number, percentStyle: 'percent' | 'plain',
+ *   recoveryPointArn: string, fail?: { atPercent: number, message: string }, hang: boolean, stopModel?: number, deadlineModel?: number }} Job
+ * @typedef {{ method?: string, path: string, operation?: string, accessKeyId?: string, body: any, status: number, code?: string, at: number }} CdpRequest
+ */
+
 /** The default model: one ready workspace on AWS and one on Azure. */
 export function defaultWorkspaces() {
   return /** @type {WorkspaceSpec[]} */ ([
@@ -92,7 +110,7 @@ export async function startCdp(options = {}) {
   const clock = {
     /** Model seconds since start. */
     now: () => realModel() + offset,
-    /** Moves model time forward by `seconds`. */
+    /** Moves model time forward by `seconds`. @param {number} seconds */
     advance(seconds) {
       offset += seconds;
     },
@@ -118,34 +136,40 @@ export async function startCdp(options = {}) {
   const aws = { accessKeyId: 'AKIACDPSANDBOX000001', secretAccessKey: `cdp-sandbox-aws-${randomUUID()}`, region: awsRegion };
 
   // ---- state ----
-  /** @type {Map<string, any>} */
+  /** @type {Map<string, Workspace>} */
   const workspaces = new Map();
-  /** @type {Map<string, any>} */
+  /** @type {Map<string, Backup>} */
   const backups = new Map();
-  /** @type {Map<string, any>} */
+  /** @type {Map<string, Job>} */
   const jobs = new Map();
-  const requests = /** @type {any[]} */ ([]);
-  const awsRequests = /** @type {any[]} */ ([]);
+  /** @type {CdpRequest[]} */
+  const requests = [];
+  /** @type {import('./aws-backup.js').AwsRequest[]} */
+  const awsRequests = [];
   const faultState = {
     /** @type {{ status: number, code: string, operation?: string, remaining: number }[]} */
     errors: [],
     /** @type {{ ms: number, operation?: string, remaining: number }[]} */
     delays: [],
-    /** @type {{ kind: 'fail' | 'hang', atPercent: number, message: string }[]} */
+    /** @type {BackupFault[]} */
     backups: [],
     /** @type {{ status: number, type: string, remaining: number }[]} */
     aws: [],
   };
+  /** @type {Record<string, boolean>} */
   const optIn = { Aurora: true, DocumentDB: true, DynamoDB: true, EBS: true, EC2: true, EFS: true, FSx: true, Neptune: true, RDS: true, S3: true, 'Storage Gateway': true, VirtualMachine: true, ...(options.optIn ?? {}) };
   const management = { DynamoDB: true, EFS: true };
 
+  /** @param {Workspace} ws */
   const statusOf = (ws) => {
     const t = clock.now();
     let s = ws.timeline[0].status;
     for (const e of ws.timeline) if (e.at <= t) s = e.status;
     return s;
   };
+  /** @param {Workspace} ws */
   const isGone = (ws) => ws.deleteAt !== undefined && clock.now() >= ws.deleteAt;
+  /** @param {Workspace} ws @param {[string, number][]} steps [status, model seconds after the previous step] */
   const setTimeline = (ws, steps) => {
     const t = clock.now();
     ws.timeline = ws.timeline.filter((e) => e.at <= t);
@@ -162,6 +186,7 @@ export async function startCdp(options = {}) {
     const platform = spec.cloudPlatform ?? 'AWS';
     const env = spec.environmentName ?? (platform === 'AWS' ? 'cdp-aws-env' : 'cdp-azure-env');
     const sub = spec.staticSubdomain ?? `ml-${id.slice(0, 8)}`;
+    /** @type {Workspace} */
     const ws = {
       crn: spec.crn ?? `crn:cdp:ml:${region}:${ACCOUNT}:workspace:${id}`,
       id,
@@ -196,7 +221,7 @@ export async function startCdp(options = {}) {
       isRestored: extra.isRestored ?? false,
       vaultName: platform === 'AWS' ? `cml-backup-vault-${env}`.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 50) : undefined,
       timeline: [{ at: -Infinity, status: spec.status ?? extra.status ?? WORKSPACE_STATUS.ready }],
-      deleteAt: /** @type {number | undefined} */ (undefined),
+      deleteAt: undefined,
     };
     if (extra.timeline) setTimeline(ws, extra.timeline);
     workspaces.set(ws.crn, ws);
@@ -205,6 +230,7 @@ export async function startCdp(options = {}) {
   for (const spec of options.workspaces ?? defaultWorkspaces()) addWorkspace(spec);
 
   // ---- AWS Backup jobs ----
+  /** @param {Job} job */
   function jobView(job) {
     const t = clock.now();
     const e = t - job.startModel;
@@ -213,11 +239,11 @@ export async function startCdp(options = {}) {
     let statusMessage;
     let messageCategory;
     const stopAt = job.stopModel ?? (job.deadlineModel !== undefined && job.deadlineModel <= t ? job.deadlineModel : undefined);
-    const progressAt = (x) => Math.max(0, Math.min(1, (x - job.createdFor) / job.duration));
+    const progressAt = (/** @type {number} */ x) => Math.max(0, Math.min(1, (x - job.createdFor) / job.duration));
     const doneAt = job.createdFor + job.duration;
     const failAt = job.fail ? job.createdFor + job.duration * (job.fail.atPercent / 100) : undefined;
     let completedModel;
-    if (failAt !== undefined && e >= failAt && (stopAt === undefined || stopAt - job.startModel > failAt)) {
+    if (job.fail && failAt !== undefined && e >= failAt && (stopAt === undefined || stopAt - job.startModel > failAt)) {
       state = 'FAILED';
       pct = job.fail.atPercent;
       statusMessage = job.fail.message;
@@ -273,9 +299,15 @@ export async function startCdp(options = {}) {
     };
   }
 
+  /**
+   * @param {Backup} backup @param {Workspace} ws @param {BackupFault | undefined} fault @param {number | undefined} timeoutMinutes
+   * @returns {Job[]}
+   */
   function createJobs(backup, ws, fault, timeoutMinutes) {
-    const make = (resourceType, resourceArn, resourceName, bytes, duration, percentStyle) => {
+    /** @param {Pick<Job, 'resourceType' | 'resourceArn' | 'resourceName' | 'bytes' | 'duration' | 'percentStyle'>} what */
+    const make = ({ resourceType, resourceArn, resourceName, bytes, duration, percentStyle }) => {
       const id = randomUUID().toUpperCase();
+      /** @type {Job} */
       const job = {
         id,
         backupCrn: backup.crn,
@@ -295,7 +327,7 @@ export async function startCdp(options = {}) {
             : `arn:aws:backup:${awsRegion}:${awsAccountId}:recovery-point:${randomUUID()}`,
         fail: undefined,
         hang: false,
-        stopModel: /** @type {number | undefined} */ (undefined),
+        stopModel: undefined,
         deadlineModel: timeoutMinutes ? clock.now() + timeoutMinutes * 60 : undefined,
       };
       jobs.set(id, job);
@@ -303,16 +335,25 @@ export async function startCdp(options = {}) {
     };
     const out = [];
     for (const v of ws.ebsVolumes) {
-      out.push(make('EBS', `arn:aws:ec2:${awsRegion}:${awsAccountId}:volume/${v.id}`, v.id, v.sizeGiB * GiB, durations.backup / 10, 'percent'));
+      const resourceArn = `arn:aws:ec2:${awsRegion}:${awsAccountId}:volume/${v.id}`;
+      const bytes = v.sizeGiB * GiB;
+      out.push(make({ resourceType: 'EBS', resourceArn, resourceName: v.id, bytes, duration: durations.backup / 10, percentStyle: 'percent' }));
     }
-    const efs = make('EFS', `arn:aws:elasticfilesystem:${awsRegion}:${awsAccountId}:file-system/${ws.filesystemID}`, ws.filesystemID, ws.efsBytes, durations.backup, 'plain');
+    const efs = make({
+      resourceType: 'EFS',
+      resourceArn: `arn:aws:elasticfilesystem:${awsRegion}:${awsAccountId}:file-system/${ws.filesystemID}`,
+      resourceName: ws.filesystemID,
+      bytes: ws.efsBytes,
+      duration: durations.backup,
+      percentStyle: 'plain',
+    });
     if (fault?.kind === 'fail') efs.fail = { atPercent: fault.atPercent, message: fault.message };
     if (fault?.kind === 'hang') efs.hang = true;
     out.push(efs);
     return out;
   }
 
-  /** @returns {string | undefined} problem text, 'not-found', or undefined when stopped */
+  /** @param {string} id @returns {string | undefined} problem text, 'not-found', or undefined when stopped */
   function stopJob(id) {
     const job = jobs.get(id);
     if (!job) return 'not-found';
@@ -324,9 +365,11 @@ export async function startCdp(options = {}) {
   }
 
   // ---- backups ----
+  /** @param {Backup} b @returns {{ status: string, finishedWall?: number }} */
   function backupState(b) {
     if (b.platform === 'AWS') {
-      const views = b.jobIds.map((id) => jobView(jobs.get(id)));
+      // a backup's jobs are never removed from `jobs`
+      const views = b.jobIds.map((id) => jobView(/** @type {Job} */ (jobs.get(id))));
       if (views.some((v) => v.State === 'FAILED' || v.State === 'ABORTED')) {
         const failed = views.find((v) => v.State === 'FAILED' || v.State === 'ABORTED');
         return { status: BACKUP_STATUS.failed, finishedWall: failed?.CompletionDate };
@@ -343,6 +386,7 @@ export async function startCdp(options = {}) {
     if (b.fault?.kind !== 'hang' && e >= durations.backup) return { status: BACKUP_STATUS.finished, finishedWall: b.createdWall + (durations.backup / timeScale) * 1000 };
     return { status: BACKUP_STATUS.started };
   }
+  /** @param {Backup} b */
   const backupDetail = (b) => ({
     backupCrn: b.crn,
     backupName: b.name,
@@ -353,6 +397,7 @@ export async function startCdp(options = {}) {
   });
 
   // ---- views (shapes from ml.yaml) ----
+  /** @param {Workspace} ws */
   function backupMetadata(ws) {
     const mine = [...backups.values()].filter((b) => b.workspaceCrn === ws.crn && !b.deleted).sort((a, b) => a.createdWall - b.createdWall);
     const states = mine.map((b) => ({ b, s: backupState(b) }));
@@ -367,6 +412,7 @@ export async function startCdp(options = {}) {
       numberOfAvailableBackups: good.length,
     };
   }
+  /** @param {Workspace} ws */
   function instanceGroups(ws) {
     return [
       { instanceType: ws.cloudPlatform === 'AWS' ? 'm5.2xlarge' : 'Standard_DS3_v2', instanceCount: 2, instanceGroupName: 'cpu0', name: 'cpu0', minInstances: 1, maxInstances: 10,
@@ -374,6 +420,7 @@ export async function startCdp(options = {}) {
         tags: [], rootVolumeSize: 512 },
     ];
   }
+  /** @param {Workspace} ws */
   function summary(ws) {
     const meta = backupMetadata(ws);
     return {
@@ -398,6 +445,7 @@ export async function startCdp(options = {}) {
       isRestored: ws.isRestored,
     };
   }
+  /** @param {Workspace} ws */
   function workspaceView(ws) {
     return {
       ...summary(ws),
@@ -419,6 +467,7 @@ export async function startCdp(options = {}) {
     }
   }
   const live = () => [...workspaces.values()].filter((w) => !isGone(w));
+  /** @param {any} body a request naming a workspace by workspaceCrn or environmentName and workspaceName */
   function findWorkspace(body) {
     let ws;
     if (body.workspaceCrn) ws = workspaces.get(body.workspaceCrn);
@@ -427,6 +476,7 @@ export async function startCdp(options = {}) {
     if (!ws || isGone(ws)) throw new CdpError(404, 'NOT_FOUND', `Workbench ${body.workspaceCrn ?? `${body.environmentName}/${body.workspaceName}`} not found`);
     return ws;
   }
+  /** @param {string | undefined} crn */
   function findBackup(crn) {
     if (!crn) throw new CdpError(400, 'INVALID_ARGUMENT', 'backupCrn must be provided');
     const b = backups.get(crn);
@@ -460,6 +510,7 @@ export async function startCdp(options = {}) {
       const running = [...backups.values()].find((b) => b.workspaceCrn === ws.crn && !b.deleted && backupState(b).status === BACKUP_STATUS.started);
       if (running) throw new CdpError(400, 'FAILED_PRECONDITION', `A backup of workbench ${ws.name} is already in progress: ${running.crn}`);
       const fault = faultState.backups.shift();
+      /** @type {Backup} */
       const b = {
         crn: `crn:cdp:ml:${region}:${ACCOUNT}:workspace_backup:${randomUUID()}`,
         name: body.backupName,
@@ -477,7 +528,7 @@ export async function startCdp(options = {}) {
         startModel: clock.now(),
         timeoutMinutes: body.backupJobTimeoutMinutes,
         fault,
-        jobIds: /** @type {string[]} */ ([]),
+        jobIds: [],
         deleted: false,
       };
       if (ws.cloudPlatform === 'AWS') b.jobIds = createJobs(b, ws, fault, body.backupJobTimeoutMinutes).map((j) => j.id);
@@ -554,16 +605,22 @@ export async function startCdp(options = {}) {
 
   // ---- faults ----
   const faults = {
-    /** The next `count` CDP calls (of `operation`, if given) answer `status` (429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, ...). */
+    /**
+     * The next `count` CDP calls (of `operation`, if given) answer `status` (429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, ...).
+     * @param {number} count @param {number} [status] @param {string} [operation]
+     */
     errorNext(count, status = 503, operation) {
       const code = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 503 ? 'UNAVAILABLE' : status === 500 ? 'INTERNAL' : 'UNKNOWN';
       faultState.errors.push({ status, code, operation, remaining: count });
     },
-    /** The next `count` CDP calls (of `operation`, if given) are answered after `ms` milliseconds. */
+    /**
+     * The next `count` CDP calls (of `operation`, if given) are answered after `ms` milliseconds.
+     * @param {number} ms @param {number} [count] @param {string} [operation]
+     */
     slow(ms, count = Infinity, operation) {
       faultState.delays.push({ ms, operation, remaining: count });
     },
-    /** The next backupWorkspace fails at `atPercent` (on AWS: its EFS job goes FAILED there). */
+    /** The next backupWorkspace fails at `atPercent` (on AWS: its EFS job goes FAILED there). @param {number} [atPercent] @param {string} [message] */
     failNextBackup(atPercent = 40, message = 'An internal error occurred while backing up the file system.') {
       faultState.backups.push({ kind: 'fail', atPercent, message });
     },
@@ -571,11 +628,14 @@ export async function startCdp(options = {}) {
     hangNextBackup() {
       faultState.backups.push({ kind: 'hang', atPercent: 99, message: '' });
     },
-    /** The next `count` AWS Backup calls answer `status` with `type` (default 429 ThrottlingException). */
+    /**
+     * The next `count` AWS Backup calls answer `status` with `type` (default 429 ThrottlingException).
+     * @param {number} count @param {number} [status] @param {string} [type]
+     */
     awsErrorNext(count, status = 429, type = status === 429 ? 'ThrottlingException' : 'ServiceUnavailableException') {
       faultState.aws.push({ status, type, remaining: count });
     },
-    /** AWS Backup service opt-in (DescribeRegionSettings) for a resource type. */
+    /** AWS Backup service opt-in (DescribeRegionSettings) for a resource type. @param {string} resourceType @param {boolean} enabled */
     setOptIn(resourceType, enabled) {
       optIn[resourceType] = enabled;
     },
@@ -586,6 +646,11 @@ export async function startCdp(options = {}) {
       faultState.aws.length = 0;
     },
   };
+  /**
+   * Takes one use of the first fault that applies to `operation`, dropping it when used up.
+   * @template {{ remaining: number, operation?: string }} F @param {F[]} list @param {string | undefined} operation
+   * @returns {F | undefined}
+   */
   const take = (list, operation) => {
     const i = list.findIndex((f) => f.remaining > 0 && (!f.operation || f.operation === operation));
     if (i < 0) return undefined;
@@ -617,8 +682,10 @@ export async function startCdp(options = {}) {
     const url = req.url ?? '/';
     const path = url.split('?')[0];
     const m = /^\/api\/v1\/ml\/([A-Za-z0-9]+)$/.exec(path);
-    const rec = { method: req.method, path, operation: m?.[1], accessKeyId: /** @type {string | undefined} */ (undefined), body: /** @type {any} */ (undefined), status: 0, code: /** @type {string | undefined} */ (undefined), at: Date.now() };
+    /** @type {CdpRequest} */
+    const rec = { method: req.method, path, operation: m?.[1], accessKeyId: undefined, body: undefined, status: 0, code: undefined, at: Date.now() };
     requests.push(rec);
+    /** @param {number} status @param {any} body */
     const reply = (status, body) => {
       rec.status = status;
       if (status >= 300) rec.code = body.code;
@@ -675,7 +742,9 @@ export async function startCdp(options = {}) {
     record: (r) => awsRequests.push(r),
   });
 
+  /** @type {import('./aws-ec2.js').Ec2Request[]} */
   const ec2Requests = [];
+  /** @type {Set<string>} */
   const forbiddenTagWrites = new Set();
   const ec2Faults = { describeRefused: false };
   const ec2Server = await startAwsEc2({
@@ -687,7 +756,7 @@ export async function startCdp(options = {}) {
     record: (r) => ec2Requests.push(r),
   });
 
-  const find = (crnOrName) => workspaces.get(crnOrName) ?? [...workspaces.values()].find((w) => w.name === crnOrName && !isGone(w));
+  const find = (/** @type {string} */ crnOrName) => workspaces.get(crnOrName) ?? [...workspaces.values()].find((w) => w.name === crnOrName && !isGone(w));
   return {
     /** Base URL for cdpcli's --endpoint-url / cdp_endpoint_url (no trailing slash). */
     endpoint: `http://127.0.0.1:${port}`,
@@ -705,8 +774,8 @@ export async function startCdp(options = {}) {
       endpoint: ec2Server.url,
       requests: ec2Requests,
       /** Volumes of a workspace (by CRN or name) with their current tags. */
-      volumes: (crnOrName) => (find(crnOrName)?.ebsVolumes ?? []).map((v) => ({ id: v.id, sizeGiB: v.sizeGiB, tags: { ...v.tags } })),
-      forbidTagWrite: (volumeId) => forbiddenTagWrites.add(volumeId),
+      volumes: (/** @type {string} */ crnOrName) => (find(crnOrName)?.ebsVolumes ?? []).map((v) => ({ id: v.id, sizeGiB: v.sizeGiB, tags: { ...v.tags } })),
+      forbidTagWrite: (/** @type {string} */ volumeId) => forbiddenTagWrites.add(volumeId),
       /** DescribeVolumes answers UnauthorizedOperation, as for a role without ec2:DescribeVolumes. */
       refuseDescribe: (refused = true) => {
         ec2Faults.describeRefused = refused;
@@ -735,7 +804,7 @@ export async function startCdp(options = {}) {
       const w = find(crnOrName);
       return w && !isGone(w) ? workspaceView(w) : undefined;
     },
-    /** Sets a workspace's instanceStatus now (e.g. 'installation:failed'). */
+    /** Sets a workspace's instanceStatus now (e.g. 'installation:failed'). @param {string} crnOrName @param {string} status */
     setWorkspaceStatus(crnOrName, status) {
       const w = find(crnOrName);
       if (!w) throw new Error(`no workspace ${crnOrName}`);
@@ -745,7 +814,7 @@ export async function startCdp(options = {}) {
     backups: () =>
       [...backups.values()].map((b) => ({ ...backupDetail(b), workspaceCrn: b.workspaceCrn, vaultName: b.vaultName, jobIds: [...b.jobIds], deleted: b.deleted })),
     /** AWS Backup jobs as DescribeBackupJob shows them (dates as epoch ms). */
-    backupJobs: (backupCrn) => [...jobs.values()].filter((j) => !backupCrn || j.backupCrn === backupCrn).map(jobView),
+    backupJobs: (/** @type {string | undefined} */ backupCrn) => [...jobs.values()].filter((j) => !backupCrn || j.backupCrn === backupCrn).map(jobView),
     async stop() {
       server.closeAllConnections();
       await Promise.all([new Promise((r) => server.close(() => r(undefined))), awsServer.stop(), ec2Server.close()]);

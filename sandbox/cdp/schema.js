@@ -1,3 +1,4 @@
+// @ts-check
 // Request and response validation against the ML service model (test/vectors/ml.yaml, cdpcli 0.9.158),
 // as cdpcli's own validate.py does on the client side: unknown fields, missing required fields, wrong types.
 import { readFileSync } from 'node:fs';

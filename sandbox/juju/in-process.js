@@ -1,3 +1,4 @@
+// @ts-check
 // The emulated juju run inside the calling process: the same main() that bin/juju runs, with the same
 // argv, env, exit code and output lines that packages/juju's runner gets from a child process, but
 // without a Node.js start per call (about 0.2 s of CPU each; a backup makes dozens of calls).

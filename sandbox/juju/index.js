@@ -1,3 +1,4 @@
+// @ts-check
 // A Juju controller with one Kubernetes model, for tests and the demo: the emulated `juju` in
 // ./bin, first on PATH, keeps the model in a JSON state file named by JUJU_SANDBOX_STATE.
 //
@@ -33,23 +34,11 @@ export { DEFAULT_TIMING, DEFAULT_HEALTHY } from './lib/charm-actions.js';
 
 export const jujuBinDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 
+/** @import { Faults, JujuModelOptions, MysqlState, State } from './lib/types.js' */
+
 /**
- * @param {{
- *   dir?: string,                 where the state file goes (a new temporary directory by default)
- *   model?: string,               the model's name, 'kubeflow' by default
- *   applications?: Record<string, object|null>,  changes to the default applications: a partial spec
- *                                 ({ charm, channel, rev, scale, config, timing: { settleMs, dyingMs } })
- *                                 merged over the default one or a new application; null removes one
- *   settleMs?: number,            from scale-application until a new unit is active/idle (600)
- *   dyingMs?: number,             how long a removed unit stays listed, dying (settleMs / 2)
- *   minioSecretKey?: string,      the secret minio publishes on object-storage (random by default)
- *   controller?: string, jujuVersion?: string,
- *   s3?: { endpoint: string, accessKey?: string, secretKey?: string, bucket?: string, region?: string,
- *          paths?: Record<string, string>, uriStyle?: string },  adds s3-kfp and s3-katib (see above)
- *   timeScale?: number,           real ms per model ms for action durations and juju's waits (1)
- *   actionTiming?: Record<string, number>,  model ms per action name, plus pickupMs and failMs
- *                                 (lib/charm-actions.js DEFAULT_TIMING: create-backup 30 s, ...)
- * }} options
+ * @param {JujuModelOptions} [options] dir, model, applications, settleMs, dyingMs, minioSecretKey, controller, jujuVersion,
+ *   s3, timeScale, actionTiming: lib/types.js describes each.
  * mysql applications also take { forceParam: true } (the charm revision declares create-backup's
  * force), { additionalProperties: false|true } (declared in its actions.yaml) and
  * { mysql: { primary: 'kfp-db/1', healthyStatuses: [...] } } through `applications`.
@@ -60,6 +49,7 @@ export function createJujuModel(options = {}) {
   const stateFile = path.join(dir, 'juju-state.json');
   const state = createState(options);
   saveState(stateFile, state);
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
     PATH: `${jujuBinDir}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -67,12 +57,14 @@ export function createJujuModel(options = {}) {
   };
   delete env.JUJU_MODEL;
 
-  /** @param {(state: any) => unknown} fn */
+  /** @template T @param {(state: State) => T} fn */
   const update = (fn) => mutateState(stateFile, fn);
-  /** @param {(faults: any) => unknown} fn */
+  /** @param {(faults: Faults) => unknown} fn */
   const setFault = (fn) => update((s) => fn((s.faults ??= {})));
-  /** @param {any} s */
+  /** @param {State} s */
   const modelOf = (s) => s.models[state.currentModel];
+  /** app.mysql of a mysql-k8s application (the others have none). @param {State} s @param {string} app */
+  const mysqlOf = (s, app) => /** @type {MysqlState} */ (modelOf(s).applications[app].mysql);
 
   return {
     dir,
@@ -89,7 +81,7 @@ export function createJujuModel(options = {}) {
     read: () => loadState(stateFile),
     /** Changes the state under the emulator's lock: update((state) => { ... }). */
     update,
-    /** The units `juju status` lists now: name, phase, life, leader, workload and agent status. */
+    /** The units `juju status` lists now: name, phase, life, leader, workload and agent status. @param {string} app */
     units(app) {
       const s = loadState(stateFile);
       const a = modelOf(s).applications[app];
@@ -119,45 +111,51 @@ export function createJujuModel(options = {}) {
     /** Does what any juju call does first: evaluates started tasks, uploads what is due to S3. */
     settle: () => advance(stateFile, env),
     mysql: {
-      /** The InnoDB cluster as get-cluster-status would see it now. */
+      /** The InnoDB cluster as get-cluster-status would see it now. @param {string} app */
       cluster(app) {
         const s = loadState(stateFile);
         return clusterAt(modelOf(s), state.currentModel, modelOf(s).applications[app], Date.now(), s.faults);
       },
-      /** Switchover: this unit becomes the primary (if it is an ONLINE member). */
-      setPrimary: (unit) => update((s) => (modelOf(s).applications[unit.split('/')[0]].mysql.primary = unit)),
-      /** Whether the charm revision declares create-backup's force parameter (PR #654). */
+      /** Switchover: this unit becomes the primary (if it is an ONLINE member). @param {string} unit */
+      setPrimary: (unit) => update((s) => (mysqlOf(s, unit.split('/')[0]).primary = unit)),
+      /** Whether the charm revision declares create-backup's force parameter (PR #654). @param {string} app @param {boolean} [on] */
       declareForce: (app, on = true) => update((s) => (modelOf(s).applications[app].forceParam = on)),
-      /** additionalProperties as the charm declares it (undefined: not declared, Juju's default). */
+      /** additionalProperties as the charm declares it (undefined: not declared, Juju's default). @param {string} app @param {boolean} [value] */
       additionalProperties: (app, value) =>
         update((s) => (value === undefined ? delete modelOf(s).applications[app].additionalProperties : (modelOf(s).applications[app].additionalProperties = value))),
-      /** Cluster statuses create-backup accepts without force. */
-      healthyStatuses: (app, statuses) => update((s) => (modelOf(s).applications[app].mysql.healthyStatuses = statuses)),
-      /** After a restore the charm blocks writes to the S3 location. @param {string|boolean} [message] */
-      blockS3: (app, message = true) => update((s) => (message ? (modelOf(s).applications[app].mysql.s3Blocked = message) : delete modelOf(s).applications[app].mysql.s3Blocked)),
+      /** Cluster statuses create-backup accepts without force. @param {string} app @param {string[]} statuses */
+      healthyStatuses: (app, statuses) => update((s) => (mysqlOf(s, app).healthyStatuses = statuses)),
+      /** After a restore the charm blocks writes to the S3 location. @param {string} app @param {string|boolean} [message] */
+      blockS3: (app, message = true) => update((s) => (message ? (mysqlOf(s, app).s3Blocked = message) : delete mysqlOf(s, app).s3Blocked)),
     },
     s3: {
-      /** Sets s3-integrator config keys (null removes one), as `juju config` would. */
+      /** Sets s3-integrator config keys (null removes one), as `juju config` would. @param {string} integrator @param {Record<string, unknown>} config */
       configure: (integrator, config) =>
         update((s) => {
           const app = modelOf(s).applications[integrator];
-          for (const [k, v] of Object.entries(config)) v === null ? delete app.config[k] : (app.config[k] = v);
+          for (const [k, v] of Object.entries(config)) {
+            if (v === null) delete app.config[k];
+            else app.config[k] = v;
+          }
         }),
-      /** The keys sync-s3-credentials would set; null forgets them. */
+      /**
+       * The keys sync-s3-credentials would set; null forgets them.
+       * @param {string} integrator @param {{ accessKey?: string, secretKey?: string } | null} keys
+       */
       credentials: (integrator, keys) =>
         update((s) => {
           const app = modelOf(s).applications[integrator];
           if (keys) app.credentials = { 'access-key': keys.accessKey, 'secret-key': keys.secretKey };
           else delete app.credentials;
         }),
-      /** Removes the relation between a database and its s3-integrator. */
+      /** Removes the relation between a database and its s3-integrator. @param {string} db */
       unrelate: (db) =>
         update((s) => {
           const model = modelOf(s);
           model.relations = model.relations.filter((r) => !(r.interface === 's3' && r.endpoints.some((e) => e.app === db)));
         }),
     },
-    /** The desired scale as juju reports it. */
+    /** The desired scale as juju reports it. @param {string} app */
     scale: (app) => modelOf(loadState(stateFile)).applications[app]?.scale,
     /** Every juju invocation so far: { argv, at, pid }. */
     calls: () => readCalls(stateFile),
@@ -175,8 +173,9 @@ export function createJujuModel(options = {}) {
       neverSettle: (app, on = true) => setFault((f) => (on ? ((f.neverSettle ??= {})[app] = true) : delete f.neverSettle?.[app])),
       /** The unit shows workload "error" (hook failed) once its charm has started. @param {string} unit @param {boolean|string} [message] */
       unitError: (unit, message = true) => setFault((f) => ((f.unitErrors ??= {})[unit] = message)),
+      /** @param {string} unit */
       clearUnitError: (unit) => setFault((f) => delete f.unitErrors?.[unit]),
-      clear: () => setFault((f) => Object.keys(f).forEach((k) => delete f[k])),
+      clear: () => setFault((f) => Object.keys(f).forEach((k) => delete f[/** @type {keyof Faults} */ (k)])),
       // Charm actions. Each applies to tasks that start after it is set.
       /**
        * create-backup fails with the charm's message: at 'end' (default: it ran, uploaded its
@@ -184,25 +183,42 @@ export function createJujuModel(options = {}) {
        * @param {string} message @param {{ unit?: string, app?: string, at?: 'start'|'end', stderr?: string }} [where]
        */
       createBackupFails: (message = 'Error backing up the database', where = {}) => setFault((f) => (f.createBackupFails ??= []).push({ message, at: where.at ?? 'end', ...where })),
-      /** The next create-backup of app finds the unit it runs on promoted to primary (a switchover), once. */
+      /** The next create-backup of app finds the unit it runs on promoted to primary (a switchover), once. @param {string} app @param {boolean} [on] */
       switchoverOnBackup: (app, on = true) => setFault((f) => (on ? ((f.switchoverOnBackup ??= {})[app] = true) : delete f.switchoverOnBackup?.[app])),
-      /** create-backup on this unit (or any unit of this app) starts and never finishes. */
+      /** create-backup on this unit (or any unit of this app) starts and never finishes. @param {string} unitOrApp @param {boolean} [on] */
       backupNeverFinishes: (unitOrApp, on = true) => setFault((f) => (on ? ((f.backupNeverFinishes ??= {})[unitOrApp] = true) : delete f.backupNeverFinishes?.[unitOrApp])),
-      /** The unit's group-replication member state, e.g. 'RECOVERING', 'OFFLINE', 'ERROR'; null: back to normal. */
+      /**
+       * The unit's group-replication member state, e.g. 'RECOVERING', 'OFFLINE', 'ERROR'; null: back to normal.
+       * @param {string} unit @param {string | null} memberState
+       */
       memberState: (unit, memberState) => setFault((f) => (memberState ? ((f.memberStates ??= {})[unit] = memberState) : delete f.memberStates?.[unit])),
-      /** The cluster status mysqlsh reports, e.g. 'NO_QUORUM'; null: computed from the members. */
+      /** The cluster status mysqlsh reports, e.g. 'NO_QUORUM'; null: computed from the members. @param {string} app @param {string | null} status */
       clusterStatus: (app, status) => setFault((f) => (status ? ((f.clusterStatus ??= {})[app] = status) : delete f.clusterStatus?.[app])),
-      /** get-cluster-status cannot read the status (results success False; create-backup: "Cluster status unknown"). */
+      /**
+       * get-cluster-status cannot read the status (results success False; create-backup: "Cluster status unknown").
+       * @param {string} app @param {boolean} [on]
+       */
       clusterStatusUnreadable: (app, on = true) => setFault((f) => (on ? ((f.clusterStatusUnreadable ??= {})[app] = true) : delete f.clusterStatusUnreadable?.[app])),
+      /** @param {string} unit @param {boolean} [on] */
       mysqldDown: (unit, on = true) => setFault((f) => (on ? ((f.mysqldDown ??= {})[unit] = true) : delete f.mysqldDown?.[unit])),
+      /** @param {string} unit @param {boolean} [on] */
       unitBusy: (unit, on = true) => setFault((f) => (on ? ((f.unitBusy ??= {})[unit] = true) : delete f.unitBusy?.[unit])),
-      /** The action takes ms of model time (e.g. 90_000: beyond juju's 60 s default wait); null: back to normal. */
+      /**
+       * The action takes ms of model time (e.g. 90_000: beyond juju's 60 s default wait); null: back to normal.
+       * @param {string} action @param {number | null} ms
+       */
       slowAction: (action, ms) => setFault((f) => (ms === null ? delete f.actionDurations?.[action] : ((f.actionDurations ??= {})[action] = ms))),
-      /** list-backups leaves the id out ('omit') or shows it with another status; id '*' for all; null clears. */
+      /** list-backups leaves the id out ('omit') or shows it with another status; id '*' for all; null clears. @param {string} id @param {string | null} how */
       listBackups: (id, how) => setFault((f) => (how === null ? delete f.listBackups?.[id] : ((f.listBackups ??= {})[id] = how))),
-      /** The action ends "failed" with the charm's message (juju exits 0, as it does for event.fail). */
+      /**
+       * The action ends "failed" with the charm's message (juju exits 0, as it does for event.fail).
+       * @param {string} action @param {string} message @param {{ unit?: string, app?: string, results?: Record<string, unknown> }} [where]
+       */
       actionFails: (action, message, where = {}) => setFault((f) => (f.actionFails ??= []).push({ action, message, ...where })),
-      /** The charm raises: status failed, return-code 1, and juju run exits 1 ("the following task failed"). */
+      /**
+       * The charm raises: status failed, return-code 1, and juju run exits 1 ("the following task failed").
+       * @param {string} action @param {{ unit?: string, app?: string, stderr?: string, error?: string }} [where]
+       */
       actionException: (action, where = {}) => setFault((f) => (f.actionExceptions ??= []).push({ action, ...where })),
     },
     /**

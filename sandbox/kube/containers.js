@@ -1,3 +1,4 @@
+// @ts-check
 // Containers as directories on the host, and commands run "inside" them.
 //
 // Each container has a directory per mount (by default data/ for /data and tmp/ for /tmp) under
@@ -11,7 +12,16 @@ import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync, chownSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 
+/**
+ * @typedef {import('./types.js').ContainerSpec} ContainerSpec
+ * @typedef {{ tools: Map<string, string>, mounts: Record<string, string>, user?: string }} Container
+ *   tools: name -> the host binary; mounts: pod path -> host directory
+ * @typedef {import('node:child_process').ChildProcessByStdio<import('node:stream').Writable | null,
+ *   import('node:stream').Readable, import('node:stream').Readable>} ContainerProcess stdin is null unless asked for
+ */
+
 export const DEFAULT_TOOLS = ['sh', 'cat', 'tar', 'ls', 'test', 'stat', 'rm', 'mkdir'];
+/** @type {Record<string, string>} */
 export const DEFAULT_MOUNTS = { '/data': 'data', '/tmp': 'tmp' };
 export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -65,7 +75,7 @@ fi
 exec env -i PATH="${CONTAINER_PATH}" HOME=/root HOSTNAME="$KS_HOSTNAME" chroot "$R" "$@"
 `;
 
-/** Where a program is on the host, following symlinks (sh -> dash). */
+/** Where a program is on the host, following symlinks (sh -> dash). @param {string} name @returns {string} */
 function hostTool(name) {
   for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
     const candidate = path.join(dir, name);
@@ -79,15 +89,17 @@ function hostTool(name) {
   throw new Error(`kube sandbox: the tool "${name}" a container declares is not installed on this machine`);
 }
 
-/** Fails early, and clearly, when this machine does not let us make a private mount namespace. */
+/** Fails early, and clearly, when this machine does not let us make a private mount namespace. @param {string} mountpoint */
 export function checkMountNamespaces(mountpoint) {
   try {
     execFileSync('unshare', ['--mount', '--propagation', 'private', '--', 'mount', '-t', 'tmpfs', 'probe', mountpoint], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    const detail = String(err.stderr ?? err.message).trim();
+    const failed = /** @type {Error & { stderr?: Buffer }} */ (err);
+    const detail = String(failed.stderr ?? failed.message).trim();
     throw new Error(
       `kube sandbox: exec runs commands in a private mount namespace (unshare --mount, then bind mounts), which this ` +
         `machine does not permit (${detail}). Run the tests as root, or with CAP_SYS_ADMIN (e.g. docker run --privileged).`,
+      { cause: err },
     );
   }
 }
@@ -101,22 +113,23 @@ export class ContainerFilesystems {
     mkdirSync(this.rootfsMountpoint, { recursive: true });
     this.enterScript = path.join(root, 'enter-container.sh');
     writeFileSync(this.enterScript, ENTER_SCRIPT, { mode: 0o755 });
-    /** @type {Map<string, { tools: Map<string,string>, mounts: Record<string,string>, user?: string }>} */
+    /** @type {Map<string, Container>} */
     this.containers = new Map();
   }
 
+  /** @param {string} namespace @param {string} pod @param {string} container */
   key(namespace, pod, container) {
     return `${namespace}/${pod}/${container}`;
   }
 
   /**
    * @param {string} namespace @param {string} pod
-   * @param {{ name: string, tools?: string[], mounts?: Record<string,string>, user?: string }} spec
-   *   mounts: pod path -> a directory name under the container ("data"), or "volume:<name>" for a
-   *   directory all containers of the pod share.
+   * @param {ContainerSpec} spec mounts: pod path -> a directory name under the container ("data"), or
+   *   "volume:<name>" for a directory all containers of the pod share.
    */
   add(namespace, pod, spec) {
     const base = path.join(this.root, 'pods', namespace, pod);
+    /** @type {Record<string, string>} */
     const mounts = {};
     for (const [podPath, where] of Object.entries(spec.mounts ?? DEFAULT_MOUNTS)) {
       if (!podPath.startsWith('/') || podPath === '/' || podPath.includes('=') || podPath.includes('\n')) {
@@ -135,13 +148,17 @@ export class ContainerFilesystems {
     this.containers.set(this.key(namespace, pod, spec.name), { tools, mounts, user: spec.user });
   }
 
+  /** @param {string} namespace @param {string} pod @param {string} container @returns {Container} */
   get(namespace, pod, container) {
     const c = this.containers.get(this.key(namespace, pod, container));
     if (!c) throw new Error(`kube sandbox: no container ${this.key(namespace, pod, container)}`);
     return c;
   }
 
-  /** The host path of a path inside the container, e.g. hostPath('kubeflow','mlmd-0','mlmd-grpc-server','/data/mlmd.db'). */
+  /**
+   * The host path of a path inside the container, e.g. hostPath('kubeflow','mlmd-0','mlmd-grpc-server','/data/mlmd.db').
+   * @param {string} namespace @param {string} pod @param {string} container @param {string} podPath
+   */
   hostPath(namespace, pod, container, podPath) {
     const { mounts } = this.get(namespace, pod, container);
     const mount = Object.keys(mounts)
@@ -151,10 +168,15 @@ export class ContainerFilesystems {
     return path.join(mounts[mount], path.relative(mount, podPath));
   }
 
-  /** Every file and directory under the container's mounts, as pod paths, sorted. */
+  /**
+   * Every file and directory under the container's mounts, as pod paths, sorted.
+   * @param {string} namespace @param {string} pod @param {string} container
+   */
   listFiles(namespace, pod, container) {
     const { mounts } = this.get(namespace, pod, container);
+    /** @type {string[]} */
     const out = [];
+    /** @param {string} hostDir @param {string} podDir */
     const walk = (hostDir, podDir) => {
       for (const entry of readdirSync(hostDir).sort()) {
         const p = `${podDir}/${entry}`;
@@ -166,7 +188,11 @@ export class ContainerFilesystems {
     return out.sort();
   }
 
-  /** Whether the container would find the program: undefined when it would, else why not. */
+  /**
+   * Whether the container would find the program: undefined when it would, else why not.
+   * @param {string} namespace @param {string} pod @param {string} container @param {string | undefined} program
+   * @returns {string | undefined}
+   */
   lookup(namespace, pod, container, program) {
     const c = this.get(namespace, pod, container);
     if (!program) return 'empty command';
@@ -185,12 +211,14 @@ export class ContainerFilesystems {
 
   /**
    * Starts argv inside the container. The child leads its own process group (kill -pid stops all).
-   * @returns {import('node:child_process').ChildProcess}
+   * @param {string} namespace @param {string} pod @param {string} container @param {string[]} argv
+   * @param {{ stdin: boolean }} options stdin: give the child a stdin pipe
+   * @returns {ContainerProcess}
    */
   spawn(namespace, pod, container, argv, { stdin }) {
     const c = this.get(namespace, pod, container);
     const [uid, gid] = (c.user ?? '').split(':');
-    return spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', this.enterScript, ...argv], {
+    return /** @type {ContainerProcess} */ (spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', this.enterScript, ...argv], {
       detached: true,
       stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: {
@@ -203,6 +231,6 @@ export class ContainerFilesystems {
         KS_GROUP: uid ? `app:x:${gid || uid}:\n` : '',
         KS_HOSTNAME: pod,
       },
-    });
+    }));
   }
 }

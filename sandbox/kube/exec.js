@@ -1,3 +1,4 @@
+// @ts-check
 // pods/exec over WebSocket, as kube-apiserver (>= 1.30, the stream translator) serves it.
 //
 // Frames are binary: the first byte is the channel (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize;
@@ -19,19 +20,16 @@ const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 
 /**
- * @typedef {{ dropAfterBytes?: number, drop?: 'reset' | 'close' | 'status', bytesPerSecond?: number }} ExecFault
- *   dropAfterBytes: the connection goes away after exactly this many stdout bytes were sent:
- *     'reset' (default) destroys the TCP connection, 'close' closes the WebSocket normally, both
- *     without a status; 'status' sends an InternalError Failure status first, as the apiserver does
- *     when its stream to the kubelet breaks.
- *   bytesPerSecond: stdout is sent no faster than this.
+ * @typedef {import('./types.js').ExecFault} ExecFault
+ * @typedef {import('./types.js').ExecRecord} ExecRecord
+ * @typedef {import('node:stream').Readable} Readable
  */
 
 /**
  * @param {{ ws: import('ws').WebSocket, fs: import('./containers.js').ContainerFilesystems,
  *   namespace: string, pod: string, container: string, command: string[],
- *   streams: { stdin: boolean, stdout: boolean, stderr: boolean }, fault?: ExecFault,
- *   record: Record<string, unknown>, sessions: Set<{ kill: () => void }> }} s
+ *   streams: import('./types.js').ExecStreams, fault?: ExecFault,
+ *   record: ExecRecord, sessions: Set<import('./types.js').Session> }} s
  */
 export function serveExec(s) {
   const { ws, record } = s;
@@ -40,9 +38,12 @@ export function serveExec(s) {
   let queued = 0;
   let stdoutSent = 0;
   let finished = false;
+  /** @type {Set<Readable>} */
   const paused = new Set();
+  /** @type {NodeJS.Timeout | undefined} */
   let throttleTimer;
 
+  /** @param {number} channel @param {Buffer | string} data @param {(err?: Error) => void} [cb] */
   const send = (channel, data, cb) => {
     const frame = Buffer.allocUnsafe(data.length + 1);
     frame[0] = channel;
@@ -55,11 +56,13 @@ export function serveExec(s) {
       cb?.(err);
     });
   };
+  /** @param {Readable | null} r */
   const pauseStream = (r) => {
     if (!r) return;
     paused.add(r);
     r.pause();
   };
+  /** @param {Readable} r */
   const resumeStream = (r) => {
     paused.delete(r);
     r.resume();
@@ -80,6 +83,7 @@ export function serveExec(s) {
   const session = { kill: () => killGroup() };
   s.sessions.add(session);
   const killGroup = () => {
+    if (child.pid === undefined) return; // it never started (the 'error' event says why)
     try {
       process.kill(-child.pid, 'SIGKILL');
     } catch {
@@ -87,6 +91,7 @@ export function serveExec(s) {
     }
   };
 
+  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
   let exit;
   let open = 2;
   const maybeDone = () => {
@@ -108,7 +113,7 @@ export function serveExec(s) {
 
   const fault = s.fault ?? {};
   const rate = fault.bytesPerSecond;
-  /** Sends stdout bytes; false once the injected fault has dropped the connection. */
+  /** Sends stdout bytes; false once the injected fault has dropped the connection. @param {Buffer} chunk */
   const sendStdout = (chunk) => {
     if (fault.dropAfterBytes !== undefined && stdoutSent + chunk.length >= fault.dropAfterBytes) {
       const last = chunk.subarray(0, fault.dropAfterBytes - stdoutSent);
@@ -125,7 +130,7 @@ export function serveExec(s) {
     if (s.streams.stdout) send(STDOUT, chunk);
     return true;
   };
-  child.stdout.on('data', (chunk) => {
+  child.stdout.on('data', (/** @type {Buffer} */ chunk) => {
     if (finished) return;
     if (!rate) {
       if (sendStdout(chunk) && queued > HIGH_WATER) pauseStream(child.stdout);
@@ -164,18 +169,20 @@ export function serveExec(s) {
     });
   }
 
-  if (child.stdin) {
-    child.stdin.on('error', () => undefined);
+  const { stdin } = child;
+  if (stdin) {
+    stdin.on('error', () => undefined);
     ws.on('message', (data) => {
-      const buf = Buffer.isBuffer(data) ? data : Buffer.concat(data);
+      // never an ArrayBuffer: the socket's binaryType is the default, 'nodebuffer'
+      const buf = Buffer.isBuffer(data) ? data : Buffer.concat(/** @type {Buffer[]} */ (data));
       if (!buf.length) return;
       if (buf[0] === STDIN) {
-        if (!child.stdin.write(buf.subarray(1))) {
+        if (!stdin.write(buf.subarray(1))) {
           ws.pause();
-          child.stdin.once('drain', () => ws.resume());
+          stdin.once('drain', () => ws.resume());
         }
       } else if (buf[0] === CLOSE && buf[1] === STDIN && ws.protocol === 'v5.channel.k8s.io') {
-        child.stdin.end();
+        stdin.end();
       } else if (buf[0] === RESIZE) {
         // no terminal here: resize messages are accepted and ignored
       }
@@ -193,6 +200,7 @@ export function serveExec(s) {
     s.sessions.delete(session);
   });
 
+  /** @param {'reset' | 'close' | 'status'} how */
   function drop(how) {
     if (finished) return;
     finished = true;
@@ -200,16 +208,19 @@ export function serveExec(s) {
     killGroup();
     record.durationMs = Date.now() - started;
     if (how === 'status') {
-      const st = failure(500, 'InternalError', 'Internal error occurred: error sending request: read tcp 10.0.0.1:51234->10.0.0.10:10250: read: connection reset by peer', {
-        causes: [{ message: 'error sending request: read tcp 10.0.0.1:51234->10.0.0.10:10250: read: connection reset by peer' }],
-      });
-      delete st.kind;
-      delete st.apiVersion;
+      // as the kubelet writes it: without kind and apiVersion
+      const { kind: _kind, apiVersion: _apiVersion, ...st } = failure(
+        500,
+        'InternalError',
+        'Internal error occurred: error sending request: read tcp 10.0.0.1:51234->10.0.0.10:10250: read: connection reset by peer',
+        { causes: [{ message: 'error sending request: read tcp 10.0.0.1:51234->10.0.0.10:10250: read: connection reset by peer' }] },
+      );
       send(STATUS, JSON.stringify(st), () => ws.close(1000));
     } else if (how === 'close') ws.close(1000);
     else ws.terminate();
   }
 
+  /** @param {object} status @param {string} outcome */
   function finish(status, outcome) {
     if (finished) return;
     finished = true;
@@ -220,12 +231,16 @@ export function serveExec(s) {
   }
 }
 
+/** @param {NodeJS.Signals | null} sig @returns {number | undefined} */
 function signalNumber(sig) {
-  return { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 }[sig];
+  /** @type {Partial<Record<NodeJS.Signals, number>>} */
+  const numbers = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+  return sig ? numbers[sig] : undefined;
 }
 
 /**
  * The subprotocol the apiserver would pick: the first the client offers that it supports.
+ * @param {string[]} offered @param {string[]} supported
  * @returns {string | undefined}
  */
 export function negotiate(offered, supported) {

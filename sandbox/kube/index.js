@@ -1,3 +1,4 @@
+// @ts-check
 // A Kubernetes API server emulator at its wire protocol, enough for the real kubectl and
 // @kubernetes/client-node: HTTPS with a test CA, bearer tokens, discovery, pods (get, list with
 // label selectors, server-side Tables), services, pods/exec over WebSocket (v5/v4 channel
@@ -59,31 +60,37 @@ export const SERVER_VERSION = {
   platform: 'linux/amd64',
 };
 
+/**
+ * @typedef {import('./types.js').PodSpec} PodSpec
+ * @typedef {import('./types.js').ServiceSpec} ServiceSpec
+ * @typedef {import('./types.js').CustomObjectSpec} CustomObjectSpec
+ * @typedef {import('./types.js').CustomResource} CustomResource
+ * @typedef {import('./types.js').CustomObject} CustomObject
+ * @typedef {import('./types.js').Workflow} Workflow
+ * @typedef {import('./types.js').Experiment} Experiment
+ * @typedef {import('./types.js').Pod} Pod
+ * @typedef {import('./types.js').Service} Service
+ * @typedef {import('./types.js').Namespace} Namespace
+ * @typedef {import('./types.js').RequestRecord} RequestRecord
+ * @typedef {import('./types.js').ExecRecord} ExecRecord
+ * @typedef {import('./types.js').ExecFault} ExecFault
+ * @typedef {import('./types.js').PortForwardRecord} PortForwardRecord
+ * @typedef {import('./types.js').Session} Session
+ * @typedef {import('node:http').IncomingMessage & { negotiatedProtocol?: string, tunnelProtocol?: string }} UpgradeRequest
+ *   negotiatedProtocol: the subprotocol ws is to answer with; tunnelProtocol: one ws refuses, put back in the headers
+ * @typedef {import('node:stream').Duplex} Duplex
+ */
+
+/** @type {Record<CustomResource, { group: string, version: string, kind: string }>} */
 const CUSTOM = {
   workflows: { group: 'argoproj.io', version: 'v1alpha1', kind: 'Workflow' },
   experiments: { group: 'kubeflow.org', version: 'v1beta1', kind: 'Experiment' },
 };
-
-/**
- * @typedef {{ name: string, tools?: string[], mounts?: Record<string, string>, user?: string, image?: string }} ContainerSpec
- *   tools: the programs on the container's PATH (default DEFAULT_TOOLS); mounts: pod path -> a
- *   directory of the container ("data") or "volume:<name>" shared by the pod's containers
- *   (default { '/data': 'data', '/tmp': 'tmp' }); user: "uid:gid" the commands run as.
- * @typedef {{ name: string, namespace?: string, phase?: string, labels?: Record<string,string>,
- *   annotations?: Record<string,string>, containers: (ContainerSpec & { ports?: { name?: string, containerPort: number, protocol?: string }[] })[],
- *   portForwards?: Record<string, string | number> }} PodSpec
- *   portForwards: pod port -> the real TCP address ("127.0.0.1:9100", or a port on 127.0.0.1)
- *   that pods/portforward connects to; a port not listed is refused, as by a pod not listening.
- * @typedef {{ name: string, namespace?: string, selector?: Record<string,string>, labels?: Record<string,string>,
- *   ports: { name?: string, port: number, targetPort?: number | string, protocol?: string }[] }} ServiceSpec
- * @typedef {{ method: string, path: string, accept?: string, userAgent?: string, upgrade?: string,
- *   offeredProtocols?: string[], subprotocol?: string, status: number }} RequestRecord
- */
+const CUSTOM_RESOURCES = /** @type {CustomResource[]} */ (Object.keys(CUSTOM));
 
 /**
  * @param {{ namespace?: string, token?: string, user?: string, pods?: PodSpec[], services?: ServiceSpec[],
- *   workflows?: { name: string, namespace?: string, phase?: string }[],
- *   experiments?: { name: string, namespace?: string, phase?: string }[],
+ *   workflows?: CustomObjectSpec[], experiments?: CustomObjectSpec[],
  *   crds?: { workflows?: boolean, experiments?: boolean },
  *   execProtocols?: string[], root?: string }} [options]
  *   namespace: the kubeconfig context's namespace and the default for everything (kubeflow);
@@ -108,37 +115,47 @@ export async function startKube(options = {}) {
     tls = makeTestCertificates(tlsDir, { caName: 'kube-sandbox-ca', serverName: 'kube-apiserver', dnsNames: ['kubernetes.default.svc'] });
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
-    throw new Error(`kube sandbox: could not make the test certificates with openssl: ${err.stderr ?? err.message}`);
+    const failed = /** @type {Error & { stderr?: Buffer }} */ (err);
+    throw new Error(`kube sandbox: could not make the test certificates with openssl: ${failed.stderr ?? failed.message}`, { cause: err });
   } finally {
     rmSync(tlsDir, { recursive: true, force: true });
   }
   const { ca, cert, key: serverKey } = tls;
 
-  /** @type {Map<string, any>} ns/name -> Pod */
+  /** @type {Map<string, Pod>} ns/name -> Pod */
   const pods = new Map();
   /** @type {Map<string, Record<string, string>>} ns/name -> pod port -> host:port */
   const forwards = new Map();
-  /** @type {Map<string, any>} ns/name -> Service */
+  /** @type {Map<string, Service>} ns/name -> Service */
   const services = new Map();
-  /** @type {import('./portforward.js').PortForwardRecord[]} */
+  /** @type {PortForwardRecord[]} */
   const portForwards = [];
+  /** @type {Set<Session>} */
   const forwardSessions = new Set();
+  /** @type {Record<CustomResource, Map<string, CustomObject>>} ns/name -> Workflow or Experiment */
   const custom = { workflows: new Map(), experiments: new Map() };
+  /** @type {Record<CustomResource, boolean>} */
   const crds = { workflows: options.crds?.workflows ?? true, experiments: options.crds?.experiments ?? true };
   let execProtocols = options.execProtocols ?? SUPPORTED_PROTOCOLS;
   /** @type {Set<string>} "resource" or "resource:verb" */
   const forbidden = new Set();
-  /** @type {import('./exec.js').ExecFault | undefined} */
+  /** @type {ExecFault | undefined} */
   let execFault;
   /** @type {RequestRecord[]} */
   const requests = [];
-  /** @type {Record<string, unknown>[]} */
+  /** @type {ExecRecord[]} */
   const execs = [];
+  /** @type {Set<Session>} */
   const sessions = new Set();
 
+  /** @param {string} ns @param {string} name */
   const key = (ns, name) => `${ns}/${name}`;
-  /** Lists come back in etcd key order: namespace, then name. */
+  /**
+   * Lists come back in etcd key order: namespace, then name.
+   * @template {{ metadata: { namespace: string, name: string } }} T @param {T[]} objects @returns {T[]}
+   */
   const sorted = (objects) => objects.sort((a, b) => key(a.metadata.namespace, a.metadata.name).localeCompare(key(b.metadata.namespace, b.metadata.name)));
+  /** @type {Map<string, Namespace>} */
   const namespaceObjects = new Map();
   /** The namespaces that exist: the default one, and every one holding an object. */
   const namespaces = () => {
@@ -147,6 +164,7 @@ export async function startKube(options = {}) {
     return new Map([...namespaceObjects].filter(([n]) => names.has(n)));
   };
 
+  /** @param {PodSpec} spec */
   function addPod(spec) {
     const namespace = spec.namespace ?? defaultNs;
     if (pods.has(key(namespace, spec.name))) throw new Error(`kube sandbox: pod ${namespace}/${spec.name} exists`);
@@ -156,11 +174,14 @@ export async function startKube(options = {}) {
     setPortForwards(spec.name, spec.portForwards ?? {}, namespace);
     return pod;
   }
+  /** @param {string} name @param {Record<string, string | number>} map @param {string} [namespace] */
   function setPortForwards(name, map, namespace = defaultNs) {
+    /** @type {Record<string, string>} */
     const targets = {};
     for (const [port, to] of Object.entries(map)) targets[port] = typeof to === 'number' ? `127.0.0.1:${to}` : to;
     forwards.set(key(namespace, name), targets);
   }
+  /** @param {ServiceSpec} spec */
   function addService(spec) {
     const namespace = spec.namespace ?? defaultNs;
     if (services.has(key(namespace, spec.name))) throw new Error(`kube sandbox: service ${namespace}/${spec.name} exists`);
@@ -173,16 +194,22 @@ export async function startKube(options = {}) {
   for (const w of options.workflows ?? []) custom.workflows.set(key(w.namespace ?? defaultNs, w.name), makeWorkflow({ ...w, namespace: w.namespace ?? defaultNs }));
   for (const e of options.experiments ?? []) custom.experiments.set(key(e.namespace ?? defaultNs, e.name), makeExperiment({ ...e, namespace: e.namespace ?? defaultNs }));
 
+  /** @param {string} resource @param {string} verb */
   const isForbidden = (resource, verb) => forbidden.has(resource) || forbidden.has(`${resource}:${verb}`);
 
   // ---- HTTP ----
 
+  /** @param {import('node:http').IncomingMessage} req */
   function authenticate(req) {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     return Boolean(m && m[1] === token);
   }
 
+  /**
+   * @param {import('node:http').ServerResponse} res @param {number} code @param {unknown} body @param {string} [contentType]
+   * @returns {number} the status code sent
+   */
   function sendJson(res, code, body, contentType = 'application/json') {
     const text = JSON.stringify(body);
     res.writeHead(code, {
@@ -196,8 +223,13 @@ export async function startKube(options = {}) {
     return code;
   }
 
+  /** @param {import('node:http').IncomingMessage} req */
   const wantsTable = (req) => /as=Table/.test(String(req.headers.accept ?? ''));
 
+  /**
+   * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res
+   * @returns {number} the status code sent
+   */
   function route(req, res) {
     const url = new URL(req.url ?? '/', 'https://sandbox');
     const p = url.pathname.replace(/\/+$/, '') || '/';
@@ -242,7 +274,7 @@ export async function startKube(options = {}) {
       const ns = known.get(decodeURIComponent(m[1]));
       return ns ? sendJson(res, 200, ns) : sendJson(res, 404, st.notFound('namespaces', decodeURIComponent(m[1])));
     }
-    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|portforward)$/.exec(p))) {
+    if (/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|portforward)$/.test(p)) {
       return sendJson(res, 400, st.badRequest('Upgrade request required'));
     }
     if ((m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/services$/.exec(p))) {
@@ -252,7 +284,7 @@ export async function startKube(options = {}) {
       try {
         match = parseLabelSelector(q.get('labelSelector') ?? '');
       } catch (err) {
-        return sendJson(res, 400, st.badRequest(err.message));
+        return sendJson(res, 400, st.badRequest(/** @type {Error} */ (err).message));
       }
       const items = sorted([...services.values()]).filter((svc) => (!ns || svc.metadata.namespace === ns) && match(svc.metadata.labels));
       if (wantsTable(req)) return sendJson(res, 200, serviceTable(items, q.get('includeObject') ?? 'Metadata'));
@@ -278,7 +310,7 @@ export async function startKube(options = {}) {
       try {
         match = parseLabelSelector(q.get('labelSelector') ?? '');
       } catch (err) {
-        return sendJson(res, 400, st.badRequest(err.message));
+        return sendJson(res, 400, st.badRequest(/** @type {Error} */ (err).message));
       }
       const items = sorted([...pods.values()]).filter((pod) => (!ns || pod.metadata.namespace === ns) && match(pod.metadata.labels));
       if (wantsTable(req)) return sendJson(res, 200, podTable(items, q.get('includeObject') ?? 'Metadata'));
@@ -297,7 +329,8 @@ export async function startKube(options = {}) {
       if (wantsTable(req)) return sendJson(res, 200, podTable([pod], q.get('includeObject') ?? 'Metadata'));
       return sendJson(res, 200, pod);
     }
-    for (const [resource, def] of Object.entries(CUSTOM)) {
+    for (const resource of CUSTOM_RESOURCES) {
+      const def = CUSTOM[resource];
       const re = new RegExp(`^/apis/${def.group.replace('.', '\\.')}/${def.version}(?:/namespaces/([^/]+))?/${resource}(?:/([^/]+))?$`);
       if (!(m = re.exec(p))) continue;
       if (!crds[resource]) return sendJson(res, 404, st.pathNotFound());
@@ -316,7 +349,7 @@ export async function startKube(options = {}) {
       try {
         match = parseLabelSelector(q.get('labelSelector') ?? '');
       } catch (err) {
-        return sendJson(res, 400, st.badRequest(err.message));
+        return sendJson(res, 400, st.badRequest(/** @type {Error} */ (err).message));
       }
       const items = sorted([...custom[resource].values()]).filter((o) => (!ns || o.metadata.namespace === ns) && match(o.metadata.labels));
       if (wantsTable(req)) return sendJson(res, 200, customTable(resource, items, q.get('includeObject') ?? 'Metadata'));
@@ -336,16 +369,20 @@ export async function startKube(options = {}) {
     noServer: true,
     perMessageDeflate: false,
     maxPayload: 64 * 1024 * 1024,
-    handleProtocols: (_offered, req) => req.negotiatedProtocol ?? false,
+    handleProtocols: (_offered, req) => /** @type {UpgradeRequest} */ (req).negotiatedProtocol ?? false,
   });
 
   wss.on('headers', (headers, req) => {
-    if (req.tunnelProtocol) headers.push(`Sec-WebSocket-Protocol: ${req.tunnelProtocol}`);
+    const { tunnelProtocol } = /** @type {UpgradeRequest} */ (req);
+    if (tunnelProtocol) headers.push(`Sec-WebSocket-Protocol: ${tunnelProtocol}`);
   });
 
+  /** @param {Duplex} socket @param {number} code @param {unknown} body @returns {number} the status code sent */
   function refuseUpgrade(socket, code, body) {
     const text = JSON.stringify(body);
-    const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[code] ?? 'Error';
+    /** @type {Record<number, string>} */
+    const reasons = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+    const reason = reasons[code] ?? 'Error';
     socket.end(
       `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
         `Cache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`,
@@ -353,11 +390,17 @@ export async function startKube(options = {}) {
     return code;
   }
 
+  /**
+   * @param {UpgradeRequest} req @param {Duplex} socket @param {Buffer} head @param {RequestRecord} record
+   * @returns {number} the status code sent
+   */
   function upgrade(req, socket, head, record) {
     const url = new URL(req.url ?? '/', 'https://sandbox');
     if (!authenticate(req)) return refuseUpgrade(socket, 401, st.unauthorized());
     const pf = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
-    if (pf) return upgradePortForward(req, socket, head, record, decodeURIComponent(pf[1]), decodeURIComponent(pf[2]), url.searchParams);
+    if (pf) {
+      return upgradePortForward({ req, socket, head, record }, { ns: decodeURIComponent(pf[1]), name: decodeURIComponent(pf[2]), q: url.searchParams });
+    }
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
     if (!m) return refuseUpgrade(socket, 404, st.pathNotFound());
     const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
@@ -403,6 +446,7 @@ export async function startKube(options = {}) {
     }
     req.negotiatedProtocol = protocol;
     record.subprotocol = protocol;
+    /** @type {ExecRecord} */
     const execRecord = { namespace: ns, pod: name, container, command, protocol, streams, fault: execFault ? { ...execFault } : undefined };
     execs.push(execRecord);
     const fault = execFault;
@@ -414,7 +458,12 @@ export async function startKube(options = {}) {
 
   // ---- port-forward upgrades ----
 
-  function upgradePortForward(req, socket, head, record, ns, name, q) {
+  /**
+   * @param {{ req: UpgradeRequest, socket: Duplex, head: Buffer, record: RequestRecord }} upgrade the upgrade request
+   * @param {{ ns: string, name: string, q: URLSearchParams }} target the pod, and the request's query
+   * @returns {number} the status code sent
+   */
+  function upgradePortForward({ req, socket, head, record }, { ns, name, q }) {
     if (isForbidden('pods/portforward', 'create') || isForbidden('pods/portforward', 'get')) {
       return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'portforward', namespace: ns, name }));
     }
@@ -423,7 +472,9 @@ export async function startKube(options = {}) {
     if (pod.status.phase === 'Pending') return refuseUpgrade(socket, 400, st.badRequest(`pod ${name} does not have a host assigned`));
     if (pod.status.phase !== 'Running') return refuseUpgrade(socket, 400, st.badRequest(`unable to upgrade connection: pod ${name} is not running`));
     const target = { uid: pod.metadata.uid, name, forwards: forwards.get(key(ns, name)) ?? {} };
+    /** @param {string} protocol @param {number[]} [ports] */
     const newRecord = (protocol, ports = []) => {
+      /** @type {PortForwardRecord} */
       const r = { namespace: ns, pod: name, protocol, ports, connections: 0, bytesToPod: 0, bytesFromPod: 0, errors: [], open: true };
       portForwards.push(r);
       return r;
@@ -458,6 +509,7 @@ export async function startKube(options = {}) {
         st.badRequest(`unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${PORT_FORWARD_PROTOCOLS.join(' ')}]`),
       );
     }
+    /** @type {number[]} */
     let ports = [];
     if (protocol === CHANNEL_PROTOCOL) {
       const raw = q.getAll('ports').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -481,7 +533,8 @@ export async function startKube(options = {}) {
       } else {
         serveSpdyPortForward({
           transport: wsTransport(ws),
-          onData: (cb) => ws.on('message', (data) => cb(Buffer.isBuffer(data) ? data : Buffer.concat(data))),
+          // never an ArrayBuffer: the socket's binaryType is the default, 'nodebuffer'
+          onData: (cb) => ws.on('message', (data) => cb(Buffer.isBuffer(data) ? data : Buffer.concat(/** @type {Buffer[]} */ (data)))),
           onClose: (cb) => ws.on('close', cb),
           pod: target,
           record: rec,
@@ -493,16 +546,18 @@ export async function startKube(options = {}) {
   }
 
   const server = https.createServer({ key: serverKey, cert }, (req, res) => {
+    /** @type {RequestRecord} */
     const record = { method: req.method ?? 'GET', path: req.url ?? '/', accept: req.headers.accept, userAgent: req.headers['user-agent'], status: 0 };
     requests.push(record);
     try {
       record.status = route(req, res);
     } catch (err) {
-      record.status = sendJson(res, 500, st.failure(500, 'InternalError', `Internal error occurred: ${err.message}`));
+      record.status = sendJson(res, 500, st.failure(500, 'InternalError', `Internal error occurred: ${/** @type {Error} */ (err).message}`));
     }
   });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
+    /** @type {RequestRecord} */
     const record = {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
@@ -515,17 +570,18 @@ export async function startKube(options = {}) {
     try {
       record.status = upgrade(req, socket, head, record);
     } catch (err) {
-      record.status = refuseUpgrade(socket, 500, st.failure(500, 'InternalError', `Internal error occurred: ${err.message}`));
+      record.status = refuseUpgrade(socket, 500, st.failure(500, 'InternalError', `Internal error occurred: ${/** @type {Error} */ (err).message}`));
     }
   });
   server.on('clientError', (_err, socket) => socket.destroy());
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
   });
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   const serverUrl = `https://127.0.0.1:${port}`;
 
+  /** @param {string} [t] the bearer token @param {string} [namespace] the context's */
   const kubeconfigFor = (t = token, namespace = defaultNs) =>
     [
       'apiVersion: v1',
@@ -554,6 +610,7 @@ export async function startKube(options = {}) {
   writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
 
   let stopped = false;
+  /** @param {CustomResource} resource checked: JS callers may pass anything */
   const objectsOf = (resource) => {
     if (!custom[resource]) throw new Error(`kube sandbox: unknown custom resource ${resource}`);
     return custom[resource];
@@ -577,13 +634,18 @@ export async function startKube(options = {}) {
     kubeconfigFor,
 
     addPod,
+    /** @param {string} name @param {string} [namespace] */
     removePod(name, namespace = defaultNs) {
       pods.delete(key(namespace, name));
       forwards.delete(key(namespace, name));
     },
-    /** Where connections to the pod's ports go from now: { 9000: '127.0.0.1:9100' } (a number: a port on 127.0.0.1). */
+    /**
+     * Where connections to the pod's ports go from now: { 9000: '127.0.0.1:9100' } (a number: a port on 127.0.0.1).
+     * @param {string} name @param {Record<string, string | number>} map @param {string} [namespace]
+     */
     setPortForwards: (name, map, namespace = defaultNs) => setPortForwards(name, map, namespace),
     addService,
+    /** @param {string} name @param {string} [namespace] */
     removeService(name, namespace = defaultNs) {
       services.delete(key(namespace, name));
     },
@@ -593,52 +655,70 @@ export async function startKube(options = {}) {
     get activePortForwards() {
       return forwardSessions.size;
     },
+    /** @param {string} name @param {string} phase Pending, Running, Succeeded, Failed... @param {string} [namespace] */
     setPodPhase(name, phase, namespace = defaultNs) {
       const pod = pods.get(key(namespace, name));
       if (!pod) throw new Error(`kube sandbox: no pod ${namespace}/${name}`);
       pod.status.phase = phase;
     },
-    /** The host path of a path inside a container: write test files through it. */
+    /**
+     * The host path of a path inside a container: write test files through it.
+     * @param {string} pod @param {string} container @param {string} podPath @param {string} [namespace]
+     */
     hostPath: (pod, container, podPath, namespace = defaultNs) => fs.hostPath(namespace, pod, container, podPath),
-    /** Every file under the container's mounts, as pod paths ("/data/mlmd.db", "/tmp/x"). */
+    /**
+     * Every file under the container's mounts, as pod paths ("/data/mlmd.db", "/tmp/x").
+     * @param {string} pod @param {string} container @param {string} [namespace]
+     */
     listFiles: (pod, container, namespace = defaultNs) => fs.listFiles(namespace, pod, container),
 
-    /**
-     * @param {'workflows'|'experiments'} resource
-     * @param {{ name: string, namespace?: string, phase?: string, labels?: Record<string, string> }} spec
-     */
+    /** @param {CustomResource} resource @param {CustomObjectSpec} spec */
     addObject(resource, { name, namespace = defaultNs, phase, labels }) {
       const make = resource === 'workflows' ? makeWorkflow : makeExperiment;
       const obj = make({ name, namespace, phase, labels });
       objectsOf(resource).set(key(namespace, name), obj);
       return obj;
     },
+    /** @param {CustomResource} resource @param {string} name @param {string} phase @param {string} [namespace] */
     setPhase(resource, name, phase, namespace = defaultNs) {
       const obj = objectsOf(resource).get(key(namespace, name));
       if (!obj) throw new Error(`kube sandbox: no ${resource} ${namespace}/${name}`);
-      (resource === 'workflows' ? setWorkflowPhase : setExperimentPhase)(obj, phase);
+      // the workflows map holds Workflows only, the experiments map Experiments
+      if (resource === 'workflows') setWorkflowPhase(/** @type {Workflow} */ (obj), phase);
+      else setExperimentPhase(/** @type {Experiment} */ (obj), phase);
     },
+    /** @param {CustomResource} resource @param {string} name @param {string} [namespace] */
     removeObject(resource, name, namespace = defaultNs) {
       objectsOf(resource).delete(key(namespace, name));
     },
-    /** Installs or uninstalls a CRD: uninstalled, its paths answer 404 and discovery omits it. */
+    /**
+     * Installs or uninstalls a CRD: uninstalled, its paths answer 404 and discovery omits it.
+     * @param {CustomResource} resource @param {boolean} installed
+     */
     setCrdInstalled(resource, installed) {
       objectsOf(resource);
       crds[resource] = installed;
     },
 
-    /** 403 for a resource ('pods', 'pods/exec', 'pods/portforward', 'services', 'workflows', 'experiments'), optionally one verb only. */
+    /**
+     * 403 for a resource ('pods', 'pods/exec', 'pods/portforward', 'services', 'workflows', 'experiments'), optionally one verb only.
+     * @param {string} resource @param {string} [verb]
+     */
     forbid(resource, verb) {
       forbidden.add(verb ? `${resource}:${verb}` : resource);
     },
+    /** @param {string} resource @param {string} [verb] */
     allow(resource, verb) {
       forbidden.delete(verb ? `${resource}:${verb}` : resource);
     },
-    /** Applies to every exec started from now until cleared with setExecFault(undefined). */
+    /** Applies to every exec started from now until cleared with setExecFault(undefined). @param {ExecFault | undefined} fault */
     setExecFault(fault) {
       execFault = fault;
     },
-    /** The exec subprotocols served, in preference order (e.g. ['v4.channel.k8s.io'] for an older apiserver). */
+    /**
+     * The exec subprotocols served, in preference order (e.g. ['v4.channel.k8s.io'] for an older apiserver).
+     * @param {string[]} protocols
+     */
     setExecProtocols(protocols) {
       execProtocols = protocols;
     },

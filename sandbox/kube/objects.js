@@ -1,6 +1,22 @@
+// @ts-check
 // The objects the emulator serves, shaped like the real ones: Pods, Argo Workflows, Katib Experiments,
 // server-side printed Tables, and API discovery (legacy and aggregated v2).
 import { randomUUID } from 'node:crypto';
+
+/**
+ * @typedef {import('./types.js').ObjectMeta} ObjectMeta
+ * @typedef {import('./types.js').PodSpec} PodSpec
+ * @typedef {import('./types.js').ServiceSpec} ServiceSpec
+ * @typedef {import('./types.js').Pod} Pod
+ * @typedef {import('./types.js').Service} Service
+ * @typedef {import('./types.js').Workflow} Workflow
+ * @typedef {import('./types.js').Experiment} Experiment
+ * @typedef {import('./types.js').Condition} Condition
+ * @typedef {import('./types.js').CustomObject} CustomObject
+ * @typedef {import('./types.js').CustomObjectSpec} CustomObjectSpec
+ * @typedef {import('./types.js').TableRow} TableRow
+ * @typedef {import('./types.js').GroupVersion} GroupVersion
+ */
 
 let resourceVersion = 1000;
 export const nextResourceVersion = () => String(++resourceVersion);
@@ -8,6 +24,10 @@ export const currentResourceVersion = () => String(resourceVersion);
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/**
+ * @param {string} namespace @param {string} name @param {Record<string, string>} [labels] @param {Record<string, string>} [annotations]
+ * @returns {ObjectMeta}
+ */
 function metadata(namespace, name, labels = {}, annotations) {
   return {
     name,
@@ -20,10 +40,7 @@ function metadata(namespace, name, labels = {}, annotations) {
   };
 }
 
-/**
- * @param {{ name: string, namespace: string, phase?: string, labels?: Record<string,string>,
- *   annotations?: Record<string,string>, containers: { name: string, image?: string, mounts?: Record<string,string> }[] }} spec
- */
+/** @param {PodSpec & { namespace: string }} spec */
 export function makePod(spec) {
   const phase = spec.phase ?? 'Running';
   const running = phase === 'Running';
@@ -84,8 +101,7 @@ export function makePod(spec) {
 
 /**
  * A ClusterIP Service.
- * @param {{ namespace: string, name: string, selector?: Record<string, string>, labels?: Record<string, string>,
- *   ports: { name?: string, port: number, targetPort?: number | string, protocol?: string }[] }} spec
+ * @param {ServiceSpec & { namespace: string }} spec
  */
 export function makeService(spec) {
   const h = [...`${spec.namespace}/${spec.name}`].reduce((n, c) => (n * 31 + c.charCodeAt(0)) >>> 0, 7);
@@ -109,8 +125,12 @@ export function makeService(spec) {
   };
 }
 
-/** `kubectl get services`: the apiserver's service printer. */
+/**
+ * `kubectl get services`: the apiserver's service printer.
+ * @param {Service[]} services @param {string} [includeObject] Object, Metadata or None
+ */
 export function serviceTable(services, includeObject = 'Metadata') {
+  /** @param {string} name @param {string} description @param {number} [priority] @param {string} [format] */
   const col = (name, description, priority = 0, format = '') => ({ name, type: 'string', format, description, priority });
   return {
     kind: 'Table',
@@ -126,6 +146,7 @@ export function serviceTable(services, includeObject = 'Metadata') {
       col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1),
     ],
     rows: services.map((s) => {
+      /** @type {TableRow} */
       const row = {
         cells: [s.metadata.name, s.spec.type, s.spec.clusterIP, '<none>', s.spec.ports.map((p) => `${p.port}/${p.protocol}`).join(','),
           age(s.metadata.creationTimestamp), Object.entries(s.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'],
@@ -139,8 +160,13 @@ export function serviceTable(services, includeObject = 'Metadata') {
 
 export const WORKFLOW_PHASES = ['', 'Pending', 'Running', 'Succeeded', 'Failed', 'Error'];
 
-/** An Argo Workflow as the workflow controller leaves it; phase '' is one just submitted (no status yet). */
+/**
+ * An Argo Workflow as the workflow controller leaves it; phase '' is one just submitted (no status yet).
+ * @param {CustomObjectSpec & { namespace: string }} spec
+ * @returns {Workflow}
+ */
 export function makeWorkflow({ namespace, name, phase = 'Running', labels = {} }) {
+  /** @type {Workflow} */
   const wf = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -151,6 +177,7 @@ export function makeWorkflow({ namespace, name, phase = 'Running', labels = {} }
   return wf;
 }
 
+/** @param {Workflow} wf @param {string} phase one of WORKFLOW_PHASES */
 export function setWorkflowPhase(wf, phase) {
   if (!WORKFLOW_PHASES.includes(phase)) throw new Error(`unknown workflow phase ${phase}`);
   wf.metadata.resourceVersion = nextResourceVersion();
@@ -175,8 +202,13 @@ export function setWorkflowPhase(wf, phase) {
 
 export const EXPERIMENT_PHASES = ['Created', 'Running', 'Restarting', 'Succeeded', 'Failed'];
 
-/** A Katib Experiment with the conditions the experiment controller sets for a phase. */
+/**
+ * A Katib Experiment with the conditions the experiment controller sets for a phase.
+ * @param {CustomObjectSpec & { namespace: string }} spec
+ * @returns {Experiment}
+ */
 export function makeExperiment({ namespace, name, phase = 'Running', labels = {} }) {
+  /** @type {Experiment} */
   const exp = {
     apiVersion: 'kubeflow.org/v1beta1',
     kind: 'Experiment',
@@ -194,10 +226,12 @@ export function makeExperiment({ namespace, name, phase = 'Running', labels = {}
   return exp;
 }
 
+/** @param {Experiment} exp @param {string} phase one of EXPERIMENT_PHASES */
 export function setExperimentPhase(exp, phase) {
   if (!EXPERIMENT_PHASES.includes(phase)) throw new Error(`unknown experiment phase ${phase}`);
   exp.metadata.resourceVersion = nextResourceVersion();
   const t = now();
+  /** @param {string} type @param {string} status @param {string} reason @param {string} message @returns {Condition} */
   const cond = (type, status, reason, message) => ({ type, status, reason, message, lastUpdateTime: t, lastTransitionTime: t });
   const conditions = [cond('Created', 'True', 'ExperimentCreated', 'Experiment is created')];
   if (phase === 'Running') conditions.push(cond('Running', 'True', 'ExperimentRunning', 'Experiment is running'));
@@ -219,8 +253,12 @@ export function setExperimentPhase(exp, phase) {
   };
 }
 
-/** `kubectl get pods` asks for a Table; this is the apiserver's pod printer, minus readiness gates. */
+/**
+ * `kubectl get pods` asks for a Table; this is the apiserver's pod printer, minus readiness gates.
+ * @param {Pod[]} pods @param {string} [includeObject] Object, Metadata or None
+ */
 export function podTable(pods, includeObject = 'Metadata') {
+  /** @param {string} name @param {string} description @param {number} [priority] @param {string} [format] */
   const col = (name, description, priority = 0, format = '') => ({ name, type: name === 'Restarts' ? 'string' : 'string', format, description, priority });
   return {
     kind: 'Table',
@@ -239,6 +277,7 @@ export function podTable(pods, includeObject = 'Metadata') {
     ],
     rows: pods.map((p) => {
       const ready = p.status.containerStatuses.filter((c) => c.ready).length;
+      /** @type {TableRow} */
       const row = {
         cells: [p.metadata.name, `${ready}/${p.spec.containers.length}`, p.status.phase, 0, age(p.metadata.creationTimestamp),
           p.status.podIP, p.spec.nodeName, '<none>', '<none>'],
@@ -250,14 +289,25 @@ export function podTable(pods, includeObject = 'Metadata') {
   };
 }
 
-/** Tables for the custom resources, with their CRDs' additionalPrinterColumns. */
+/**
+ * Tables for the custom resources, with their CRDs' additionalPrinterColumns.
+ * @param {string} resource workflows (the items are Workflows) or experiments (Experiments)
+ * @param {CustomObject[]} items @param {string} [includeObject] Object, Metadata or None
+ */
 export function customTable(resource, items, includeObject = 'Metadata') {
-  const last = (o) => (o.status?.conditions ?? []).at(-1) ?? {};
+  /** @param {CustomObject} o */
+  const workflowStatus = (o) => /** @type {Workflow} */ (o).status;
+  /** @param {CustomObject} o */
+  const last = (o) => (/** @type {Experiment} */ (o).status?.conditions ?? []).at(-1);
+  /** @type {[name: string, type: string, description: string, get: (o: CustomObject) => string, priority?: number][]} */
   const columns =
     resource === 'workflows'
-      ? [['Status', 'string', 'Status of the workflow', (o) => o.status?.phase ?? ''], ['Age', 'date', 'When the workflow was started', (o) => age(o.status?.startedAt ?? o.metadata.creationTimestamp)],
-        ['Message', 'string', 'Human readable message indicating details about why the workflow is in this condition.', (o) => o.status?.message ?? '', 1]]
-      : [['Type', 'string', '', (o) => last(o).type ?? ''], ['Status', 'string', '', (o) => last(o).status ?? ''], ['Age', 'date', '', (o) => age(o.metadata.creationTimestamp)]];
+      ? [['Status', 'string', 'Status of the workflow', (o) => workflowStatus(o)?.phase ?? ''],
+        ['Age', 'date', 'When the workflow was started', (o) => age(workflowStatus(o)?.startedAt ?? o.metadata.creationTimestamp)],
+        ['Message', 'string', 'Human readable message indicating details about why the workflow is in this condition.',
+          (o) => workflowStatus(o)?.message ?? '', 1]]
+      : [['Type', 'string', '', (o) => last(o)?.type ?? ''], ['Status', 'string', '', (o) => last(o)?.status ?? ''],
+        ['Age', 'date', '', (o) => age(o.metadata.creationTimestamp)]];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -267,6 +317,7 @@ export function customTable(resource, items, includeObject = 'Metadata') {
       ...columns.map(([name, type, description, , priority = 0]) => ({ name, type, format: '', description, priority })),
     ],
     rows: items.map((o) => {
+      /** @type {TableRow} */
       const row = { cells: [o.metadata.name, ...columns.map(([, , , get]) => get(o))] };
       if (includeObject === 'Object') row.object = o;
       else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
@@ -275,6 +326,7 @@ export function customTable(resource, items, includeObject = 'Metadata') {
   };
 }
 
+/** @param {string} name */
 export function makeNamespace(name) {
   return {
     kind: 'Namespace',
@@ -285,6 +337,7 @@ export function makeNamespace(name) {
   };
 }
 
+/** `kubectl get`'s AGE column: 90s, 5m30s, 42m, 3h. @param {string} ts an RFC 3339 time */
 function age(ts) {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
   if (s < 120) return `${s}s`;
@@ -297,8 +350,12 @@ function age(ts) {
 const POD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 
-/** What this server serves, per group version. `crds` says which custom resources are installed. */
+/**
+ * What this server serves, per group version. `crds` says which custom resources are installed.
+ * @param {{ workflows?: boolean, experiments?: boolean }} crds
+ */
 export function servedResources(crds) {
+  /** @type {GroupVersion[]} */
   const groups = [
     {
       group: '',
@@ -334,6 +391,7 @@ export function servedResources(crds) {
   return groups;
 }
 
+/** @param {GroupVersion} gv */
 export function apiResourceList(gv) {
   const resources = [];
   for (const r of gv.resources) {
@@ -353,6 +411,7 @@ export function apiResourceList(gv) {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv.group ? `${gv.group}/${gv.version}` : gv.version, resources };
 }
 
+/** @param {GroupVersion[]} groups */
 export function apiGroupList(groups) {
   return {
     kind: 'APIGroupList',
@@ -364,7 +423,10 @@ export function apiGroupList(groups) {
   };
 }
 
-/** Aggregated discovery (apidiscovery.k8s.io/v2), what kubectl >= 1.30 asks for first. */
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2), what kubectl >= 1.30 asks for first.
+ * @param {GroupVersion[]} groups
+ */
 export function aggregatedDiscovery(groups) {
   return {
     kind: 'APIGroupDiscoveryList',
@@ -384,7 +446,13 @@ export function aggregatedDiscovery(groups) {
             ...(r.shortNames ? { shortNames: r.shortNames } : {}),
             ...(r.categories ? { categories: r.categories } : {}),
             ...((r.subresources ?? []).length
-              ? { subresources: r.subresources.map((s) => ({ subresource: s.name, responseKind: { group: g.group, version: g.version, kind: s.kind }, verbs: s.verbs })) }
+              ? {
+                subresources: (r.subresources ?? []).map((s) => ({
+                  subresource: s.name,
+                  responseKind: { group: g.group, version: g.version, kind: s.kind },
+                  verbs: s.verbs,
+                })),
+              }
               : {}),
           })),
           freshness: 'Current',

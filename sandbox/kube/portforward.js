@@ -1,3 +1,4 @@
+// @ts-check
 // pods/portforward, as kube-apiserver (>= 1.31) and the kubelet serve it, forwarding to real TCP
 // addresses: a pod declares `portForwards: { 9000: '127.0.0.1:<port>' }` and connections to its
 // port 9000 reach that address.
@@ -21,20 +22,26 @@ const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 
 /**
- * @typedef {{ namespace: string, pod: string, protocol: string, ports: number[], connections: number,
- *   bytesToPod: number, bytesFromPod: number, errors: string[], open: boolean }} PortForwardRecord
- * @typedef {{ send: (data: Buffer, cb?: (err?: Error) => void) => void, pause: () => void,
- *   resume: () => void, close: () => void, kill: () => void }} Transport
+ * @typedef {import('./types.js').PortForwardRecord} PortForwardRecord
+ * @typedef {import('./types.js').Transport} Transport
+ * @typedef {import('./types.js').PodTarget} PodTarget
+ * @typedef {import('./types.js').Session} Session
+ * @typedef {import('./types.js').SpdyFrame} SpdyFrame
+ * @typedef {{ id: number, type: 'data' | 'error', port: string, pair: StreamPair, finSent: boolean }} SpdyStream
+ * @typedef {{ data?: SpdyStream, error?: SpdyStream, socket?: net.Socket, pending: Buffer[], dataEnded: boolean, finished: boolean }} StreamPair
+ *   one forwarded connection: its data and error streams (same requestid), the pod socket once both are open
+ * @typedef {StreamPair & { data: SpdyStream, error: SpdyStream }} OpenPair both streams open
  */
 
 /**
  * Connects to where the pod's port is forwarded; errors are worded as the kubelet reports a
  * connection the pod refused.
- * @param {{ uid: string, name: string, forwards: Record<string, string> }} pod
+ * @param {PodTarget} pod
  * @param {number} port
- * @returns {{ socket: net.Socket, failure: (err: Error) => string } | { error: string }}
+ * @returns {{ socket: net.Socket, failure: (err: NodeJS.ErrnoException) => string } | { error: string }}
  */
 export function dialPod(pod, port) {
+  /** @param {string} detail */
   const refused = (detail) =>
     `error forwarding port ${port} to pod ${pod.uid}, uid : failed to execute portforward in network namespace "/var/run/netns/cni-${pod.uid}": ` +
     `failed to connect to localhost:${port} inside namespace "${pod.uid}", IPv4: dial tcp4 127.0.0.1:${port}: connect: ${detail} ` +
@@ -47,20 +54,27 @@ export function dialPod(pod, port) {
   return { socket, failure: (err) => refused(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message) };
 }
 
-/** Sends with a count of bytes still queued, pausing the pod sockets above HIGH_WATER. */
+/** Sends with a count of bytes still queued, pausing the pod sockets above HIGH_WATER. @param {Transport} transport */
 function flowControl(transport) {
   let queued = 0;
+  /** @type {Set<net.Socket>} */
   const paused = new Set();
   return {
+    /** @param {Buffer} data @param {(err?: Error | null) => void} [cb] */
     send(data, cb) {
       queued += data.length;
       transport.send(data, (err) => {
         queued -= data.length;
-        if (queued <= LOW_WATER) for (const s of paused) (paused.delete(s), s.resume());
+        if (queued <= LOW_WATER) {
+          for (const s of paused) {
+            paused.delete(s);
+            s.resume();
+          }
+        }
         cb?.(err);
       });
     },
-    /** Pauses a pod socket while the client is behind. */
+    /** Pauses a pod socket while the client is behind. @param {net.Socket} socket */
     throttle(socket) {
       if (queued > HIGH_WATER && !paused.has(socket)) {
         paused.add(socket);
@@ -70,7 +84,7 @@ function flowControl(transport) {
   };
 }
 
-/** Writes to the pod, pausing the client's stream while the pod socket is full. */
+/** Writes to the pod, pausing the client's stream while the pod socket is full. @param {net.Socket} socket @param {Buffer} data @param {Transport} transport */
 function writeToPod(socket, data, transport) {
   if (!socket.write(data)) {
     transport.pause();
@@ -78,18 +92,21 @@ function writeToPod(socket, data, transport) {
   }
 }
 
+/** @param {net.Socket} socket */
 function endGently(socket) {
   socket.end();
   setTimeout(() => socket.destroy(), 2000).unref();
 }
 
 /**
- * @param {{ ws: import('ws').WebSocket, pod: any, ports: number[], record: PortForwardRecord, sessions: Set<{ kill: () => void }> }} s
+ * @param {{ ws: import('ws').WebSocket, pod: PodTarget, ports: number[], record: PortForwardRecord, sessions: Set<Session> }} s
  */
 export function serveChannelPortForward({ ws, pod, ports, record, sessions }) {
   const transport = wsTransport(ws);
   const flow = flowControl(transport);
+  /** @param {number} channel @param {Buffer} data */
   const frame = (channel, data) => Buffer.concat([Buffer.of(channel), data]);
+  /** @param {number} port */
   const portBytes = (port) => {
     const b = Buffer.alloc(2);
     b.writeUInt16LE(port, 0);
@@ -125,7 +142,8 @@ export function serveChannelPortForward({ ws, pod, ports, record, sessions }) {
     return socket;
   });
   ws.on('message', (data) => {
-    const buf = Buffer.isBuffer(data) ? data : Buffer.concat(data);
+    // never an ArrayBuffer: the socket's binaryType is the default, 'nodebuffer'
+    const buf = Buffer.isBuffer(data) ? data : Buffer.concat(/** @type {Buffer[]} */ (data));
     if (buf.length < 2 || buf[0] % 2 !== 0) return; // nothing, or the client writing on an error channel
     const socket = sockets[buf[0] / 2];
     if (!socket || socket.destroyed) return;
@@ -144,23 +162,25 @@ export function serveChannelPortForward({ ws, pod, ports, record, sessions }) {
 /**
  * SPDY port-forward over a WebSocket tunnel or a raw upgraded socket.
  * @param {{ transport: Transport, onData: (cb: (chunk: Buffer) => void) => void, onClose: (cb: () => void) => void,
- *   pod: any, record: PortForwardRecord, sessions: Set<{ kill: () => void }> }} s
+ *   pod: PodTarget, record: PortForwardRecord, sessions: Set<Session> }} s
  */
 export function serveSpdyPortForward({ transport, onData, onClose, pod, record, sessions }) {
   const codec = new SpdyCodec();
   const flow = flowControl(transport);
-  /** @type {Map<number, { id: number, type: string, pair: any }>} */
+  /** @type {Map<number, SpdyStream>} */
   const streams = new Map();
-  /** @type {Map<string, { data?: any, error?: any, socket?: net.Socket, pending: Buffer[], dataEnded: boolean, finished: boolean }>} */
+  /** @type {Map<string, StreamPair>} requestid -> pair */
   const pairs = new Map();
   let lastStreamId = 0;
   let closed = false;
 
+  /** @param {SpdyStream | undefined} stream */
   const fin = (stream) => {
     if (!stream || stream.finSent) return;
     stream.finSent = true;
     flow.send(codec.data(stream.id, Buffer.alloc(0), true));
   };
+  /** @param {StreamPair} pair */
   const finishPair = (pair) => {
     if (pair.finished) return;
     pair.finished = true;
@@ -168,6 +188,7 @@ export function serveSpdyPortForward({ transport, onData, onClose, pod, record, 
     fin(pair.error);
   };
 
+  /** @param {OpenPair} pair */
   function start(pair) {
     const port = Number(pair.data.port);
     if (!record.ports.includes(port)) record.ports.push(port);
@@ -197,6 +218,7 @@ export function serveSpdyPortForward({ transport, onData, onClose, pod, record, 
     socket.on('close', () => finishPair(pair));
   }
 
+  /** @param {SpdyFrame} frame */
   function handle(frame) {
     if (!frame.control) {
       const stream = streams.get(frame.streamId);
@@ -215,7 +237,7 @@ export function serveSpdyPortForward({ transport, onData, onClose, pod, record, 
       return;
     }
     if (frame.type === SYN_STREAM) {
-      const { streamId: id, headers } = frame;
+      const { streamId: id, headers } = /** @type {import('./types.js').SpdySynStreamFrame} */ (frame);
       if (id % 2 === 0 || id <= lastStreamId) {
         flow.send(codec.rstStream(id, RST.PROTOCOL_ERROR));
         return;
@@ -227,18 +249,21 @@ export function serveSpdyPortForward({ transport, onData, onClose, pod, record, 
       // The kubelet rejects a stream it cannot use by replying with FIN.
       flow.send(codec.synReply(id, {}, !valid));
       if (!valid) return;
+      /** @type {StreamPair} */
       const pair = pairs.get(requestId) ?? { pending: [], dataEnded: false, finished: false };
       pairs.set(requestId, pair);
+      /** @type {SpdyStream} */
       const stream = { id, type, port: headers.port, pair, finSent: false };
       pair[type] = stream;
       streams.set(id, stream);
-      if (pair.data && pair.error && !pair.socket && !pair.finished) start(pair);
+      if (pair.data && pair.error && !pair.socket && !pair.finished) start(/** @type {OpenPair} */ (pair));
       return;
     }
     if (frame.type === RST_STREAM) {
-      const stream = streams.get(frame.streamId);
+      const { streamId } = /** @type {import('./types.js').SpdyRstStreamFrame} */ (frame);
+      const stream = streams.get(streamId);
       if (!stream) return;
-      streams.delete(frame.streamId);
+      streams.delete(streamId);
       stream.finSent = true;
       const { pair } = stream;
       if (pair.socket && !pair.socket.destroyed) pair.socket.destroy();
@@ -259,7 +284,7 @@ export function serveSpdyPortForward({ transport, onData, onClose, pod, record, 
     try {
       frames = codec.receive(chunk);
     } catch (err) {
-      record.errors.push(`spdy: ${err.message}`);
+      record.errors.push(`spdy: ${/** @type {Error} */ (err).message}`);
       flow.send(codec.goAway(lastStreamId, 1));
       transport.close();
       return;
@@ -288,7 +313,7 @@ export function wsTransport(ws) {
   };
 }
 
-/** @param {net.Socket} socket @returns {Transport} */
+/** @param {import('node:stream').Duplex} socket an upgraded connection @returns {Transport} */
 export function socketTransport(socket) {
   return {
     send: (data, cb) => (socket.writable ? socket.write(data, cb) : cb?.()),

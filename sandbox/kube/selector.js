@@ -1,11 +1,13 @@
+// @ts-check
 // Label selectors as the apiserver parses them: a=b, a==b, a!=b, a in (x,y), a notin (x), a, !a.
 
 /**
  * @param {string} text
- * @returns {(labels: Record<string, string>) => boolean}
+ * @returns {(labels: Record<string, string> | undefined) => boolean}
  * @throws {Error} with the apiserver's wording for a malformed selector
  */
 export function parseLabelSelector(text) {
+  /** @type {((labels: Record<string, string>) => boolean)[]} */
   const requirements = [];
   for (const part of splitTopLevel(text ?? '')) {
     const s = part.trim();
@@ -31,6 +33,7 @@ export function parseLabelSelector(text) {
   return (labels) => requirements.every((r) => r(labels ?? {}));
 }
 
+/** @param {string} text */
 function splitTopLevel(text) {
   const parts = [];
   let depth = 0;

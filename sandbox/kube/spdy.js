@@ -1,3 +1,4 @@
+// @ts-check
 // SPDY/3.1 framing, the part kubectl's port-forward uses (moby/spdystream under client-go): what
 // kubectl >= 1.31 tunnels inside a WebSocket (subprotocol SPDY/3.1+portforward.k8s.io, the raw
 // bytes in binary messages), or speaks on a plain `Upgrade: SPDY/3.1` connection as its fallback.
@@ -7,6 +8,11 @@
 // data. Header blocks are name/value pairs (32-bit lengths) in one zlib stream per direction,
 // started with the SPDY dictionary. spdystream does no flow control (it ignores WINDOW_UPDATE).
 import { constants, inflateSync } from 'node:zlib';
+
+/**
+ * @typedef {import('./types.js').SpdyFrame} SpdyFrame
+ * @typedef {import('./types.js').SpdyControlFrame} SpdyControlFrame
+ */
 
 export const SYN_STREAM = 1;
 export const SYN_REPLY = 2;
@@ -57,8 +63,12 @@ if (DICTIONARY.length !== 1423) throw new Error(`spdy: the dictionary has ${DICT
  */
 export class SpdyCodec {
   constructor() {
+    /** @type {Buffer} */
     this.pending = Buffer.alloc(0);
-    /** The peer's compressed header bytes so far: one zlib stream, inflated whole each time. */
+    /**
+     * The peer's compressed header bytes so far: one zlib stream, inflated whole each time.
+     * @type {Buffer[]}
+     */
     this.compressed = [];
     this.inflatedBytes = 0;
     this.headerStreamStarted = false;
@@ -67,6 +77,7 @@ export class SpdyCodec {
   /**
    * Appends received bytes; returns the complete frames among them, in order.
    * @param {Buffer} chunk
+   * @returns {SpdyFrame[]}
    */
   receive(chunk) {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -81,13 +92,14 @@ export class SpdyCodec {
     return frames;
   }
 
-  /** @param {Buffer} raw one whole frame */
+  /** @param {Buffer} raw one whole frame @returns {SpdyFrame} */
   parse(raw) {
     const flags = raw[4];
     const payload = raw.subarray(8);
     if (!(raw[0] & 0x80)) return { control: false, streamId: raw.readUInt32BE(0) & 0x7fffffff, flags, data: payload, raw };
     const version = raw.readUInt16BE(0) & 0x7fff;
     const type = raw.readUInt16BE(2);
+    /** @type {SpdyControlFrame} */
     const frame = { control: true, version, type, flags, raw };
     if (type === SYN_STREAM) {
       return {
@@ -118,6 +130,7 @@ export class SpdyCodec {
     const all = inflateSync(Buffer.concat(this.compressed), { dictionary: DICTIONARY, finishFlush: constants.Z_SYNC_FLUSH });
     const out = all.subarray(this.inflatedBytes);
     this.inflatedBytes = all.length;
+    /** @type {Record<string, string>} */
     const headers = {};
     const count = out.readUInt32BE(0);
     let at = 4;
@@ -150,6 +163,7 @@ export class SpdyCodec {
     return Buffer.concat([...start, stored, raw, Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff])]);
   }
 
+  /** @param {number} type @param {number} flags @param {Buffer} payload */
   control(type, flags, payload) {
     const header = Buffer.alloc(8);
     header.writeUInt16BE(0x8003, 0);
@@ -159,18 +173,22 @@ export class SpdyCodec {
     return Buffer.concat([header, payload]);
   }
 
+  /** @param {number} streamId @param {Record<string, string>} [headers] @param {boolean} [fin] */
   synReply(streamId, headers = {}, fin = false) {
     return this.control(SYN_REPLY, fin ? FLAG_FIN : 0, Buffer.concat([u32(streamId), this.headerBlock(headers)]));
   }
 
+  /** @param {number} streamId @param {number} status */
   rstStream(streamId, status) {
     return this.control(RST_STREAM, 0, Buffer.concat([u32(streamId), u32(status)]));
   }
 
+  /** @param {number} lastGoodStreamId @param {number} [status] */
   goAway(lastGoodStreamId, status = 0) {
     return this.control(GOAWAY, 0, Buffer.concat([u32(lastGoodStreamId), u32(status)]));
   }
 
+  /** @param {number} streamId @param {Buffer} data @param {boolean} [fin] */
   data(streamId, data, fin = false) {
     const header = Buffer.alloc(8);
     header.writeUInt32BE(streamId & 0x7fffffff, 0);
@@ -180,6 +198,7 @@ export class SpdyCodec {
   }
 }
 
+/** @param {number} n */
 function u32(n) {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n >>> 0, 0);

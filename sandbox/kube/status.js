@@ -1,3 +1,4 @@
+// @ts-check
 // metav1.Status objects, shaped as kube-apiserver and the kubelet write them.
 
 /** @param {number} code @param {string} reason @param {string} message @param {object} [details] */
@@ -16,7 +17,7 @@ export function failure(code, reason, message, details) {
 
 export const unauthorized = () => failure(401, 'Unauthorized', 'Unauthorized');
 
-/** `pods "mlmd-0" not found` */
+/** `pods "mlmd-0" not found` @param {string} resource @param {string} name @param {string} [group] */
 export const notFound = (resource, name, group = '') =>
   failure(404, 'NotFound', `${group ? `${resource}.${group}` : resource} "${name}" not found`, { name, ...(group ? { group } : {}), kind: resource });
 
@@ -39,6 +40,7 @@ export function forbidden(a) {
   );
 }
 
+/** @param {string} message */
 export const badRequest = (message) => failure(400, 'BadRequest', message);
 
 export const methodNotAllowed = () => failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
@@ -56,7 +58,10 @@ export const execNonZeroExit = (command, code) => ({
   details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
 });
 
-/** What containerd reports through the kubelet when the executable is not in the image. */
+/**
+ * What containerd reports through the kubelet when the executable is not in the image.
+ * @param {string[]} command @param {string} execId
+ */
 export function execNotFound(command, execId) {
   const cause =
     `error executing command in container: failed to exec in container: failed to start exec "${execId}": ` +

@@ -41,8 +41,12 @@ const schemas = new Map<Schema, Record<string, { context?: string[] }>>();
 
 /** Named contexts and functions GitHub allows in a field. */
 export function allowedIn(schema: Schema, definition: string): { contexts: string[]; functions: string[] } {
-  if (!schemas.has(schema)) schemas.set(schema, JSON.parse(readFileSync(path.join(schemaDir, schemaFiles[schema]), 'utf8')).definitions);
-  const list = schemas.get(schema)![definition]?.context;
+  let definitions = schemas.get(schema);
+  if (!definitions) {
+    definitions = JSON.parse(readFileSync(path.join(schemaDir, schemaFiles[schema]), 'utf8')).definitions as Record<string, { context?: string[] }>;
+    schemas.set(schema, definitions);
+  }
+  const list = definitions[definition]?.context;
   if (!list) throw new Error(`the ${schema} schema has no expression context for ${definition}`);
   return {
     contexts: list.filter((c) => !c.includes('(')),

@@ -87,7 +87,7 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
     child[stream].on('data', (chunk: string) => {
       result[stream] += chunk;
       const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
+      partial = lines.pop() ?? '';
       for (const line of lines) options.onLine?.(stream, line);
     });
     child[stream].on('end', () => partial && options.onLine?.(stream, partial));

@@ -204,7 +204,7 @@ async function runStep(def: Record<string, unknown>, frame: Frame, done: StepsOu
     signal.addEventListener('abort', handler, { once: true });
     cleanup.push(() => signal.removeEventListener('abort', handler));
   };
-  onAbort(frame.stop, () => stop.abort(frame.stop!.reason));
+  onAbort(frame.stop, () => stop.abort(frame.stop?.reason));
   if (!frame.job.cancel.aborted) {
     onAbort(frame.job.cancel, () => {
       let keep = false;
@@ -229,8 +229,8 @@ async function runStep(def: Record<string, unknown>, frame: Frame, done: StepsOu
     }
     const ran =
       def.run !== undefined
-        ? await runScript(def, step, frame, env, scope, stop.signal)
-        : await runUses(uses!, evaluateMap(def.with, scope('with')), { step, frame, env, stepEnv, contexts: scope('with').contexts, stop: stop.signal, where });
+        ? await runScript(def, { step, frame }, env, scope, stop.signal)
+        : await runUses(uses ?? '', evaluateMap(def.with, scope('with')), { step, frame, env, stepEnv, contexts: scope('with').contexts, stop: stop.signal, where });
     step.outcome = ran;
     if (stop.signal.aborted) {
       const timedOut = stop.signal.reason === 'timeout';
@@ -255,14 +255,13 @@ const shells: Record<string, string> = {
   python: 'python {0}',
 };
 
-async function runScript(
-  def: Record<string, unknown>,
-  step: StepResult,
-  frame: Frame,
-  env: Record<string, string>,
-  scope: (field: string) => Scope,
-  stop: AbortSignal,
-): Promise<Conclusion> {
+/** Where a process runs: the step it is for, and the job or action frame around it. */
+export interface StepAt {
+  step: StepResult;
+  frame: Frame;
+}
+
+async function runScript(def: Record<string, unknown>, { step, frame }: StepAt, env: Record<string, string>, scope: (field: string) => Scope, stop: AbortSignal): Promise<Conclusion> {
   const script = evaluateString(def.run, scope('run'));
   let shell: string | undefined;
   if (def.shell !== undefined) shell = frame.schema === 'action' ? evaluateString(def.shell, scope('shell')) : String(def.shell);
@@ -276,7 +275,7 @@ async function runScript(
   const file = path.join(frame.job.temp, `${randomUUID()}${shell === 'python' ? '.py' : '.sh'}`);
   writeFileSync(file, script);
   const argv = template.split(/\s+/).map((part) => part.replace('{0}', file));
-  return (await runCommand(argv, step, frame, env, stop, path.resolve(frame.job.workspace, workingDirectory ?? ''))) ? 'success' : 'failure';
+  return (await runCommand(argv, { step, frame }, { env, stop, cwd: path.resolve(frame.job.workspace, workingDirectory ?? '') })) ? 'success' : 'failure';
 }
 
 /** The runner's own variables for a step's process. */
@@ -300,12 +299,8 @@ function runnerVariables(frame: Frame, step: StepResult, files: Record<string, s
  */
 export async function runCommand(
   argv: string[],
-  step: StepResult,
-  frame: Frame,
-  env: Record<string, string>,
-  stop: AbortSignal,
-  cwd: string,
-  extraEnv: Record<string, string> = {},
+  { step, frame }: StepAt,
+  { env, stop, cwd, extraEnv = {} }: { env: Record<string, string>; stop: AbortSignal; cwd: string; extraEnv?: Record<string, string> },
 ): Promise<boolean> {
   const job = frame.job;
   if (!existsSync(cwd)) throw new Error(`the working directory ${cwd} does not exist`);

@@ -7,6 +7,7 @@ import { addClusterTag, clusterTagToAdd, findWorkspaceVolumes } from '@ml-backup
 import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
 import { startCdp } from '../../sandbox/index.js';
 import { defaultWorkspaces } from '../../sandbox/cdp/index.js';
+import { must } from '../support/must.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 let cdp: Cdp;
@@ -28,7 +29,7 @@ const describes = () => cdp.ec2.requests.filter((r: { action: string }) => r.act
 
 describe('EBS volumes of a workspace', () => {
   test('found by the workspace CRN tag across pages, and only that workspace\'s', async () => {
-    const crn = cdp.workspace('ml-big')!.crn;
+    const crn = must(cdp.workspace('ml-big'), 'cdp.workspace(\'ml-big\')').crn;
     const before = describes();
     const found = await findWorkspaceVolumes(ec2, byCrn(crn), undefined, 5);
     expect(describes() - before).toBe(3); // 5 + 5 + 2
@@ -38,14 +39,14 @@ describe('EBS volumes of a workspace', () => {
   });
 
   test('the cluster tag is added with the key the sibling volumes carry, the other tags kept', async () => {
-    const crn = cdp.workspace('ml-big')!.crn;
+    const crn = must(cdp.workspace('ml-big'), 'cdp.workspace(\'ml-big\')').crn;
     const found = await findWorkspaceVolumes(ec2, byCrn(crn));
-    const key = clusterTagToAdd(found)!;
+    const key = must(clusterTagToAdd(found), 'the cluster tag to add');
     expect(key).toMatch(/^kubernetes\.io\/cluster\/liftie-[0-9a-f]{8}$/);
     const missing = found.filter((v) => !v.clusterTag);
     await addClusterTag(ec2, missing.map((v) => v.id), key);
     const after = await findWorkspaceVolumes(ec2, byCrn(crn));
-    for (const v of after) expect(v.tags).toEqual({ ...found.find((f) => f.id === v.id)!.tags, [key]: 'owned' });
+    for (const v of after) expect(v.tags).toEqual({ ...must(found.find((f) => f.id === v.id), 'found.find((f) => f.id === v.id)').tags, [key]: 'owned' });
     expect(clusterTagToAdd([...after, { id: 'vol-x', tags: {}, clusterTag: 'kubernetes.io/cluster/liftie-other' }])).toBeUndefined();
   });
 

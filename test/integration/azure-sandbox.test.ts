@@ -23,6 +23,7 @@ import {
 } from '@ml-backup-actions/azure';
 import { startAzure } from '../../sandbox/azure/index.js';
 import { startGitHubOidc } from '../../sandbox/azure/github-oidc.js';
+import { must } from '../support/must.js';
 
 type Azure = Awaited<ReturnType<typeof startAzure>>;
 const NODE_RG = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
@@ -107,7 +108,7 @@ describe('credential from the GitHub OIDC token', () => {
   afterAll(() => azure.setAccessTokenLifetime(3600));
 
   test('gets an ARM token with a fresh GitHub ID token for api://AzureADTokenExchange', async () => {
-    const token = (await credential.getToken('https://management.azure.com/.default'))!;
+    const token = must(await credential.getToken('https://management.azure.com/.default'), 'an ARM access token');
     expect(token.token.split('.')).toHaveLength(3);
     expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now());
     expect(oidc.calls.at(-1)).toEqual({ audience: 'api://AzureADTokenExchange', authorized: true });
@@ -129,7 +130,7 @@ describe('credential from the GitHub OIDC token', () => {
     expect(none.body.error.code).toBe('AuthenticationFailed');
     expect(none.headers['www-authenticate']).toMatch(/^Bearer authorization_uri=/);
 
-    const { token } = (await credential.getToken('https://management.azure.com/.default'))!;
+    const { token } = must((await credential.getToken('https://management.azure.com/.default')), '(await credential.getToken(\'https://management.azure.com/.de');
     expect((await raw('GET', path, token)).status).toBe(200);
     await sleep(ACCESS_TOKEN_LIFETIME_SEC * 1000 + 200);
     const expired = await raw('GET', path, token);
@@ -198,7 +199,7 @@ describe('resource groups', () => {
   });
 
   test('a stale api-version is refused as ARM does', async () => {
-    const { token } = (await credential.getToken('https://management.azure.com/.default'))!;
+    const { token } = must((await credential.getToken('https://management.azure.com/.default')), '(await credential.getToken(\'https://management.azure.com/.de');
     const r = await raw('GET', `/subscriptions/${azure.subscriptionId}/resourceGroups/${NODE_RG}/providers/Microsoft.Compute/disks?api-version=2019-07-01`, token);
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('NoRegisteredProviderFound');
@@ -228,19 +229,19 @@ describe('workspace disks and the garbage-collection tag', () => {
 
   test('tagging merges the GC tag into the existing tags, never replacing them', async () => {
     const missing = gcTagReport(await findWorkspaceDisks(clients, { resourceGroup: NODE_RG })).missing;
-    const grafana = missing.find((d) => d.tags['kubernetes.io-created-for-pvc-name'] === 'grafana-storage')!;
+    const grafana = must(missing.find((d) => d.tags['kubernetes.io-created-for-pvc-name'] === 'grafana-storage'), 'the grafana-storage disk');
     // Another writer adds a tag after our listing: the update must keep it (the disk is re-read first).
     azure.setDiskTags(NODE_RG, grafana.name, { ...grafana.tags, 'cost-center': 'ml-42' });
-    const before = { ...azure.disk(NODE_RG, grafana.name)!.tags };
+    const before = { ...must(azure.disk(NODE_RG, grafana.name), 'azure.disk(NODE_RG, grafana.name)').tags };
 
     const dry = await tagDisksForGc(clients, missing, { dryRun: true });
     expect(dry.outcomes.map((o) => o.result)).toEqual(['would-tag', 'would-tag']);
-    expect(azure.disk(NODE_RG, grafana.name)!.tags[GC_TAG_KEY]).toBeUndefined();
+    expect(must(azure.disk(NODE_RG, grafana.name), 'azure.disk(NODE_RG, grafana.name)').tags[GC_TAG_KEY]).toBeUndefined();
 
     const start = azure.requests.length;
     const result = await tagDisksForGc(clients, missing, { pollIntervalMs: 20 });
     expect(result.tagged.sort()).toEqual(missing.map((d) => d.name).sort());
-    const after = azure.disk(NODE_RG, grafana.name)!.tags;
+    const after = must(azure.disk(NODE_RG, grafana.name), 'azure.disk(NODE_RG, grafana.name)').tags;
     expect(after).toEqual({ ...before, [GC_TAG_KEY]: GC_TAG_VALUE });
     expect(after).toMatchObject({ team: 'observability', 'cost-center': 'ml-42', 'kubernetes.io-created-for-pvc-namespace': 'mlx' });
     // The SDK PATCHed the full merged map (ARM replaces tags on PATCH) and followed the async operation.
@@ -275,8 +276,8 @@ describe('workspace disks and the garbage-collection tag', () => {
     expect(e.result.failed.map((f) => f.disk)).toEqual(['pvc-locked-1']);
     expect(e.result.tagged).toEqual(['pvc-open-2']);
     expect(e.result.outcomes.find((o) => o.disk === 'pvc-other-3')?.result).toBe('skipped-different-value');
-    expect(azure.disk(NODE_RG, 'pvc-locked-1')!.tags[GC_TAG_KEY]).toBeUndefined();
-    expect(azure.disk(NODE_RG, 'pvc-other-3')!.tags[GC_TAG_KEY]).toBe('kubernetes-azure-file');
-    expect(azure.disk(NODE_RG, 'pvc-open-2')!.tags).toEqual({ ...pvTags('data-open-0'), [GC_TAG_KEY]: GC_TAG_VALUE });
+    expect(must(azure.disk(NODE_RG, 'pvc-locked-1'), 'azure.disk(NODE_RG, \'pvc-locked-1\')').tags[GC_TAG_KEY]).toBeUndefined();
+    expect(must(azure.disk(NODE_RG, 'pvc-other-3'), 'azure.disk(NODE_RG, \'pvc-other-3\')').tags[GC_TAG_KEY]).toBe('kubernetes-azure-file');
+    expect(must(azure.disk(NODE_RG, 'pvc-open-2'), 'azure.disk(NODE_RG, \'pvc-open-2\')').tags).toEqual({ ...pvTags('data-open-0'), [GC_TAG_KEY]: GC_TAG_VALUE });
   });
 });

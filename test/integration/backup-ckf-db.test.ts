@@ -12,6 +12,7 @@ import { listObjects, runActionBundle, startS3 } from '../../sandbox/index.js';
 import { createJujuModel } from '../../sandbox/juju/index.js';
 import { backupCkfDbAction } from '../../actions/backup-ckf-db/src/main.js';
 import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
+import { must } from '../support/must.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;
 type S3 = Awaited<ReturnType<typeof startS3>>;
@@ -125,8 +126,8 @@ describe('backup-ckf-db', () => {
       ['kfp-db/1', 'failed'],
       ['kfp-db/0', 'completed'],
     ]);
-    expect(tasks[0]!.message).toBe('Unit cannot perform backups as it is the cluster primary');
-    expect(JSON.parse(result.outputs['backup-ids'])).toEqual({ 'kfp-db': tasks[1]!.results!['backup-id'] });
+    expect(tasks[0].message).toBe('Unit cannot perform backups as it is the cluster primary');
+    expect(JSON.parse(result.outputs['backup-ids'])).toEqual({ 'kfp-db': must(tasks[1]?.results, "the second create-backup's results")['backup-id'] });
     expect(result.stdout).toMatch(/kfp-db\/1 became the primary before create-backup started/);
     await expectScale('kfp-db', 1);
   });
@@ -202,8 +203,8 @@ describe('backup-ckf-db', () => {
     const result = await backup({ force: 'true' });
     expect(result.code).toBe(0);
     const creates = runCalls().filter((c) => c.argv.includes('create-backup'));
-    expect(creates.find((c) => c.argv.includes('kfp-db/1'))!.argv).toContain('force=true');
-    expect(creates.find((c) => c.argv.includes('katib-db/1'))!.argv).not.toContain('force=true');
+    expect(must(creates.find((c) => c.argv.includes('kfp-db/1')), 'the create-backup call on kfp-db/1').argv).toContain('force=true');
+    expect(must(creates.find((c) => c.argv.includes('katib-db/1')), 'the create-backup call on katib-db/1').argv).not.toContain('force=true');
     expect(result.stdout).toMatch(/::warning::\[katib-db\] force is not passed to create-backup: revision \d+ of the charm does not declare it/);
   });
 

@@ -10,6 +10,7 @@ import { runActionBundle, startAzure, startAzureForCml, startCdp } from '../../s
 import { backupCmlAction } from '../../actions/backup-cml/src/main.js';
 import { backupCmlClients } from '../../actions/backup-cml/src/clients.js';
 import { runInProcess, type InProcessChild } from '../support/in-process.js';
+import { must } from '../support/must.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 const started: Cdp[] = [];
@@ -27,7 +28,7 @@ async function sandbox(options: Parameters<typeof startCdp>[0] = {}): Promise<Cd
 }
 
 async function azureSide(cdp: Cdp) {
-  const side = await startAzureForCml(cdp.workspace('ml-azure')!.crn);
+  const side = await startAzureForCml(must(cdp.workspace('ml-azure'), 'cdp.workspace(\'ml-azure\')').crn);
   stops.push(() => side.stop());
   return side;
 }
@@ -147,7 +148,7 @@ describe('backup-cml on AWS', () => {
     const first = await backup(cdp, { ...AWS_WS, wait: 'false' });
     expect(first.code).toBe(0);
     expect(first.outputs['backup-status']).toBe('started');
-    const crn = first.outputs['backup-crn']!;
+    const crn = must(first.outputs['backup-crn'], 'the backup-crn output');
     const second = await backup(cdp, { ...AWS_WS, 'backup-crn': crn });
     expect(second.code).toBe(0);
     expect(second.outputs).toMatchObject({ 'backup-crn': crn, 'backup-status': cdp.backupStatuses.finished });
@@ -171,8 +172,8 @@ describe('backup-cml on AWS', () => {
   test('warns of EBS volumes without the cluster tag; tag-disks adds it and keeps their other tags', async () => {
     const cdp = await sandbox();
     const before = cdp.ec2.volumes('ml-prod');
-    const cluster = Object.keys(before[0].tags).find((k) => k.startsWith('kubernetes.io/cluster/liftie-'))!;
-    const untagged = before.find((v: { tags: Record<string, string> }) => !(cluster in v.tags))!;
+    const cluster = must(Object.keys(before[0].tags).find((k) => k.startsWith('kubernetes.io/cluster/liftie-')), 'a cluster tag');
+    const untagged = must(before.find((v: { tags: Record<string, string> }) => !(cluster in v.tags)), 'before.find((v: { tags: Record<string, string> }) => !(clust');
     expect(untagged.tags.team).toBe('ml-platform');
 
     const warned = await backup(cdp, { ...AWS_WS, 'dry-run': 'true' });
@@ -194,7 +195,7 @@ describe('backup-cml on AWS', () => {
 
   test('tagging the volumes refused by IAM stops the run before the backup, naming the permission', async () => {
     const cdp = await sandbox();
-    const untagged = cdp.ec2.volumes('ml-prod').find((v: { tags: Record<string, string> }) => !Object.keys(v.tags).some((k) => k.startsWith('kubernetes.io/cluster/')))!;
+    const untagged = must(cdp.ec2.volumes('ml-prod').find((v: { tags: Record<string, string> }) => !Object.keys(v.tags).some((k) => k.startsWith('kubernetes.io/cluster/'))), 'a volume without the cluster tag');
     cdp.ec2.forbidTagWrite(untagged.id);
     const run = await backup(cdp, { ...AWS_WS, 'tag-disks': 'true' });
     expect(run.code).toBe(1);
@@ -285,12 +286,12 @@ describe('backup-cml on Azure', () => {
   test('a GC tag with another value is reported and left as it is, also with tag-disks', async () => {
     const cdp = await sandbox();
     const side = await azureSide(cdp);
-    const disk = side.azure.disks(NODE_RG).find((d: { tags: Record<string, string> }) => d.tags['kubernetes.io-created-for-pvc-name'] === 'data-db-0')!;
+    const disk = must(side.azure.disks(NODE_RG).find((d: { tags: Record<string, string> }) => d.tags['kubernetes.io-created-for-pvc-name'] === 'data-db-0'), 'the data-db-0 disk');
     side.azure.setDiskTags(NODE_RG, disk.name, { ...disk.tags, 'k8s-azure-created-by': 'team-cleanup' });
     const run = await backup(cdp, { ...AZURE_WS, ...side.inputs, 'tag-disks': 'true' }, undefined, side.env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`::warning::1 workspace disk(s) carry k8s-azure-created-by with another value than kubernetes-azure-dd, so a garbage-collection script may not spare them; not changed: ${disk.name} (k8s-azure-created-by=team-cleanup)`);
-    expect(side.azure.disk(NODE_RG, disk.name)!.tags['k8s-azure-created-by']).toBe('team-cleanup');
+    expect(must(side.azure.disk(NODE_RG, disk.name), 'side.azure.disk(NODE_RG, disk.name)').tags['k8s-azure-created-by']).toBe('team-cleanup');
     expect(run.summary).toContain(`another value, left as is: ${disk.name}`);
     expect(run.summary).not.toContain('all carry');
   });

@@ -13,6 +13,7 @@ import { corruptDatabase, listObjects, mlmdRowCounts, readObject, runActionBundl
 import { backupMlmdAction } from '../../actions/backup-mlmd/src/main.js';
 import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 import { childCommandLines } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 const WRITER = 'kfp-metadata-writer';
@@ -69,7 +70,7 @@ function scaleCalls(ckf: Ckf): { n: string; at: number }[] {
   return ckf.juju
     .calls()
     .filter((c: { argv: string[] }) => c.argv[0] === 'scale-application')
-    .map((c: { argv: string[]; at: number }) => ({ n: c.argv.at(-1)!, at: c.at }));
+    .map((c: { argv: string[]; at: number }) => ({ n: c.argv.at(-1) ?? '', at: c.at }));
 }
 
 /** Restores an object into a fresh database file with the real sqlite3, as a user would. */
@@ -149,19 +150,20 @@ describe('the writer is paused for the snapshot only', () => {
     const ckf = await sandbox({ dbBytes: 48 * 1024 * 1024, writerScale: 3 });
     const run = await backup(ckf);
     expect(run.code).toBe(0);
-    const [down, up] = scaleCalls(ckf);
-    expect([down!.n, up!.n]).toEqual(['0', '3']);
+    const calls = scaleCalls(ckf);
+    const [down, up] = [must(calls[0], 'the scale to 0'), must(calls[1], 'the scale back')];
+    expect([down.n, up.n]).toEqual(['0', '3']);
     const paused = Number(run.outputs['writer-paused-seconds']);
     // The reported window starts before the scale-down call and ends after the scale-up call returns,
     // so it covers the calls the emulator saw, plus at most two juju process start-ups and exits.
-    const seen = (up!.at - down!.at) / 1000;
+    const seen = (up.at - down.at) / 1000;
     expect(paused).toBeGreaterThanOrEqual(seen - 0.05);
     expect(paused - seen).toBeLessThan(1.5);
-    const checkStarted = run.lines.find((l) => l.line.startsWith('::group::Check the copy'))!.at;
-    const uploadStarted = run.lines.find((l) => l.line.startsWith('::group::Compress'))!.at;
-    expect(up!.at).toBeLessThan(checkStarted);
-    expect(uploadStarted - up!.at).toBeGreaterThan(0);
-    expect(paused).toBeLessThan(run.seconds - (run.lines.at(-1)!.at - checkStarted) / 1000 + 0.5);
+    const checkStarted = must(run.lines.find((l) => l.line.startsWith('::group::Check the copy')), 'run.lines.find((l) => l.line.startsWith(\'::group::Check the ').at;
+    const uploadStarted = must(run.lines.find((l) => l.line.startsWith('::group::Compress')), 'run.lines.find((l) => l.line.startsWith(\'::group::Compress\')').at;
+    expect(up.at).toBeLessThan(checkStarted);
+    expect(uploadStarted - up.at).toBeGreaterThan(0);
+    expect(paused).toBeLessThan(run.seconds - (must(run.lines.at(-1), 'run.lines.at(-1)').at - checkStarted) / 1000 + 0.5);
     await expectWriterBack(ckf, 3);
   });
 });
@@ -309,15 +311,15 @@ describe('secrets', () => {
       env: ckf.env,
       onStart: (child: ChildProcess) => {
         watcher = setInterval(() => {
-          for (const p of childCommandLines(child.pid!)) argvs.push(p.argv);
+          for (const p of childCommandLines(must(child.pid, 'child.pid'))) argvs.push(p.argv);
         }, 20);
       },
     });
     clearInterval(watcher);
     expect(run.code).toBe(0);
-    const programs = new Set(argvs.filter((a) => a.length).map((a) => path.basename(a[0] === process.execPath || a[0] === 'node' ? a[1] ?? '' : a[0]!)));
+    const programs = new Set(argvs.filter((a) => a.length).map((a) => path.basename(a[0] === process.execPath || a[0] === 'node' ? a[1] ?? '' : a[0] ?? '')));
     expect([...programs]).toEqual(expect.arrayContaining(['juju', 'rclone', 'sqlite3']));
-    const sidecar = String(await readObject(ckf.s3, 'ckf-backups', `${new URL(run.outputs['sidecar-url']!).pathname.slice(1)}`));
+    const sidecar = String(await readObject(ckf.s3, 'ckf-backups', `${new URL(must(run.outputs['sidecar-url'], 'the sidecar-url output')).pathname.slice(1)}`));
     const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
     const seen = [printed, run.stderr, run.summary, JSON.stringify(run.outputs), sidecar, ...argvs.map((a) => a.join(' '))].join('\n');
     for (const secret of secrets) expect(seen.includes(secret)).toBe(false);

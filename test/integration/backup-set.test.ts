@@ -121,7 +121,7 @@ describe('backup-set', () => {
     await backupSet({ mode: 'begin', 'backup-id': 'set-b' });
     expect((await backupSet({ mode: 'complete', 'backup-id': 'set-b', results: results() })).code).toBe(0);
     // Now the object the manifest names is replaced, and the mirror gains an object.
-    const key = mlmdOutputs['object-url']!.replace(`s3://${BUCKET}/`, '');
+    const key = mlmdOutputs['object-url'].replace(`s3://${BUCKET}/`, '');
     const original = await readObject(ckf.s3, BUCKET, key);
     try {
       await writeObject(ckf.s3, BUCKET, key, Buffer.concat([original, Buffer.from('x')]));

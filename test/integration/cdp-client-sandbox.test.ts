@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Logger } from '@ml-backup-actions/core';
 import { CdpClient, CdpError, MlApi, waitForBackup, waitForWorkspace } from '../../packages/cdp/src/index.js';
 import { startCdp } from '../../sandbox/index.js';
+import { must } from '../support/must.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 let cdp: Cdp;
@@ -30,12 +31,12 @@ const ml = (kind: 'ed25519' | 'rsa') => new MlApi(new CdpClient({ credentials: {
 test.each(['ed25519', 'rsa'] as const)('%s: signed requests are accepted; a workspace is described and backed up to the end', async (kind) => {
   const api = ml(kind);
   const { workspaces } = await api.listWorkspaces({});
-  const aws = workspaces!.find((w) => w.cloudPlatform?.toLowerCase() === 'aws')!;
-  const ws = await waitForWorkspace(api, { workspaceCrn: aws.crn! }, { log, timeoutMs: 10_000, intervalMs: 50, progressEveryMs: 1000 });
+  const aws = must(workspaces?.find((w) => w.cloudPlatform?.toLowerCase() === 'aws'), 'an AWS workspace');
+  const ws = await waitForWorkspace(api, { workspaceCrn: must(aws.crn, 'aws.crn') }, { log, timeoutMs: 10_000, intervalMs: 50, progressEveryMs: 1000 });
   expect(ws.crn).toBe(aws.crn);
-  const started = await api.backupWorkspace({ workspaceCrn: aws.crn!, backupName: `${kind}-backup` });
+  const started = await api.backupWorkspace({ workspaceCrn: must(aws.crn, 'aws.crn'), backupName: `${kind}-backup` });
   expect(started.backupCrn).toMatch(/:workspace_backup:/);
-  const done = await waitForBackup(api, started.backupCrn!, { log, timeoutMs: 20_000, intervalMs: 100, progressEveryMs: 1000, ready: [cdp.backupStatuses.finished] });
+  const done = await waitForBackup(api, must(started.backupCrn, 'started.backupCrn'), { log, timeoutMs: 20_000, intervalMs: 100, progressEveryMs: 1000, ready: [cdp.backupStatuses.finished] });
   expect(done.backupStatus).toBe(cdp.backupStatuses.finished);
 });
 

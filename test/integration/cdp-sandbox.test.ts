@@ -17,6 +17,7 @@ import {
   type BackupJob,
 } from '@aws-sdk/client-backup';
 import { knownKey, startCdp, verifyRequest } from '../../sandbox/cdp/index.js';
+import { must } from '../support/must.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 type Method = 'ed25519v1' | 'rsav1';
@@ -251,12 +252,12 @@ describe('a CML backup on AWS', () => {
     for (const j of jobs) {
       expect(j.State).toBe('COMPLETED');
       expect(j.CreationDate).toBeInstanceOf(Date);
-      expect(j.CompletionDate!.getTime()).toBeGreaterThanOrEqual(j.CreationDate!.getTime());
+      expect(must(j.CompletionDate, 'j.CompletionDate').getTime()).toBeGreaterThanOrEqual(must(j.CreationDate, 'j.CreationDate').getTime());
       expect(j.BytesTransferred).toBeGreaterThan(0);
       const d = await aws.send(new DescribeBackupJobCommand({ BackupJobId: j.BackupJobId }));
       expect(d).toMatchObject({ BackupJobId: j.BackupJobId, BackupVaultName: vaultName, State: 'COMPLETED', ResourceArn: j.ResourceArn });
     }
-    const efs = jobs.find((j) => j.ResourceType === 'EFS')!;
+    const efs = must(jobs.find((j) => j.ResourceType === 'EFS'), 'the EFS job');
     expect(efs.ResourceArn).toMatch(/:file-system\/fs-/);
     // Nothing newer than now, nothing in another vault.
     expect((await aws.send(new ListBackupJobsCommand({ ByBackupVaultName: vaultName, ByCreatedAfter: new Date(Date.now() + 60_000) }))).BackupJobs).toEqual([]);
@@ -271,15 +272,15 @@ describe('a CML backup on AWS', () => {
       const b = await ok('backupWorkspace', { workspaceCrn: wsCrn, backupName: 'second' });
       cdp.clock.advance(3600 * 1.5); // EBS jobs (a tenth of 10 h) done, EFS job about 14 %
       const jobs = await allJobs(b.vaultName, new Date(Date.now() - 2000));
-      const mine = jobs.filter((j) => cdp.backups().find((x) => x.backupCrn === b.backupCrn)!.jobIds.includes(j.BackupJobId!));
+      const mine = jobs.filter((j) => must(cdp.backups().find((x) => x.backupCrn === b.backupCrn), 'cdp.backups().find((x) => x.backupCrn === b.backupCrn)').jobIds.includes(must(j.BackupJobId, 'j.BackupJobId')));
       expect(mine).toHaveLength(3);
-      const pct = mine.map((j) => j.PercentDone!);
+      const pct = mine.map((j) => must(j.PercentDone, 'PercentDone'));
       expect(pct.some((p) => /^\d+\.\d{2}%$/.test(p))).toBe(true);
       expect(pct.some((p) => /^\d+\.\d$/.test(p))).toBe(true);
-      const efs = mine.find((j) => j.ResourceType === 'EFS')!;
+      const efs = must(mine.find((j) => j.ResourceType === 'EFS'), 'the EFS job');
       expect(efs.State).toBe('RUNNING');
-      expect(parseFloat(efs.PercentDone!)).toBeGreaterThan(5);
-      expect(parseFloat(efs.PercentDone!)).toBeLessThan(100);
+      expect(parseFloat(must(efs.PercentDone, 'efs.PercentDone'))).toBeGreaterThan(5);
+      expect(parseFloat(must(efs.PercentDone, 'efs.PercentDone'))).toBeLessThan(100);
 
       await aws.send(new StopBackupJobCommand({ BackupJobId: efs.BackupJobId }));
       expect((await aws.send(new DescribeBackupJobCommand({ BackupJobId: efs.BackupJobId }))).State).toBe('ABORTING');
@@ -289,7 +290,7 @@ describe('a CML backup on AWS', () => {
       expect(after.CompletionDate).toBeInstanceOf(Date);
       expect((await ok('describeWorkspaceBackup', { backupCrn: b.backupCrn })).backupStatus).toBe(cdp.backupStatuses.failed);
       // Stopping a finished job is refused with a 400 error the SDK maps to its exception class.
-      const done = mine.find((j) => j.ResourceType === 'EBS')!;
+      const done = must(mine.find((j) => j.ResourceType === 'EBS'), 'the EBS job');
       await expect(aws.send(new StopBackupJobCommand({ BackupJobId: done.BackupJobId }))).rejects.toMatchObject({ name: 'InvalidRequestException' });
       await expect(aws.send(new DescribeBackupJobCommand({ BackupJobId: 'no-such-job' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     } finally {
@@ -327,7 +328,7 @@ describe('a CML backup on AWS', () => {
       const h = await ok('backupWorkspace', { workspaceCrn: wsCrn, backupName: 'never-ends', backupJobTimeoutMinutes: 24 * 60 });
       cdp.clock.advance(20 * 3600);
       expect((await ok('describeWorkspaceBackup', { backupCrn: h.backupCrn })).backupStatus).toBe(cdp.backupStatuses.started);
-      const hung = cdp.backupJobs(h.backupCrn).find((j: any) => j.ResourceType === 'EFS')!;
+      const hung = must(cdp.backupJobs(h.backupCrn).find((j: any) => j.ResourceType === 'EFS'), 'the hung EFS job');
       expect(hung.State).toBe('RUNNING');
       expect(parseFloat(hung.PercentDone)).toBeLessThan(100);
       cdp.clock.advance(5 * 3600);

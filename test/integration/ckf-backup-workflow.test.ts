@@ -51,7 +51,7 @@ const keys = async (ckf: Ckf) => (await listObjects(ckf.s3, BUCKET, '')).map((o:
 const manifestOf = async (ckf: Ckf, id: string) => JSON.parse(String(await readObject(ckf.s3, BUCKET, `manifests/${id}.json`)));
 const jobResults = (run: Awaited<ReturnType<typeof runWorkflow>>) => Object.fromEntries(Object.entries(run.jobs).map(([id, j]) => [id, j.result]));
 const logOf = (run: Awaited<ReturnType<typeof runWorkflow>>, job: string) =>
-  run.jobs[job]!.steps.map((s) => [s.stdout, ...(s.steps ?? []).map((a) => a.stdout)].join('\n')).join('\n');
+  run.jobs[job].steps.map((s) => [s.stdout, ...(s.steps ?? []).map((a) => a.stdout)].join('\n')).join('\n');
 
 /** Every scale is where it was before the run. */
 function expectScalesBack(ckf: Ckf) {
@@ -68,7 +68,7 @@ describe('ckf-backup workflow', () => {
     expect(jobResults(run)).toEqual({ preflight: 'success', databases: 'success', mlmd: 'success', mlpipeline: 'success', manifest: 'success', verify: 'success', retention: 'success' });
     expect(run.order).toEqual(['preflight', 'databases', 'mlmd', 'mlpipeline', 'manifest', 'verify', 'retention']);
 
-    const id = run.jobs.preflight!.outputs['backup-id']!;
+    const id = run.jobs.preflight.outputs['backup-id'];
     expect(id).toMatch(/^\d{8}T\d{6}Z$/);
     const m = await manifestOf(ckf, id);
     expect(validate(m) ? [] : validate.errors).toEqual([]);
@@ -99,7 +99,7 @@ describe('ckf-backup workflow', () => {
     ckf.juju.faults.createBackupFails('Error backing up the database', { app: 'kfp-db' });
     const run = await workflow(ckf);
     expect(jobResults(run)).toMatchObject({ preflight: 'success', databases: 'failure', mlmd: 'success', mlpipeline: 'success', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
-    const id = run.jobs.preflight!.outputs['backup-id']!;
+    const id = run.jobs.preflight.outputs['backup-id'];
     const m = await manifestOf(ckf, id);
     expect(validate(m) ? [] : validate.errors).toEqual([]);
     expect(m.status).toBe('incomplete');
@@ -116,8 +116,8 @@ describe('ckf-backup workflow', () => {
     const run = await workflow(ckf, { cancelWhen: { job: 'mlmd', step: 'backup', line: /scaling kfp-metadata-writer from 1 to 0/ } });
     expect(run.result).toBe('cancelled');
     expect(jobResults(run)).toMatchObject({ preflight: 'success', databases: 'success', mlmd: 'cancelled', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
-    expect(['skipped', 'cancelled']).toContain(run.jobs.mlpipeline!.result);
-    const m = await manifestOf(ckf, run.jobs.preflight!.outputs['backup-id']!);
+    expect(['skipped', 'cancelled']).toContain(run.jobs.mlpipeline.result);
+    const m = await manifestOf(ckf, run.jobs.preflight.outputs['backup-id']);
     expect(validate(m) ? [] : validate.errors).toEqual([]);
     expect(m).toMatchObject({ status: 'incomplete', components: { databases: { status: 'complete' }, mlmd: { status: 'cancelled' } } });
     expect(logOf(run, 'mlmd')).toMatch(/SIGINT received/);
@@ -131,7 +131,7 @@ describe('ckf-backup workflow', () => {
     const run = await workflow(ckf, { cancelWhen: { job: 'mlpipeline', step: 'sync', line: /port-forward open/ } });
     expect(run.result).toBe('cancelled');
     expect(jobResults(run)).toMatchObject({ databases: 'success', mlmd: 'success', mlpipeline: 'cancelled', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
-    const m = await manifestOf(ckf, run.jobs.preflight!.outputs['backup-id']!);
+    const m = await manifestOf(ckf, run.jobs.preflight.outputs['backup-id']);
     expect(m).toMatchObject({ status: 'incomplete', components: { databases: { status: 'complete' }, mlmd: { status: 'complete' }, mlpipeline: { status: 'cancelled' } } });
     expect(ckf.kube.activePortForwards).toBe(0);
     expectScalesBack(ckf);

@@ -15,6 +15,7 @@ import { ActionFailedError, ActionTimeoutError, Juju, pickBackupUnit, unitsRunni
 import { createJujuModel } from '../../sandbox/juju/index.js';
 import { listObjects, readObject } from '../../sandbox/rclone.js';
 import { startS3, type S3Server } from '../../sandbox/s3.js';
+import { must } from '../support/must.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;
 
@@ -107,7 +108,7 @@ describe('the emulator speaks like juju run', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(60_000 * SCALE);
     expect(run).toMatchObject({ code: 1, stdout: '' });
     expect(run.stderr).toMatch(/Waiting for task (\d+)\.\.\.\n\nERROR timed out waiting for results from: unit kfp-db\/0\n$/);
-    const id = /Waiting for task (\d+)/.exec(run.stderr)![1];
+    const id = must(/Waiting for task (\d+)/.exec(run.stderr), '/Waiting for task (\\d+)/.exec(run.stderr)')[1];
     expect(sb.tasks().find((t) => t.id === id)).toMatchObject({ action: 'create-backup', phase: 'running' });
     const status = JSON.parse((await sb.run(['status', 'kfp-db', '--format', 'json'])).stdout).applications['kfp-db'].units['kfp-db/0'];
     expect(status['workload-status']).toMatchObject({ current: 'maintenance', message: 'Running backup...' });

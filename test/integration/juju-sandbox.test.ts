@@ -10,6 +10,7 @@ import { CancelledError, TimeoutError, type Logger } from '@ml-backup-actions/co
 import { Juju, JujuError, parseStatus } from '../../packages/juju/src/index.js';
 import { createJujuModel } from '../../sandbox/juju/index.js';
 import { isAlive } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 type Sandbox = ReturnType<typeof createJujuModel>;
 
@@ -280,7 +281,7 @@ describe('the client against the emulator', () => {
       await new Promise((r) => setTimeout(r, 50));
       started = sb.calls().slice(before)[0];
     }
-    const pid = started!.pid;
+    const pid = must(started, 'started').pid;
     await new Promise((r) => setTimeout(r, 100));
     expect(isAlive(pid)).toBe(true);
     const t1 = Date.now();

@@ -14,6 +14,7 @@ import { ActionError, CancelledError } from '@ml-backup-actions/core';
 import { ExecError, KubeClient, type PortForward } from '@ml-backup-actions/kube';
 import { startKube } from '../../sandbox/kube/index.js';
 import { isAlive } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 type Kube = Awaited<ReturnType<typeof startKube>>;
 let kube: Kube;
@@ -46,9 +47,9 @@ function kubectl(args: string[], kubeconfig = kube.kubeconfigPath, stdin?: Buffe
     });
     const out: Buffer[] = [];
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d));
-    if (stdin) child.stdin!.end(stdin);
+    must(child.stdout, 'child.stdout').on('data', (d: Buffer) => out.push(d));
+    must(child.stderr, 'child.stderr').on('data', (d: Buffer) => (stderr += d));
+    if (stdin) must(child.stdin, 'child.stdin').end(stdin);
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -301,7 +302,7 @@ describe('execToStream', () => {
     try {
       const { out, run } = exec(['cat', '/tmp/slow.bin'], { signal: controller.signal });
       await waitFor(() => out.bytes().length > 100_000);
-      const record = kube.execs.at(-1)!;
+      const record = must(kube.execs.at(-1), 'an exec record');
       expect(isAlive(record.pid as number)).toBe(true);
       const t0 = Date.now();
       controller.abort(new CancelledError('SIGTERM received'));
@@ -367,7 +368,7 @@ describe('execToStream', () => {
       });
       // the destination takes nothing for 2 s: the command must be held back, not buffered here
       await new Promise((r) => setTimeout(r, 2000));
-      const producedWhileStalled = kube.execs.at(-1)!.stdoutBytes as number;
+      const producedWhileStalled = must(kube.execs.at(-1), 'kube.execs.at(-1)').stdoutBytes as number;
       const bufferedWhileStalled = sink.writableLength;
       stalled = false;
       for (const cb of held.splice(0)) cb();
@@ -573,8 +574,8 @@ async function kubectlPortForward(target: string, env: Record<string, string> = 
     env: { ...process.env, KUBECONFIG: '', ...env },
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
   await waitFor(() => /Forwarding from 127\.0\.0\.1:\d+/.test(out) || child.exitCode !== null, 15_000);
   const port = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
   if (!port) throw new Error(`kubectl port-forward did not start: ${out}`);
@@ -633,7 +634,7 @@ describe('port-forward', () => {
       await stopKubectl(pf.child);
     }
     await waitFor(() => kube.activePortForwards === 0);
-    expect(kube.portForwards.at(-1)!.open).toBe(false);
+    expect(must(kube.portForwards.at(-1), 'kube.portForwards.at(-1)').open).toBe(false);
   });
 
   test('the real kubectl reports the error a pod that does not listen gives', async () => {
@@ -710,7 +711,7 @@ describe('port-forward', () => {
       const session = () => kube.portForwards.slice(sessions).find((r) => r.connections === 1 && r.bytesToPod > 0);
       await waitFor(() => (session()?.bytesFromPod ?? 0) > 0);
       await new Promise((r) => setTimeout(r, 800));
-      const whilePaused = session()!.bytesFromPod;
+      const whilePaused = must(session(), 'session()').bytesFromPod;
       // socket buffers on both sides of each hop hold some; the rest waits in the pod
       expect(whilePaused).toBeLessThan(total / 2);
       const hash = createHash('sha256');

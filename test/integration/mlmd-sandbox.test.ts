@@ -21,6 +21,7 @@ import {
 } from '../../sandbox/mlmd.js';
 import { checkpointWal, dumpTo, integrityCheck, mlmdSchemaVersion, rowCounts, walBytes } from '../../packages/sqlite/src/index.js';
 import { childCommandLines } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 let dir: string;
 let db: string;
@@ -28,7 +29,7 @@ let made: Awaited<ReturnType<typeof createMlmdDatabase>>;
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const sql = (file: string, query: string) => execFileSync('sqlite3', ['-batch', '-readonly', file, query], { encoding: 'utf8' }).trim();
-const vectorsVersion = Number(/INSERT INTO `MLMDEnv`\(`schema_version`\) VALUES\((\d+)\)/.exec(readFileSync(path.join(MLMD_VECTORS, 'mlmd-sqlite-schema.sql'), 'utf8'))![1]);
+const vectorsVersion = Number(must(/INSERT INTO `MLMDEnv`\(`schema_version`\) VALUES\((\d+)\)/.exec(readFileSync(path.join(MLMD_VECTORS, 'mlmd-sqlite-schema.sql'), 'utf8')), '/INSERT INTO `MLMDEnv`\\(`schema_version`\\) VALUES\\((\\d+)\\)/.')[1]);
 const sqliteChildren = () => childCommandLines(process.pid).filter((c) => c.argv[0] === 'sqlite3');
 
 beforeAll(async () => {

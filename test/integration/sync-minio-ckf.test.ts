@@ -1,13 +1,17 @@
-// sync-minio with nothing but Charmed Kubeflow around it: no MinIO endpoint and no MinIO keys. Its
-// dist bundle, run as the runner runs it, reads the keys from the emulated juju (config and
-// kfp-ui's object-storage relation data) and reaches MinIO through its own port-forward to
-// svc/minio on the Kubernetes API emulator, whose pod minio-0 forwards to a real S3 server.
+// sync-minio with nothing but Charmed Kubeflow around it: no MinIO endpoint and no MinIO keys. It
+// reads the keys from the emulated juju (config and kfp-ui's object-storage relation data) and
+// reaches MinIO through its own port-forward to svc/minio on the Kubernetes API emulator, whose pod
+// minio-0 forwards to a real S3 server. In-process through its main; as its dist bundle, run as the
+// runner runs it, where every child's argv is watched and for a real SIGTERM.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { CKF_SECRETS, listObjects, runActionBundle, seedMlpipeline, startCkf } from '../../sandbox/index.js';
+import { syncMinioAction } from '../../actions/sync-minio/src/main.js';
+import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 import { childCommandLines } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 type Run = Awaited<ReturnType<typeof runActionBundle>>;
@@ -23,8 +27,17 @@ afterAll(async () => {
   await ckf?.stop();
 });
 
+/** Runs the action in-process, with juju in-process too. */
+function syncInProcess(inputs: Record<string, string> = {}): Promise<Run> {
+  return runInProcess(syncMinioAction, ckf.syncMinioInputs(inputs), {
+    env: ckf.env,
+    timeoutMs: 60_000,
+    clients: (config, context) => ({ ...syncMinioAction.clients(config, context), juju: sandboxJuju(config.juju.model, context) }),
+  });
+}
+
 /** Runs the bundle against the sandbox; argvs collects every child's command line while it runs. */
-async function sync(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess) => void): Promise<Run & { argvs: string[][] }> {
+async function sync(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess | InProcessChild) => void): Promise<Run & { argvs: string[][] }> {
   const argvs: string[][] = [];
   let watcher: NodeJS.Timeout | undefined;
   const run = await runActionBundle('sync-minio', ckf.syncMinioInputs(inputs), {
@@ -32,7 +45,7 @@ async function sync(inputs: Record<string, string> = {}, onLine?: (line: string,
     timeoutMs: 60_000,
     onStart: (c: ChildProcess) => {
       watcher = setInterval(() => {
-        for (const p of childCommandLines(c.pid!)) if (!argvs.some((a) => a.join(' ') === p.argv.join(' '))) argvs.push(p.argv);
+        for (const p of childCommandLines(must(c.pid, 'c.pid'))) if (!argvs.some((a) => a.join(' ') === p.argv.join(' '))) argvs.push(p.argv);
       }, 5);
     },
     onLine,
@@ -110,7 +123,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
     rename('kfp-ui/0', 3);
     try {
       const before = jujuCalls().length;
-      const run = await sync({ 'dry-run': 'true' });
+      const run = await syncInProcess({ 'dry-run': 'true' });
       expect(run.code).toBe(0);
       expect(jujuCalls().slice(before)).toContainEqual(['show-unit', '-m', 'kubeflow', '--format', 'json', 'kfp-ui/3']);
       expect(run.stdout).toContain("kfp-ui/3's object-storage relation data");
@@ -120,7 +133,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
   });
 
   test('a failure after the port-forward opened still closes it', async () => {
-    const run = await sync({ 's3-bucket': 'no-such-bucket' });
+    const run = await syncInProcess({ 's3-bucket': 'no-such-bucket' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::sync-minio failed: target \(S3 at .*\) failed: the bucket does not exist/);
     expect(run.stdout).toContain('port-forward closed');
@@ -154,7 +167,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
     });
     try {
       const sessions = ckf.kube.portForwards.length;
-      const run = await sync();
+      const run = await syncInProcess();
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(
         '::error::sync-minio failed: kfp-ui/0 has no object-storage relation in model "kubeflow" (juju show-unit kfp-ui/0 lists none), so there is no MinIO secret to read; ' +
@@ -168,7 +181,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
   });
 
   test('a kfp-ui application that is not there is named', async () => {
-    const run = await sync({ 'minio-consumer-application': 'kfp-ui-missing' });
+    const run = await syncInProcess({ 'minio-consumer-application': 'kfp-ui-missing' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::sync-minio failed: application "kfp-ui-missing" was not found in model "kubeflow"/);
   });
@@ -192,7 +205,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
 
   test('keys given, no endpoint: no juju call, the port-forward alone', async () => {
     const calls = jujuCalls().length;
-    const run = await sync({ 'minio-access-key': 'minio', 'minio-secret-key': CKF_SECRETS.minio, 'dry-run': 'true' });
+    const run = await syncInProcess({ 'minio-access-key': 'minio', 'minio-secret-key': CKF_SECRETS.minio, 'dry-run': 'true' });
     expect(run.code).toBe(0);
     expect(jujuCalls().length).toBe(calls);
     expect(run.stdout).toContain('MinIO keys: from the minio-access-key and minio-secret-key inputs');
@@ -207,8 +220,8 @@ describe('the real kubectl against the same sandbox', () => {
       env: { ...process.env, KUBECONFIG: '' },
     });
     let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     try {
       const until = Date.now() + 15_000;
       while (!/Forwarding from 127\.0\.0\.1:\d+/.test(out) && child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 20));

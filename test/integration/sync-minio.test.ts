@@ -22,6 +22,7 @@ import {
 import { syncMinioAction } from '../../actions/sync-minio/src/main.js';
 import { runInProcess } from '../support/in-process.js';
 import { childCommandLines, isAlive } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sb: Sandbox;
@@ -92,12 +93,12 @@ describe('mirroring mlpipeline', () => {
     const before = new Map<string, Buffer>();
     for (const key of [...removed, ...changed]) before.set(key, await readObject(sb.s3, 'ckf-backups', `mlpipeline/${key}`));
     for (const key of removed) await deleteObject(sb.minio, 'mlpipeline', key);
-    for (const key of changed) await writeObject(sb.minio, 'mlpipeline', key, Buffer.concat([before.get(key)!, Buffer.from('appended by a new run')]));
+    for (const key of changed) await writeObject(sb.minio, 'mlpipeline', key, Buffer.concat([must(before.get(key), 'before.get(key)'), Buffer.from('appended by a new run')]));
 
     const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'archive-prefix': 'mlpipeline.archive/run-2' }));
     expect(run.code).toBe(0);
     expect(run.outputs).toMatchObject({ 'objects-transferred': '2', 'objects-archived': '5', verified: 'true' });
-    const changedBytes = changed.reduce((n, k) => n + before.get(k)!.length + 'appended by a new run'.length, 0);
+    const changedBytes = changed.reduce((n, k) => n + must(before.get(k), 'before.get(k)').length + 'appended by a new run'.length, 0);
     expect(run.outputs['bytes-transferred']).toBe(String(changedBytes));
 
     for (const [key, content] of before) {
@@ -254,7 +255,7 @@ describe('secrets', () => {
     const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 'minio-bucket': 'small', 's3-prefix': 'small', 'bandwidth-limit': '1M' }), {
       onStart: (child) => {
         watcher = setInterval(() => {
-          for (const p of childCommandLines(child.pid!)) if (!argvs.some((a) => a.join(' ') === p.argv.join(' '))) argvs.push(p.argv);
+          for (const p of childCommandLines(must(child.pid, 'child.pid'))) if (!argvs.some((a) => a.join(' ') === p.argv.join(' '))) argvs.push(p.argv);
         }, 5);
       },
     });
@@ -337,10 +338,10 @@ describe('cancellation', () => {
       timeoutMs: 60_000,
       onStart: (child) => {
         let out = '';
-        child.stdout!.on('data', (d) => {
+        must(child.stdout, 'child.stdout').on('data', (d) => {
           out += d;
           if (!sent && /progress: [1-9][\d.]* [KM]iB of/.test(out)) {
-            rclonePid = childCommandLines(child.pid!).find((p) => p.argv[1] === 'sync')?.pid ?? 0;
+            rclonePid = childCommandLines(must(child.pid, 'child.pid')).find((p) => p.argv[1] === 'sync')?.pid ?? 0;
             sent = Date.now();
             child.kill('SIGTERM');
           }

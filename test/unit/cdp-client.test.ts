@@ -21,6 +21,7 @@ import {
   waitForWorkspaceDeleted,
   type CdpCredentials,
 } from '../../packages/cdp/src/index.js';
+import { must } from '../support/must.js';
 
 const VECTORS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vectors/cdp-signing.json');
 const keys = JSON.parse(readFileSync(VECTORS, 'utf8')).keys;
@@ -138,7 +139,7 @@ describe('CdpClient', () => {
     const { log, lines } = recorder();
     reset([(_r, res) => json(res, 429, { code: 'RESOURCE_EXHAUSTED', message: 'slow down' }), (_r, res) => json(res, 503, { code: 'UNAVAILABLE', message: 'busy' }), (_r, res) => json(res, 200, { workspaces: [] })]);
     const dates = [new Date(Date.UTC(2026, 10, 20, 10, 0, 0)), new Date(Date.UTC(2026, 10, 20, 10, 0, 1)), new Date(Date.UTC(2026, 10, 20, 10, 0, 2))];
-    const c = client(rsaCreds, log, { now: () => dates.shift()! });
+    const c = client(rsaCreds, log, { now: () => must(dates.shift(), 'dates.shift()') });
     expect(await new MlApi(c).listWorkspaces()).toEqual({ workspaces: [] });
     expect(seen).toHaveLength(3);
     expect(seen.map((s) => s.headers['x-altus-date'])).toEqual(['Fri, 20 Nov 2026 10:00:00 GMT', 'Fri, 20 Nov 2026 10:00:01 GMT', 'Fri, 20 Nov 2026 10:00:02 GMT']);

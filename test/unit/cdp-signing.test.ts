@@ -15,6 +15,7 @@ import {
   stringToSign,
   type AuthMethod,
 } from '../../packages/cdp/src/index.js';
+import { must } from '../support/must.js';
 
 const VECTORS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vectors/cdp-signing.json');
 const doc = JSON.parse(readFileSync(VECTORS, 'utf8'));
@@ -95,7 +96,7 @@ describe('the golden vectors', () => {
   });
 
   test('ecdsav1: the vector signature verifies, and so does ours (SHA-512, DER)', () => {
-    const v = vectors.find((x) => x.authMethod === 'ecdsav1')!;
+    const v = must(vectors.find((x) => x.authMethod === 'ecdsav1'), 'the ecdsav1 vector');
     const pub = createPublicKey(doc.keys.ecdsa.publicKeyPem);
     const [params, sig] = v.expectedHeaders['x-altus-auth'].split('.');
     expect(verify('sha512', Buffer.from(v.stringToSign), { key: pub, dsaEncoding: 'der' }, b64urlDecode(sig))).toBe(true);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HarnessError, jobOrder, parseFileCommand, runnerTimings, runWorkflow, type LogLine, type RunWorkflowOptions, type StubCall } from '../harness/index.js';
 import { isAlive } from '../support/procs.js';
+import { must } from '../support/must.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/harness');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'harness-test-'));
@@ -123,7 +124,7 @@ describe('composite actions', () => {
 
     const old = await run('composite.yml', { event: 'workflow_call', inputs: { major: 20 }, secrets, stubs });
     expect(old.result).toBe('success');
-    const [check, setup, greet] = old.jobs.use.steps[0].steps!;
+    const [check, setup, greet] = must(old.jobs.use.steps[0].steps, 'old.jobs.use.steps[0].steps');
     expect(check.outputs).toEqual({ major: '20' });
     expect(setup).toMatchObject({ outcome: 'success', notes: ['actions/setup-node@v6 replaced by the test\'s stub'] });
     expect(calls.map((c) => c.inputs)).toEqual([{ 'node-version': '24' }]);
@@ -133,12 +134,12 @@ describe('composite actions', () => {
     expect(old.jobs.use.notes).toEqual(["Skip output 'leak' since it may contain secret."]);
 
     const current = await run('composite.yml', { event: 'workflow_call', inputs: { major: 24 }, secrets, stubs });
-    expect(current.jobs.use.steps[0].steps![1]).toMatchObject({ outcome: 'skipped', notes: [] });
+    expect(must(current.jobs.use.steps[0].steps, 'current.jobs.use.steps[0].steps')[1]).toMatchObject({ outcome: 'skipped', notes: [] });
     expect(calls).toHaveLength(1);
 
     // Without a stub, a remote action is not run: skipped, with a note.
     const unstubbed = await run('composite.yml', { event: 'workflow_call', inputs: { major: 20 }, secrets });
-    expect(unstubbed.jobs.use.steps[0].steps![1]).toMatchObject({ outcome: 'skipped', notes: [expect.stringMatching(/not run: the harness does not run remote actions/)] });
+    expect(must(unstubbed.jobs.use.steps[0].steps, 'unstubbed.jobs.use.steps[0].steps')[1]).toMatchObject({ outcome: 'skipped', notes: [expect.stringMatching(/not run: the harness does not run remote actions/)] });
   });
 
   test('workflow_call inputs and secrets are typed and checked as GitHub does', async () => {
@@ -162,7 +163,7 @@ describe('timeouts and cancellation', () => {
     const [sleepy, after] = result.jobs.slow.steps;
     expect(sleepy).toMatchObject({ outcome: 'failure', conclusion: 'failure', signals: ['SIGINT', 'SIGTERM', 'SIGKILL'] });
     expect(sleepy.notes).toContain('The action has timed out.');
-    const child = Number(/child=(\d+)/.exec(sleepy.stdout)![1]);
+    const child = Number(must(/child=(\d+)/.exec(sleepy.stdout), '/child=(\\d+)/.exec(sleepy.stdout)')[1]);
     expect(running(child)).toBe(false);
     expect(after.stdout).toBe('after, job=failure\n');
     expect(result.jobs.slow.result).toBe('failure');

@@ -26,7 +26,7 @@ const manifest = new Map(
     .split('\n')
     .map((line) => {
       const [hash, file] = line.split(/\s+\.\//);
-      return [file!, hash!] as const;
+      return [file, hash] as const;
     }),
 );
 

@@ -1,4 +1,5 @@
-import { ActionError, CancelledError, TimeoutError, type ActionDefinition, type Status } from '@ml-backup-actions/core';
+import { ActionError, CancelledError, type ActionDefinition, type Status } from '@ml-backup-actions/core';
+import { followBackup } from './follow.js';
 import { backupCmlClients, type BackupCmlClients, type BackupCmlRun } from './clients.js';
 import { readConfig, type BackupCmlConfig } from './config.js';
 import { preflight } from './preflight.js';
@@ -8,7 +9,6 @@ import { startBackup } from './start.js';
 import { stopAwsJobs } from './stop.js';
 import { renderSummary, workspaceOutputs } from './summary.js';
 import { Suspension } from './suspend.js';
-import { trackBackup } from './track.js';
 
 /** How far back AWS Backup jobs are looked for: CDP creates them after backupWorkspace returns. */
 const JOBS_SINCE_SKEW_MS = 5 * 60_000;
@@ -31,8 +31,8 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   const w = report.workspace;
   const suspendIt = w?.platform === 'AZURE' ? config.suspend !== 'false' : config.suspend === 'true';
   const suspension = suspendIt && w ? new Suspension(clients.ml, w, log) : undefined;
-  let backup: RunningBackup | undefined;
-  if (suspension) run.defer('resume the workspace', (failure) => (failure ? suspension.undo(backup?.running ?? false) : undefined));
+  const current: { backup?: RunningBackup } = {};
+  if (suspension) run.defer('resume the workspace', (failure) => (failure ? suspension.undo(current.backup?.running ?? false) : undefined));
 
   if (plan.kind === 'attach') {
     report.phase = 'attach';
@@ -47,7 +47,7 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   if (!backupCrn) throw new ActionError('no backup to follow: neither backup-crn nor CDP named one');
   const jobs = aws && vaultName ? { client: aws, vault: vaultName, since: new Date(config.startedAt.getTime() - JOBS_SINCE_SKEW_MS) } : undefined;
   const running = new RunningBackup(backupCrn, report.backup, jobs);
-  backup = running;
+  current.backup = running;
   // Out at once, so that a next job can attach (backup-crn) if this one hits GitHub's 6-hour limit.
   run.setOutputs({ 'backup-crn': backupCrn, ...(vaultName ? { 'vault-name': vaultName } : {}) });
   if (!config.wait) {
@@ -58,21 +58,7 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   run.defer('stop the AWS Backup jobs', async (failure) => {
     if (failure instanceof CancelledError && running.running && config.cancelOnTimeout) await stopAwsJobs(running, 'the run was cancelled', log);
   });
-  try {
-    await step('wait', `Follow backup ${report.backup.backupName ?? backupCrn}`, () => trackBackup(clients.ml, running, { ...timing, log }));
-  } catch (err) {
-    if (!(err instanceof TimeoutError)) {
-      if (!(err instanceof CancelledError)) running.running = false; // it failed: nothing is running any more
-      throw err;
-    }
-    report.status = 'timed out';
-    if (config.cancelOnTimeout) await stopAwsJobs(running, `backup-timeout-minutes (${config.backupTimeoutMinutes}) passed`, log);
-    throw new ActionError(
-      `the backup did not finish within backup-timeout-minutes (${config.backupTimeoutMinutes}); CDP status ${report.backup.backupStatus ?? 'unknown'}. ` +
-        (config.cancelOnTimeout ? 'Its AWS Backup jobs were asked to stop.' : `It keeps running: follow it with backup-crn: ${backupCrn}`),
-    );
-  }
-  running.running = false;
+  await step('wait', `Follow backup ${report.backup.backupName ?? backupCrn}`, () => followBackup(run, running, timing));
   suspension?.keep();
 }
 

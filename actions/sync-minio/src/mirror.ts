@@ -45,9 +45,14 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
         else copied.add(event.object);
         break;
       case 'skipped':
-        if (event.action === 'copy') (plan.copy++, (plan.copyBytes += event.size));
-        else if (event.action === 'move') (plan.replace++, (plan.archiveBytes += event.size));
-        else (plan.remove++, (plan.archiveBytes += event.size));
+        if (event.action === 'copy') {
+          plan.copy++;
+          plan.copyBytes += event.size;
+        } else {
+          if (event.action === 'move') plan.replace++;
+          else plan.remove++;
+          plan.archiveBytes += event.size;
+        }
         if (plan.examples.length < 20) plan.examples.push(`${event.action}: ${event.object}`);
         break;
       case 'error':

@@ -15,7 +15,7 @@ export interface WorkspaceVolume {
   clusterTag?: string;
 }
 
-const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
 export const clusterTagOf = (tags: Record<string, string>): string | undefined =>
   Object.keys(tags).find((k) => k.startsWith(CLUSTER_TAG_PREFIX) && tags[k] === CLUSTER_TAG_VALUE);
 

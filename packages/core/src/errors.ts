@@ -1,8 +1,12 @@
 /** An error whose message is already written for the person reading the job log. */
 export class ActionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** How the run ended, when it was not simply failed ('timed out': a wait ran past its limit). */
+  readonly ended?: 'timed out';
+
+  constructor(message: string, options?: { cause?: unknown; ended?: 'timed out' }) {
     super(message, options);
     this.name = 'ActionError';
+    this.ended = options?.ended;
   }
 }
 

@@ -182,7 +182,8 @@ async function conclude<C, K, R extends Report>(end: {
   }
   report.finishedAt ??= end.now;
   if (failure) {
-    if (!FAILED.includes(report.status)) report.status = failure instanceof CancelledError ? 'interrupted' : 'failed';
+    if (failure instanceof ActionError && failure.ended) report.status = failure.ended;
+    else if (!FAILED.includes(report.status)) report.status = failure instanceof CancelledError ? 'interrupted' : 'failed';
     report.error ??= errorMessage(failure);
   } else {
     report.status = end.outcome || 'succeeded';

@@ -112,7 +112,7 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
       if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
       reject(err);
     };
-    const onAbort = () => fail(abortReason(signal!));
+    const onAbort = () => signal && fail(abortReason(signal));
     const onStdoutError = (err: Error) => fail(new ActionError(`writing the output of ${label} failed: ${err.message}`, { cause: err }));
     signal?.addEventListener('abort', onAbort, { once: true });
     stdout.on('error', onStdoutError);
@@ -173,11 +173,14 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
         fail(failureOf(status, label, stderr));
         return;
       }
+      const spoken = protocol;
+      // A status comes only over a stream that was opened, so with a subprotocol chosen.
+      if (!spoken) return fail(new ActionError(`exec ${label}: a status arrived before the stream was open`));
       const done = () => {
         if (settled) return;
         settled = true;
         cleanup();
-        resolve({ stderr, stdoutBytes, protocol: protocol! });
+        resolve({ stderr, stdoutBytes, protocol: spoken });
       };
       flush(stdout, options.end ?? true).then(done, (err: Error) => onStdoutError(err));
     }

@@ -170,7 +170,7 @@ class Forwarder implements PortForward {
         () => settle(new TimeoutError(`port-forward to pod ${namespace}/${pod} port ${port}: the API server did not open the stream within ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
-      const onAbort = () => settle(abortReason(signal!));
+      const onAbort = () => signal && settle(abortReason(signal));
       signal?.addEventListener('abort', onAbort, { once: true });
       onConnectionFailure(ws, this.target, settle);
       ws.on('open', () => {

@@ -90,7 +90,7 @@ async function bounded<T>(call: Promise<T>, target: Target, signal?: AbortSignal
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimeoutError(`the Kubernetes API server at ${target.server} did not answer within ${ms / 1000} s (${target.verb} ${target.resource}${target.name ? ` ${target.name}` : ''})`)), ms);
-    onAbort = () => reject(signal!.reason);
+    onAbort = () => reject(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {

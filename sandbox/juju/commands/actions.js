@@ -1,3 +1,4 @@
+// @ts-check
 // juju actions [options] <application>   (alias list-actions)
 // The actions the application's charm declares: name -> description, or with --schema the JSON
 // schema juju validates `juju run` parameters with (YAML unless --format json). Tabular by default.
@@ -7,12 +8,15 @@ import { sortKeys, table, toJson, toYaml } from '../lib/format.js';
 import { getApplication, isValidApplicationName, resolveModel } from '../lib/model.js';
 import { actionSchema, actionSpecs } from '../lib/schema.js';
 
+/** @typedef {{ model?: string, format: string, output?: string, schema?: boolean }} ActionsFlags */
+
+/** @type {import('../lib/types.js').ControllerCommand<ActionsFlags>} */
 export default {
   name: 'actions',
   aliases: ['list-actions'],
   needsController: true,
   flags: [...MODEL_FLAGS, FORMAT_FLAG(['default', 'json', 'tabular', 'yaml'], 'default'), OUTPUT_FLAG, { names: ['schema'] }],
-  init(args, flags = {}) {
+  init(args, flags) {
     if (flags.format === 'tabular' && flags.schema) throw JujuError.usage('full schema not compatible with tabular output');
     if (args.length === 0) throw JujuError.usage('no application name specified');
     if (!isValidApplicationName(args[0])) throw JujuError.usage(`invalid application name ${JSON.stringify(args[0])}`);

@@ -1,3 +1,4 @@
+// @ts-check
 // juju config [options] <application> [--reset <key[,key]>] [<key>[=<value>] ...]
 // All settings as {application, application-config, charm, settings} (YAML by default), one value
 // in the "smart" format, or key=value to set. minio's secret-key is empty here as on a real
@@ -7,8 +8,15 @@ import { JujuError } from '../lib/errors.js';
 import { toJson, toYaml } from '../lib/format.js';
 import { getApplication, resolveModel } from '../lib/model.js';
 
+/** @import { Application } from '../lib/types.js' */
+/**
+ * @typedef {{ model?: string, format: string, output?: string, file?: string, reset?: string, 'no-color'?: boolean, color?: boolean }} ConfigFlags
+ * @typedef {{ default?: unknown, description: string, source: string, type: string, value?: unknown }} Setting
+ */
+
 const TRUST_DESCRIPTION = 'Does this application have access to trusted credentials';
 
+/** @type {import('../lib/types.js').ControllerCommand<ConfigFlags>} */
 export default {
   name: 'config',
   needsController: true,
@@ -36,6 +44,7 @@ export default {
     }
     if (rest.length > 1) throw JujuError.usage('can only retrieve a single value, or all values');
     const settings = describeSettings(app);
+    /** @type {Record<string, Setting>} */
     const appConfig = { trust: { default: false, description: TRUST_DESCRIPTION, source: app.trust ? 'user' : 'default', type: 'bool', value: app.trust } };
     if (rest.length === 1) {
       const key = rest[0];
@@ -51,6 +60,7 @@ export default {
   },
 };
 
+/** @param {Application} app @param {string} key @param {string} value */
 function coerce(app, key, value) {
   const option = app.options[key];
   if (!option) throw new JujuError(`unknown option "${key}"`);
@@ -62,8 +72,9 @@ function coerce(app, key, value) {
   return value;
 }
 
-/** Each option with its default, description, source (default/user/unset), type and value. */
+/** Each option with its default, description, source (default/user/unset), type and value. @param {Application} app */
 function describeSettings(app) {
+  /** @type {Record<string, Setting>} */
   const settings = {};
   for (const key of Object.keys(app.options).sort()) {
     const o = app.options[key];

@@ -1,3 +1,4 @@
+// @ts-check
 // The emulated juju subcommands, one module each. A module exports
 // { name, aliases?, needsController, flags, init?(args), run(ctx) }; see lib/main.js for ctx.
 import actions from './actions.js';
@@ -9,6 +10,7 @@ import showTask from './show-task.js';
 import status from './status.js';
 import version from './version.js';
 
+/** @type {Map<string, import('../lib/types.js').Command>} */
 export const COMMANDS = new Map();
 for (const command of [status, scaleApplication, config, showUnit, version, run, showTask, actions]) {
   COMMANDS.set(command.name, command);

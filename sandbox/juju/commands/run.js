@@ -1,3 +1,4 @@
+// @ts-check
 // juju run [options] <unit> [<unit> ...] <action-name> [<key>=<value> ...]
 // Enqueues one task per unit (<app>/leader is resolved first) and, unless --background, waits
 // for them: --wait <duration>, or 60 s when it is not given (juju's default, not infinite). On
@@ -6,8 +7,8 @@
 // message, and juju exits 0; only a return code of 1 or more (an uncaught exception) exits 1.
 // Progress lines go to stderr, as juju's ctx.Infof writes them (cmd/juju/action/common.go).
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse as parseYaml } from 'yaml';
 import { FORMAT_FLAG, MODEL_FLAGS, OUTPUT_FLAG } from '../lib/args.js';
 import { durationFlag, timeScale } from '../lib/duration.js';
 import { JujuError } from '../lib/errors.js';
@@ -17,11 +18,24 @@ import { formatTasks } from '../lib/output.js';
 import { loadState } from '../lib/state.js';
 import { advance, findTask, isTerminal, nextId, phaseOf, resolveReceiver, taskView } from '../lib/tasks.js';
 
+/** @import { Task, TaskView } from '../lib/types.js' */
+/**
+ * @typedef {{ model?: string, format: string, output?: string, background?: boolean, wait?: string, utc?: boolean, color?: boolean,
+ *   'no-color'?: boolean, 'string-args'?: boolean, params?: string }} RunFlags
+ */
+
 const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const UNIT_OR_LEADER = /^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)\/(\d+|leader)$/;
 const DEFAULT_WAIT_MS = 60_000;
 
+// Loaded on first use: most juju calls never parse YAML, and every call is a fresh process.
+const require = createRequire(import.meta.url);
+/** @param {string} text @param {import('yaml').ParseOptions & import('yaml').DocumentOptions} options */
+const parseYaml = (text, options) => require('yaml').parse(text, options);
+
+/** @param {string[]} args */
 export function parseRunArgs(args) {
+  /** @type {string[]} */
   const units = [];
   const apps = new Set();
   let action;
@@ -40,6 +54,7 @@ export function parseRunArgs(args) {
   if (!units.length) throw JujuError.usage('no unit specified');
   if (!action) throw JujuError.usage('no action specified');
   if (apps.size > 1) throw JujuError.usage('all units must be of the same application');
+  /** @type {[string[], string][]} */
   const pairs = [];
   for (const arg of args.slice(units.length + 1)) {
     const eq = arg.indexOf('=');
@@ -53,12 +68,13 @@ export function parseRunArgs(args) {
   return { units, action, pairs };
 }
 
-/** A value as yaml.v2 reads it into interface{}: timestamps stay strings. */
+/** A value as yaml.v2 reads it into interface{}: timestamps stay strings. @param {string} text @returns {unknown} */
 function yamlValue(text) {
   const value = parseYaml(text, { version: '1.1' });
   return value instanceof Date ? text : value;
 }
 
+/** @type {import('../lib/types.js').ControllerCommand<RunFlags>} */
 export default {
   name: 'run',
   needsController: true,
@@ -74,7 +90,7 @@ export default {
     { names: ['string-args'] },
     { names: ['params'], value: true },
   ],
-  init(args, flags = {}) {
+  init(args, flags) {
     const wait = flags.wait === undefined ? 0 : durationFlag(flags.wait, 'wait');
     if (flags.background && wait > 0) throw JujuError.usage('cannot specify both --wait and --background');
     parseRunArgs(args);
@@ -83,21 +99,25 @@ export default {
     const { units, action, pairs } = parseRunArgs(args);
     let waitMs = flags.wait === undefined ? 0 : durationFlag(flags.wait, 'wait');
     if (!flags.background && waitMs === 0) waitMs = DEFAULT_WAIT_MS;
+    /** @type {Record<string, unknown>} */
     const params = {};
     if (flags.params) {
       let file;
       try {
         file = parseYaml(readFileSync(String(flags.params), 'utf8'), { version: '1.1' }) ?? {};
       } catch (e) {
-        throw new JujuError(`open ${flags.params}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
+        const error = /** @type {NodeJS.ErrnoException} */ (e);
+        throw new JujuError(`open ${flags.params}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`);
       }
       if (typeof file !== 'object' || Array.isArray(file)) throw new JujuError('params must contain a YAML map with string keys');
       Object.assign(params, file);
     }
     for (const [keys, raw] of pairs) {
       let target = params;
-      for (const k of keys.slice(0, -1)) target = target[k] !== null && typeof target[k] === 'object' ? target[k] : (target[k] = {});
-      target[keys.at(-1)] = flags['string-args'] ? raw : yamlValue(raw);
+      for (const k of keys.slice(0, -1)) {
+        target = target[k] !== null && typeof target[k] === 'object' ? /** @type {Record<string, unknown>} */ (target[k]) : (target[k] = {});
+      }
+      target[keys[keys.length - 1]] = flags['string-args'] ? raw : yamlValue(raw);
     }
     resolveModel(state, flags.model, env); // fails before taking the lock
 
@@ -106,11 +126,13 @@ export default {
       const now = Date.now();
       model.tasks ??= [];
       const operation = nextId(model);
+      /** @type {{ id: string, unit: string }[]} */
       const tasks = [];
+      /** @type {string[]} */
       const errors = [];
       for (const receiver of units) {
         const found = resolveReceiver(model, receiver, now, s.faults);
-        if (found.error) {
+        if (!found.app) {
           errors.push(found.error);
           continue;
         }
@@ -122,6 +144,7 @@ export default {
         }
         const schema = actionSchema(found.app, action, spec, s.jujuVersion);
         const invalid = validateParams(schema, params);
+        /** @type {Task} */
         const task = { id: nextId(model), operation, unit: found.unit, app: found.app.name, action, params: withDefaults(schema, params), enqueuedAt: now, returnCode: 0 };
         if (invalid) Object.assign(task, { status: 'error', message: invalid });
         model.tasks.push(task);
@@ -152,14 +175,16 @@ export default {
 
     const scale = timeScale(loadState(stateFile), env);
     const deadline = waitMs < 0 ? Infinity : Date.now() + waitMs * scale;
+    /** @type {Record<string, TaskView>} */
     const info = {};
+    /** @type {string[]} */
     const failed = [];
     for (const t of tasks) {
       err(`Waiting for task ${t.id}...\n\n`);
       for (;;) {
         await advance(stateFile, env);
         const now = Date.now();
-        const task = findTask(loadState(stateFile), t.id).task;
+        const task = /** @type {{ task: Task }} */ (findTask(loadState(stateFile), t.id)).task; // enqueued above
         if (isTerminal(phaseOf(task, now))) {
           info[t.unit] = taskView(task, now, Boolean(flags.utc));
           if ((task.returnCode ?? 0) >= 1) failed.push(` - id ${JSON.stringify(t.id)} with return code ${task.returnCode}`);

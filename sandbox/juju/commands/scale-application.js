@@ -1,3 +1,4 @@
+// @ts-check
 // juju scale-application [options] <application> <scale>
 // Sets the desired scale and returns at once ("<app> scaled to <n> units" on stderr); the units
 // then come and go over the sandbox's settle times (lib/lifecycle.js).
@@ -6,6 +7,7 @@ import { JujuError } from '../lib/errors.js';
 import { scaleTo, timingFor } from '../lib/lifecycle.js';
 import { getApplication, isValidApplicationName, resolveModel } from '../lib/model.js';
 
+/** @type {import('../lib/types.js').ControllerCommand<{ model?: string }>} */
 export default {
   name: 'scale-application',
   needsController: true,

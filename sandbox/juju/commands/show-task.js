@@ -1,3 +1,4 @@
+// @ts-check
 // juju show-task [options] <task ID>
 // Shows the task at once (the default --wait is -1s), or blocks until it is done for --wait <d>
 // (0 or --watch: for ever); a wait that runs out says "ERROR maximum wait time reached" (exit 1)
@@ -12,13 +13,16 @@ import { formatTasks } from '../lib/output.js';
 import { loadState } from '../lib/state.js';
 import { advance, findTask, isTerminal, phaseOf, taskView } from '../lib/tasks.js';
 
+/** @typedef {{ model?: string, format: string, output?: string, wait?: string, watch?: boolean, utc?: boolean }} ShowTaskFlags */
+
 const ACTION_ID = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
+/** @type {import('../lib/types.js').ControllerCommand<ShowTaskFlags>} */
 export default {
   name: 'show-task',
   needsController: true,
   flags: [...MODEL_FLAGS, FORMAT_FLAG(['json', 'plain', 'yaml'], 'plain'), OUTPUT_FLAG, { names: ['wait'], value: true }, { names: ['watch'] }, { names: ['utc'] }],
-  init(args, flags = {}) {
+  init(args, flags) {
     if (flags.watch && flags.wait !== undefined) throw JujuError.usage('specify either --watch or --wait but not both');
     if (flags.wait !== undefined) durationFlag(flags.wait, 'wait');
     if (args.length === 0) throw JujuError.usage('no task ID specified');

@@ -1,3 +1,4 @@
+// @ts-check
 // juju show-unit [options] <unit> [...]
 // {"<unit>": {...}} with relation-info, where application-data is what the *other* side published
 // (juju/juju PR #13218). For kfp-ui/0 the object-storage entry carries minio's YAML payload under
@@ -10,6 +11,11 @@ import { isValidUnitName, relationsOf, resolveModel } from '../lib/model.js';
 import { integratorData } from '../lib/s3.js';
 import { unitActivity } from '../lib/tasks.js';
 
+/**
+ * @typedef {{ model?: string, format: string, output?: string, app?: boolean, endpoint?: string, 'related-unit'?: string }} ShowUnitFlags
+ */
+
+/** @type {import('../lib/types.js').ControllerCommand<ShowUnitFlags>} */
 export default {
   name: 'show-unit',
   needsController: true,
@@ -20,6 +26,7 @@ export default {
   },
   run({ flags, args, state, now, out, env }) {
     const { model } = resolveModel(state, flags.model, env);
+    /** @type {Record<string, Record<string, unknown>>} */
     const result = {};
     for (const unitName of args) {
       const appName = unitName.slice(0, unitName.lastIndexOf('/'));
@@ -31,6 +38,7 @@ export default {
       for (const { relation, own, other } of relationsOf(model, appName)) {
         if (flags.endpoint && own.endpoint !== flags.endpoint) continue;
         const peers = other === own;
+        /** @type {Record<string, { 'in-scope': boolean, data: Record<string, string> }>} */
         const relatedUnits = {};
         if (!flags.app) {
           const remote = peers ? view : appView(model.applications[other.app], now, state.faults);
@@ -65,6 +73,7 @@ export default {
   },
 };
 
+/** @param {import('../lib/types.js').UnitView} unit */
 function unitData(unit) {
   return { 'egress-subnets': `${unit.address}/32`, 'ingress-address': unit.address, 'private-address': unit.address };
 }

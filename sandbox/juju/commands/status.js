@@ -1,3 +1,4 @@
+// @ts-check
 // juju status [options] [<selector> ...]
 // Shaped like Juju 3.6's formatter (vectors/juju/status-k8s-model.json): scale, units, leader and
 // empty messages are left out when empty (omitempty), so a scale-0 application has neither
@@ -9,6 +10,18 @@ import { appView } from '../lib/lifecycle.js';
 import { glob, relationsOf, resolveModel } from '../lib/model.js';
 import { unitActivity } from '../lib/tasks.js';
 
+/** @import { Application, Model, State, Status } from '../lib/types.js' */
+/**
+ * @typedef {{ model?: string, format: string, output?: string, utc?: boolean, color?: boolean, 'no-color'?: boolean, relations?: boolean,
+ *   storage?: boolean, 'retry-count'?: string, 'retry-delay'?: string, watch?: string }} StatusFlags
+ * @typedef {ReturnType<typeof statusInfo>} StatusInfo
+ * @typedef {{ 'workload-status': StatusInfo, 'juju-status': StatusInfo, leader?: boolean, address: string, 'provider-id': string }} UnitStatus
+ * @typedef {ReturnType<typeof formatApplication>} AppStatus
+ * @typedef {{ model: { name: string, controller: string, cloud: string, region: string, version: string, sla: string },
+ *   applications: Record<string, AppStatus>, controller: { timestamp: string } }} StatusView
+ */
+
+/** @type {import('../lib/types.js').ControllerCommand<StatusFlags>} */
 export default {
   name: 'status',
   aliases: ['show-status'],
@@ -29,11 +42,13 @@ export default {
   run({ flags, args, state, now, out, err, env }) {
     const utc = Boolean(flags.utc) || env.JUJU_STATUS_ISO_TIME === 'true';
     const { name, model } = resolveModel(state, flags.model, env);
+    /** @param {string} appName */
     const listed = (appName) => appView(model.applications[appName], now, state.faults).units.map((u) => u.name);
     const selected = select(model, args, listed);
+    /** @type {Record<string, AppStatus>} */
     const applications = {};
     for (const [appName, unitFilter] of selected) {
-      applications[appName] = formatApplication(model, model.applications[appName], unitFilter, now, state, utc);
+      applications[appName] = formatApplication({ model, app: model.applications[appName], unitFilter, now, state, utc });
     }
     const status = {
       model: {
@@ -64,8 +79,10 @@ export default {
 /**
  * Which applications to show, each with the units to show (undefined = all). Applications related
  * to a matched one are shown too, as juju does, without their units.
+ * @param {Model} model @param {string[]} patterns @param {(appName: string) => string[]} listed
  */
 function select(model, patterns, listed) {
+  /** @type {Map<string, Set<string> | undefined>} */
   const chosen = new Map();
   const names = Object.keys(model.applications).sort();
   if (!patterns.length) {
@@ -92,6 +109,7 @@ function select(model, patterns, listed) {
   return new Map([...chosen.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** @param {Status} s @param {boolean} utc @param {{ life?: string, version?: string }} [extra] */
 function statusInfo(s, utc, extra = {}) {
   return {
     current: s.current,
@@ -101,8 +119,12 @@ function statusInfo(s, utc, extra = {}) {
   };
 }
 
-function formatApplication(model, app, unitFilter, now, state, utc) {
+/**
+ * @param {{ model: Model, app: Application, unitFilter: Set<string> | undefined, now: number, state: State, utc: boolean }} at
+ */
+function formatApplication({ model, app, unitFilter, now, state, utc }) {
   const view = appView(app, now, state.faults, unitActivity(model, now));
+  /** @type {Record<string, UnitStatus>} */
   const units = {};
   for (const u of view.units) {
     if (unitFilter && ![...unitFilter].some((p) => glob(p, u.name))) continue;
@@ -115,6 +137,7 @@ function formatApplication(model, app, unitFilter, now, state, utc) {
       'provider-id': u.providerId,
     };
   }
+  /** @type {Record<string, { 'related-application': string, interface: string, scope: string }[]>} */
   const relations = {};
   for (const { relation, own, other } of relationsOf(model, app.name)) {
     (relations[own.endpoint] ??= []).push({ 'related-application': other.app, interface: relation.interface, scope: 'global' });
@@ -138,6 +161,7 @@ function formatApplication(model, app, unitFilter, now, state, utc) {
   };
 }
 
+/** @param {StatusView} status */
 function tabular(status) {
   const m = status.model;
   const head = table([
@@ -160,6 +184,7 @@ function tabular(status) {
   return `${head}\n\n${table(appRows)}\n${unitRows.length > 1 ? `\n${table(unitRows)}\n` : ''}`;
 }
 
+/** @param {StatusView} status */
 function oneline(status) {
   const lines = [''];
   for (const a of Object.values(status.applications)) {

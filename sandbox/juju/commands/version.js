@@ -1,7 +1,9 @@
+// @ts-check
 // juju version [--all] [--format smart|json|yaml]: the client's version; needs no controller.
 import { FORMAT_FLAG, OUTPUT_FLAG } from '../lib/args.js';
 import { toJson, toYaml } from '../lib/format.js';
 
+/** @type {import('../lib/types.js').ClientCommand<{ format: string, output?: string, all?: boolean }>} */
 export default {
   name: 'version',
   needsController: false,

@@ -1,31 +1,37 @@
+// @ts-check
 // Command-line parsing the way juju's gnuflag does it: --long and -s options, "=value" or the next
 // argument as the value, options anywhere among the arguments, "--" ends them. A bad option is a
 // usage error: juju prints "ERROR <message>" and exits 2.
 import { JujuError } from './errors.js';
 
-/**
- * @typedef {{ names: string[], value?: boolean, default?: unknown }} FlagSpec
- * `value: true` takes an argument; otherwise it is a boolean option.
- */
+/** @import { FlagSpec, Flags } from './types.js' */
 
-/** Options every model command takes (modelcmd.ModelCommandBase and cmd.Output). */
+/**
+ * Options every model command takes (modelcmd.ModelCommandBase and cmd.Output).
+ * @type {FlagSpec[]}
+ */
 export const MODEL_FLAGS = [
   { names: ['m', 'model'], value: true },
   { names: ['B', 'no-browser-login'] },
 ];
 
+/** @param {string[]} formats @param {string} dflt @returns {FlagSpec} */
 export const FORMAT_FLAG = (formats, dflt) => ({ names: ['format'], value: true, default: dflt, formats });
+/** @type {FlagSpec} */
 export const OUTPUT_FLAG = { names: ['o', 'output'], value: true };
 
 /**
  * @param {string[]} argv the arguments after the subcommand
  * @param {FlagSpec[]} specs
- * @returns {{ flags: Record<string, unknown>, args: string[] }} flags keyed by their first long name
+ * @returns {{ flags: Flags, args: string[] }} flags keyed by their first long name
  */
 export function parseArgs(argv, specs) {
+  /** @type {Map<string, FlagSpec>} */
   const byName = new Map();
   for (const spec of specs) for (const n of spec.names) byName.set(n, spec);
+  /** @param {FlagSpec} spec */
   const key = (spec) => spec.names.find((n) => n.length > 1) ?? spec.names[0];
+  /** @type {Flags} */
   const flags = {};
   for (const spec of specs) if (spec.default !== undefined) flags[key(spec)] = spec.default;
   const args = [];

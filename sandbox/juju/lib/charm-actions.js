@@ -1,3 +1,4 @@
+// @ts-check
 // What the charms do when an action runs, evaluated once, at the moment the task starts on its
 // unit (tasks.js decides that moment). An evaluation returns one of:
 //   { kind: 'fail', message }                       event.fail(message) right away
@@ -14,23 +15,32 @@ import { appView } from './lifecycle.js';
 import { clusterAt, clusterStatusResults, isMysql, opsResults, pyList } from './mysql.js';
 import { integratorOf, objectPrefix, s3Parameters } from './s3.js';
 
-/** Model milliseconds, unless the application or the state says otherwise. */
+/** @import { Application, FailOutcome, Model, Outcome, PlannedIo, State, Task } from './types.js' */
+/** @typedef {{ state: State, model: Model, modelName: string, app: Application, task: Task, t: number }} ActionContext */
+
+/**
+ * Model milliseconds, unless the application or the state says otherwise.
+ * @type {Record<string, number>}
+ */
 export const DEFAULT_TIMING = { pickupMs: 200, failMs: 500, 'get-cluster-status': 1500, 'list-backups': 2000, 'create-backup': 30_000, default: 1000 };
 
 /** Cluster statuses create-backup accepts without force (reference ckf.md 2.2: OK / OK_PARTIAL). */
 export const DEFAULT_HEALTHY = ['OK', 'OK_PARTIAL'];
 
+/** @param {State} state @param {Application} app @param {string} action @returns {number} */
 export function durationOf(state, app, action) {
   return state.faults?.actionDurations?.[action] ?? app.actionTiming?.[action] ?? state.actionTiming?.[action] ?? DEFAULT_TIMING[action] ?? state.actionTiming?.default ?? DEFAULT_TIMING.default;
 }
 
+/** @param {State} state @param {string} key @returns {number} */
 export function timingOf(state, key) {
   return state.actionTiming?.[key] ?? DEFAULT_TIMING[key];
 }
 
+/** @param {string} message @returns {FailOutcome} */
 const fail = (message) => ({ kind: 'fail', message });
 
-/** ctx: { state, model, modelName, app, task, t } */
+/** @param {ActionContext} ctx @returns {Outcome} */
 export function evaluate(ctx) {
   const { app, task } = ctx;
   if (isMysql(app)) return mysqlAction(ctx);
@@ -38,6 +48,7 @@ export function evaluate(ctx) {
   return { kind: 'done', results: {}, durationMs: durationOf(ctx.state, app, task.action) };
 }
 
+/** @param {ActionContext} ctx @returns {Outcome} */
 function mysqlAction(ctx) {
   const { state, model, modelName, app, task, t } = ctx;
   const faults = state.faults ?? {};
@@ -47,14 +58,14 @@ function mysqlAction(ctx) {
       if (faults.clusterStatusUnreadable?.[app.name]) {
         return { kind: 'done', durationMs, results: opsResults({ success: false, message: 'Failed to read cluster status.  See logs for more information.' }) };
       }
-      return { kind: 'done', durationMs, results: clusterStatusResults(model, modelName, app, t, faults, app.workloadVersion) };
+      return { kind: 'done', durationMs, results: clusterStatusResults({ model, modelName, app, t, faults, workloadVersion: app.workloadVersion }) };
     case 'create-backup':
       return createBackup(ctx, durationMs);
     case 'list-backups': {
       const integrator = integratorOf(model, app.name);
       if (!integrator) return fail('Missing relation with S3 integrator charm');
       const { params, missing } = s3Parameters(integrator);
-      if (missing.length) return fail(`Missing S3 parameters: ${pyList(missing)}`);
+      if (!params) return fail(`Missing S3 parameters: ${pyList(missing)}`);
       return { kind: 'list', s3: params, durationMs };
     }
     case 'restore': {
@@ -69,6 +80,7 @@ function mysqlAction(ctx) {
   }
 }
 
+/** @param {ActionContext} ctx @param {number} durationMs @returns {Outcome} */
 function createBackup(ctx, durationMs) {
   const { state, model, modelName, app, task, t } = ctx;
   const faults = state.faults ?? {};
@@ -78,7 +90,7 @@ function createBackup(ctx, durationMs) {
   if (app.mysql?.s3Blocked) return fail(typeof app.mysql.s3Blocked === 'string' ? app.mysql.s3Blocked : 'S3 relation is blocked for write');
   if (faults.mysqldDown?.[unit]) return fail('Process mysqld not running');
   const { params: s3, missing } = s3Parameters(integrator);
-  if (missing.length) return fail(`Missing S3 parameters: ${pyList(missing)}`);
+  if (!s3) return fail(`Missing S3 parameters: ${pyList(missing)}`);
   if (faults.switchoverOnBackup?.[app.name]) {
     // A switchover just before the action runs: the unit chosen as a secondary is now the primary.
     delete faults.switchoverOnBackup[app.name];
@@ -103,6 +115,7 @@ function createBackup(ctx, durationMs) {
   const id = new Date(Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const prefix = `${objectPrefix(s3)}${id}`;
   const metadata = `Date Backup Requested: ${id}\nModel Name: ${modelName}\nApplication Name: ${app.name}\nUnit Name: ${unit}\nJuju Version: ${state.jujuVersion}\n`;
+  /** @type {PlannedIo[]} */
   const io = [{ key: `${prefix}.metadata`, body: metadata, at: 'start', failMessage: 'Failed to upload metadata to provided S3' }];
   if (injected) {
     io.push({ key: `${prefix}.backup.log`, body: `Stdout:\n\n\nStderr:\n${injected.stderr ?? 'xtrabackup: error: failed to copy datafile.'}`, at: 'end', failMessage: 'Error uploading logs to S3' });
@@ -132,13 +145,24 @@ function createBackup(ctx, durationMs) {
   };
 }
 
-/** Another unit of the application has a create-backup running at t (so an instance is hidden and offline). */
+/**
+ * Another unit of the application has a create-backup running at t (so an instance is hidden and offline).
+ * @param {Model} model @param {Task} task @param {number} t
+ */
 function backupRunningElsewhere(model, task, t) {
   return (model.tasks ?? []).some(
-    (o) => o !== task && o.app === task.app && o.unit !== task.unit && o.backup && o.startedAt <= t && (o.completeAt === null || o.completeAt > t),
+    (o) =>
+      o !== task &&
+      o.app === task.app &&
+      o.unit !== task.unit &&
+      o.backup &&
+      o.startedAt !== undefined &&
+      o.startedAt <= t &&
+      (o.completeAt === null || (o.completeAt !== undefined && o.completeAt > t)),
   );
 }
 
+/** @param {ActionContext} ctx @returns {Outcome} */
 function s3IntegratorAction(ctx) {
   const { state, app, task, t } = ctx;
   const durationMs = durationOf(state, app, task.action);

@@ -1,3 +1,4 @@
+// @ts-check
 // A Charmed Kubeflow 1.10 control plane as a Juju model: the applications the backup runbook
 // touches, with the relations and configuration it reads. Charm names, channels, config options
 // and the object-storage relation data follow reference/ckf.md (sections 1.5 and 3.4); revisions
@@ -6,6 +7,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { toYaml } from './format.js';
 import { hash, settledUnit } from './lifecycle.js';
 
+/** @import { AppSpec, Application, ConfigOption, JujuModelOptions, Relation, S3Options, State } from './types.js' */
+/** @typedef {AppSpec & { channel: string, rev: number }} FullSpec an application spec with what every application has */
+
+/** @type {Record<string, ConfigOption>} */
 const MINIO_OPTIONS = {
   'access-key': { type: 'string', default: 'minio', description: 'Access key' },
   'console-port': { type: 'int', default: 9001, description: 'Console port' },
@@ -15,6 +20,7 @@ const MINIO_OPTIONS = {
   'secret-key': { type: 'string', default: '', description: 'Secret key' },
 };
 
+/** @type {Record<string, ConfigOption>} */
 const MYSQL_OPTIONS = {
   'cluster-name': { type: 'string', description: 'Optional - Name of the MySQL InnoDB cluster, set once at deployment' },
   'binlog_retention_days': { type: 'int', default: 7, description: 'Number of days for binary logs retention' },
@@ -23,7 +29,10 @@ const MYSQL_OPTIONS = {
   'profile-limit-memory': { type: 'int', description: 'Amount of memory in Megabytes to limit MySQL and associated process to.' },
 };
 
-/** s3-integrator (track 1/) configuration options (canonical/s3-integrator config.yaml). */
+/**
+ * s3-integrator (track 1/) configuration options (canonical/s3-integrator config.yaml).
+ * @type {Record<string, ConfigOption>}
+ */
 const S3_OPTIONS = {
   endpoint: { type: 'string', description: 'The endpoint used to connect to the object storage.' },
   bucket: { type: 'string', description: 'The bucket/container name delivered by the provider.' },
@@ -37,10 +46,16 @@ const S3_OPTIONS = {
   'experimental-delete-older-than-days': { type: 'int', description: 'Full backups can be retained for a number of days. EXPERIMENTAL.' },
 };
 
-/** The s3-integrator application each database backs up through (two apps, so two paths). */
+/**
+ * The s3-integrator application each database backs up through (two apps, so two paths).
+ * @type {Record<string, string>}
+ */
 export const S3_INTEGRATORS = { 'kfp-db': 's3-kfp', 'katib-db': 's3-katib' };
 
-/** name -> application spec; `scale` units are created settled. */
+/**
+ * name -> application spec; `scale` units are created settled.
+ * @type {Record<string, FullSpec>}
+ */
 export const KUBEFLOW_APPLICATIONS = {
   'katib-db': { charm: 'mysql-k8s', channel: '8.0/stable', rev: 210, base: '22.04', workloadVersion: '8.0.41-0ubuntu0.22.04.1', primaryMessage: 'Primary', options: MYSQL_OPTIONS, trust: true },
   'katib-db-manager': { charm: 'katib-db-manager', channel: '0.18/stable', rev: 626, base: '20.04' },
@@ -52,7 +67,10 @@ export const KUBEFLOW_APPLICATIONS = {
   mlmd: { charm: 'mlmd', channel: 'ckf-1.10/stable', rev: 300, base: '22.04' },
 };
 
-/** [provider app, endpoint, requirer app, endpoint, interface]; peers have one side. */
+/**
+ * [provider app, endpoint, requirer app, endpoint, interface]; peers have one side.
+ * @type {[string, string, string | null, string | null, string][]}
+ */
 const KUBEFLOW_RELATIONS = [
   ['minio', 'object-storage', 'kfp-ui', 'object-storage', 'object-storage'],
   ['minio', 'object-storage', 'kfp-api', 'object-storage', 'object-storage'],
@@ -69,8 +87,10 @@ const KUBEFLOW_RELATIONS = [
  * The two s3-integrator applications for { endpoint, accessKey, secretKey, bucket, region?,
  * paths? }: bucket, endpoint and a path per database in config, the keys as if synced with
  * sync-s3-credentials.
+ * @param {S3Options} s3
  */
 function s3Specs(s3) {
+  /** @type {Record<string, FullSpec>} */
   const specs = {};
   for (const [db, integrator] of Object.entries(S3_INTEGRATORS)) {
     specs[integrator] = {
@@ -99,8 +119,8 @@ export function generateMinioSecret() {
 }
 
 /**
- * @param {{ model?: string, controller?: string, applications?: Record<string, object|null>,
- *   settleMs?: number, dyingMs?: number, minioSecretKey?: string, jujuVersion?: string, now?: number }} options
+ * @param {JujuModelOptions & { now?: number }} [options]
+ * @returns {State}
  */
 export function createState(options = {}) {
   const now = options.now ?? Date.now();
@@ -111,6 +131,7 @@ export function createState(options = {}) {
     if (spec === null) delete specs[name];
     else specs[name] = { ...(specs[name] ?? { channel: 'latest/stable', rev: 1, base: '22.04' }), ...spec };
   }
+  /** @type {Record<string, Application>} */
   const applications = {};
   for (const [name, spec] of Object.entries(specs)) applications[name] = buildApplication(name, spec, deployedAt);
   const minioSecretKey = options.minioSecretKey ?? generateMinioSecret();
@@ -131,8 +152,10 @@ export function createState(options = {}) {
   };
 }
 
+/** @param {string} name @param {FullSpec} spec @param {number} deployedAt */
 function buildApplication(name, spec, deployedAt) {
   const h = hash(name);
+  /** @type {Application} */
   const app = {
     name,
     charm: spec.charm ?? name,
@@ -161,7 +184,9 @@ function buildApplication(name, spec, deployedAt) {
   return app;
 }
 
+/** @param {number} h */
 function uuidFrom(h) {
+  /** @param {number} n */
   const hex = (n) => (n >>> 0).toString(16).padStart(8, '0');
   const a = hex(h);
   const b = hex(Math.imul(h, 2654435761));
@@ -169,21 +194,36 @@ function uuidFrom(h) {
   return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-a${c.slice(1, 4)}-${c}${a.slice(0, 4)}`;
 }
 
+/** @param {Record<string, Application>} applications @param {string} modelName @param {string} minioSecretKey */
 function buildRelations(applications, modelName, minioSecretKey) {
+  /** @type {Relation[]} */
   const relations = [];
   let id = 0;
   for (const [provider, pEndpoint, requirer, rEndpoint, iface] of KUBEFLOW_RELATIONS) {
     if (!applications[provider] || (requirer && !applications[requirer])) continue;
     const endpoints = [{ app: provider, endpoint: pEndpoint, role: requirer ? 'provider' : 'peer' }];
-    if (requirer) endpoints.push({ app: requirer, endpoint: rEndpoint, role: 'requirer' });
-    relations.push({ id: id++, interface: iface, endpoints, data: relationData(iface, provider, requirer, applications, modelName, minioSecretKey) });
+    if (requirer && rEndpoint) endpoints.push({ app: requirer, endpoint: rEndpoint, role: 'requirer' });
+    relations.push({ id: id++, interface: iface, endpoints, data: relationData({ iface, provider, requirer, applications, modelName, minioSecretKey }) });
   }
   return relations;
 }
 
-/** Application data each side publishes, as the charms publish it. */
-function relationData(iface, provider, requirer, applications, modelName, minioSecretKey) {
+/**
+ * Application data each side publishes, as the charms publish it.
+ * @param {{ iface: string, provider: string, requirer: string | null, applications: Record<string, Application>, modelName: string,
+ *   minioSecretKey: string }} relation
+ * @returns {Relation['data']}
+ */
+function relationData({ iface, provider, requirer, applications, modelName, minioSecretKey }) {
+  /** @type {Relation['data']} */
   const data = { [provider]: {}, ...(requirer ? { [requirer]: {} } : {}) };
+  if (!requirer) {
+    // A peer relation: its one side.
+    if (iface === 'mysql_peers') {
+      data[provider] = { 'cluster-name': `cluster-${hash(provider).toString(16)}`, 'units-added-to-cluster': String(applications[provider].scale) };
+    }
+    return data;
+  }
   if (iface === 'object-storage') {
     // serialized-data-interface "nested" mode: the payload is a YAML string under `data`, keys sorted
     // (yaml.safe_dump), next to the versions the side supports.
@@ -213,8 +253,6 @@ function relationData(iface, provider, requirer, applications, modelName, minioS
   } else if (iface === 's3') {
     // The integrator's side is computed when read (lib/s3.js integratorData); mysql asks for nothing.
     data[requirer] = {};
-  } else if (iface === 'mysql_peers') {
-    data[provider] = { 'cluster-name': `cluster-${hash(provider).toString(16)}`, 'units-added-to-cluster': String(applications[provider].scale) };
   }
   return data;
 }

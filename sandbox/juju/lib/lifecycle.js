@@ -1,3 +1,4 @@
+// @ts-check
 // Unit lifecycles of a Kubernetes (sidecar) application, computed from timestamps kept in the state,
 // so that every juju invocation, however concurrent, sees the same model at the same instant.
 //
@@ -11,10 +12,13 @@
 // Unit numbers are pod ordinals, as for sidecar charms: scaling to n keeps ordinals 0..n-1, so a
 // unit removed and added again comes back under its old name.
 
+/** @import { AppTiming, Application, Faults, State, Status, UnitActivity, UnitRecord, UnitState, UnitView } from './types.js' */
+
 /** Share of the settle time spent before a new unit is listed, and before its charm starts. */
 const APPEAR = 0.15;
 const START = 0.5;
 
+/** @param {State} state @param {string} appName @returns {Required<AppTiming>} */
 export function timingFor(state, appName) {
   const app = findApp(state, appName);
   return {
@@ -23,20 +27,32 @@ export function timingFor(state, appName) {
   };
 }
 
+/** @param {State} state @param {string} appName */
 function findApp(state, appName) {
   for (const model of Object.values(state.models)) if (model.applications[appName]) return model.applications[appName];
   return undefined;
 }
 
+/**
+ * Whether the time has come. The predicate says only what a true answer means: false is also the
+ * answer for a time still ahead.
+ * @type {(at: number | null | undefined, now: number) => at is number}
+ */
 const reached = (at, now) => at !== null && at !== undefined && now >= at;
 
-/** The unit as `juju status` would show it at `now`, or null when it is not listed. */
+/**
+ * The unit as `juju status` would show it at `now`, or null when it is not listed.
+ * @param {Application} app @param {UnitRecord} unit @param {number} now @param {Faults} [faults]
+ * @returns {UnitState | null}
+ */
 export function unitView(app, unit, now, faults = {}) {
   if (!reached(unit.appearAt, now)) return null;
   if (reached(unit.goneAt, now)) return null;
   const error = faults.unitErrors?.[unit.name];
   let phase;
+  /** @type {Status} */
   let workload;
+  /** @type {Status} */
   let agent;
   if (reached(unit.dyingAt, now)) {
     if (reached(unit.terminatingAt, now)) {
@@ -71,12 +87,16 @@ export function unitView(app, unit, now, faults = {}) {
   return { ...base(unit), phase, life: 'alive', workload, agent };
 }
 
-/** Of the ONLINE candidates ({ name, leader }): the configured primary, else the leader, else the first. */
+/**
+ * Of the ONLINE candidates ({ name, leader }): the configured primary, else the leader, else the first.
+ * @param {Application} app @param {{ name: string, leader: boolean }[]} candidates
+ */
 export function choosePrimary(app, candidates) {
   const chosen = candidates.find((c) => c.name === app.mysql?.primary) ?? candidates.find((c) => c.leader) ?? candidates[0];
   return chosen?.name;
 }
 
+/** @param {UnitRecord} unit */
 function base(unit) {
   return { name: unit.name, ordinal: unit.ordinal, address: unit.address, providerId: unit.providerId };
 }
@@ -84,12 +104,20 @@ function base(unit) {
 /**
  * The listed units, leader marked, and the application status derived from them. `activity`
  * (unit name -> { workload?, agent? }) overlays what a running action shows on an active unit.
+ * @param {Application} app @param {number} now @param {Faults} [faults] @param {Record<string, UnitActivity>} [activity]
+ * @returns {{ scale: number, units: UnitView[], status: Status }}
  */
 export function appView(app, now, faults = {}, activity = {}) {
-  const units = app.units.map((u) => ({ record: u, view: unitView(app, u, now, faults) })).filter((u) => u.view);
+  const units = app.units.flatMap((u) => {
+    const view = unitView(app, u, now, faults);
+    return view ? [{ record: u, view }] : [];
+  });
   // Leadership goes to the unit whose agent started first and stays with it until it is gone.
-  const eligible = units.filter((u) => u.view.phase !== 'allocating' && u.record.startedAt !== null).sort((a, b) => a.record.startedAt - b.record.startedAt || a.record.ordinal - b.record.ordinal);
+  const eligible = units
+    .flatMap((u) => (u.view.phase !== 'allocating' && u.record.startedAt !== null ? [{ ...u, startedAt: u.record.startedAt }] : []))
+    .sort((a, b) => a.startedAt - b.startedAt || a.record.ordinal - b.record.ordinal);
   const leader = eligible[0]?.view.name;
+  /** @type {UnitView[]} */
   const views = units.map((u) => ({ ...u.view, leader: u.view.name === leader }));
   // mysql-k8s shows "Primary" on the primary (app.mysql.primary if it is an ONLINE member, else the leader).
   const primary = app.primaryMessage ? choosePrimary(app, views.filter((v) => v.phase === 'active' && (faults.memberStates?.[v.name] ?? 'ONLINE') === 'ONLINE')) : undefined;
@@ -104,6 +132,7 @@ export function appView(app, now, faults = {}, activity = {}) {
   views.sort((a, b) => a.ordinal - b.ordinal || (a.life === 'dying' ? -1 : 1));
   const errored = views.find((v) => v.phase === 'error');
   const leaderView = views.find((v) => v.leader);
+  /** @type {Status} */
   let status;
   if (errored) status = { ...errored.workload };
   else if (leaderView) status = { ...leaderView.workload };
@@ -116,6 +145,7 @@ export function appView(app, now, faults = {}, activity = {}) {
  * `juju scale-application app n`: sets the desired scale at once and schedules the units' arrival
  * or departure. `stuck` (the never-settle fault) leaves new units allocating and removed units
  * terminating for ever.
+ * @param {Application} app @param {number} n @param {number} now @param {Required<AppTiming>} timing @param {boolean} [stuck]
  */
 export function scaleTo(app, n, now, { settleMs, dyingMs }, stuck = false) {
   app.units = app.units.filter((u) => !reached(u.goneAt, now));
@@ -137,12 +167,16 @@ export function scaleTo(app, n, now, { settleMs, dyingMs }, stuck = false) {
     // A pod of the same ordinal still terminating must be gone before the new one is created.
     const previous = app.units.filter((u) => u.ordinal === ordinal).map((u) => u.goneAt);
     if (previous.includes(null)) continue;
-    const from = Math.max(now, ...previous);
+    const from = Math.max(now, .../** @type {number[]} */ (previous)); // null ruled out just above
     app.units.push(newUnit(app, ordinal, from, settleMs, stuck));
     added++;
   }
 }
 
+/**
+ * @param {{ name: string }} app @param {number} ordinal @param {number} from @param {number} settleMs @param {boolean} [stuck]
+ * @returns {UnitRecord}
+ */
 export function newUnit(app, ordinal, from, settleMs, stuck = false) {
   return {
     name: `${app.name}/${ordinal}`,
@@ -155,17 +189,18 @@ export function newUnit(app, ordinal, from, settleMs, stuck = false) {
   };
 }
 
-/** A settled unit, as found in a model deployed long ago. */
+/** A settled unit, as found in a model deployed long ago. @param {{ name: string }} app @param {number} ordinal @param {number} at */
 export function settledUnit(app, ordinal, at) {
   return { ...newUnit(app, ordinal, at, 0), appearAt: at, startedAt: at, activeAt: at };
 }
 
-/** Pod addresses change when a pod is recreated, as on Kubernetes. */
+/** Pod addresses change when a pod is recreated, as on Kubernetes. @param {{ name: string }} app @param {number} ordinal @param {number} from */
 function unitAddress(app, ordinal, from) {
   const h = hash(`${app.name}/${ordinal}@${from}`);
   return `10.1.${(h >>> 8) % 250}.${(h % 250) + 2}`;
 }
 
+/** @param {string} text */
 export function hash(text) {
   let h = 2166136261;
   for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;

@@ -1,3 +1,4 @@
+// @ts-check
 // The emulated juju's entry point: finds the subcommand, parses its options like gnuflag, applies
 // the injected faults (slowness, unreachable controller, failing calls) and runs it.
 //
@@ -16,6 +17,8 @@ import { parseArgs } from './args.js';
 import { JujuError, messages } from './errors.js';
 import { STATE_ENV, loadState, logCall, mutateState } from './state.js';
 import { advance } from './tasks.js';
+
+/** @import { Command, State } from './types.js' */
 
 const USAGE = `Usage: juju [help] <command>
 
@@ -46,6 +49,7 @@ export async function main(argv, env = process.env, io = {}) {
       return 0;
     }
     if (stateFile && existsSync(stateFile)) logCall(stateFile, argv);
+    /** @type {Command | undefined} */
     const command = COMMANDS.get(sub);
     if (!command) throw new JujuError(`juju: "${sub}" is not a juju command. See "juju --help".`);
     const { flags, args } = parseArgs(rest, [...command.flags, { names: ['h', 'help'] }]);
@@ -54,16 +58,19 @@ export async function main(argv, env = process.env, io = {}) {
       return 0;
     }
     command.init?.(args, flags);
-    const haveState = Boolean(stateFile && existsSync(stateFile));
+    const haveState = !!stateFile && existsSync(stateFile);
     if (command.needsController && !haveState) throw new JujuError(messages.noControllers);
-    let state = haveState ? loadState(stateFile) : undefined;
-    const delay = state?.faults?.slow?.[command.name] ?? state?.faults?.slowMs ?? 0;
+    const loaded = haveState ? loadState(stateFile) : undefined;
+    const delay = loaded?.faults?.slow?.[command.name] ?? loaded?.faults?.slowMs ?? 0;
     if (delay > 0) await sleep(delay, undefined, { signal });
-    if (command.needsController) {
-      checkController(stateFile, state);
-      await advance(stateFile, env); // actions started or finished since the last call
-      state = loadState(stateFile); // what the controller holds once the (slow) call gets there
+    if (!command.needsController) {
+      await command.run({ flags, args, state: loaded, env, now: Date.now(), out, err, signal });
+      return 0;
     }
+    if (!haveState || !loaded) throw new JujuError(messages.noControllers); // ruled out above, before the delay
+    checkController(stateFile, loaded);
+    await advance(stateFile, env); // actions started or finished since the last call
+    const state = loadState(stateFile); // what the controller holds once the (slow) call gets there
     await command.run({
       flags,
       args,
@@ -84,11 +91,12 @@ export async function main(argv, env = process.env, io = {}) {
   }
 }
 
+/** @param {string} stateFile @param {State} state */
 function checkController(stateFile, state) {
   const { unreachable, failNext } = state.faults ?? {};
   const refused = messages.unreachable(state.controller.address);
   if (unreachable) throw new JujuError(typeof unreachable === 'string' ? unreachable : refused);
-  if (failNext?.count > 0) {
+  if (failNext && failNext.count > 0) {
     const message = mutateState(stateFile, (s) => {
       const f = s.faults.failNext;
       if (!f || f.count <= 0) return undefined;

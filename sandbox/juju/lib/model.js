@@ -1,8 +1,15 @@
+// @ts-check
 // Looking up what a command names: the model (-m, JUJU_MODEL or the current one), applications and
 // units, failing with the messages juju prints.
 import { JujuError, messages } from './errors.js';
 
-/** Resolves "[controller:][owner/]model" or a model UUID. */
+/** @import { Application, Endpoint, Model, Relation, State } from './types.js' */
+
+/**
+ * Resolves "[controller:][owner/]model" or a model UUID.
+ * @param {State} state @param {string | undefined} spec @param {NodeJS.ProcessEnv} [env]
+ * @returns {{ name: string, model: Model }}
+ */
 export function resolveModel(state, spec, env = process.env) {
   const wanted = spec || env.JUJU_MODEL || state.currentModel;
   if (!wanted) throw new JujuError('no current model, use juju switch to select a model on which to operate');
@@ -18,6 +25,7 @@ export function resolveModel(state, spec, env = process.env) {
   return { name, model };
 }
 
+/** @param {Model} model @param {string} name @returns {Application} */
 export function getApplication(model, name) {
   const app = model.applications[name];
   if (!app) throw new JujuError(messages.applicationNotFound(name));
@@ -26,23 +34,26 @@ export function getApplication(model, name) {
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
+/** @param {string} name */
 export function isValidApplicationName(name) {
   return APP_NAME.test(name);
 }
 
+/** @param {string} name */
 export function isValidUnitName(name) {
   const m = /^(.+)\/(\d+)$/.exec(name);
   return Boolean(m && isValidApplicationName(m[1]));
 }
 
-/** Shell-style matching as `juju status` selectors use it (only * is special). */
+/** Shell-style matching as `juju status` selectors use it (only * is special). @param {string} pattern @param {string} text */
 export function glob(pattern, text) {
   const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return re.test(text);
 }
 
-/** The relations an application takes part in, each with its own side and the other one. */
+/** The relations an application takes part in, each with its own side and the other one. @param {Model} model @param {string} appName */
 export function relationsOf(model, appName) {
+  /** @type {{ relation: Relation, own: Endpoint, other: Endpoint }[]} */
   const found = [];
   for (const rel of model.relations) {
     const own = rel.endpoints.find((e) => e.app === appName);

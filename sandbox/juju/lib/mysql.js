@@ -1,3 +1,4 @@
+// @ts-check
 // mysql-k8s as its actions see it: InnoDB cluster members with roles and states, the cluster
 // status mysqlsh reports, and the S3 parameters the s3-integrator relation hands over.
 //
@@ -9,11 +10,23 @@
 // member, else the leader (as a fresh deployment has it), else the first ONLINE member.
 import { appView, choosePrimary, hash } from './lifecycle.js';
 
+/** @import { Application, Faults, Model } from './types.js' */
+/**
+ * @typedef {{ unit: string, label: string, state: string, leader: boolean, address: string, role?: 'PRIMARY' | 'SECONDARY' }} Member
+ * @typedef {{ members: Member[], primary?: string, primaryAddress?: string, status: string, statusText: string, scale: number }} Cluster
+ */
+
+/** @param {Application | undefined} app */
 export const isMysql = (app) => app?.charm === 'mysql-k8s';
 
-/** The cluster as it is at `t`: members (label, unit, state, role, address), primary, status. */
-export function clusterAt(model, modelName, app, t, faults = {}) {
+/**
+ * The cluster as it is at `t`: members (label, unit, state, role, address), primary, status.
+ * @param {Model} _model @param {string} modelName @param {Application} app @param {number} t @param {Faults} [faults]
+ * @returns {Cluster}
+ */
+export function clusterAt(_model, modelName, app, t, faults = {}) {
   const view = appView(app, t, faults);
+  /** @type {Member[]} */
   const members = [];
   for (const u of view.units) {
     if (u.life !== 'alive' || u.phase === 'allocating') continue;
@@ -29,7 +42,10 @@ export function clusterAt(model, modelName, app, t, faults = {}) {
   return { members, primary: wanted?.unit, primaryAddress: wanted?.address, status, statusText: statusText(status, members.length, online.length, wanted?.address), scale: app.scale };
 }
 
-/** Quorum counts every member still in the group (RECOVERING ones too); tolerance only ONLINE ones. */
+/**
+ * Quorum counts every member still in the group (RECOVERING ones too); tolerance only ONLINE ones.
+ * @param {number} total @param {number} online @param {number} unreachable
+ */
 function statusOf(total, online, unreachable) {
   if (total === 0 || online === 0) return { status: total === 0 ? 'OFFLINE' : 'NO_QUORUM' };
   if ((total - unreachable) * 2 <= total) return { status: 'NO_QUORUM' };
@@ -41,6 +57,7 @@ function statusOf(total, online, unreachable) {
 
 const WORDS = ['NO', 'ONE', 'TWO', 'THREE', 'FOUR'];
 
+/** @param {string} status @param {number} total @param {number} online @param {string | undefined} primaryAddress */
 function statusText(status, total, online, primaryAddress) {
   const inactive = total - online;
   const notActive = inactive ? ` ${inactive} member${inactive === 1 ? ' is' : 's are'} not active.` : '';
@@ -51,7 +68,10 @@ function statusText(status, total, online, primaryAddress) {
   return `Cluster is ${status}.`;
 }
 
-/** The primary's workload message in juju status is "Primary" (mysql.py active_status_message). */
+/**
+ * The primary's workload message in juju status is "Primary" (mysql.py active_status_message).
+ * @param {Model} model @param {string} modelName @param {Application} app @param {number} t @param {Faults} [faults]
+ */
 export function primaryUnit(model, modelName, app, t, faults) {
   return clusterAt(model, modelName, app, t, faults).primary;
 }
@@ -60,9 +80,11 @@ export function primaryUnit(model, modelName, app, t, faults) {
  * get-cluster-status results: mysqlsh's cluster.status() lower-cased by the charm (json.loads of
  * the lower-cased output), then flattened by ops for action-set, so every leaf is a string
  * (None, True) and empty maps vanish.
+ * @param {{ model: Model, modelName: string, app: Application, t: number, faults?: Faults, workloadVersion?: string }} at
  */
-export function clusterStatusResults(model, modelName, app, t, faults, workloadVersion) {
+export function clusterStatusResults({ model, modelName, app, t, faults, workloadVersion }) {
   const c = clusterAt(model, modelName, app, t, faults);
+  /** @type {Record<string, Record<string, unknown>>} */
   const topology = {};
   for (const m of c.members) {
     topology[m.label] = {
@@ -92,17 +114,23 @@ export function clusterStatusResults(model, modelName, app, t, faults, workloadV
   return opsResults({ success: true, status: JSON.parse(JSON.stringify(status).toLowerCase()) });
 }
 
+/** @param {Model} model @param {Application} app */
 function clusterName(model, app) {
   const peers = model.relations.find((r) => r.interface === 'mysql_peers' && r.endpoints[0].app === app.name);
   return peers?.data[app.name]?.['cluster-name'] ?? `cluster-${hash(app.name).toString(16)}`;
 }
 
-/** What ops does to action results: nested maps kept, empty maps dropped, leaves str()-ed. */
+/**
+ * What ops does to action results: nested maps kept, empty maps dropped, leaves str()-ed.
+ * @param {Record<string, unknown>} value
+ * @returns {Record<string, unknown>}
+ */
 export function opsResults(value) {
+  /** @type {Record<string, unknown>} */
   const out = {};
   for (const [k, v] of Object.entries(value)) {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const inner = opsResults(v);
+      const inner = opsResults(/** @type {Record<string, unknown>} */ (v));
       if (Object.keys(inner).length) out[k] = inner;
     } else {
       out[k] = pyStr(v);
@@ -111,6 +139,7 @@ export function opsResults(value) {
   return out;
 }
 
+/** @param {unknown} v @returns {string} */
 function pyStr(v) {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
@@ -120,4 +149,5 @@ function pyStr(v) {
 }
 
 /** Python's repr of a list of strings, as in "Missing S3 parameters: ['bucket', 'access-key']". */
+/** @param {string[]} items */
 export const pyList = (items) => `[${items.map((i) => `'${i}'`).join(', ')}]`;

@@ -1,23 +1,33 @@
+// @ts-check
 // How `juju run` and `juju show-task` print task results: json and yaml print the map as is
 // (keys sorted, as Go prints maps); "plain" (the default) is juju's printPlainOutput.
 import { sortKeys, toJson, toYaml } from './format.js';
 
+/** @import { TaskView } from './types.js' */
+
 const FILTERED = new Set(['return-code', 'stdout', 'stderr', 'stdout-encoding', 'stderr-encoding']);
 
+/**
+ * @param {string | boolean | undefined} format
+ * @param {Record<string, TaskView> | TaskView} value tasks by unit, or show-task's one task (then only as json or yaml)
+ */
 export function formatTasks(format, value) {
   if (format === 'json') return toJson(sortKeys(value));
   if (format === 'yaml') return toYaml(sortKeys(value));
-  return plain(value);
+  return plain(/** @type {Record<string, TaskView>} */ (value));
 }
 
+/** @param {Record<string, TaskView>} info */
 function plain(info) {
   const entries = Object.entries(info);
   let stdout = '';
   let stderr = '';
+  /** @type {Record<string, { id: string, output: string, status: string, message?: string }>} */
   const summary = {};
   for (const [key, task] of entries) {
     let output;
     if (task.results) {
+      /** @type {Record<string, unknown>} */
       const shown = {};
       for (const [k, v] of Object.entries(task.results)) {
         const lk = k.toLowerCase();

@@ -1,21 +1,29 @@
+// @ts-check
 // The S3 side of mysql-k8s backups: the parameters the s3-integrator relation hands to the charm
 // (charms.mysql.v0.backups _retrieve_s3_parameters), and the real rclone doing the charm's uploads
 // and listings against whatever endpoint the integrator points at (a sandbox S3 server in tests).
 import { spawn } from 'node:child_process';
 import { relationsOf } from './model.js';
 
+/** @import { Application, Model, S3Params } from './types.js' */
+/**
+ * @typedef {{ ok: true, error?: undefined } | { ok: false, error: string }} PutResult
+ * @typedef {{ names: string[], error?: undefined } | { names?: undefined, error: string }} ListResult
+ */
+
 export const S3_INTERFACE = 's3';
 export const S3_ENDPOINT = 's3-parameters';
 
-/** The s3-integrator application related to the database application, if any. */
+/** The s3-integrator application related to the database application, if any. @param {Model} model @param {string} dbApp */
 export function integratorOf(model, dbApp) {
   const rel = relationsOf(model, dbApp).find(({ relation, own }) => relation.interface === S3_INTERFACE && own.endpoint === S3_ENDPOINT);
   return rel ? model.applications[rel.other.app] : undefined;
 }
 
-/** What the integrator publishes on the relation (the s3 interface's application data). */
+/** What the integrator publishes on the relation (the s3 interface's application data). @param {Application} app */
 export function integratorData(app) {
   const c = app.config ?? {};
+  /** @type {Record<string, string>} */
   const data = {};
   for (const key of ['bucket', 'endpoint', 'path', 'region', 's3-uri-style', 'storage-class', 's3-api-version', 'attributes', 'tls-ca-chain']) {
     if (c[key] !== undefined && c[key] !== '') data[key] = String(c[key]);
@@ -25,12 +33,17 @@ export function integratorData(app) {
   return data;
 }
 
-/** { params, missing }: the charm's defaults and clean-ups applied; missing required keys listed. */
+/**
+ * { params, missing }: the charm's defaults and clean-ups applied; missing required keys listed.
+ * @param {Application} integrator
+ * @returns {{ params: S3Params, missing: [] } | { params: undefined, missing: string[] }}
+ */
 export function s3Parameters(integrator) {
   const p = integratorData(integrator);
   const missing = ['bucket', 'access-key', 'secret-key'].filter((k) => !p[k]);
   if (missing.length) return { params: undefined, missing };
-  const params = { endpoint: 'https://s3.amazonaws.com', region: '', path: '', 's3-uri-style': 'auto', 's3-api-version': 'auto', ...p };
+  const defaults = { endpoint: 'https://s3.amazonaws.com', region: '', path: '', 's3-uri-style': 'auto', 's3-api-version': 'auto' };
+  const params = /** @type {S3Params & Record<string, string>} */ ({ ...defaults, ...p }); // bucket and the keys: checked just above
   for (const k of Object.keys(params)) if (typeof params[k] === 'string') params[k] = params[k].trim();
   params.endpoint = params.endpoint.replace(/\/+$/, '');
   params.path = params.path.replace(/^\/+|\/+$/g, '');
@@ -38,8 +51,10 @@ export function s3Parameters(integrator) {
   return { params, missing: [] };
 }
 
+/** @param {{ path?: string }} params */
 export const objectPrefix = (params) => (params.path ? `${params.path}/` : '');
 
+/** @param {S3Params} params @param {NodeJS.ProcessEnv} env */
 function rcloneEnv(params, env) {
   const e = { ...env };
   delete e.AWS_CA_BUNDLE; // passed as --ca-cert: rclone 1.60 cannot take it from the environment
@@ -56,6 +71,10 @@ function rcloneEnv(params, env) {
   return e;
 }
 
+/**
+ * @param {S3Params} params @param {string[]} args @param {{ stdin?: string, env?: NodeJS.ProcessEnv }} [options]
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
 function rclone(params, args, { stdin, env = process.env } = {}) {
   const ca = env.AWS_CA_BUNDLE;
   // The charm's boto3 retries transient S3 errors; a loaded test machine needs the same.
@@ -79,20 +98,31 @@ function rclone(params, args, { stdin, env = process.env } = {}) {
   });
 }
 
-/** Uploads one object (upload_content_to_s3); resolves { ok, error? }. */
+/**
+ * Uploads one object (upload_content_to_s3); resolves { ok, error? }.
+ * @param {S3Params} params @param {string} key @param {string} body @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<PutResult>}
+ */
 export async function putObject(params, key, body, env) {
   const r = await rclone(params, ['rcat', `charm:${params.bucket}/${key}`], { stdin: body, env });
   return r.code === 0 ? { ok: true } : { ok: false, error: r.stderr.trim() || `rclone exited ${r.code}` };
 }
 
-/** The object names directly under the path: { names } or { error: "<charm message>" }. */
+/** rclone lsjson's output: an entry per object (or directory). @param {string} stdout @returns {{ Path: string }[]} */
+const lsjson = (stdout) => JSON.parse(stdout || '[]');
+
+/**
+ * The object names directly under the path: { names } or { error: "<charm message>" }.
+ * @param {S3Params} params @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<ListResult>}
+ */
 export async function listNames(params, env) {
   const dir = `charm:${params.bucket}${params.path ? `/${params.path}` : ''}`;
   const r = await rclone(params, ['lsjson', dir, '--files-only', '--fast-list'], { env });
-  if (r.code === 0) return { names: JSON.parse(r.stdout || '[]').map((o) => o.Path) };
+  if (r.code === 0) return { names: lsjson(r.stdout).map((o) => o.Path) };
   if (/directory not found|NoSuchBucket/i.test(r.stderr)) {
     const buckets = await rclone(params, ['lsjson', 'charm:', '--dirs-only'], { env });
-    if (buckets.code === 0 && !JSON.parse(buckets.stdout || '[]').some((b) => b.Path === params.bucket)) return { error: `Bucket ${params.bucket} does not exist` };
+    if (buckets.code === 0 && !lsjson(buckets.stdout).some((b) => b.Path === params.bucket)) return { error: `Bucket ${params.bucket} does not exist` };
     if (buckets.code === 0) return { names: [] };
   }
   return { error: 'Failed to retrieve backup ids from S3' };

@@ -1,3 +1,4 @@
+// @ts-check
 // What `juju actions <app> --schema` shows, and how juju validates `juju run` parameters against it.
 //
 // The mysql-k8s actions are those of canonical/mysql-k8s-operator actions.yaml; `force` on
@@ -8,6 +9,15 @@
 // it either way (spec additionalProperties). A parameter that fails validation gives a task in
 // status "error" whose message is the validation error (juju/juju tests/suites/actions).
 
+/** @import { Application } from './types.js' */
+/**
+ * @typedef {{ type: string, default?: unknown, description: string }} ParamSpec
+ * @typedef {{ description: string, params: Record<string, ParamSpec>, required?: string[] }} ActionSpec
+ * @typedef {{ description: string, properties: Record<string, ParamSpec>, title: string, type: 'object', required?: string[],
+ *   additionalProperties?: boolean }} ActionSchema
+ */
+
+/** @type {Record<string, ActionSpec>} */
 const MYSQL_ACTIONS = {
   'get-cluster-status': {
     description: 'Get cluster status information',
@@ -47,6 +57,7 @@ const FORCE_PARAM = {
   description: 'Whether to ignore cluster health concerns and create the backup regardless. Use it with caution, as it can potentially create a backup from stale data.',
 };
 
+/** @type {Record<string, ActionSpec>} */
 const S3_INTEGRATOR_ACTIONS = {
   'sync-s3-credentials': {
     description: 'Add S3 credentials',
@@ -57,17 +68,22 @@ const S3_INTEGRATOR_ACTIONS = {
   'get-s3-connection-info': { description: 'Get the S3 integrator connection info', params: {} },
 };
 
+/** @type {Record<string, Record<string, ActionSpec>>} */
 const CATALOG = { 'mysql-k8s': MYSQL_ACTIONS, 's3-integrator': S3_INTEGRATOR_ACTIONS };
 
-/** name -> { description, params, required? } for the application's charm revision. */
+/** name -> { description, params, required? } for the application's charm revision. @param {Application} app */
 export function actionSpecs(app) {
   const base = structuredClone(CATALOG[app.charm] ?? {});
   if (app.charm === 'mysql-k8s' && app.forceParam) base['create-backup'].params.force = { ...FORCE_PARAM };
   return base;
 }
 
-/** The JSON schema juju builds for one action (internal/charm/actions.go ReadActionsYaml). */
+/**
+ * The JSON schema juju builds for one action (internal/charm/actions.go ReadActionsYaml).
+ * @param {Application} app @param {string} name @param {ActionSpec} spec @param {string} jujuVersion
+ */
 export function actionSchema(app, name, spec, jujuVersion) {
+  /** @type {ActionSchema} */
   const schema = { description: spec.description, properties: spec.params ?? {}, title: name, type: 'object' };
   if (spec.required) schema.required = spec.required;
   const additional = additionalProperties(app, jujuVersion);
@@ -75,12 +91,16 @@ export function actionSchema(app, name, spec, jujuVersion) {
   return schema;
 }
 
+/** @param {Application} app @param {string} jujuVersion */
 function additionalProperties(app, jujuVersion) {
   if (typeof app.additionalProperties === 'boolean') return app.additionalProperties;
   return Number(String(jujuVersion).split('.')[0]) >= 4 ? false : undefined;
 }
 
-/** null when the parameters fit the schema, else juju's "validation failed: ..." message. */
+/**
+ * null when the parameters fit the schema, else juju's "validation failed: ..." message.
+ * @param {ActionSchema} schema @param {Record<string, unknown>} params
+ */
 export function validateParams(schema, params) {
   const errors = [];
   const given = JSON.stringify(params);
@@ -96,6 +116,7 @@ export function validateParams(schema, params) {
   return errors.length ? `validation failed: ${errors.sort().join('; ')}` : null;
 }
 
+/** @param {string} type @param {unknown} value */
 function typeMatches(type, value) {
   switch (type) {
     case 'boolean':
@@ -115,7 +136,10 @@ function typeMatches(type, value) {
   }
 }
 
-/** Parameters with the schema's defaults filled in (juju inserts them before the charm sees them). */
+/**
+ * Parameters with the schema's defaults filled in (juju inserts them before the charm sees them).
+ * @param {ActionSchema} schema @param {Record<string, unknown>} params
+ */
 export function withDefaults(schema, params) {
   const out = { ...params };
   for (const [key, prop] of Object.entries(schema.properties)) if (!(key in out) && prop.default !== undefined) out[key] = prop.default;

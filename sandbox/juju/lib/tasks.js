@@ -1,3 +1,4 @@
+// @ts-check
 // Juju operations and tasks without a daemon. A task is queued on its unit (one action at a time
 // per unit, as the uniter runs them), starts once the unit's agent is up and the task before it on
 // that unit is done, and is evaluated once, lazily, by whichever juju invocation first looks after
@@ -19,13 +20,22 @@ import { appView } from './lifecycle.js';
 import { listNames, putObject } from './s3.js';
 import { loadState, mutateState } from './state.js';
 
+/** @import { Application, Faults, Model, S3Params, State, Task, TaskIo, TaskView, UnitActivity } from './types.js' */
+/** @import { ListResult, PutResult } from './s3.js' */
+/**
+ * An S3 operation that is due, copied out of the state to be done outside the lock.
+ * @typedef {{ model: string, id: string, index: number, io: TaskIo, s3: S3Params, result?: PutResult | ListResult }} IoJob
+ */
+
 const TERMINAL = new Set(['completed', 'failed', 'error', 'cancelled', 'aborted']);
 
+/** @param {Model} model */
 export function nextId(model) {
   model.nextId = (model.nextId ?? 0) + 1;
   return String(model.nextId);
 }
 
+/** @param {State} state @param {string} id */
 export function findTask(state, id) {
   for (const [name, model] of Object.entries(state.models)) {
     const task = (model.tasks ?? []).find((t) => t.id === id);
@@ -34,62 +44,73 @@ export function findTask(state, id) {
   return undefined;
 }
 
+/** @param {Task} task */
 const ioPending = (task) => (task.io ?? []).some((i) => !i.done);
 
-/** Where the task is at `now`: pending, running or its final status. */
+/** Where the task is at `now`: pending, running or its final status. @param {Task} task @param {number} now @returns {string} */
 export function phaseOf(task, now) {
   if (task.status === 'error') return 'error';
   if (task.startedAt === undefined || task.startedAt > now) return 'pending';
   if (task.completeAt === null || task.completeAt === undefined || now < task.completeAt || ioPending(task)) return 'running';
-  return task.status;
+  return /** @type {string} */ (task.status); // start() sets it
 }
 
+/** @param {string} phase */
 export const isTerminal = (phase) => TERMINAL.has(phase);
 
-/** formatActionResult: the per-task map `juju run` and `juju show-task` print. */
+/** formatActionResult: the per-task map `juju run` and `juju show-task` print. @param {Task} task @param {number} now @param {boolean} utc */
 export function taskView(task, now, utc) {
   const phase = phaseOf(task, now);
+  /** @type {Omit<TaskView, 'timing'>} */
   const view = { id: task.id, status: phase, unit: task.unit };
+  /** @type {TaskView['timing']} */
   const timing = { enqueued: goTime(task.enqueuedAt, utc) };
   if (phase === 'error') {
     view.message = task.message;
     timing.completed = goTime(task.enqueuedAt, utc);
-  } else if (phase !== 'pending') {
+  } else if (phase !== 'pending' && task.startedAt !== undefined) {
     timing.started = goTime(task.startedAt, utc);
     if (phase !== 'running') {
-      timing.completed = goTime(Math.max(task.completeAt, task.startedAt), utc);
+      timing.completed = goTime(Math.max(/** @type {number} */ (task.completeAt), task.startedAt), utc); // set once it is done
       if (task.message) view.message = task.message;
       view.results = { ...(task.results ?? {}), 'return-code': task.returnCode ?? 0, ...(task.stderr ? { stderr: task.stderr } : {}) };
     }
   }
-  view.timing = timing;
-  return view;
+  return { ...view, timing };
 }
 
-/** What running actions show in juju status: the agent executing, and the charm's own status. */
+/** What running actions show in juju status: the agent executing, and the charm's own status. @param {Model} model @param {number} now */
 export function unitActivity(model, now) {
+  /** @type {Record<string, UnitActivity>} */
   const activity = {};
   for (const task of model.tasks ?? []) {
     if (phaseOf(task, now) !== 'running') continue;
+    const startedAt = /** @type {number} */ (task.startedAt); // a running task has started
     activity[task.unit] = {
-      agent: { current: 'executing', message: `running action ${task.action}`, since: task.startedAt },
-      ...(task.runningMessage ? { workload: { current: 'maintenance', message: task.runningMessage, since: task.startedAt } } : {}),
+      agent: { current: 'executing', message: `running action ${task.action}`, since: startedAt },
+      ...(task.runningMessage ? { workload: { current: 'maintenance', message: task.runningMessage, since: startedAt } } : {}),
     };
   }
   return activity;
 }
 
-/** Evaluates every task that has started by `now`, in the order they started. */
+/**
+ * Evaluates every task that has started by `now`, in the order they started.
+ * @param {State} state @param {string} modelName @param {Model} model @param {number} now @param {NodeJS.ProcessEnv} [env]
+ */
 export function settle(state, modelName, model, now, env) {
   const tasks = model.tasks ?? [];
   const scale = timeScale(state, env);
   for (;;) {
+    /** @type {{ task: Task, start: number } | undefined} */
     let next;
+    /** @type {Map<string, Task[]>} */
     const byUnit = new Map();
     for (const task of tasks) {
       if (task.status === 'error') continue;
-      if (!byUnit.has(task.unit)) byUnit.set(task.unit, []);
-      byUnit.get(task.unit).push(task);
+      const queue = byUnit.get(task.unit) ?? [];
+      byUnit.set(task.unit, queue);
+      queue.push(task);
     }
     for (const queue of byUnit.values()) {
       queue.sort((a, b) => Number(a.id) - Number(b.id));
@@ -97,7 +118,7 @@ export function settle(state, modelName, model, now, env) {
       for (const task of queue) {
         if (task.startedAt !== undefined) {
           if (task.completeAt === null) break; // everything behind it waits for ever
-          prevDone = Math.max(prevDone, task.completeAt);
+          prevDone = Math.max(prevDone, /** @type {number} */ (task.completeAt)); // set when it started
           continue;
         }
         const app = model.applications[task.app];
@@ -110,11 +131,12 @@ export function settle(state, modelName, model, now, env) {
       }
     }
     if (!next) return;
-    start(state, modelName, model, next.task, next.start, scale);
+    start({ state, modelName, model, task: next.task, t: next.start, scale });
   }
 }
 
-function start(state, modelName, model, task, t, scale) {
+/** @param {{ state: State, modelName: string, model: Model, task: Task, t: number, scale: number }} at */
+function start({ state, modelName, model, task, t, scale }) {
   const app = model.applications[task.app];
   task.startedAt = t;
   const outcome = evaluate({ state, model, modelName, app, task, t });
@@ -148,6 +170,7 @@ function start(state, modelName, model, task, t, scale) {
   }
 }
 
+/** @param {State} state @param {number} now */
 function hasWork(state, now) {
   for (const model of Object.values(state.models)) {
     for (const task of model.tasks ?? []) {
@@ -161,42 +184,52 @@ function hasWork(state, now) {
 /**
  * Brings the tasks up to now: evaluates those that have started, then does the S3 io that is
  * due (uploads before listings), and records the results. Every controller command calls it.
+ * @param {string} stateFile @param {NodeJS.ProcessEnv} [env]
  */
 export async function advance(stateFile, env = process.env) {
   if (!hasWork(loadState(stateFile), Date.now())) return;
   const jobs = mutateState(stateFile, (s) => {
     const now = Date.now();
+    /** @type {IoJob[]} */
     const found = [];
     for (const [name, model] of Object.entries(s.models)) {
       settle(s, name, model, now, env);
       for (const task of model.tasks ?? []) {
         (task.io ?? []).forEach((io, index) => {
-          if (!io.done && io.dueAt <= now) found.push({ model: name, id: task.id, index, io: { ...io }, s3: task.s3 });
+          // start() gives a task its s3 parameters along with its io
+          if (!io.done && io.dueAt <= now) found.push({ model: name, id: task.id, index, io: { ...io }, s3: /** @type {S3Params} */ (task.s3) });
         });
       }
     }
     return found;
   });
   if (!jobs.length) return;
-  const puts = jobs.filter((j) => j.io.kind === 'put');
-  await Promise.all(puts.map(async (j) => (j.result = await putObject(j.s3, j.io.key, j.io.body, env))));
-  for (const j of jobs.filter((x) => x.io.kind === 'list')) j.result = await listNames(j.s3, env);
+  await Promise.all(
+    jobs.map(async (j) => {
+      if (j.io.kind === 'put') j.result = await putObject(j.s3, j.io.key, j.io.body, env);
+    }),
+  );
+  for (const j of jobs) if (j.io.kind === 'list') j.result = await listNames(j.s3, env);
   mutateState(stateFile, (s) => {
     const now = Date.now();
     for (const j of jobs) {
       const model = s.models[j.model];
-      const task = model.tasks.find((t) => t.id === j.id);
+      const task = model.tasks?.find((t) => t.id === j.id);
       const io = task?.io?.[j.index];
-      if (!io || io.done) continue;
+      if (!task?.io || !io || io.done) continue;
       io.done = true;
-      if (io.kind === 'put' && !j.result.ok) {
+      if (io.kind === 'put') {
+        const put = /** @type {PutResult} */ (j.result); // every job has run by now
+        if (put.ok) continue;
         // The charm stops at the first upload that fails and fails the action with its message.
         for (const other of task.io) other.done = true;
-        Object.assign(task, { status: 'failed', message: io.failMessage, results: {}, completeAt: Math.max(task.startedAt, Math.min(task.completeAt ?? now, now)) });
-        task.uploadError = j.result.error?.slice(0, 500);
-      } else if (io.kind === 'list') {
-        if (j.result.error) Object.assign(task, { status: 'failed', message: j.result.error, results: {} });
-        else task.results = { backups: backupsTable(model, s.faults, task, j.result.names) };
+        const startedAt = /** @type {number} */ (task.startedAt); // its io is due, so it has started
+        Object.assign(task, { status: 'failed', message: io.failMessage, results: {}, completeAt: Math.max(startedAt, Math.min(task.completeAt ?? now, now)) });
+        task.uploadError = put.error?.slice(0, 500);
+      } else {
+        const list = /** @type {ListResult} */ (j.result);
+        if (list.names) task.results = { backups: backupsTable(model, s.faults, task, list.names) };
+        else Object.assign(task, { status: 'failed', message: list.error, results: {} });
       }
     }
   });
@@ -208,12 +241,17 @@ export async function advance(stateFile, env = process.env) {
  * (charms.mysql.v0 s3_helpers and backups._format_backups_list). Objects the sandbox uploaded
  * after the listing started are left out, as they were not there yet. Faults: listBackups
  * { <id> | "*": "omit" | "<status>" }.
+ * @param {Model} model @param {Faults | undefined} faults @param {Task} task @param {string[]} names
  */
 function backupsTable(model, faults = {}, task, names) {
-  const prefix = task.s3.path ? `${task.s3.path}/` : '';
+  const s3 = /** @type {S3Params} */ (task.s3); // a listing task has them
+  const startedAt = /** @type {number} */ (task.startedAt);
+  const prefix = s3.path ? `${s3.path}/` : '';
+  /** @type {Set<string>} */
   const later = new Set();
-  for (const t of model.tasks) for (const io of t.io ?? []) if (io.kind === 'put' && io.dueAt > task.startedAt) later.add(io.key);
+  for (const t of model.tasks ?? []) for (const io of t.io ?? []) if (io.kind === 'put' && io.dueAt > startedAt) later.add(io.key);
   const present = new Set(names.filter((n) => !later.has(`${prefix}${n}`)));
+  /** @type {[string, string][]} */
   const rows = [];
   for (const name of [...present].sort()) {
     const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)\.metadata$/.exec(name);
@@ -229,7 +267,11 @@ function backupsTable(model, faults = {}, task, names) {
   return [header, '-'.repeat(header.length), ...rows.map(([id, status]) => `${id.padEnd(21)} | ${'physical'.padEnd(12)} | ${status}`)].join('\n');
 }
 
-/** The unit a receiver names: "app/N" as is, "app/leader" resolved to the current leader. */
+/**
+ * The unit a receiver names: "app/N" as is, "app/leader" resolved to the current leader.
+ * @param {Model} model @param {string} receiver @param {number} now @param {Faults} [faults]
+ * @returns {{ app: Application, unit: string, error?: undefined } | { error: string, app?: undefined, unit?: undefined }}
+ */
 export function resolveReceiver(model, receiver, now, faults) {
   const [appName, which] = [receiver.slice(0, receiver.lastIndexOf('/')), receiver.slice(receiver.lastIndexOf('/') + 1)];
   const app = model.applications[appName];

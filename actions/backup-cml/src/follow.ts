@@ -1,0 +1,29 @@
+import { ActionError, CancelledError, TimeoutError } from '@ml-backup-actions/core';
+import type { BackupCmlRun } from './clients.js';
+import type { RunningBackup } from './running.js';
+import { stopAwsJobs } from './stop.js';
+import { trackBackup } from './track.js';
+
+/**
+ * Follows the backup to its end. Past backup-timeout-minutes the run ends timed out: with
+ * cancel-on-timeout the backup's AWS jobs are asked to stop, otherwise it runs on and the error
+ * says how to follow it. A backup that failed is no longer running; a cancelled run's is.
+ */
+export async function followBackup(run: BackupCmlRun, backup: RunningBackup, timing: { timeoutMs: number; progressEveryMs: number; intervalMs: number }): Promise<void> {
+  const { config, clients, log, signal } = run;
+  try {
+    await trackBackup(clients.ml, backup, { ...timing, log, signal });
+    backup.running = false;
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) {
+      if (!(err instanceof CancelledError)) backup.running = false;
+      throw err;
+    }
+    if (config.cancelOnTimeout) await stopAwsJobs(backup, `backup-timeout-minutes (${config.backupTimeoutMinutes}) passed`, log);
+    throw new ActionError(
+      `the backup did not finish within backup-timeout-minutes (${config.backupTimeoutMinutes}); CDP status ${backup.state.backupStatus ?? 'unknown'}. ` +
+        (config.cancelOnTimeout ? 'Its AWS Backup jobs were asked to stop.' : `It keeps running: follow it with backup-crn: ${backup.crn}`),
+      { ended: 'timed out' },
+    );
+  }
+}
