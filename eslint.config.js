@@ -6,10 +6,28 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const node = {
-  process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly',
-  setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', queueMicrotask: 'readonly',
-  AbortController: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly',
-  SharedArrayBuffer: 'readonly', Atomics: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly',
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  URLSearchParams: 'readonly',
+  fetch: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
+  setImmediate: 'readonly',
+  queueMicrotask: 'readonly',
+  AbortController: 'readonly',
+  AbortSignal: 'readonly',
+  TextDecoder: 'readonly',
+  TextEncoder: 'readonly',
+  structuredClone: 'readonly',
+  SharedArrayBuffer: 'readonly',
+  Atomics: 'readonly',
+  Response: 'readonly',
+  Request: 'readonly',
+  Headers: 'readonly',
 };
 
 export default tseslint.config(

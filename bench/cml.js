@@ -69,7 +69,10 @@ const result = {
   bundleBytes: statSync(bundle).size,
   // The Azure SDK and the EC2 client are chunks loaded only for their cloud: on disk, not in the start-up.
   distBytes: readdirSync(path.dirname(bundle)).reduce((n, f) => n + statSync(path.join(path.dirname(bundle), f)).size, 0),
-  coldStartMs: { action: { median: median(samples.action), p90: p90(samples.action) }, baseline: { median: median(samples.baseline), p90: p90(samples.baseline) } },
+  coldStartMs: {
+    action: { median: median(samples.action), p90: p90(samples.action) },
+    baseline: { median: median(samples.baseline), p90: p90(samples.baseline) },
+  },
   samples,
   goal: { actionColdStartMs: 300 },
 };

@@ -277,7 +277,8 @@ async function writerSettled(ckf, scale = 1) {
   for (;;) {
     const units = ckf.juju.units(WRITER);
     if (ckf.juju.scale(WRITER) === scale && units.length === scale && units.every((/** @type {{ phase: string }} */ u) => u.phase === 'active')) return;
-    if (Date.now() > deadline) throw new Error(`${WRITER} did not settle at scale ${scale}: ${JSON.stringify(units.map((/** @type {{ phase: string }} */ u) => u.phase))}`);
+    if (Date.now() > deadline)
+      throw new Error(`${WRITER} did not settle at scale ${scale}: ${JSON.stringify(units.map((/** @type {{ phase: string }} */ u) => u.phase))}`);
     await sleep(100);
   }
 }
@@ -335,7 +336,11 @@ async function verifyObject(ckf, key, expect, work) {
       const want = ckf.db.rowCounts;
       const diff = Object.keys({ ...want, ...counts }).filter((t) => counts[t] !== want[t]);
       if (diff.length) throw new Error(`${key} restores with other row counts: ${diff.map((t) => `${t} ${counts[t]} (want ${want[t]})`).join(', ')}`);
-      result.restored = { rows: Object.values(counts).reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0), tables: Object.keys(counts).length, seconds: r1(now() - started) };
+      result.restored = {
+        rows: Object.values(counts).reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0),
+        tables: Object.keys(counts).length,
+        seconds: r1(now() - started),
+      };
     }
     return result;
   } finally {
@@ -358,9 +363,19 @@ async function runRunbook(ckf, { label, work, poll }) {
   /** @type {[string, string, string[], { env: NodeJS.ProcessEnv, cwd?: string }][]} */
   const steps = [
     ['scale 0', 'juju', ['scale-application', WRITER, '0'], { env: ckf.juju.env }],
-    ['exec: sqlite3 .dump | gzip', 'kubectl', [...kc, 'exec', '-n', NAMESPACE, POD, '-c', CONTAINER, '--', '/bin/sh', '-c', `sqlite3 ${DB_PATH} .dump | gzip -c > /tmp/${name}`], { env: kubectlEnv }],
+    [
+      'exec: sqlite3 .dump | gzip',
+      'kubectl',
+      [...kc, 'exec', '-n', NAMESPACE, POD, '-c', CONTAINER, '--', '/bin/sh', '-c', `sqlite3 ${DB_PATH} .dump | gzip -c > /tmp/${name}`],
+      { env: kubectlEnv },
+    ],
     ['kubectl cp', 'kubectl', [...kc, 'cp', '-n', NAMESPACE, '-c', CONTAINER, `${POD}:/tmp/${name}`, `./${name}`], { env: kubectlEnv, cwd: dir }],
-    ['rclone copy', 'rclone', ['--size-only', 'copy', `./${name}`, `target:${BUCKET}/${RUNBOOK_PREFIX}`, '--config', '', ...caArgs()], { env: rcloneTargetEnv(ckf), cwd: dir }],
+    [
+      'rclone copy',
+      'rclone',
+      ['--size-only', 'copy', `./${name}`, `target:${BUCKET}/${RUNBOOK_PREFIX}`, '--config', '', ...caArgs()],
+      { env: rcloneTargetEnv(ckf), cwd: dir },
+    ],
     ['scale 1', 'juju', ['scale-application', WRITER, '1'], { env: ckf.juju.env }],
   ];
   const sinceMs = Date.now();
@@ -381,7 +396,8 @@ async function runRunbook(ckf, { label, work, poll }) {
   }
   if (failure) {
     // Put the writer back whatever happened, as an operator would.
-    if (done.some((d) => d.step === 'scale 0') && !done.some((d) => d.step === 'scale 1' && d.code === 0)) await ckf.juju.run(['scale-application', WRITER, '1']);
+    if (done.some((d) => d.step === 'scale 0') && !done.some((d) => d.step === 'scale 1' && d.code === 0))
+      await ckf.juju.run(['scale-application', WRITER, '1']);
     throw failure;
   }
   const t0 = done[0].start;
@@ -445,7 +461,12 @@ async function runAction(ckf, { label, poll }) {
   });
   peaks?.stop();
   if (result.code !== 0) {
-    throw new Error(`the action failed (exit ${result.code}${result.signal ? `, ${result.signal}` : ''}):\n${result.stdout.split('\n').filter((l) => l.startsWith('::error')).join('\n')}\n${result.stderr}`);
+    throw new Error(
+      `the action failed (exit ${result.code}${result.signal ? `, ${result.signal}` : ''}):\n${result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::error'))
+        .join('\n')}\n${result.stderr}`,
+    );
   }
   const o = result.outputs;
   const key = `mlmd/mlmd-${backupId}.dump.gz`;
@@ -493,12 +514,21 @@ function actionPhases(lines, total) {
     else if (line.startsWith('::endgroup::') && open) {
       groups.push({ ...open, end: at });
       open = undefined;
-    }
-    else if (open) open.lines.push({ at, line });
+    } else if (open) open.lines.push({ at, line });
   }
   if (!groups.length) return undefined;
   const keyOf = (/** @type {string} */ name) =>
-    /^Pre-flight/.test(name) ? 'preflight' : /^Pause /.test(name) ? 'pauseSnapshot' : /^Check the copy/.test(name) ? 'check' : /^Compress/.test(name) ? 'compressUpload' : /^Wait for/.test(name) ? 'writerBack' : name;
+    /^Pre-flight/.test(name)
+      ? 'preflight'
+      : /^Pause /.test(name)
+        ? 'pauseSnapshot'
+        : /^Check the copy/.test(name)
+          ? 'check'
+          : /^Compress/.test(name)
+            ? 'compressUpload'
+            : /^Wait for/.test(name)
+              ? 'writerBack'
+              : name;
   // A line that is missing makes its step NaN, recorded as null.
   const at = (/** @type {Group} */ g, /** @type {RegExp} */ re, from = 0) => /** @type {number} */ (g?.lines.find((l) => l.at >= from && re.test(l.line))?.at);
   /** @type {Record<string, number>} */
@@ -554,7 +584,9 @@ async function main() {
     kubectl: versionLine('kubectl', ['version', '--client']),
     caBundle: CA_BUNDLE ? 'AWS_CA_BUNDLE set: the runbook contestant passes it as --ca-cert, as the action does' : 'AWS_CA_BUNDLE unset',
   });
-  log(`mlmd benchmark on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.rclone}, sqlite3 ${machine.sqlite3.split(' ')[0]}, kubectl ${machine.kubectl}`);
+  log(
+    `mlmd benchmark on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.rclone}, sqlite3 ${machine.sqlite3.split(' ')[0]}, kubectl ${machine.kubectl}`,
+  );
   const bundleAtStart = await bundleHash(BUNDLE);
   log(`action bundle ${path.relative(repoRoot, BUNDLE)} sha256 ${bundleAtStart}`);
 
@@ -626,7 +658,8 @@ async function main() {
           const before = cpuSnapshot([ckf.s3.pid]);
           const loadBefore = os.loadavg()[0];
           /** @type {any} */
-          const run = contestant === 'runbook' ? await runRunbook(ckf, { label, work, poll: settings.pollMs }) : await runAction(ckf, { label, poll: settings.pollMs });
+          const run =
+            contestant === 'runbook' ? await runRunbook(ckf, { label, work, poll: settings.pollMs }) : await runAction(ckf, { label, poll: settings.pollMs });
           const cpu = cpuRecord(cpuDelta(before, cpuSnapshot([ckf.s3.pid])));
           const loadAfter = os.loadavg()[0];
 
@@ -649,7 +682,13 @@ async function main() {
             ...(stored.restored ? { restored: stored.restored } : {}),
             ...(contestant === 'runbook' ? { steps: run.steps, gapsBetweenCommands: run.gaps, dumpInPodBytes: run.dumpInPodBytes } : {}),
             ...(contestant === 'action'
-              ? { bundle: run.bundle, rssActionMiB: r1(run.rssAction / MiB), phases: run.phases, ...(run.warnings.length ? { warnings: run.warnings } : {}), ...(run.stderr ? { stderr: run.stderr } : {}) }
+              ? {
+                  bundle: run.bundle,
+                  rssActionMiB: r1(run.rssAction / MiB),
+                  phases: run.phases,
+                  ...(run.warnings.length ? { warnings: run.warnings } : {}),
+                  ...(run.stderr ? { stderr: run.stderr } : {}),
+                }
               : {}),
             rssPeaksMiB: run.rss,
             cpu,
@@ -744,8 +783,16 @@ async function main() {
     const small = settings.smallBytes ? sizeLabel(settings.smallBytes) : undefined;
     const flatness = small ? { small: rssBySize[small], large: rssBySize[mainSize], growthMiB: r1(rssBySize[mainSize] - rssBySize[small]) } : null;
     const goals = {
-      pause: { goal: `action pause <= ${GOALS.pauseRatio * 100} % of the runbook's (${mainSize}, median)`, value: ratios[mainSize].pause.median, met: ratios[mainSize].pause.median <= GOALS.pauseRatio },
-      total: { goal: `action total <= the runbook's (${mainSize}, median)`, value: ratios[mainSize].total.median, met: ratios[mainSize].total.median <= GOALS.totalRatio },
+      pause: {
+        goal: `action pause <= ${GOALS.pauseRatio * 100} % of the runbook's (${mainSize}, median)`,
+        value: ratios[mainSize].pause.median,
+        met: ratios[mainSize].pause.median <= GOALS.pauseRatio,
+      },
+      total: {
+        goal: `action total <= the runbook's (${mainSize}, median)`,
+        value: ratios[mainSize].total.median,
+        met: ratios[mainSize].total.median <= GOALS.totalRatio,
+      },
       rss: { goal: `action peak RSS <= ${GOALS.rssMiB} MiB at every size (max over runs)`, value: rssBySize, met: rssValues.every((v) => v <= GOALS.rssMiB) },
       flat: flatness
         ? {
@@ -763,7 +810,8 @@ async function main() {
       machine,
       action: {
         ...bundleRecord(BUNDLE, bundlesSeen, 'actions/backup-mlmd/dist'),
-        inputs: 'ckf.backupMlmdInputs({ backup-id }): the defaults (format dump, db-path /data/mlmd.db, writer kfp-metadata-writer), progress-interval-seconds 1 (the sandbox\'s)',
+        inputs:
+          "ckf.backupMlmdInputs({ backup-id }): the defaults (format dump, db-path /data/mlmd.db, writer kfp-metadata-writer), progress-interval-seconds 1 (the sandbox's)",
       },
       runbook: {
         commands: [
@@ -773,7 +821,7 @@ async function main() {
           `rclone --size-only copy ./$MLMD_BACKUP target:${BUCKET}/${RUNBOOK_PREFIX} --config '' ${CA_BUNDLE ? '--ca-cert $AWS_CA_BUNDLE' : ''}`.trim(),
           `juju scale-application ${WRITER} 1`,
         ],
-        untimed: 'sqlite3 and gzip put in the container (the runbook\'s apt install); rm of the dump in the pod afterwards',
+        untimed: "sqlite3 and gzip put in the container (the runbook's apt install); rm of the dump in the pod afterwards",
         containerTools: CONTAINER_TOOLS,
       },
       settings: { ...settings, goals: GOALS },
@@ -787,7 +835,9 @@ async function main() {
 
     // The table.
     const lines = [''];
-    lines.push(`mlmd: the runbook's steps vs backup-mlmd (dump format); ${settings.rounds} round(s); ${machine.cores} cores, Node ${machine.node}, ${machine.rclone}`);
+    lines.push(
+      `mlmd: the runbook's steps vs backup-mlmd (dump format); ${settings.rounds} round(s); ${machine.cores} cores, Node ${machine.node}, ${machine.rclone}`,
+    );
     lines.push('seconds as median (min); ratio = action / runbook');
     for (const { size, dbBytes, contestants } of sizes) {
       lines.push(`${size} (${fmtMiB(dbBytes)} database):`);
@@ -800,16 +850,31 @@ async function main() {
         );
       }
       const r = ratios[size];
-      if (r) lines.push(`  ratio   total ${r.total.median.toFixed(2)} (${r.total.min.toFixed(2)})  pause ${r.pause.median.toFixed(3)} (${r.pause.min.toFixed(3)}), juju log ${r.jujuPause.median.toFixed(3)}`);
+      if (r)
+        lines.push(
+          `  ratio   total ${r.total.median.toFixed(2)} (${r.total.min.toFixed(2)})  pause ${r.pause.median.toFixed(3)} (${r.pause.min.toFixed(3)}), juju log ${r.jujuPause.median.toFixed(3)}`,
+        );
       const act = stats[size].action;
-      lines.push(`  action phases (median s): ${Object.entries(act.phasesMedian).map(([k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
-      lines.push(`                 within:   ${Object.entries(act.subMedian).map(([k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
-      if (stats[size].runbook) lines.push(`  runbook steps (median s): ${stats[size].runbook.stepsMedian.map((/** @type {[string, number]} */ [k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`);
+      lines.push(
+        `  action phases (median s): ${Object.entries(act.phasesMedian)
+          .map(([k, v]) => `${k} ${fmtS(v)}`)
+          .join(' | ')}`,
+      );
+      lines.push(
+        `                 within:   ${Object.entries(act.subMedian)
+          .map(([k, v]) => `${k} ${fmtS(v)}`)
+          .join(' | ')}`,
+      );
+      if (stats[size].runbook)
+        lines.push(
+          `  runbook steps (median s): ${stats[size].runbook.stepsMedian.map((/** @type {[string, number]} */ [k, v]) => `${k} ${fmtS(v)}`).join(' | ')}`,
+        );
       lines.push(`  peak RSS by program (MiB, max over runs): action run ${JSON.stringify(act.rssPeaksMiBMax)}`);
       if (stats[size].runbook) lines.push(`                                            runbook run ${JSON.stringify(stats[size].runbook.rssPeaksMiBMax)}`);
     }
     lines.push('');
-    for (const g of Object.values(goals)) lines.push(`goal: ${g.goal}: ${JSON.stringify(g.value)} -> ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'}`);
+    for (const g of Object.values(goals))
+      lines.push(`goal: ${g.goal}: ${JSON.stringify(g.value)} -> ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'}`);
     const disturbed = samples.filter((s) => s.disturbed);
     if (disturbed.length) {
       lines.push(

@@ -119,14 +119,19 @@ const bareEnv = (source, target) => rcloneEnv(remotesEnv(source, target));
 function bareArgs(archiveStamp, { dryRun = false } = {}) {
   return [
     'sync',
-    '--config', '',
-    '--use-json-log', '-v',
+    '--config',
+    '',
+    '--use-json-log',
+    '-v',
     ...caArgs(),
-    '--stats', `${STATS_SECONDS}s`,
+    '--stats',
+    `${STATS_SECONDS}s`,
     `source:${SOURCE_BUCKET}`,
     `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
-    '--backup-dir', `target:${TARGET_BUCKET}/${TARGET_PREFIX}.archive/${archiveStamp}`,
-    '--transfers', String(TRANSFERS),
+    '--backup-dir',
+    `target:${TARGET_BUCKET}/${TARGET_PREFIX}.archive/${archiveStamp}`,
+    '--transfers',
+    String(TRANSFERS),
     '--fast-list',
     '--size-only',
     ...(dryRun ? ['--dry-run'] : []),
@@ -134,7 +139,11 @@ function bareArgs(archiveStamp, { dryRun = false } = {}) {
 }
 
 /** The action's default archive-prefix stamp (core's utcStamp). */
-const utcStamp = (d = new Date()) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+const utcStamp = (d = new Date()) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * What one contestant's run gives: the bare ones fill the first fields, the action all but checkSeconds.
@@ -197,9 +206,15 @@ async function runBareThenCheck(source, target, { dryRun }) {
   const sync = await runBare(source, target, { dryRun });
   if (dryRun || sync.code !== 0) return sync;
   const args = [
-    'check', '--config', '', ...caArgs(),
-    `source:${SOURCE_BUCKET}`, `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
-    '--one-way', '--fast-list', '--size-only',
+    'check',
+    '--config',
+    '',
+    ...caArgs(),
+    `source:${SOURCE_BUCKET}`,
+    `target:${TARGET_BUCKET}/${TARGET_PREFIX}`,
+    '--one-way',
+    '--fast-list',
+    '--size-only',
   ];
   const started = process.hrtime.bigint();
   const check = spawnSync('rclone', args, { env: bareEnv(source, target), encoding: 'utf8' });
@@ -305,8 +320,7 @@ function phasesOf(marks, total) {
     else if (m.end && open) {
       groups.push({ ...open, end: m.at });
       open = undefined;
-    }
-    else if (m.rclone && open) open.marks.push(m);
+    } else if (m.rclone && open) open.marks.push(m);
   }
   if (!groups.length) return undefined;
   phases.startup = groups[0].start;
@@ -414,10 +428,7 @@ function makeWrapper(dir) {
   mkdirSync(bin, { recursive: true });
   mkdirSync(captured, { recursive: true });
   const script = path.join(bin, 'rclone');
-  writeFileSync(
-    script,
-    `#!/bin/sh\nn="$(date +%s%N)-$$"\nprintf '%s\\0' "$@" > "${captured}/$n.argv"\nenv -0 > "${captured}/$n.env"\nexec '${real}' "$@"\n`,
-  );
+  writeFileSync(script, `#!/bin/sh\nn="$(date +%s%N)-$$"\nprintf '%s\\0' "$@" > "${captured}/$n.argv"\nenv -0 > "${captured}/$n.env"\nexec '${real}' "$@"\n`);
   chmodSync(script, 0o755);
   return {
     env: { PATH: `${bin}:${process.env.PATH}` },
@@ -457,7 +468,11 @@ function parityCheck(invocations, source, target) {
     problems.push(`argv differs:\n  action: ${JSON.stringify(sync.argv)}\n  bare:   ${JSON.stringify(expected)}`);
   }
   const relevant = (/** @type {Record<string, string | undefined>} */ env) =>
-    Object.fromEntries(Object.entries(env).filter(([k]) => /^(RCLONE_|AWS_)/.test(k)).sort(([a], [b]) => a.localeCompare(b)));
+    Object.fromEntries(
+      Object.entries(env)
+        .filter(([k]) => /^(RCLONE_|AWS_)/.test(k))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
   const got = relevant(sync.env);
   const want = relevant(bareEnv(source, target));
   for (const key of new Set([...Object.keys(got), ...Object.keys(want)])) {
@@ -542,7 +557,7 @@ async function main() {
     await stopServer(warmTarget);
     log(`the action ran: ${parity.commands.map((c) => c.split(' ')[0]).join(', ')}`);
     if (!parity.ok) throw new Error(`the bare contestant would not run what the action runs:\n${parity.problems.join('\n')}`);
-    log('parity: the action\'s sync argv and RCLONE_* environment equal the bare contestant\'s');
+    log("parity: the action's sync argv and RCLONE_* environment equal the bare contestant's");
 
     // Start-up micro-measurements.
     log('start-up micro-measurements...');
@@ -648,10 +663,7 @@ async function main() {
         const steps = samples.filter((s) => s.contestant === c.id && s.phase === p.id && s.steps).map((s) => s.steps);
         if (steps.length) {
           // Median per step, by name in the order of the first run (a step another run lacks counts as 0).
-          stats[c.id][p.id].stepsMedian = steps[0].map(([name]) => [
-            name,
-            r3(median(steps.map((st) => st.find(([n]) => n === name)?.[1] ?? 0))),
-          ]);
+          stats[c.id][p.id].stepsMedian = steps[0].map(([name]) => [name, r3(median(steps.map((st) => st.find(([n]) => n === name)?.[1] ?? 0)))]);
         }
         // The action's time beside its rclone sync child (start-up, pre-flight, listing, verify, exit).
         const syncStep = (/** @type {any} */ x) => x.steps?.find((/** @type {[string, number]} */ [n]) => n === 'sync')?.[1];
@@ -693,9 +705,14 @@ async function main() {
           // Derived, not measured: the ratio if the sync child inside the action ran exactly as long as
           // bare rclone sync (same argv, same environment), i.e. only the action's own steps added.
           ...(a.besideSyncMedian !== undefined
-            ? { syncChildOverBare: r3(a.syncChildMedian / b.median), besideSync: a.besideSyncMedian, estimatedFromSteps: r3((b.median + a.besideSyncMedian) / b.median) }
+            ? {
+                syncChildOverBare: r3(a.syncChildMedian / b.median),
+                besideSync: a.besideSyncMedian,
+                estimatedFromSteps: r3((b.median + a.besideSyncMedian) / b.median),
+              }
             : {}),
-          undisturbed: ua.length && ub.length ? { n: [ua.length, ub.length], action: r3(median(ua)), bare: r3(median(ub)), median: r3(median(ua) / median(ub)) } : null,
+          undisturbed:
+            ua.length && ub.length ? { n: [ua.length, ub.length], action: r3(median(ua)), bare: r3(median(ub)), median: r3(median(ua) / median(ub)) } : null,
           ...(p.id === 'dryrun' || c.baseline ? {} : { goal: GOAL, meetsGoal: a.median / b.median <= GOAL }),
           // Against the second baseline: bare rclone sync plus the check the defaults' verify stands for.
           ...(!c.baseline && stats['bare-check'] && p.id !== 'dryrun'
@@ -757,13 +774,14 @@ async function main() {
       lines.push('against the second baseline, bare rclone sync then rclone check --one-way --size-only (median (min) s, ratio):');
       for (const c of ACTIONS) {
         const parts = ['first', 'rerun'].map(
-          (p) => `${p} ${fmtS(stats['bare-check'][p].median)} (${fmtS(stats['bare-check'][p].min)}) -> ${fmtR(ratios[c.id][p].overSyncThenCheck)} (${fmtR(ratios[c.id][p].overSyncThenCheckMin)})`,
+          (p) =>
+            `${p} ${fmtS(stats['bare-check'][p].median)} (${fmtS(stats['bare-check'][p].min)}) -> ${fmtR(ratios[c.id][p].overSyncThenCheck)} (${fmtR(ratios[c.id][p].overSyncThenCheckMin)})`,
         );
         lines.push(`  ${c.label}: ${parts.join(', ')}`);
       }
       lines.push('');
     }
-    lines.push('where the action\'s time goes (median seconds per step: node start-up, each rclone child, exit, the rest)');
+    lines.push("where the action's time goes (median seconds per step: node start-up, each rclone child, exit, the rest)");
     for (const c of ACTIONS) {
       for (const p of PHASES) {
         /** @type {[string, number][]} */
@@ -774,12 +792,14 @@ async function main() {
       }
     }
     lines.push('');
-    lines.push('the action\'s own cost, apart from its rclone sync child (median s), and the ratio it alone would give');
+    lines.push("the action's own cost, apart from its rclone sync child (median s), and the ratio it alone would give");
     lines.push('(derived: (bare + that cost) / bare); then the sync child inside the action over bare rclone sync:');
     for (const c of ACTIONS) {
       const parts = PHASES.map((p) => {
         const r = ratios[c.id][p.id];
-        return r.besideSync === undefined ? `${p.id} -` : `${p.id} +${fmtS(r.besideSync)} s -> ${fmtR(r.estimatedFromSteps)}, sync child ${fmtR(r.syncChildOverBare)}`;
+        return r.besideSync === undefined
+          ? `${p.id} -`
+          : `${p.id} +${fmtS(r.besideSync)} s -> ${fmtR(r.estimatedFromSteps)}, sync child ${fmtR(r.syncChildOverBare)}`;
       });
       lines.push(`  ${c.label}: ${parts.join('; ')}`);
     }
@@ -793,13 +813,17 @@ async function main() {
     for (const c of CONTESTANTS) {
       for (const p of PHASES) {
         const u = stats[c.id][p.id].cpuMedian;
-        lines.push(`  ${`${c.id} ${p.id}`.padEnd(24)} ${u.contestant} / ${u.sourceServer} / ${u.targetServer} / ${u.other} / ${u.steal}   (wall ${fmtS(stats[c.id][p.id].median)})`);
+        lines.push(
+          `  ${`${c.id} ${p.id}`.padEnd(24)} ${u.contestant} / ${u.sourceServer} / ${u.targetServer} / ${u.other} / ${u.steal}   (wall ${fmtS(stats[c.id][p.id].median)})`,
+        );
       }
     }
     const busy = samples.filter(disturbed);
     if (busy.length) {
       lines.push('');
-      lines.push(`${busy.length} of ${samples.length} runs shared the machine with other work (other processes and hypervisor steal > 0.25 cores on average during them);`);
+      lines.push(
+        `${busy.length} of ${samples.length} runs shared the machine with other work (other processes and hypervisor steal > 0.25 cores on average during them);`,
+      );
       lines.push('medians over the undisturbed runs only, action / bare = ratio (runs counted):');
       for (const c of ACTIONS) {
         const parts = PHASES.map((p) => {

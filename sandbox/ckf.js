@@ -38,7 +38,15 @@ export async function startCkf(options = {}) {
           // the minio charm's workload pod (a pod-spec charm): ports named as the container's
           name: 'minio-0',
           labels: { 'app.kubernetes.io/name': 'minio' },
-          containers: [{ name: 'minio', ports: [{ name: 'minio', containerPort: 9000 }, { name: 'console', containerPort: 9001 }] }],
+          containers: [
+            {
+              name: 'minio',
+              ports: [
+                { name: 'minio', containerPort: 9000 },
+                { name: 'console', containerPort: 9001 },
+              ],
+            },
+          ],
         },
       ],
       services: [
@@ -66,7 +74,15 @@ export async function startCkf(options = {}) {
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     // kfp-db and katib-db back up through s3-kfp and s3-katib into the backup bucket, as the charms would.
     ...(options.charmBackups
-      ? { s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'ckf-backups', paths: { 'kfp-db': 'mysql/kfp-db', 'katib-db': 'mysql/katib-db' } } }
+      ? {
+          s3: {
+            endpoint: s3.endpoint,
+            accessKey: s3.accessKey,
+            secretKey: s3.secretKey,
+            bucket: 'ckf-backups',
+            paths: { 'kfp-db': 'mysql/kfp-db', 'katib-db': 'mysql/katib-db' },
+          },
+        }
       : {}),
   });
   const commonInputs = {

@@ -24,16 +24,39 @@ export const DEFAULT_TEST_BYTES = 24 * 1024 * 1024;
 
 /** The 15 tables of MLMD's schema_version 10 (sqlite_sequence is SQLite's own). */
 export const MLMD_TABLES = [
-  'Artifact', 'ArtifactProperty', 'Association', 'Attribution', 'Context', 'ContextProperty', 'Event',
-  'EventPath', 'Execution', 'ExecutionProperty', 'MLMDEnv', 'ParentContext', 'ParentType', 'Type', 'TypeProperty',
+  'Artifact',
+  'ArtifactProperty',
+  'Association',
+  'Attribution',
+  'Context',
+  'ContextProperty',
+  'Event',
+  'EventPath',
+  'Execution',
+  'ExecutionProperty',
+  'MLMDEnv',
+  'ParentContext',
+  'ParentType',
+  'Type',
+  'TypeProperty',
 ];
 
 // ---------------------------------------------------------------------------------------------
 // Types and pipelines. Ids 1-16 are the vectors' rows; the rest are created "on first use" here.
 
 const T = {
-  DAG: 12, CONTAINER: 13, DATASET: 14, MODEL: 15, METRICS: 16,
-  ARTIFACT: 17, CLASSIFICATION: 18, HTML: 19, MARKDOWN: 20, EXAMPLES: 21, STATISTICS: 22, SCHEMA: 23,
+  DAG: 12,
+  CONTAINER: 13,
+  DATASET: 14,
+  MODEL: 15,
+  METRICS: 16,
+  ARTIFACT: 17,
+  CLASSIFICATION: 18,
+  HTML: 19,
+  MARKDOWN: 20,
+  EXAMPLES: 21,
+  STATISTICS: 22,
+  SCHEMA: 23,
 };
 
 // [id, name, type_kind]; 21-23 are TFX-style typed artifacts with properties and a base type.
@@ -50,22 +73,51 @@ const EXTRA_TYPES = [
 // MLMD PropertyType: 1 INT, 2 DOUBLE, 3 STRING, 4 STRUCT, 5 PROTO, 6 BOOLEAN.
 /** @type {[number, string, number][]} */
 const TYPE_PROPERTIES = [
-  [21, 'span', 1], [21, 'split_names', 3], [21, 'version', 1],
-  [22, 'span', 1], [22, 'split_names', 3],
+  [21, 'span', 1],
+  [21, 'split_names', 3],
+  [21, 'version', 1],
+  [22, 'span', 1],
+  [22, 'split_names', 3],
 ];
 // base_type: Examples -> mlmd.Dataset, ExampleStatistics -> mlmd.Statistics.
 /** @type {[number, number][]} */
-const PARENT_TYPES = [[21, 1], [22, 4]];
+const PARENT_TYPES = [
+  [21, 1],
+  [22, 4],
+];
 
 // Property sets by artifact type: [name, is_custom_property, kind]; kinds are SQL value makers below.
 /** @type {Record<string, [string, number, string][]>} */
 const ARTIFACT_PROPS = {
-  base: [['display_name', 1, 'display'], ['store_session_info', 1, 'session']],
-  [T.METRICS]: [['accuracy', 1, 'ratio'], ['loss', 1, 'loss']],
-  [T.CLASSIFICATION]: [['confusionMatrix', 1, 'cmatrix'], ['accuracy', 1, 'ratio'], ['f1', 1, 'ratio']],
-  [T.MODEL]: [['framework', 1, 'framework'], ['model_size_bytes', 1, 'size']],
-  [T.EXAMPLES]: [['span', 0, 'zero'], ['split_names', 0, 'splits'], ['version', 0, 'zero'], ['tfx_version', 1, 'tfx']],
-  [T.STATISTICS]: [['span', 0, 'zero'], ['split_names', 0, 'splits'], ['stats_summary', 1, 'proto'], ['tfx_version', 1, 'tfx']],
+  base: [
+    ['display_name', 1, 'display'],
+    ['store_session_info', 1, 'session'],
+  ],
+  [T.METRICS]: [
+    ['accuracy', 1, 'ratio'],
+    ['loss', 1, 'loss'],
+  ],
+  [T.CLASSIFICATION]: [
+    ['confusionMatrix', 1, 'cmatrix'],
+    ['accuracy', 1, 'ratio'],
+    ['f1', 1, 'ratio'],
+  ],
+  [T.MODEL]: [
+    ['framework', 1, 'framework'],
+    ['model_size_bytes', 1, 'size'],
+  ],
+  [T.EXAMPLES]: [
+    ['span', 0, 'zero'],
+    ['split_names', 0, 'splits'],
+    ['version', 0, 'zero'],
+    ['tfx_version', 1, 'tfx'],
+  ],
+  [T.STATISTICS]: [
+    ['span', 0, 'zero'],
+    ['split_names', 0, 'splits'],
+    ['stats_summary', 1, 'proto'],
+    ['tfx_version', 1, 'tfx'],
+  ],
   [T.SCHEMA]: [['tfx_version', 1, 'tfx']],
 };
 
@@ -76,16 +128,44 @@ const PIPELINES = [
     name: 'iris-training-pipeline', // context id 1 in the vectors
     tasks: [
       { name: 'preprocess', out: [['dataset', T.DATASET]] },
-      { name: 'train', in: [['dataset', 'preprocess.dataset']], out: [['model', T.MODEL], ['metrics', T.METRICS]] },
+      {
+        name: 'train',
+        in: [['dataset', 'preprocess.dataset']],
+        out: [
+          ['model', T.MODEL],
+          ['metrics', T.METRICS],
+        ],
+      },
     ],
   },
   {
     name: 'xgboost-training',
     tasks: [
       { name: 'chicago-taxi-trips-dataset', out: [['table', T.DATASET]] },
-      { name: 'xgboost-train', in: [['training_data', 'chicago-taxi-trips-dataset.table']], out: [['model', T.MODEL], ['model_config', T.ARTIFACT]] },
-      { name: 'xgboost-predict', in: [['data', 'chicago-taxi-trips-dataset.table'], ['model', 'xgboost-train.model']], out: [['predictions', T.DATASET]] },
-      { name: 'evaluate', in: [['predictions', 'xgboost-predict.predictions']], out: [['metrics', T.CLASSIFICATION], ['report', T.HTML]] },
+      {
+        name: 'xgboost-train',
+        in: [['training_data', 'chicago-taxi-trips-dataset.table']],
+        out: [
+          ['model', T.MODEL],
+          ['model_config', T.ARTIFACT],
+        ],
+      },
+      {
+        name: 'xgboost-predict',
+        in: [
+          ['data', 'chicago-taxi-trips-dataset.table'],
+          ['model', 'xgboost-train.model'],
+        ],
+        out: [['predictions', T.DATASET]],
+      },
+      {
+        name: 'evaluate',
+        in: [['predictions', 'xgboost-predict.predictions']],
+        out: [
+          ['metrics', T.CLASSIFICATION],
+          ['report', T.HTML],
+        ],
+      },
     ],
   },
   {
@@ -94,8 +174,22 @@ const PIPELINES = [
       { name: 'csvexamplegen', out: [['examples', T.EXAMPLES]] },
       { name: 'statisticsgen', in: [['examples', 'csvexamplegen.examples']], out: [['statistics', T.STATISTICS]] },
       { name: 'schemagen', in: [['statistics', 'statisticsgen.statistics']], out: [['schema', T.SCHEMA]] },
-      { name: 'trainer', in: [['examples', 'csvexamplegen.examples'], ['schema', 'schemagen.schema']], out: [['model', T.MODEL]] },
-      { name: 'evaluator', in: [['model', 'trainer.model'], ['examples', 'csvexamplegen.examples']], out: [['evaluation', T.METRICS]] },
+      {
+        name: 'trainer',
+        in: [
+          ['examples', 'csvexamplegen.examples'],
+          ['schema', 'schemagen.schema'],
+        ],
+        out: [['model', T.MODEL]],
+      },
+      {
+        name: 'evaluator',
+        in: [
+          ['model', 'trainer.model'],
+          ['examples', 'csvexamplegen.examples'],
+        ],
+        out: [['evaluation', T.METRICS]],
+      },
     ],
   },
   {
@@ -103,7 +197,14 @@ const PIPELINES = [
     tasks: [
       { name: 'download', out: [['raw', T.DATASET]] },
       { name: 'clean', in: [['raw', 'download.raw']], out: [['cleaned', T.DATASET]] },
-      { name: 'split', in: [['data', 'clean.cleaned']], out: [['train_set', T.DATASET], ['test_set', T.DATASET]] },
+      {
+        name: 'split',
+        in: [['data', 'clean.cleaned']],
+        out: [
+          ['train_set', T.DATASET],
+          ['test_set', T.DATASET],
+        ],
+      },
       { name: 'profile', in: [['data', 'clean.cleaned']], out: [['report', T.MARKDOWN]] },
     ],
   },
@@ -118,8 +219,25 @@ const PIPELINES = [
     name: 'llm-finetune',
     tasks: [
       { name: 'prepare-data', out: [['dataset', T.DATASET]] },
-      { name: 'finetune', in: [['dataset', 'prepare-data.dataset']], out: [['adapter', T.MODEL], ['train_metrics', T.METRICS]] },
-      { name: 'evaluate', in: [['adapter', 'finetune.adapter'], ['dataset', 'prepare-data.dataset']], out: [['eval_metrics', T.METRICS], ['confusion', T.CLASSIFICATION]] },
+      {
+        name: 'finetune',
+        in: [['dataset', 'prepare-data.dataset']],
+        out: [
+          ['adapter', T.MODEL],
+          ['train_metrics', T.METRICS],
+        ],
+      },
+      {
+        name: 'evaluate',
+        in: [
+          ['adapter', 'finetune.adapter'],
+          ['dataset', 'prepare-data.dataset'],
+        ],
+        out: [
+          ['eval_metrics', T.METRICS],
+          ['confusion', T.CLASSIFICATION],
+        ],
+      },
     ],
   },
 ];
@@ -225,7 +343,12 @@ function pools(seed) {
   }
   const protos = [];
   for (let i = 0; i < 64; i++) {
-    const stats = { num_examples: Math.floor(r() * 1e7), num_features: 4 + Math.floor(r() * 60), missing_ratio: Math.round(r() * 1e4) / 1e4, splits: ['train', 'eval'] };
+    const stats = {
+      num_examples: Math.floor(r() * 1e7),
+      num_features: 4 + Math.floor(r() * 60),
+      missing_ratio: Math.round(r() * 1e4) / 1e4,
+      splits: ['train', 'eval'],
+    };
     protos.push(any('type.googleapis.com/google.protobuf.Struct', struct(stats)));
   }
   return { inputs, matrices, protos };
@@ -257,7 +380,10 @@ function setupSql(seed) {
   let ctx = 2;
   PIPELINES.forEach((pl, p) => {
     const ctxId = p === 0 ? 1 : ++ctx;
-    if (p > 0) lines.push(`INSERT INTO \`Context\` (\`id\`, \`type_id\`, \`name\`, \`create_time_since_epoch\`, \`last_update_time_since_epoch\`) VALUES (${ctxId}, 10, ${sq(pl.name)}, ${T0 + p * 1000}, ${T0 + p * 1000});`);
+    if (p > 0)
+      lines.push(
+        `INSERT INTO \`Context\` (\`id\`, \`type_id\`, \`name\`, \`create_time_since_epoch\`, \`last_update_time_since_epoch\`) VALUES (${ctxId}, 10, ${sq(pl.name)}, ${T0 + p * 1000}, ${T0 + p * 1000});`,
+      );
     /** @type {{ task: string, k: number, out: string, typeId: number }[]} */
     const outs = [];
     /** @type {{ k: number, i: number, type: number, step: string }[]} */
@@ -315,8 +441,16 @@ function batchSql(a, b, seed, sizes) {
   const ai = '(runs.r * 16 + o.i)';
   const execProps = [
     // [name, kind] in primary-key (name) order; the root DAG has only display_name, inputs, task_name.
-    ['cache_fingerprint', 'task'], ['cached_execution_id', 'cached'], ['display_name', 'all'], ['image', 'task'], ['inputs', 'all'],
-    ['namespace', 'task'], ['parent_dag_id', 'task'], ['pod_name', 'task'], ['pod_uid', 'task'], ['task_name', 'all'],
+    ['cache_fingerprint', 'task'],
+    ['cached_execution_id', 'cached'],
+    ['display_name', 'all'],
+    ['image', 'task'],
+    ['inputs', 'all'],
+    ['namespace', 'task'],
+    ['parent_dag_id', 'task'],
+    ['pod_name', 'task'],
+    ['pod_uid', 'task'],
+    ['task_name', 'all'],
   ];
   /** @param {'inputs' | 'cmatrix'} kind @param {string} e */
   const pool = (kind, e) => `(SELECT s FROM pool WHERE kind = '${kind}' AND i = ${e} % ${sizes[kind]})`;
@@ -362,7 +496,10 @@ function batchSql(a, b, seed, sizes) {
        FROM runs JOIN ptask t USING (p) WHERE ${inBatch} ORDER BY 1;`,
     `INSERT INTO ExecutionProperty (execution_id, name, is_custom_property, int_value, string_value)
        SELECT ${eid}, n.name, 1, CASE n.name WHEN 'parent_dag_id' THEN runs.exec_base END,
-         CASE n.name ${execProps.filter(([n]) => execValue(n)).map(([n]) => `WHEN '${n}' THEN ${n === 'display_name' || n === 'task_name' ? 't.task' : execValue(n)}`).join(' ')} END
+         CASE n.name ${execProps
+           .filter(([n]) => execValue(n))
+           .map(([n]) => `WHEN '${n}' THEN ${n === 'display_name' || n === 'task_name' ? 't.task' : execValue(n)}`)
+           .join(' ')} END
        FROM runs JOIN pipe USING (p) JOIN ptask t USING (p)
          JOIN (${execProps.map(([n, kind]) => `SELECT '${n}' AS name, '${kind}' AS kind`).join(' UNION ALL ')}) n
        WHERE ${inBatch} AND (n.kind = 'all' OR (t.k > 0 AND (n.kind = 'task' OR (n.kind = 'cached' AND ${state} = 5))))
@@ -625,7 +762,11 @@ export function integrityCheck(file) {
  * @param {string} file
  */
 export function corruptDatabase(file) {
-  const [pageSize, rootpage] = sqlite(['-readonly', file, "SELECT (SELECT page_size FROM pragma_page_size()), rootpage FROM sqlite_schema WHERE name = 'idx_type_name';"])
+  const [pageSize, rootpage] = sqlite([
+    '-readonly',
+    file,
+    "SELECT (SELECT page_size FROM pragma_page_size()), rootpage FROM sqlite_schema WHERE name = 'idx_type_name';",
+  ])
     .trim()
     .split('|')
     .map(Number);

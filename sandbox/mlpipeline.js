@@ -46,7 +46,10 @@ export function mlpipelineLayout({ objects, large = 0, largeBytes = 70 * 1024 * 
       const p = pipelines[Math.floor(r() * pipelines.length)];
       const c = components[Math.floor(r() * components.length)];
       const big = r() < 0.05;
-      files.push({ key: `v2/artifacts/${p}/${uuid(r)}/${c}/${['metrics', 'dataset', 'schema', 'output'][Math.floor(r() * 4)]}`, size: big ? 1_000_000 + Math.floor(r() * 3_000_000) : 100 + Math.floor(r() * 80_000) });
+      files.push({
+        key: `v2/artifacts/${p}/${uuid(r)}/${c}/${['metrics', 'dataset', 'schema', 'output'][Math.floor(r() * 4)]}`,
+        size: big ? 1_000_000 + Math.floor(r() * 3_000_000) : 100 + Math.floor(r() * 80_000),
+      });
     }
   }
   return files;

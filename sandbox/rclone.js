@@ -25,9 +25,7 @@ export function rclone(servers, args, { stdin } = {}) {
     child.stderr.on('data', (d) => (err += d));
     child.stdin.end(stdin ?? '');
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(' ')} failed (${code}): ${err}`)),
-    );
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(' ')} failed (${code}): ${err}`))));
   });
 }
 

@@ -165,19 +165,14 @@ async function verify(req) {
   if (!expected) throw new Error('the signer gave no signature');
   const given = String(auth.signature);
   if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
-    return [
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-    ];
+    return ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'];
   }
   return undefined;
 }
 
 /** @param {http.ServerResponse} res @param {[code: string, message: string]} problem */
 function refuse(res, [code, message]) {
-  const body =
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>sandbox</RequestId></Error>`;
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n' + `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>sandbox</RequestId></Error>`;
   res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -278,7 +273,11 @@ function indexStore(store) {
       }
     }
     /** @type {(key: string) => Promise<[string, Metadata | undefined]>} */
-    const metadataOf = (key) => store.getMetadata(bucket, key).then((m) => [key, m], (err) => (err.code === 'ENOENT' ? [key, undefined] : Promise.reject(err)));
+    const metadataOf = (key) =>
+      store.getMetadata(bucket, key).then(
+        (m) => [key, m],
+        (err) => (err.code === 'ENOENT' ? [key, undefined] : Promise.reject(err)),
+      );
     const found = await Promise.all(picked.map(metadataOf));
     return {
       objects: found.flatMap(([key, m]) => (m === undefined ? [] : [new S3Object(bucket, key, null, m)])),
@@ -305,7 +304,9 @@ class VerifyingS3rver extends S3rver {
   }
 }
 
-const buckets = S3_SANDBOX_BUCKETS.split(',').filter(Boolean).map((name) => ({ name, configs: [] }));
+const buckets = S3_SANDBOX_BUCKETS.split(',')
+  .filter(Boolean)
+  .map((name) => ({ name, configs: [] }));
 const s3 = new VerifyingS3rver({
   address: '127.0.0.1',
   port: 0,
@@ -327,7 +328,10 @@ store.putObjectMultipart = async (bucket, uploadId, parts) => {
     ...numbers.map((n) => readFile(path.join(uploadDir, `${n}.md5`), 'utf8')),
   ]);
   const result = await completeMultipart(bucket, uploadId, parts);
-  const etag = createHash('md5').update(Buffer.from(partMd5s.join(''), 'hex')).digest('hex') + `-${numbers.length}`;
+  const etag =
+    createHash('md5')
+      .update(Buffer.from(partMd5s.join(''), 'hex'))
+      .digest('hex') + `-${numbers.length}`;
   await writeFile(store.getResourcePath(bucket, key, 'object.md5'), etag);
   await index.changed(bucket, key);
   return { ...result, md5: etag };

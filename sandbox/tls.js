@@ -34,8 +34,7 @@ function makeCertificates(dir, { caName, serverName, dnsNames }) {
   const f = (name) => path.join(dir, name);
   /** @param {...string} args */
   const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${caName}`,
-    '-keyout', f('ca.key'), '-out', f('ca.crt'));
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${caName}`, '-keyout', f('ca.key'), '-out', f('ca.crt'));
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${serverName}`, '-keyout', f('server.key'), '-out', f('server.csr'));
   writeFileSync(
     f('server.ext'),
@@ -47,8 +46,23 @@ function makeCertificates(dir, { caName, serverName, dnsNames }) {
       '',
     ].join('\n'),
   );
-  openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-days', '2', '-extfile', f('server.ext'), '-out', f('server.crt'));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
+    '-out',
+    f('server.crt'),
+  );
   return {
     ca: readFileSync(f('ca.crt'), 'utf8'),
     cert: readFileSync(f('server.crt'), 'utf8'),

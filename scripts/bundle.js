@@ -8,7 +8,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export function actionNames() {
   const dir = path.join(root, 'actions');
-  return readdirSync(dir).filter((name) => existsSync(path.join(dir, name, 'src', 'index.ts'))).sort();
+  return readdirSync(dir)
+    .filter((name) => existsSync(path.join(dir, name, 'src', 'index.ts')))
+    .sort();
 }
 
 /** Builds one action into outDir; throws with ncc's output on failure. */

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { actionNames, bundle, root } from './bundle.js';
 
-const files = (dir) => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name))).sort() : []);
+const files = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
+        .sort()
+    : [];
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'check-dist-'));
 const stale = [];

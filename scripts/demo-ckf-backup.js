@@ -10,13 +10,20 @@ export async function demoCkfBackup() {
   const ckf = await startCkf({ dbBytes: 16 * 1024 * 1024, charmBackups: true, timeScale: 0.02 });
   try {
     const seeded = await seedMlpipeline(ckf.minio, 'mlpipeline', { objects: 200 });
-    console.log(`\n\x1b[1m=== ckf-backup workflow\x1b[0m: kfp-db and katib-db (mysql-k8s), MLMD ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB, mlpipeline ${seeded.objects} objects in MinIO`);
+    console.log(
+      `\n\x1b[1m=== ckf-backup workflow\x1b[0m: kfp-db and katib-db (mysql-k8s), MLMD ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB, mlpipeline ${seeded.objects} objects in MinIO`,
+    );
     let last = '';
     const run = await runWorkflow({
       workflow: '.github/workflows/ckf-backup.yml',
       repoRoot,
       event: 'workflow_call',
-      env: { PATH: ckf.env.PATH, HOME: process.env.HOME, JUJU_SANDBOX_STATE: ckf.env.JUJU_SANDBOX_STATE, ...(process.env.AWS_CA_BUNDLE ? { AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE } : {}) },
+      env: {
+        PATH: ckf.env.PATH,
+        HOME: process.env.HOME,
+        JUJU_SANDBOX_STATE: ckf.env.JUJU_SANDBOX_STATE,
+        ...(process.env.AWS_CA_BUNDLE ? { AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE } : {}),
+      },
       inputs: { 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, keep: 3 },
       secrets: { S3_ACCESS_KEY_ID: ckf.s3.accessKey, S3_SECRET_ACCESS_KEY: ckf.s3.secretKey, KUBECONFIG: ckf.kube.kubeconfig },
       github: { repository: 'example/ml-backup-actions', run_id: '1', run_attempt: '1' },

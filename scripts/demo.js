@@ -1,7 +1,17 @@
 // The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
-import { deleteObject, readObject, runActionBundle, seedMlpipeline, startAzureForCml, startCdp, startCkf, startSandbox, writeObject } from '../sandbox/index.js';
+import {
+  deleteObject,
+  readObject,
+  runActionBundle,
+  seedMlpipeline,
+  startAzureForCml,
+  startCdp,
+  startCkf,
+  startSandbox,
+  writeObject,
+} from '../sandbox/index.js';
 import { demoCkfBackup } from './demo-ckf-backup.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
@@ -44,7 +54,10 @@ try {
   console.log(`\nCKF sandbox: Kubernetes API ${ckf.kube.server}, juju model kubeflow, MLMD database ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB`);
   show('backup-mlmd: dry run', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'dry-run': 'true' }), { env: ckf.env }));
   show('backup-mlmd: dump format', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'progress-interval-seconds': '2' }), { env: ckf.env }));
-  show('backup-mlmd: sqlite format', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ format: 'sqlite', 'backup-id': 'demo-sqlite' }), { env: ckf.env }));
+  show(
+    'backup-mlmd: sqlite format',
+    await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ format: 'sqlite', 'backup-id': 'demo-sqlite' }), { env: ckf.env }),
+  );
   console.log(`\nkfp-metadata-writer is back at scale ${ckf.juju.scale('kfp-metadata-writer')}`);
 } finally {
   await ckf.stop();
@@ -61,7 +74,13 @@ try {
   const cml = (inputs, env = {}) =>
     runActionBundle(
       'backup-cml',
-      { 'cdp-access-key-id': cdp.keys.ed25519.accessKeyId, 'cdp-private-key': cdp.keys.ed25519.privateKey, 'cdp-endpoint-url': cdp.endpoint, 'progress-interval-minutes': '0.02', ...inputs },
+      {
+        'cdp-access-key-id': cdp.keys.ed25519.accessKeyId,
+        'cdp-private-key': cdp.keys.ed25519.privateKey,
+        'cdp-endpoint-url': cdp.endpoint,
+        'progress-interval-minutes': '0.02',
+        ...inputs,
+      },
       {
         env: {
           ...cdp.awsEnv,
@@ -71,7 +90,10 @@ try {
       },
     );
   console.log(`\nCDP emulator ${cdp.endpoint}, AWS Backup ${cdp.awsBackup.endpoint}, EC2 ${cdp.ec2.endpoint}, Azure ARM ${azure.azure.endpoint}`);
-  show('backup-cml: AWS workspace (tag-disks adds the cluster tag a volume lacks)', await cml({ 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod', 'tag-disks': 'true' }));
+  show(
+    'backup-cml: AWS workspace (tag-disks adds the cluster tag a volume lacks)',
+    await cml({ 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod', 'tag-disks': 'true' }),
+  );
   show(
     'backup-cml: Azure workspace (snapshot resource group checked, suspended first; the NFS is not in the backup)',
     await cml({ 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure', ...azure.inputs }, azure.env),

@@ -13,7 +13,12 @@ const CLK_TCK = Number(capture('getconf', ['CLK_TCK'])) || 100;
  */
 function procStat(pid) {
   const text = readProc(pid, 'stat');
-  return text ? text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number) : undefined;
+  return text
+    ? text
+        .slice(text.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number)
+    : undefined;
 }
 
 /**

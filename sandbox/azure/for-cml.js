@@ -16,7 +16,12 @@ export async function startAzureForCml(workspaceCrn) {
   writeFileSync(path.join(dir, 'ca.pem'), azure.ca);
   return {
     azure,
-    inputs: { 'azure-subscription-id': azure.subscriptionId, 'azure-tenant-id': azure.tenantId, 'azure-client-id': azure.clientId, 'azure-endpoint-url': azure.endpoint },
+    inputs: {
+      'azure-subscription-id': azure.subscriptionId,
+      'azure-tenant-id': azure.tenantId,
+      'azure-client-id': azure.clientId,
+      'azure-endpoint-url': azure.endpoint,
+    },
     env: { ...oidc.env, AZURE_AUTHORITY_HOST: azure.authorityHost, NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem') },
     async stop() {
       await oidc.stop();

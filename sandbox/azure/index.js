@@ -44,11 +44,14 @@ const nowSec = () => Math.floor(Date.now() / 1000);
  * @param {{ workspaceCrn?: string }} [options]
  * @returns {Model}
  */
-export function defaultModel({ workspaceCrn = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:0c3a3c71-5e8b-4f4e-a58e-1e1b0a5c6d7e' } = {}) {
+export function defaultModel({
+  workspaceCrn = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:0c3a3c71-5e8b-4f4e-a58e-1e1b0a5c6d7e',
+} = {}) {
   const env = 'cml-env-rg';
   const node = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
   const cdpTags = {
-    'Cloudera-Environment-Resource-Name': 'crn:cdp:environments:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:environment:5f0e6b55-3c38-4b7e-9a0f-2f1c9f1d2a11',
+    'Cloudera-Environment-Resource-Name':
+      'crn:cdp:environments:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:environment:5f0e6b55-3c38-4b7e-9a0f-2f1c9f1d2a11',
     'Cloudera-Creator-Resource-Name': 'crn:altus:iam:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:user:3a1c2b0e-77d4-4b56-9a2e-6d1f3c4b5a69',
     'Cloudera-Resource-Name': workspaceCrn,
     owner: 'ml-platform',
@@ -134,13 +137,18 @@ export async function startAzure(options = {}) {
   /** @type {Map<string, ResourceGroup>} */
   const groups = new Map();
   /** @param {string} rg @param {string} [disk] */
-  const armId = (rg, disk) =>
-    `/subscriptions/${subscriptionId}/resourceGroups/${rg}` + (disk ? `/providers/Microsoft.Compute/disks/${disk}` : '');
+  const armId = (rg, disk) => `/subscriptions/${subscriptionId}/resourceGroups/${rg}` + (disk ? `/providers/Microsoft.Compute/disks/${disk}` : '');
 
   /** @param {ResourceGroupSpec} spec */
   function addResourceGroup(spec) {
     /** @type {ResourceGroup} */
-    const g = { name: spec.name, location: spec.location ?? 'eastus', tags: { ...(spec.tags ?? {}) }, managedBy: spec.managedBy?.replace('SUB', subscriptionId), disks: new Map() };
+    const g = {
+      name: spec.name,
+      location: spec.location ?? 'eastus',
+      tags: { ...(spec.tags ?? {}) },
+      managedBy: spec.managedBy?.replace('SUB', subscriptionId),
+      disks: new Map(),
+    };
     groups.set(spec.name.toLowerCase(), g);
     for (const d of spec.disks ?? []) addDisk(spec.name, d);
     return g;
@@ -204,7 +212,14 @@ export async function startAzure(options = {}) {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       /** @type {ArmRequest} */
-      const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization ? 'Bearer' : undefined, status: 0, body: undefined };
+      const record = {
+        method: req.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        authorization: req.headers.authorization ? 'Bearer' : undefined,
+        status: 0,
+        body: undefined,
+      };
       requests.push(record);
       /** @type {Send} */
       const send = (status, payload, headers = {}) => {
@@ -291,15 +306,23 @@ export async function startAzure(options = {}) {
     const now = nowSec();
     if (!(claims.nbf ?? claims.iat) || (claims.nbf ?? claims.iat) > now + 300 || claims.exp <= now) {
       return {
-        error: [400, 'invalid_client', 700024,
-          `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, assertion valid from ${new Date((claims.nbf ?? claims.iat) * 1000).toISOString()}, expiry time of assertion ${new Date(claims.exp * 1000).toISOString()}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`],
+        error: [
+          400,
+          'invalid_client',
+          700024,
+          `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, assertion valid from ${new Date((claims.nbf ?? claims.iat) * 1000).toISOString()}, expiry time of assertion ${new Date(claims.exp * 1000).toISOString()}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
+        ],
       };
     }
     const match = federatedCredentials.find((f) => f.issuer === claims.iss && f.subject === claims.sub && f.audience === claims.aud);
     if (!match) {
       return {
-        error: [400, 'invalid_client', 70021,
-          `No matching federated identity record found for presented assertion. Assertion Issuer: '${claims.iss}'. Assertion Subject: '${claims.sub}'. Assertion Audience: '${claims.aud}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`],
+        error: [
+          400,
+          'invalid_client',
+          70021,
+          `No matching federated identity record found for presented assertion. Assertion Issuer: '${claims.iss}'. Assertion Subject: '${claims.sub}'. Assertion Audience: '${claims.aud}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+        ],
       };
     }
     return { claims };
@@ -309,29 +332,59 @@ export async function startAzure(options = {}) {
   function tokenEndpoint(tenant, body, send) {
     const form = new URLSearchParams(body);
     /** @type {TokenRequest} */
-    const entry = { tenant, clientId: form.get('client_id'), grantType: form.get('grant_type'), scope: form.get('scope'), assertionSubject: undefined, outcome: '' };
+    const entry = {
+      tenant,
+      clientId: form.get('client_id'),
+      grantType: form.get('grant_type'),
+      scope: form.get('scope'),
+      assertionSubject: undefined,
+      outcome: '',
+    };
     tokenRequests.push(entry);
     const fail = (/** @type {EntraProblem} */ ...e) => {
       entry.outcome = `AADSTS${e[2]}`;
       entraError(send, ...e);
     };
     if (faults.tokenEndpointDown) return fail(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
-    if (tenant !== tenantId) return fail(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    if (tenant !== tenantId)
+      return fail(
+        400,
+        'invalid_request',
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     if (entry.grantType !== 'client_credentials') return fail(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
-    if (entry.clientId !== clientId) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${entry.clientId}' was not found in the directory '${tenant}'.`);
+    if (entry.clientId !== clientId)
+      return fail(400, 'unauthorized_client', 700016, `Application with identifier '${entry.clientId}' was not found in the directory '${tenant}'.`);
     if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' || !form.get('client_assertion')) {
       return fail(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
     const scopes = (entry.scope ?? '').split(' ').filter((s) => s && !['openid', 'profile', 'offline_access'].includes(s));
     if (scopes.length !== 1 || !/^https:\/\/management\.(azure\.com|core\.windows\.net)\/?\.default$/.test(scopes[0])) {
-      return fail(400, 'invalid_scope', 1002012, `The provided value for scope ${entry.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      return fail(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${entry.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     const checked = verifyGitHubIdToken(form.get('client_assertion'));
     if (checked.error) return fail(...checked.error);
     entry.assertionSubject = checked.claims.sub;
     const iat = nowSec();
     const exp = iat + accessTokenLifetimeSec;
-    const payload = { aud: 'https://management.azure.com', iss: `https://sts.windows.net/${tenantId}/`, iat, nbf: iat, exp, appid: clientId, oid: principalId, sub: principalId, tid: tenantId, uti: randomBytes(12).toString('base64url') };
+    const payload = {
+      aud: 'https://management.azure.com',
+      iss: `https://sts.windows.net/${tenantId}/`,
+      iat,
+      nbf: iat,
+      exp,
+      appid: clientId,
+      oid: principalId,
+      sub: principalId,
+      tid: tenantId,
+      uti: randomBytes(12).toString('base64url'),
+    };
     const token = `${b64url({ typ: 'JWT', alg: 'RS256', kid: 'sandbox' })}.${b64url(payload)}.${randomBytes(32).toString('base64url')}`;
     accessTokens.set(token, { exp, oid: principalId, appid: clientId });
     entry.outcome = 'issued';
@@ -349,7 +402,13 @@ export async function startAzure(options = {}) {
       'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${tenantId}", error="invalid_token", error_description="${desc}"`,
     });
     if (!header || !/^Bearer /i.test(header)) {
-      armError(send, 401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge("The authentication failed because of missing 'Authorization' header."));
+      armError(
+        send,
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+        challenge("The authentication failed because of missing 'Authorization' header."),
+      );
       return undefined;
     }
     const token = header.slice(7).trim();
@@ -359,9 +418,13 @@ export async function startAzure(options = {}) {
       return undefined;
     }
     if (t.exp <= nowSec()) {
-      armError(send, 401, 'ExpiredAuthenticationToken',
+      armError(
+        send,
+        401,
+        'ExpiredAuthenticationToken',
         `The access token expiry UTC time '${new Date(t.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
-        challenge('The access token expiry UTC time is earlier than current UTC time.'));
+        challenge('The access token expiry UTC time is earlier than current UTC time.'),
+      );
       return undefined;
     }
     return t;
@@ -376,8 +439,12 @@ export async function startAzure(options = {}) {
     }
     if (!API_VERSIONS[kind].includes(v)) {
       if (kind === 'disks') {
-        armError(send, 400, 'NoRegisteredProviderFound',
-          `No registered resource provider found for location 'eastus' and API version '${v}' for type 'disks'. The supported api-versions are '${API_VERSIONS.disks.join(', ')}'. The supported locations are 'eastus, westeurope'.`);
+        armError(
+          send,
+          400,
+          'NoRegisteredProviderFound',
+          `No registered resource provider found for location 'eastus' and API version '${v}' for type 'disks'. The supported api-versions are '${API_VERSIONS.disks.join(', ')}'. The supported locations are 'eastus, westeurope'.`,
+        );
       } else {
         armError(send, 400, 'InvalidApiVersionParameter', `The api-version '${v}' is invalid. The supported versions are '${API_VERSIONS[kind].join(',')}'.`);
       }
@@ -456,9 +523,13 @@ export async function startAzure(options = {}) {
     if (faults.throttle.remaining > 0) {
       faults.throttle.remaining--;
       const kind = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
-      return armError(send, 429, 'SubscriptionRequestsThrottled',
+      return armError(
+        send,
+        429,
+        'SubscriptionRequestsThrottled',
         `Number of '${kind}' requests for subscription '${subscriptionId}' actor '${principal.oid}' exceeded. Please try again after '${faults.throttle.retryAfterSec}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.`,
-        { 'retry-after': String(faults.throttle.retryAfterSec) });
+        { 'retry-after': String(faults.throttle.retryAfterSec) },
+      );
     }
     const seg = p.split('/').filter(Boolean).map(decodeURIComponent);
     if (seg[1] !== subscriptionId) {
@@ -466,7 +537,14 @@ export async function startAzure(options = {}) {
     }
     const lower = seg.map((s) => s.toLowerCase());
     // /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/operations/{id}
-    if (lower[2] === 'providers' && lower[3] === 'microsoft.compute' && lower[4] === 'locations' && lower[6] === 'operations' && seg.length === 8 && req.method === 'GET') {
+    if (
+      lower[2] === 'providers' &&
+      lower[3] === 'microsoft.compute' &&
+      lower[4] === 'locations' &&
+      lower[6] === 'operations' &&
+      seg.length === 8 &&
+      req.method === 'GET'
+    ) {
       return operationStatus(url, seg[7], send);
     }
     // /subscriptions/{sub}/providers/Microsoft.Compute/disks: every disk of the subscription, paged
@@ -476,7 +554,8 @@ export async function startAzure(options = {}) {
       const all = [...groups.values()].flatMap((g) => [...g.disks.values()].map((d) => diskJson(g.name, d))).sort((a, b) => a.id.localeCompare(b.id));
       return sendPage(url, all, `${baseUrl}/subscriptions/${subscriptionId}/providers/Microsoft.Compute/disks`, send);
     }
-    if (lower[2] !== 'resourcegroups' || !seg[3]) return armError(send, 404, 'NotFound', `No HTTP resource was found that matches the request URI '${url.href}'.`);
+    if (lower[2] !== 'resourcegroups' || !seg[3])
+      return armError(send, 404, 'NotFound', `No HTTP resource was found that matches the request URI '${url.href}'.`);
     const rgName = seg[3];
     const g = groups.get(rgName.toLowerCase());
     if (seg.length === 4) {
@@ -485,8 +564,13 @@ export async function startAzure(options = {}) {
       if (req.method !== 'GET') return armError(send, 405, 'MethodNotAllowed', `The requested resource does not support http method '${req.method}'.`);
       if (!g) return armError(send, 404, 'ResourceGroupNotFound', `Resource group '${rgName}' could not be found.`);
       return send(200, {
-        id: armId(g.name), name: g.name, type: 'Microsoft.Resources/resourceGroups', location: g.location,
-        ...(g.managedBy ? { managedBy: g.managedBy } : {}), tags: { ...g.tags }, properties: { provisioningState: 'Succeeded' },
+        id: armId(g.name),
+        name: g.name,
+        type: 'Microsoft.Resources/resourceGroups',
+        location: g.location,
+        ...(g.managedBy ? { managedBy: g.managedBy } : {}),
+        tags: { ...g.tags },
+        properties: { provisioningState: 'Succeeded' },
       });
     }
     if (lower[4] !== 'providers' || lower[5] !== 'microsoft.compute' || lower[6] !== 'disks' || seg.length > 8) {
@@ -501,13 +585,22 @@ export async function startAzure(options = {}) {
     }
     const diskName = seg[7];
     const d = g.disks.get(diskName.toLowerCase());
-    const notFound = () => armError(send, 404, 'ResourceNotFound',
-      `The Resource 'Microsoft.Compute/disks/${diskName}' under resource group '${g.name}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    const notFound = () =>
+      armError(
+        send,
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.Compute/disks/${diskName}' under resource group '${g.name}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
     if (req.method === 'GET') return d ? send(200, diskJson(g.name, d)) : notFound();
     if (req.method === 'PATCH' || req.method === 'PUT') {
       if (faults.forbiddenDiskWrites.has(`${g.name}/${diskName}`.toLowerCase())) {
-        return armError(send, 403, 'AuthorizationFailed',
-          `The client '${principal.appid}' with object id '${principal.oid}' does not have authorization to perform action 'Microsoft.Compute/disks/write' over scope '${armId(g.name, diskName)}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+        return armError(
+          send,
+          403,
+          'AuthorizationFailed',
+          `The client '${principal.appid}' with object id '${principal.oid}' does not have authorization to perform action 'Microsoft.Compute/disks/write' over scope '${armId(g.name, diskName)}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        );
       }
       let patch;
       try {
@@ -560,12 +653,27 @@ export async function startAzure(options = {}) {
      * the emulated issuer's key (the token endpoint verifies it).
      */
     /** @param {{ audience?: string, subject?: string, lifetimeSec?: number, issuedAtSec?: number }} [claims] */
-    issueGitHubIdToken({ audience = TOKEN_EXCHANGE_AUDIENCE, subject = federatedCredentials[0]?.subject, lifetimeSec = idTokenLifetimeSec, issuedAtSec = nowSec() } = {}) {
+    issueGitHubIdToken({
+      audience = TOKEN_EXCHANGE_AUDIENCE,
+      subject = federatedCredentials[0]?.subject,
+      lifetimeSec = idTokenLifetimeSec,
+      issuedAtSec = nowSec(),
+    } = {}) {
       const header = b64url({ typ: 'JWT', alg: 'RS256', x5t: githubKid, kid: githubKid });
       const payload = b64url({
-        jti: randomUUID(), sub: subject, aud: audience, ref: 'refs/heads/main', repository: 'acme/ml-platform', repository_owner: 'acme',
-        run_id: '1234567890', event_name: 'workflow_dispatch', environment: 'production', iss: GITHUB_ISSUER,
-        nbf: issuedAtSec, iat: issuedAtSec, exp: issuedAtSec + lifetimeSec,
+        jti: randomUUID(),
+        sub: subject,
+        aud: audience,
+        ref: 'refs/heads/main',
+        repository: 'acme/ml-platform',
+        repository_owner: 'acme',
+        run_id: '1234567890',
+        event_name: 'workflow_dispatch',
+        environment: 'production',
+        iss: GITHUB_ISSUER,
+        nbf: issuedAtSec,
+        iat: issuedAtSec,
+        exp: issuedAtSec + lifetimeSec,
       });
       const signer = createSign('RSA-SHA256');
       signer.update(`${header}.${payload}`);

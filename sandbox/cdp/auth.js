@@ -56,7 +56,7 @@ function b64url(s) {
 export function verifyRequest(req, keys, maxSkewSeconds, now = Date.now()) {
   const header = (/** @type {string} */ name) => {
     const v = req.headers[name];
-    return (Array.isArray(v) ? v[0] : v ?? '').trim();
+    return (Array.isArray(v) ? v[0] : (v ?? '')).trim();
   };
   if (req.headers['authorization'] && !req.headers['x-altus-auth']) {
     return { reason: 'Access tokens are not accepted by this sandbox; sign the request (x-altus-auth)' };

@@ -113,8 +113,7 @@ export async function startAwsBackup(cfg) {
     res.end(text);
   };
   /** @param {http.ServerResponse} res @param {number} status @param {string} type @param {string} message */
-  const fail = (res, status, type, message) =>
-    send(res, status, { Code: type, Message: message, Type: status >= 500 ? 'Server' : 'User', Context: '' }, type);
+  const fail = (res, status, type, message) => send(res, status, { Code: type, Message: message, Type: status >= 500 ? 'Server' : 'User', Context: '' }, type);
 
   const server = http.createServer((req, res) => {
     /** @type {Buffer[]} */

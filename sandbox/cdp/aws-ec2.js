@@ -14,7 +14,13 @@ import { parseQuery, verifySigV4 } from './aws-backup.js';
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const esc = (/** @type {unknown} */ v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** EC2 filter values take * and ? wildcards. */
-const wildcard = (/** @type {string} */ pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+const wildcard = (/** @type {string} */ pattern) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 
 /**
  * The map's entry for key, made and added first if missing.
@@ -66,7 +72,9 @@ function matches(volume, filter) {
 
 /** @param {Volume} v @param {string} az */
 function volumeXml(v, az) {
-  const tags = Object.entries(v.tags).map(([k, val]) => `<item><key>${esc(k)}</key><value>${esc(val)}</value></item>`).join('');
+  const tags = Object.entries(v.tags)
+    .map(([k, val]) => `<item><key>${esc(k)}</key><value>${esc(val)}</value></item>`)
+    .join('');
   return (
     `<item><volumeId>${v.id}</volumeId><size>${v.sizeGiB}</size><snapshotId/><availabilityZone>${az}</availabilityZone>` +
     `<status>in-use</status><createTime>${v.createdAt}</createTime>` +
@@ -89,7 +97,8 @@ export async function startAwsEc2(cfg) {
     res.end(text);
   };
   /** @param {string} code @param {string} message */
-  const errorXml = (code, message) => `<Response><Errors><Error><Code>${code}</Code><Message>${esc(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`;
+  const errorXml = (code, message) =>
+    `<Response><Errors><Error><Code>${code}</Code><Message>${esc(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`;
 
   const server = http.createServer((req, res) => {
     /** @type {Buffer[]} */
@@ -111,15 +120,21 @@ export async function startAwsEc2(cfg) {
     const problem = await verifySigV4(req, body, { ...cfg, service: 'ec2', maxSkewSeconds: cfg.maxSkewSeconds ?? 300 });
     // EC2 answers every credential or signature problem alike: 401 AuthFailure.
     if (problem) return fail(401, 'AuthFailure', `AWS was not able to validate the provided access credentials (${problem[2]})`);
-    if (req.method !== 'POST' || form.Version !== '2016-11-15') return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
+    if (req.method !== 'POST' || form.Version !== '2016-11-15')
+      return fail(400, 'InvalidAction', `The action ${form.Action} is not valid for this web service.`);
     const { filters, resources, tags } = lists(form);
     const volumes = cfg.volumes();
     if (form.Action === 'DescribeVolumes') {
       if (cfg.faults.describeRefused) {
-        return fail(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:DescribeVolumes because no identity-based policy allows the ec2:DescribeVolumes action');
+        return fail(
+          403,
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:DescribeVolumes because no identity-based policy allows the ec2:DescribeVolumes action',
+        );
       }
       for (const f of filters) {
-        if (!f.name || !f.values.length) return fail(400, 'InvalidParameterValue', `The filter '${f.name ?? 'null'}' is invalid: a filter needs a name and at least one value`);
+        if (!f.name || !f.values.length)
+          return fail(400, 'InvalidParameterValue', `The filter '${f.name ?? 'null'}' is invalid: a filter needs a name and at least one value`);
         if (matches({ id: '', tags: {} }, f) === undefined) return fail(400, 'InvalidParameterValue', `The filter '${f.name}' is invalid`);
       }
       const max = form.MaxResults ? Number(form.MaxResults) : undefined;
@@ -128,19 +143,33 @@ export async function startAwsEc2(cfg) {
       }
       const found = volumes.filter((v) => filters.every((f) => matches(v, f))).sort((a, b) => a.id.localeCompare(b.id));
       const start = form.NextToken ? Number(Buffer.from(form.NextToken, 'base64url').toString()) : 0;
-      if (!Number.isInteger(start) || start < 0 || (form.NextToken && !max)) return fail(400, 'InvalidParameterValue', `The token '${form.NextToken}' is invalid`);
+      if (!Number.isInteger(start) || start < 0 || (form.NextToken && !max))
+        return fail(400, 'InvalidParameterValue', `The token '${form.NextToken}' is invalid`);
       const page = max ? found.slice(start, start + max) : found;
       const next = max && start + max < found.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
       const az = `${cfg.region}a`;
-      return reply(200, `<DescribeVolumesResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><volumeSet>${page.map((v) => volumeXml(v, az)).join('')}</volumeSet>${next ? `<nextToken>${next}</nextToken>` : ''}</DescribeVolumesResponse>`);
+      return reply(
+        200,
+        `<DescribeVolumesResponse xmlns="${XMLNS}"><requestId>${randomUUID()}</requestId><volumeSet>${page.map((v) => volumeXml(v, az)).join('')}</volumeSet>${next ? `<nextToken>${next}</nextToken>` : ''}</DescribeVolumesResponse>`,
+      );
     }
     if (form.Action === 'CreateTags') {
       if (!resources.length || !tags.length) return fail(400, 'MissingParameter', 'The request must contain the parameter resourceIdSet and tagSet');
       for (const id of resources) {
         const v = volumes.find((x) => x.id === id);
         if (!v) return fail(400, 'InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-        if (cfg.forbiddenTagWrites.has(id)) return fail(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:' + cfg.region + ':123456789012:volume/' + id + ' because no identity-based policy allows the ec2:CreateTags action.');
-        if (Object.keys({ ...v.tags, ...Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])) }).length > 50) return fail(400, 'TagLimitExceeded', `The maximum number of Tags for resource ${id} has been reached.`);
+        if (cfg.forbiddenTagWrites.has(id))
+          return fail(
+            403,
+            'UnauthorizedOperation',
+            'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/github-ml-backup/GitHubActions is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:' +
+              cfg.region +
+              ':123456789012:volume/' +
+              id +
+              ' because no identity-based policy allows the ec2:CreateTags action.',
+          );
+        if (Object.keys({ ...v.tags, ...Object.fromEntries(tags.map((t) => [t.key, t.value ?? ''])) }).length > 50)
+          return fail(400, 'TagLimitExceeded', `The maximum number of Tags for resource ${id} has been reached.`);
       }
       // CreateTags adds or overwrites the given keys only: the other tags stay.
       for (const id of resources) {

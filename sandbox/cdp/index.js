@@ -73,7 +73,13 @@ const GiB = 1024 ** 3;
 export function defaultWorkspaces() {
   return /** @type {WorkspaceSpec[]} */ ([
     // One volume lacks its cluster tag, as a restore can leave it.
-    { name: 'ml-prod', environmentName: 'cdp-aws-env', cloudPlatform: 'AWS', efsBytes: 800 * GiB, ebsVolumes: [{ sizeGiB: 100 }, { sizeGiB: 512, gcTag: false, tags: { team: 'ml-platform' } }] },
+    {
+      name: 'ml-prod',
+      environmentName: 'cdp-aws-env',
+      cloudPlatform: 'AWS',
+      efsBytes: 800 * GiB,
+      ebsVolumes: [{ sizeGiB: 100 }, { sizeGiB: 512, gcTag: false, tags: { team: 'ml-platform' } }],
+    },
     {
       name: 'ml-azure',
       environmentName: 'cdp-azure-env',
@@ -106,7 +112,7 @@ export async function startCdp(options = {}) {
   const realOrigin = Date.now();
   let pausedAt = /** @type {number | undefined} */ (undefined);
   let offset = 0; // model seconds added by advance() and removed by pauses
-  const realModel = () => ((pausedAt ?? Date.now()) - realOrigin) / 1000 * timeScale;
+  const realModel = () => (((pausedAt ?? Date.now()) - realOrigin) / 1000) * timeScale;
   const clock = {
     /** Model seconds since start. */
     now: () => realModel() + offset,
@@ -157,7 +163,21 @@ export async function startCdp(options = {}) {
     aws: [],
   };
   /** @type {Record<string, boolean>} */
-  const optIn = { Aurora: true, DocumentDB: true, DynamoDB: true, EBS: true, EC2: true, EFS: true, FSx: true, Neptune: true, RDS: true, S3: true, 'Storage Gateway': true, VirtualMachine: true, ...(options.optIn ?? {}) };
+  const optIn = {
+    Aurora: true,
+    DocumentDB: true,
+    DynamoDB: true,
+    EBS: true,
+    EC2: true,
+    EFS: true,
+    FSx: true,
+    Neptune: true,
+    RDS: true,
+    S3: true,
+    'Storage Gateway': true,
+    VirtualMachine: true,
+    ...(options.optIn ?? {}),
+  };
   const management = { DynamoDB: true, EFS: true };
 
   /** @param {Workspace} ws */
@@ -196,7 +216,7 @@ export async function startCdp(options = {}) {
       cloudPlatform: platform,
       version: spec.version ?? '2.0.50-b123',
       staticSubdomain: sub,
-      filesystemID: spec.filesystemID ?? (platform === 'AWS' ? `fs-${id.replace(/-/g, '').slice(0, 17)}` : spec.existingNFS ?? ''),
+      filesystemID: spec.filesystemID ?? (platform === 'AWS' ? `fs-${id.replace(/-/g, '').slice(0, 17)}` : (spec.existingNFS ?? '')),
       existingNFS: spec.existingNFS,
       nfsVersion: spec.nfsVersion ?? (platform === 'AZURE' ? '4.1' : undefined),
       ebsVolumes: (spec.ebsVolumes ?? (platform === 'AWS' ? [{ sizeGiB: 100 }, { sizeGiB: 256 }] : [])).map((v, i) => ({
@@ -383,7 +403,8 @@ export async function startCdp(options = {}) {
     if (b.fault?.kind === 'fail' && e >= durations.backup * (b.fault.atPercent / 100)) return { status: BACKUP_STATUS.failed };
     const timeout = b.timeoutMinutes ? b.timeoutMinutes * 60 : Infinity;
     if (e >= timeout && (b.fault?.kind === 'hang' || timeout < durations.backup)) return { status: BACKUP_STATUS.failed };
-    if (b.fault?.kind !== 'hang' && e >= durations.backup) return { status: BACKUP_STATUS.finished, finishedWall: b.createdWall + (durations.backup / timeScale) * 1000 };
+    if (b.fault?.kind !== 'hang' && e >= durations.backup)
+      return { status: BACKUP_STATUS.finished, finishedWall: b.createdWall + (durations.backup / timeScale) * 1000 };
     return { status: BACKUP_STATUS.started };
   }
   /** @param {Backup} b */
@@ -415,9 +436,22 @@ export async function startCdp(options = {}) {
   /** @param {Workspace} ws */
   function instanceGroups(ws) {
     return [
-      { instanceType: ws.cloudPlatform === 'AWS' ? 'm5.2xlarge' : 'Standard_DS3_v2', instanceCount: 2, instanceGroupName: 'cpu0', name: 'cpu0', minInstances: 1, maxInstances: 10,
-        instances: [{ instanceId: ws.cloudPlatform === 'AWS' ? 'i-0a1b2c3d4e5f60718' : 'aks-cpu0-31415926-vmss_0', availabilityZone: ws.cloudPlatform === 'AWS' ? `${awsRegion}a` : '1' }],
-        tags: [], rootVolumeSize: 512 },
+      {
+        instanceType: ws.cloudPlatform === 'AWS' ? 'm5.2xlarge' : 'Standard_DS3_v2',
+        instanceCount: 2,
+        instanceGroupName: 'cpu0',
+        name: 'cpu0',
+        minInstances: 1,
+        maxInstances: 10,
+        instances: [
+          {
+            instanceId: ws.cloudPlatform === 'AWS' ? 'i-0a1b2c3d4e5f60718' : 'aks-cpu0-31415926-vmss_0',
+            availabilityZone: ws.cloudPlatform === 'AWS' ? `${awsRegion}a` : '1',
+          },
+        ],
+        tags: [],
+        rootVolumeSize: 512,
+      },
     ];
   }
   /** @param {Workspace} ws */
@@ -491,13 +525,19 @@ export async function startCdp(options = {}) {
     suspendWorkspace(body) {
       const ws = findWorkspace(body);
       if (!READY_STATUSES.includes(statusOf(ws))) throw new CdpError(400, 'FAILED_PRECONDITION', 'Cannot suspend a workbench that is not ready');
-      setTimeline(ws, [[WORKSPACE_STATUS.suspendStarted, 0], [WORKSPACE_STATUS.suspended, durations.suspend]]);
+      setTimeline(ws, [
+        [WORKSPACE_STATUS.suspendStarted, 0],
+        [WORKSPACE_STATUS.suspended, durations.suspend],
+      ]);
       return {};
     },
     resumeWorkspace(body) {
       const ws = findWorkspace(body);
       if (statusOf(ws) !== WORKSPACE_STATUS.suspended) throw new CdpError(400, 'FAILED_PRECONDITION', 'Cannot resume a workbench that is not suspended');
-      setTimeline(ws, [[WORKSPACE_STATUS.resumeStarted, 0], [WORKSPACE_STATUS.resumed, durations.resume]]);
+      setTimeline(ws, [
+        [WORKSPACE_STATUS.resumeStarted, 0],
+        [WORKSPACE_STATUS.resumed, durations.resume],
+      ]);
       return {};
     },
     backupWorkspace(body) {
@@ -505,7 +545,11 @@ export async function startCdp(options = {}) {
       const status = statusOf(ws);
       const okStatus = READY_STATUSES.includes(status) || (ws.cloudPlatform === 'AZURE' && status === WORKSPACE_STATUS.suspended);
       if (!okStatus && !body.skipValidation) {
-        throw new CdpError(400, 'FAILED_PRECONDITION', `Cannot back up workbench ${ws.name}: it is in state ${status}; it must be in the Installation completed state`);
+        throw new CdpError(
+          400,
+          'FAILED_PRECONDITION',
+          `Cannot back up workbench ${ws.name}: it is in state ${status}; it must be in the Installation completed state`,
+        );
       }
       const running = [...backups.values()].find((b) => b.workspaceCrn === ws.crn && !b.deleted && backupState(b).status === BACKUP_STATUS.started);
       if (running) throw new CdpError(400, 'FAILED_PRECONDITION', `A backup of workbench ${ws.name} is already in progress: ${running.crn}`);
@@ -545,7 +589,9 @@ export async function startCdp(options = {}) {
       let crns;
       if (body.workspaceCrn) crns = new Set([body.workspaceCrn]);
       else if (body.environmentName && body.workspaceName) {
-        crns = new Set([...backups.values()].filter((b) => b.environmentName === body.environmentName && b.workspaceName === body.workspaceName).map((b) => b.workspaceCrn));
+        crns = new Set(
+          [...backups.values()].filter((b) => b.environmentName === body.environmentName && b.workspaceName === body.workspaceName).map((b) => b.workspaceCrn),
+        );
       } else throw new CdpError(400, 'INVALID_ARGUMENT', 'Either workspaceCrn or both environmentName and workspaceName must be provided');
       return { backups: [...backups.values()].filter((b) => crns.has(b.workspaceCrn) && !b.deleted).map(backupDetail) };
     },
@@ -586,7 +632,10 @@ export async function startCdp(options = {}) {
         {
           status: WORKSPACE_STATUS.provisionStarted,
           isRestored: true,
-          timeline: [[WORKSPACE_STATUS.installationStarted, durations.restore / 3], [WORKSPACE_STATUS.ready, (durations.restore * 2) / 3]],
+          timeline: [
+            [WORKSPACE_STATUS.installationStarted, durations.restore / 3],
+            [WORKSPACE_STATUS.ready, (durations.restore * 2) / 3],
+          ],
         },
       );
       ws.timeline[0].at = clock.now();
@@ -781,7 +830,12 @@ export async function startCdp(options = {}) {
         ec2Faults.describeRefused = refused;
       },
     },
-    awsBackup: { endpoint: awsServer.url, region: awsRegion, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey }, accountId: awsAccountId },
+    awsBackup: {
+      endpoint: awsServer.url,
+      region: awsRegion,
+      credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+      accountId: awsAccountId,
+    },
     /** Test keys: ed25519 (privateKey: 44-char base64 seed) and rsa (privateKey: PKCS#8 PEM), with access key ids. */
     keys: {
       ed25519: { accessKeyId: keys.ed25519.accessKeyId, privateKey: keys.ed25519.privateKey, publicKeyPem: keys.ed25519.publicKeyPem },
@@ -812,7 +866,13 @@ export async function startCdp(options = {}) {
     },
     /** Backups with their state and AWS job ids. */
     backups: () =>
-      [...backups.values()].map((b) => ({ ...backupDetail(b), workspaceCrn: b.workspaceCrn, vaultName: b.vaultName, jobIds: [...b.jobIds], deleted: b.deleted })),
+      [...backups.values()].map((b) => ({
+        ...backupDetail(b),
+        workspaceCrn: b.workspaceCrn,
+        vaultName: b.vaultName,
+        jobIds: [...b.jobIds],
+        deleted: b.deleted,
+      })),
     /** AWS Backup jobs as DescribeBackupJob shows them (dates as epoch ms). */
     backupJobs: (/** @type {string | undefined} */ backupCrn) => [...jobs.values()].filter((j) => !backupCrn || j.backupCrn === backupCrn).map(jobView),
     async stop() {

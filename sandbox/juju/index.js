@@ -122,7 +122,9 @@ export function createJujuModel(options = {}) {
       declareForce: (app, on = true) => update((s) => (modelOf(s).applications[app].forceParam = on)),
       /** additionalProperties as the charm declares it (undefined: not declared, Juju's default). @param {string} app @param {boolean} [value] */
       additionalProperties: (app, value) =>
-        update((s) => (value === undefined ? delete modelOf(s).applications[app].additionalProperties : (modelOf(s).applications[app].additionalProperties = value))),
+        update((s) =>
+          value === undefined ? delete modelOf(s).applications[app].additionalProperties : (modelOf(s).applications[app].additionalProperties = value),
+        ),
       /** Cluster statuses create-backup accepts without force. @param {string} app @param {string[]} statuses */
       healthyStatuses: (app, statuses) => update((s) => (mysqlOf(s, app).healthyStatuses = statuses)),
       /** After a restore the charm blocks writes to the S3 location. @param {string} app @param {string|boolean} [message] */
@@ -182,11 +184,13 @@ export function createJujuModel(options = {}) {
        * .metadata and .backup.log, so list-backups shows it failed) or at 'start' (nothing uploaded).
        * @param {string} message @param {{ unit?: string, app?: string, at?: 'start'|'end', stderr?: string }} [where]
        */
-      createBackupFails: (message = 'Error backing up the database', where = {}) => setFault((f) => (f.createBackupFails ??= []).push({ message, at: where.at ?? 'end', ...where })),
+      createBackupFails: (message = 'Error backing up the database', where = {}) =>
+        setFault((f) => (f.createBackupFails ??= []).push({ message, at: where.at ?? 'end', ...where })),
       /** The next create-backup of app finds the unit it runs on promoted to primary (a switchover), once. @param {string} app @param {boolean} [on] */
       switchoverOnBackup: (app, on = true) => setFault((f) => (on ? ((f.switchoverOnBackup ??= {})[app] = true) : delete f.switchoverOnBackup?.[app])),
       /** create-backup on this unit (or any unit of this app) starts and never finishes. @param {string} unitOrApp @param {boolean} [on] */
-      backupNeverFinishes: (unitOrApp, on = true) => setFault((f) => (on ? ((f.backupNeverFinishes ??= {})[unitOrApp] = true) : delete f.backupNeverFinishes?.[unitOrApp])),
+      backupNeverFinishes: (unitOrApp, on = true) =>
+        setFault((f) => (on ? ((f.backupNeverFinishes ??= {})[unitOrApp] = true) : delete f.backupNeverFinishes?.[unitOrApp])),
       /**
        * The unit's group-replication member state, e.g. 'RECOVERING', 'OFFLINE', 'ERROR'; null: back to normal.
        * @param {string} unit @param {string | null} memberState
@@ -198,7 +202,8 @@ export function createJujuModel(options = {}) {
        * get-cluster-status cannot read the status (results success False; create-backup: "Cluster status unknown").
        * @param {string} app @param {boolean} [on]
        */
-      clusterStatusUnreadable: (app, on = true) => setFault((f) => (on ? ((f.clusterStatusUnreadable ??= {})[app] = true) : delete f.clusterStatusUnreadable?.[app])),
+      clusterStatusUnreadable: (app, on = true) =>
+        setFault((f) => (on ? ((f.clusterStatusUnreadable ??= {})[app] = true) : delete f.clusterStatusUnreadable?.[app])),
       /** @param {string} unit @param {boolean} [on] */
       mysqldDown: (unit, on = true) => setFault((f) => (on ? ((f.mysqldDown ??= {})[unit] = true) : delete f.mysqldDown?.[unit])),
       /** @param {string} unit @param {boolean} [on] */

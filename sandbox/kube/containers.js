@@ -92,7 +92,9 @@ function hostTool(name) {
 /** Fails early, and clearly, when this machine does not let us make a private mount namespace. @param {string} mountpoint */
 export function checkMountNamespaces(mountpoint) {
   try {
-    execFileSync('unshare', ['--mount', '--propagation', 'private', '--', 'mount', '-t', 'tmpfs', 'probe', mountpoint], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('unshare', ['--mount', '--propagation', 'private', '--', 'mount', '-t', 'tmpfs', 'probe', mountpoint], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
     const failed = /** @type {Error & { stderr?: Buffer }} */ (err);
     const detail = String(failed.stderr ?? failed.message).trim();
@@ -218,19 +220,23 @@ export class ContainerFilesystems {
   spawn(namespace, pod, container, argv, { stdin }) {
     const c = this.get(namespace, pod, container);
     const [uid, gid] = (c.user ?? '').split(':');
-    return /** @type {ContainerProcess} */ (spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', this.enterScript, ...argv], {
-      detached: true,
-      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-        KS_ROOT: this.rootfsMountpoint,
-        KS_TOOLS: [...c.tools].map(([name, host]) => `${name}=${host}`).join('\n'),
-        KS_MOUNTS: Object.entries(c.mounts).map(([p, host]) => `${p}=${host}`).join('\n'),
-        KS_USER: c.user ?? '',
-        KS_PASSWD: uid ? `app:x:${uid}:${gid || uid}::/tmp:/bin/sh\n` : '',
-        KS_GROUP: uid ? `app:x:${gid || uid}:\n` : '',
-        KS_HOSTNAME: pod,
-      },
-    }));
+    return /** @type {ContainerProcess} */ (
+      spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', this.enterScript, ...argv], {
+        detached: true,
+        stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+          KS_ROOT: this.rootfsMountpoint,
+          KS_TOOLS: [...c.tools].map(([name, host]) => `${name}=${host}`).join('\n'),
+          KS_MOUNTS: Object.entries(c.mounts)
+            .map(([p, host]) => `${p}=${host}`)
+            .join('\n'),
+          KS_USER: c.user ?? '',
+          KS_PASSWD: uid ? `app:x:${uid}:${gid || uid}::/tmp:/bin/sh\n` : '',
+          KS_GROUP: uid ? `app:x:${gid || uid}:\n` : '',
+          KS_HOSTNAME: pod,
+        },
+      })
+    );
   }
 }

@@ -147,13 +147,16 @@ export function serveExec(s) {
       const part = chunk.subarray(offset, offset + piece);
       offset += part.length;
       if (!sendStdout(part)) return;
-      throttleTimer = setTimeout(() => {
-        if (offset < chunk.length) step();
-        else {
-          throttleTimer = undefined;
-          child.stdout.resume();
-        }
-      }, (part.length / rate) * 1000);
+      throttleTimer = setTimeout(
+        () => {
+          if (offset < chunk.length) step();
+          else {
+            throttleTimer = undefined;
+            child.stdout.resume();
+          }
+        },
+        (part.length / rate) * 1000,
+      );
     };
     step();
   });
@@ -209,7 +212,11 @@ export function serveExec(s) {
     record.durationMs = Date.now() - started;
     if (how === 'status') {
       // as the kubelet writes it: without kind and apiVersion
-      const { kind: _kind, apiVersion: _apiVersion, ...st } = failure(
+      const {
+        kind: _kind,
+        apiVersion: _apiVersion,
+        ...st
+      } = failure(
         500,
         'InternalError',
         'Internal error occurred: error sending request: read tcp 10.0.0.1:51234->10.0.0.10:10250: read: connection reset by peer',

@@ -159,7 +159,12 @@ export async function startKube(options = {}) {
   const namespaceObjects = new Map();
   /** The namespaces that exist: the default one, and every one holding an object. */
   const namespaces = () => {
-    const names = new Set([defaultNs, 'default', 'kube-system', ...[pods, services, custom.workflows, custom.experiments].flatMap((m) => [...m.keys()].map((k) => k.split('/')[0]))]);
+    const names = new Set([
+      defaultNs,
+      'default',
+      'kube-system',
+      ...[pods, services, custom.workflows, custom.experiments].flatMap((m) => [...m.keys()].map((k) => k.split('/')[0])),
+    ]);
     for (const n of names) if (!namespaceObjects.has(n)) namespaceObjects.set(n, makeNamespace(n));
     return new Map([...namespaceObjects].filter(([n]) => names.has(n)));
   };
@@ -191,8 +196,10 @@ export async function startKube(options = {}) {
   }
   for (const p of options.pods ?? []) addPod(p);
   for (const s of options.services ?? []) addService(s);
-  for (const w of options.workflows ?? []) custom.workflows.set(key(w.namespace ?? defaultNs, w.name), makeWorkflow({ ...w, namespace: w.namespace ?? defaultNs }));
-  for (const e of options.experiments ?? []) custom.experiments.set(key(e.namespace ?? defaultNs, e.name), makeExperiment({ ...e, namespace: e.namespace ?? defaultNs }));
+  for (const w of options.workflows ?? [])
+    custom.workflows.set(key(w.namespace ?? defaultNs, w.name), makeWorkflow({ ...w, namespace: w.namespace ?? defaultNs }));
+  for (const e of options.experiments ?? [])
+    custom.experiments.set(key(e.namespace ?? defaultNs, e.name), makeExperiment({ ...e, namespace: e.namespace ?? defaultNs }));
 
   /** @param {string} resource @param {string} verb */
   const isForbidden = (resource, verb) => forbidden.has(resource) || forbidden.has(`${resource}:${verb}`);
@@ -270,7 +277,13 @@ export async function startKube(options = {}) {
     let m;
     if ((m = /^\/api\/v1\/namespaces(?:\/([^/]+))?$/.exec(p))) {
       const known = namespaces();
-      if (!m[1]) return sendJson(res, 200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: currentResourceVersion() }, items: [...known.values()] });
+      if (!m[1])
+        return sendJson(res, 200, {
+          kind: 'NamespaceList',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: currentResourceVersion() },
+          items: [...known.values()],
+        });
       const ns = known.get(decodeURIComponent(m[1]));
       return ns ? sendJson(res, 200, ns) : sendJson(res, 404, st.notFound('namespaces', decodeURIComponent(m[1])));
     }
@@ -441,7 +454,9 @@ export async function startKube(options = {}) {
       return refuseUpgrade(
         socket,
         400,
-        st.badRequest(`unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${execProtocols.join(' ')}]`),
+        st.badRequest(
+          `unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${execProtocols.join(' ')}]`,
+        ),
       );
     }
     req.negotiatedProtocol = protocol;
@@ -482,12 +497,17 @@ export async function startKube(options = {}) {
     const upgradeTo = String(req.headers.upgrade ?? '').toLowerCase();
     if (upgradeTo === 'spdy/3.1') {
       // kubectl's fallback: SPDY on the upgraded connection itself, the stream protocol negotiated in headers.
-      const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const offered = String(req.headers['x-stream-protocol-version'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (!offered.includes(SPDY_STREAM_PROTOCOL)) {
         return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'portforward', namespace: ns, name }));
       }
       record.subprotocol = SPDY_STREAM_PROTOCOL;
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${SPDY_STREAM_PROTOCOL}\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${SPDY_STREAM_PROTOCOL}\r\n\r\n`,
+      );
       if (head?.length) socket.unshift(head);
       serveSpdyPortForward({
         transport: socketTransport(socket),
@@ -500,19 +520,28 @@ export async function startKube(options = {}) {
       return 101;
     }
     if (upgradeTo !== 'websocket') return refuseUpgrade(socket, 400, st.badRequest(`unable to upgrade: ${req.headers.upgrade} is not a supported upgrade`));
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const protocol = negotiate(offered, PORT_FORWARD_PROTOCOLS);
     if (!protocol) {
       return refuseUpgrade(
         socket,
         400,
-        st.badRequest(`unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${PORT_FORWARD_PROTOCOLS.join(' ')}]`),
+        st.badRequest(
+          `unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${PORT_FORWARD_PROTOCOLS.join(' ')}]`,
+        ),
       );
     }
     /** @type {number[]} */
     let ports = [];
     if (protocol === CHANNEL_PROTOCOL) {
-      const raw = q.getAll('ports').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+      const raw = q
+        .getAll('ports')
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean);
       if (!raw.length) return refuseUpgrade(socket, 400, st.badRequest('query parameter "port" is required'));
       ports = raw.map(Number);
       const bad = raw.find((v, i) => !/^\d+$/.test(v) || ports[i] < 1 || ports[i] > 65535);
@@ -563,7 +592,10 @@ export async function startKube(options = {}) {
       path: req.url ?? '/',
       userAgent: req.headers['user-agent'],
       upgrade: String(req.headers.upgrade ?? ''),
-      offeredProtocols: String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      offeredProtocols: String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       status: 0,
     };
     requests.push(record);

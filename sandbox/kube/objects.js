@@ -54,7 +54,9 @@ export function makePod(spec) {
         name: c.name,
         image: c.image ?? `registry.example/${c.name}:sandbox`,
         imagePullPolicy: 'IfNotPresent',
-        ...(c.ports?.length ? { ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })) } : {}),
+        ...(c.ports?.length
+          ? { ports: c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })) }
+          : {}),
         resources: {},
         terminationMessagePath: '/dev/termination-log',
         terminationMessagePolicy: 'File',
@@ -148,8 +150,17 @@ export function serviceTable(services, includeObject = 'Metadata') {
     rows: services.map((s) => {
       /** @type {TableRow} */
       const row = {
-        cells: [s.metadata.name, s.spec.type, s.spec.clusterIP, '<none>', s.spec.ports.map((p) => `${p.port}/${p.protocol}`).join(','),
-          age(s.metadata.creationTimestamp), Object.entries(s.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'],
+        cells: [
+          s.metadata.name,
+          s.spec.type,
+          s.spec.clusterIP,
+          '<none>',
+          s.spec.ports.map((p) => `${p.port}/${p.protocol}`).join(','),
+          age(s.metadata.creationTimestamp),
+          Object.entries(s.spec.selector ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',') || '<none>',
+        ],
       };
       if (includeObject === 'Object') row.object = s;
       else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: s.metadata };
@@ -279,8 +290,17 @@ export function podTable(pods, includeObject = 'Metadata') {
       const ready = p.status.containerStatuses.filter((c) => c.ready).length;
       /** @type {TableRow} */
       const row = {
-        cells: [p.metadata.name, `${ready}/${p.spec.containers.length}`, p.status.phase, 0, age(p.metadata.creationTimestamp),
-          p.status.podIP, p.spec.nodeName, '<none>', '<none>'],
+        cells: [
+          p.metadata.name,
+          `${ready}/${p.spec.containers.length}`,
+          p.status.phase,
+          0,
+          age(p.metadata.creationTimestamp),
+          p.status.podIP,
+          p.spec.nodeName,
+          '<none>',
+          '<none>',
+        ],
       };
       if (includeObject === 'Object') row.object = p;
       else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: p.metadata };
@@ -298,16 +318,29 @@ export function customTable(resource, items, includeObject = 'Metadata') {
   /** @param {CustomObject} o */
   const workflowStatus = (o) => /** @type {Workflow} */ (o).status;
   /** @param {CustomObject} o */
-  const last = (o) => (/** @type {Experiment} */ (o).status?.conditions ?? []).at(-1);
+  const last = (o) => {
+    const experiment = /** @type {Experiment} */ (o);
+    return (experiment.status?.conditions ?? []).at(-1);
+  };
   /** @type {[name: string, type: string, description: string, get: (o: CustomObject) => string, priority?: number][]} */
   const columns =
     resource === 'workflows'
-      ? [['Status', 'string', 'Status of the workflow', (o) => workflowStatus(o)?.phase ?? ''],
-        ['Age', 'date', 'When the workflow was started', (o) => age(workflowStatus(o)?.startedAt ?? o.metadata.creationTimestamp)],
-        ['Message', 'string', 'Human readable message indicating details about why the workflow is in this condition.',
-          (o) => workflowStatus(o)?.message ?? '', 1]]
-      : [['Type', 'string', '', (o) => last(o)?.type ?? ''], ['Status', 'string', '', (o) => last(o)?.status ?? ''],
-        ['Age', 'date', '', (o) => age(o.metadata.creationTimestamp)]];
+      ? [
+          ['Status', 'string', 'Status of the workflow', (o) => workflowStatus(o)?.phase ?? ''],
+          ['Age', 'date', 'When the workflow was started', (o) => age(workflowStatus(o)?.startedAt ?? o.metadata.creationTimestamp)],
+          [
+            'Message',
+            'string',
+            'Human readable message indicating details about why the workflow is in this condition.',
+            (o) => workflowStatus(o)?.message ?? '',
+            1,
+          ],
+        ]
+      : [
+          ['Type', 'string', '', (o) => last(o)?.type ?? ''],
+          ['Status', 'string', '', (o) => last(o)?.status ?? ''],
+          ['Age', 'date', '', (o) => age(o.metadata.creationTimestamp)],
+        ];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -361,32 +394,68 @@ export function servedResources(crds) {
       group: '',
       version: 'v1',
       resources: [
-        { name: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: POD_VERBS, shortNames: ['po'], categories: ['all'],
+        {
+          name: 'pods',
+          singular: 'pod',
+          kind: 'Pod',
+          namespaced: true,
+          verbs: POD_VERBS,
+          shortNames: ['po'],
+          categories: ['all'],
           subresources: [
             { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
             { name: 'log', kind: 'Pod', verbs: ['get'] },
             { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
             { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
-          ] },
-        { name: 'services', singular: 'service', kind: 'Service', namespaced: true, verbs: POD_VERBS.filter((v) => v !== 'deletecollection'), shortNames: ['svc'], categories: ['all'],
+          ],
+        },
+        {
+          name: 'services',
+          singular: 'service',
+          kind: 'Service',
+          namespaced: true,
+          verbs: POD_VERBS.filter((v) => v !== 'deletecollection'),
+          shortNames: ['svc'],
+          categories: ['all'],
           subresources: [
             { name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
             { name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
-          ] },
-        { name: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] },
+          ],
+        },
+        {
+          name: 'namespaces',
+          singular: 'namespace',
+          kind: 'Namespace',
+          namespaced: false,
+          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+          shortNames: ['ns'],
+        },
       ],
     },
   ];
   if (crds.workflows) {
-    groups.push({ group: 'argoproj.io', version: 'v1alpha1', resources: [
-      { name: 'workflows', singular: 'workflow', kind: 'Workflow', namespaced: true, verbs: CR_VERBS, shortNames: ['wf'], subresources: [] },
-    ] });
+    groups.push({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      resources: [{ name: 'workflows', singular: 'workflow', kind: 'Workflow', namespaced: true, verbs: CR_VERBS, shortNames: ['wf'], subresources: [] }],
+    });
   }
   if (crds.experiments) {
-    groups.push({ group: 'kubeflow.org', version: 'v1beta1', resources: [
-      { name: 'experiments', singular: 'experiment', kind: 'Experiment', namespaced: true, verbs: CR_VERBS, categories: ['all', 'kubeflow', 'katib'],
-        subresources: [{ name: 'status', kind: 'Experiment', verbs: ['get', 'patch', 'update'] }] },
-    ] });
+    groups.push({
+      group: 'kubeflow.org',
+      version: 'v1beta1',
+      resources: [
+        {
+          name: 'experiments',
+          singular: 'experiment',
+          kind: 'Experiment',
+          namespaced: true,
+          verbs: CR_VERBS,
+          categories: ['all', 'kubeflow', 'katib'],
+          subresources: [{ name: 'status', kind: 'Experiment', verbs: ['get', 'patch', 'update'] }],
+        },
+      ],
+    });
   }
   return groups;
 }
@@ -416,10 +485,12 @@ export function apiGroupList(groups) {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups.filter((g) => g.group).map((g) => {
-      const v = { groupVersion: `${g.group}/${g.version}`, version: g.version };
-      return { name: g.group, versions: [v], preferredVersion: v };
-    }),
+    groups: groups
+      .filter((g) => g.group)
+      .map((g) => {
+        const v = { groupVersion: `${g.group}/${g.version}`, version: g.version };
+        return { name: g.group, versions: [v], preferredVersion: v };
+      }),
   };
 }
 
@@ -447,12 +518,12 @@ export function aggregatedDiscovery(groups) {
             ...(r.categories ? { categories: r.categories } : {}),
             ...((r.subresources ?? []).length
               ? {
-                subresources: (r.subresources ?? []).map((s) => ({
-                  subresource: s.name,
-                  responseKind: { group: g.group, version: g.version, kind: s.kind },
-                  verbs: s.verbs,
-                })),
-              }
+                  subresources: (r.subresources ?? []).map((s) => ({
+                    subresource: s.name,
+                    responseKind: { group: g.group, version: g.version, kind: s.kind },
+                    verbs: s.verbs,
+                  })),
+                }
               : {}),
           })),
           freshness: 'Current',

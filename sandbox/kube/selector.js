@@ -15,7 +15,12 @@ export function parseLabelSelector(text) {
     let m;
     if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(s))) {
       const [, key, op, list] = m;
-      const values = new Set(list.split(',').map((v) => v.trim()).filter(Boolean));
+      const values = new Set(
+        list
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      );
       requirements.push(op === 'in' ? (l) => key in l && values.has(l[key]) : (l) => !(key in l) || !values.has(l[key]));
     } else if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(s))) {
       const [, key, op, value] = m;

@@ -61,7 +61,11 @@ export async function runUses(uses: string, given: Record<string, string>, call:
   if (/^node\d+$/.test(using)) {
     if (action.runs?.pre || action.runs?.post) throw new HarnessError(`${call.where}: pre and post scripts of ${uses} are not supported by the harness`);
     const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
-    const ok = await runCommand([process.execPath, path.join(dir, String(action.runs?.main))], { step, frame }, { env: call.env, stop: call.stop, cwd: frame.job.workspace, extraEnv: inputEnv });
+    const ok = await runCommand(
+      [process.execPath, path.join(dir, String(action.runs?.main))],
+      { step, frame },
+      { env: call.env, stop: call.stop, cwd: frame.job.workspace, extraEnv: inputEnv },
+    );
     return ok ? 'success' : 'failure';
   }
   throw new HarnessError(`${call.where}: ${uses} runs using '${using}', which the harness does not support`);

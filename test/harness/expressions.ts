@@ -159,7 +159,8 @@ export function evaluateValue(value: unknown, scope: Scope): data.ExpressionData
 
 /** A field GitHub converts to a string (with:, env:, run:, outputs). */
 export function evaluateString(value: unknown, scope: Scope): string {
-  if (value !== null && typeof value === 'object') throw new HarnessError(`${scope.where}: expected a string, found a YAML ${Array.isArray(value) ? 'sequence' : 'mapping'}`);
+  if (value !== null && typeof value === 'object')
+    throw new HarnessError(`${scope.where}: expected a string, found a YAML ${Array.isArray(value) ? 'sequence' : 'mapping'}`);
   const result = evaluateValue(value, scope);
   if (result.kind === data.Kind.Array || result.kind === data.Kind.Dictionary) {
     throw new Error(`${scope.where}: the expression gives an ${result.kind === data.Kind.Array ? 'array' : 'object'}, not a string`);

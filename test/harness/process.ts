@@ -96,7 +96,10 @@ export async function runProcess(argv: string[], options: ProcessOptions): Promi
   const gone = () => result.exitCode !== null || result.signal !== null || result.error !== undefined;
   const cancel = async () => {
     result.stopped = true;
-    for (const [sig, ms] of [['SIGINT', options.timings.sigintMs], ['SIGTERM', options.timings.sigtermMs]] as const) {
+    for (const [sig, ms] of [
+      ['SIGINT', options.timings.sigintMs],
+      ['SIGTERM', options.timings.sigtermMs],
+    ] as const) {
       if (gone() || !child.pid) return;
       result.sent.push(sig);
       signal(child.pid, sig);

@@ -127,7 +127,7 @@ function generatedId(def: Record<string, unknown>, taken: Set<string>): string {
   const base = `__${id}`.replace(/[^A-Za-z0-9_-]/g, '_');
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}_${n}`;
-    if (!taken.has(candidate)) return taken.add(candidate), candidate;
+    if (!taken.has(candidate)) return (taken.add(candidate), candidate);
   }
 }
 
@@ -139,7 +139,19 @@ function defaultName(def: Record<string, unknown>): string {
 async function runStep(def: Record<string, unknown>, frame: Frame, done: StepsOutcome, id: string): Promise<StepResult> {
   const started = Date.now();
   const uses = typeof def.uses === 'string' ? def.uses : undefined;
-  const step: StepResult = { id, name: defaultName(def), ...(uses && { uses }), outcome: 'skipped', conclusion: 'skipped', outputs: {}, stdout: '', stderr: '', summary: '', notes: [], seconds: 0 };
+  const step: StepResult = {
+    id,
+    name: defaultName(def),
+    ...(uses && { uses }),
+    outcome: 'skipped',
+    conclusion: 'skipped',
+    outputs: {},
+    stdout: '',
+    stderr: '',
+    summary: '',
+    notes: [],
+    seconds: 0,
+  };
   const where = `${frame.label}, step ${typeof def.id === 'string' ? def.id : JSON.stringify(def.name ?? step.name)}`;
   const finish = () => {
     step.conclusion = step.outcome;
@@ -230,7 +242,15 @@ async function runStep(def: Record<string, unknown>, frame: Frame, done: StepsOu
     const ran =
       def.run !== undefined
         ? await runScript(def, { step, frame }, env, scope, stop.signal)
-        : await runUses(uses ?? '', evaluateMap(def.with, scope('with')), { step, frame, env, stepEnv, contexts: scope('with').contexts, stop: stop.signal, where });
+        : await runUses(uses ?? '', evaluateMap(def.with, scope('with')), {
+            step,
+            frame,
+            env,
+            stepEnv,
+            contexts: scope('with').contexts,
+            stop: stop.signal,
+            where,
+          });
     step.outcome = ran;
     if (stop.signal.aborted) {
       const timedOut = stop.signal.reason === 'timeout';
@@ -261,7 +281,13 @@ export interface StepAt {
   frame: Frame;
 }
 
-async function runScript(def: Record<string, unknown>, { step, frame }: StepAt, env: Record<string, string>, scope: (field: string) => Scope, stop: AbortSignal): Promise<Conclusion> {
+async function runScript(
+  def: Record<string, unknown>,
+  { step, frame }: StepAt,
+  env: Record<string, string>,
+  scope: (field: string) => Scope,
+  stop: AbortSignal,
+): Promise<Conclusion> {
   const script = evaluateString(def.run, scope('run'));
   let shell: string | undefined;
   if (def.shell !== undefined) shell = frame.schema === 'action' ? evaluateString(def.shell, scope('shell')) : String(def.shell);
@@ -283,7 +309,32 @@ function runnerVariables(frame: Frame, step: StepResult, files: Record<string, s
   const github = frame.contexts.github as Record<string, unknown>;
   const runner = frame.contexts.runner as Record<string, string>;
   const vars: Record<string, string> = { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_ACTION: step.id, GITHUB_EVENT_PATH: frame.job.eventPath };
-  for (const key of ['action_path', 'action_repository', 'actor', 'api_url', 'base_ref', 'event_name', 'graphql_url', 'head_ref', 'job', 'ref', 'ref_name', 'ref_type', 'repository', 'repository_owner', 'retention_days', 'run_attempt', 'run_id', 'run_number', 'server_url', 'sha', 'triggering_actor', 'workflow', 'workflow_ref', 'workspace']) {
+  for (const key of [
+    'action_path',
+    'action_repository',
+    'actor',
+    'api_url',
+    'base_ref',
+    'event_name',
+    'graphql_url',
+    'head_ref',
+    'job',
+    'ref',
+    'ref_name',
+    'ref_type',
+    'repository',
+    'repository_owner',
+    'retention_days',
+    'run_attempt',
+    'run_id',
+    'run_number',
+    'server_url',
+    'sha',
+    'triggering_actor',
+    'workflow',
+    'workflow_ref',
+    'workspace',
+  ]) {
     if (github[key] !== undefined && github[key] !== null) vars[`GITHUB_${key.toUpperCase()}`] = String(github[key]);
   }
   for (const key of ['os', 'arch', 'name', 'temp', 'tool_cache', 'environment']) {

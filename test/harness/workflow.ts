@@ -91,7 +91,12 @@ function workflowInputs(wf: Mapping, event: string, given: Record<string, InputV
       if (spec?.required) throw new HarnessError(`Input required and not supplied: ${name}`);
       value = type === 'boolean' ? false : type === 'number' ? 0 : '';
     } else if (event === 'workflow_call' && typeof value === 'string' && value.includes('${{')) {
-      const result = evaluateValue(value, { ...scope, contexts: { ...scope.contexts, inputs }, definition: 'workflow-call-input-default', where: `inputs.${name}.default` });
+      const result = evaluateValue(value, {
+        ...scope,
+        contexts: { ...scope.contexts, inputs },
+        definition: 'workflow-call-input-default',
+        where: `inputs.${name}.default`,
+      });
       value = JSON.parse(JSON.stringify(result, data.replacer));
     }
     inputs[name] = coerceInput(name, type, value, false, spec?.options);

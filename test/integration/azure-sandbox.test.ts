@@ -130,7 +130,7 @@ describe('credential from the GitHub OIDC token', () => {
     expect(none.body.error.code).toBe('AuthenticationFailed');
     expect(none.headers['www-authenticate']).toMatch(/^Bearer authorization_uri=/);
 
-    const { token } = must((await credential.getToken('https://management.azure.com/.default')), '(await credential.getToken(\'https://management.azure.com/.de');
+    const { token } = must(await credential.getToken('https://management.azure.com/.default'), "(await credential.getToken('https://management.azure.com/.de");
     expect((await raw('GET', path, token)).status).toBe(200);
     await sleep(ACCESS_TOKEN_LIFETIME_SEC * 1000 + 200);
     const expired = await raw('GET', path, token);
@@ -148,7 +148,10 @@ describe('credential from the GitHub OIDC token', () => {
     const issued = azure.tokenRequests.filter((t) => t.outcome === 'issued').length - issuedBefore;
     expect(issued).toBeGreaterThanOrEqual(2);
     expect(credential.stats.assertions - assertionsBefore).toBeGreaterThanOrEqual(2);
-    const armStatuses = azure.requests.slice(armBefore).filter((r) => r.path.startsWith('/subscriptions/')).map((r) => r.status);
+    const armStatuses = azure.requests
+      .slice(armBefore)
+      .filter((r) => r.path.startsWith('/subscriptions/'))
+      .map((r) => r.status);
     expect(armStatuses).not.toContain(401);
   });
 
@@ -199,8 +202,12 @@ describe('resource groups', () => {
   });
 
   test('a stale api-version is refused as ARM does', async () => {
-    const { token } = must((await credential.getToken('https://management.azure.com/.default')), '(await credential.getToken(\'https://management.azure.com/.de');
-    const r = await raw('GET', `/subscriptions/${azure.subscriptionId}/resourceGroups/${NODE_RG}/providers/Microsoft.Compute/disks?api-version=2019-07-01`, token);
+    const { token } = must(await credential.getToken('https://management.azure.com/.default'), "(await credential.getToken('https://management.azure.com/.de");
+    const r = await raw(
+      'GET',
+      `/subscriptions/${azure.subscriptionId}/resourceGroups/${NODE_RG}/providers/Microsoft.Compute/disks?api-version=2019-07-01`,
+      token,
+    );
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('NoRegisteredProviderFound');
   });
@@ -229,7 +236,10 @@ describe('workspace disks and the garbage-collection tag', () => {
 
   test('tagging merges the GC tag into the existing tags, never replacing them', async () => {
     const missing = gcTagReport(await findWorkspaceDisks(clients, { resourceGroup: NODE_RG })).missing;
-    const grafana = must(missing.find((d) => d.tags['kubernetes.io-created-for-pvc-name'] === 'grafana-storage'), 'the grafana-storage disk');
+    const grafana = must(
+      missing.find((d) => d.tags['kubernetes.io-created-for-pvc-name'] === 'grafana-storage'),
+      'the grafana-storage disk',
+    );
     // Another writer adds a tag after our listing: the update must keep it (the disk is re-read first).
     azure.setDiskTags(NODE_RG, grafana.name, { ...grafana.tags, 'cost-center': 'ml-42' });
     const before = { ...must(azure.disk(NODE_RG, grafana.name), 'azure.disk(NODE_RG, grafana.name)').tags };
@@ -276,8 +286,8 @@ describe('workspace disks and the garbage-collection tag', () => {
     expect(e.result.failed.map((f) => f.disk)).toEqual(['pvc-locked-1']);
     expect(e.result.tagged).toEqual(['pvc-open-2']);
     expect(e.result.outcomes.find((o) => o.disk === 'pvc-other-3')?.result).toBe('skipped-different-value');
-    expect(must(azure.disk(NODE_RG, 'pvc-locked-1'), 'azure.disk(NODE_RG, \'pvc-locked-1\')').tags[GC_TAG_KEY]).toBeUndefined();
-    expect(must(azure.disk(NODE_RG, 'pvc-other-3'), 'azure.disk(NODE_RG, \'pvc-other-3\')').tags[GC_TAG_KEY]).toBe('kubernetes-azure-file');
-    expect(must(azure.disk(NODE_RG, 'pvc-open-2'), 'azure.disk(NODE_RG, \'pvc-open-2\')').tags).toEqual({ ...pvTags('data-open-0'), [GC_TAG_KEY]: GC_TAG_VALUE });
+    expect(must(azure.disk(NODE_RG, 'pvc-locked-1'), "azure.disk(NODE_RG, 'pvc-locked-1')").tags[GC_TAG_KEY]).toBeUndefined();
+    expect(must(azure.disk(NODE_RG, 'pvc-other-3'), "azure.disk(NODE_RG, 'pvc-other-3')").tags[GC_TAG_KEY]).toBe('kubernetes-azure-file');
+    expect(must(azure.disk(NODE_RG, 'pvc-open-2'), "azure.disk(NODE_RG, 'pvc-open-2')").tags).toEqual({ ...pvTags('data-open-0'), [GC_TAG_KEY]: GC_TAG_VALUE });
   });
 });

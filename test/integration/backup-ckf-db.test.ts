@@ -42,7 +42,13 @@ beforeEach(() => {
   sb = createJujuModel({
     settleMs: 300,
     timeScale: 0.01,
-    s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: BUCKET, paths: { 'kfp-db': `${prefix}/kfp-db`, 'katib-db': `${prefix}/katib-db` } },
+    s3: {
+      endpoint: s3.endpoint,
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      bucket: BUCKET,
+      paths: { 'kfp-db': `${prefix}/kfp-db`, 'katib-db': `${prefix}/katib-db` },
+    },
   });
 });
 afterEach(() => sb.cleanup());
@@ -87,11 +93,21 @@ describe('backup-ckf-db', () => {
       const tasks = backupTasks(app);
       expect(tasks).toHaveLength(1);
       expect(tasks[0]).toMatchObject({ unit: `${app}/1`, phase: 'completed', results: { 'backup-id': ids[app] } });
-      expect(await charmObjects(app, ids[app])).toEqual([`${prefix}/${app}/${ids[app]}.backup.log`, `${prefix}/${app}/${ids[app]}.md5`, `${prefix}/${app}/${ids[app]}.metadata`]);
+      expect(await charmObjects(app, ids[app])).toEqual([
+        `${prefix}/${app}/${ids[app]}.backup.log`,
+        `${prefix}/${app}/${ids[app]}.md5`,
+        `${prefix}/${app}/${ids[app]}.metadata`,
+      ]);
       await expectScale(app, 1);
-      expect(scaleCalls().filter((c) => c.argv.includes(app)).map((c) => c.argv.slice(-1)[0])).toEqual(['2', '1']);
+      expect(
+        scaleCalls()
+          .filter((c) => c.argv.includes(app))
+          .map((c) => c.argv.slice(-1)[0]),
+      ).toEqual(['2', '1']);
     }
-    expect(JSON.parse(result.outputs['s3-locations'])).toMatchObject({ 'kfp-db': { integrator: 's3-kfp', bucket: BUCKET, path: `${prefix}/kfp-db`, endpoint: s3.endpoint } });
+    expect(JSON.parse(result.outputs['s3-locations'])).toMatchObject({
+      'kfp-db': { integrator: 's3-kfp', bucket: BUCKET, path: `${prefix}/kfp-db`, endpoint: s3.endpoint },
+    });
     expect(result.outputs['backup-id']).toBe('set-1');
     // Every create-backup went through --background and show-task, never juju run's default wait.
     const creates = runCalls().filter((c) => c.argv.includes('create-backup'));
@@ -165,7 +181,9 @@ describe('backup-ckf-db', () => {
     sb.faults.backupNeverFinishes('kfp-db');
     const result = await backup({ applications: 'kfp-db', 'action-timeout-minutes': '0.1' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/the task was not cancelled and may still be running: check "juju show-task -m kubeflow \d+", and do not start create-backup again/);
+    expect(result.stdout).toMatch(
+      /the task was not cancelled and may still be running: check "juju show-task -m kubeflow \d+", and do not start create-backup again/,
+    );
     expect(backupTasks('kfp-db')).toHaveLength(1);
     expect(sb.calls().filter((c) => c.argv[0] === 'show-task').length).toBeGreaterThan(3);
     await expectScale('kfp-db', 1);
@@ -184,12 +202,16 @@ describe('backup-ckf-db', () => {
     sb.faults.slowAction('create-backup', 2_000_000);
     let signalled = 0;
     const bundle = true;
-    const result = await backup({}, (line, child) => {
-      if (!signalled && /create-backup on \S+ is task/.test(line)) {
-        signalled = Date.now();
-        child.kill('SIGTERM');
-      }
-    }, bundle);
+    const result = await backup(
+      {},
+      (line, child) => {
+        if (!signalled && /create-backup on \S+ is task/.test(line)) {
+          signalled = Date.now();
+          child.kill('SIGTERM');
+        }
+      },
+      bundle,
+    );
     expect(signalled).toBeGreaterThan(0);
     expect(result.code).toBe(1);
     expect(Date.now() - signalled).toBeLessThan(7500);
@@ -203,8 +225,18 @@ describe('backup-ckf-db', () => {
     const result = await backup({ force: 'true' });
     expect(result.code).toBe(0);
     const creates = runCalls().filter((c) => c.argv.includes('create-backup'));
-    expect(must(creates.find((c) => c.argv.includes('kfp-db/1')), 'the create-backup call on kfp-db/1').argv).toContain('force=true');
-    expect(must(creates.find((c) => c.argv.includes('katib-db/1')), 'the create-backup call on katib-db/1').argv).not.toContain('force=true');
+    expect(
+      must(
+        creates.find((c) => c.argv.includes('kfp-db/1')),
+        'the create-backup call on kfp-db/1',
+      ).argv,
+    ).toContain('force=true');
+    expect(
+      must(
+        creates.find((c) => c.argv.includes('katib-db/1')),
+        'the create-backup call on katib-db/1',
+      ).argv,
+    ).not.toContain('force=true');
     expect(result.stdout).toMatch(/::warning::\[katib-db\] force is not passed to create-backup: revision \d+ of the charm does not declare it/);
   });
 
@@ -212,7 +244,9 @@ describe('backup-ckf-db', () => {
     sb.mysql.declareForce('kfp-db');
     const result = await backup({ applications: 'kfp-db' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/Cluster is not in a healthy state; see .*\. The charm checks cluster health before a backup; with 2 units MySQL reports OK_NO_TOLERANCE/);
+    expect(result.stdout).toMatch(
+      /Cluster is not in a healthy state; see .*\. The charm checks cluster health before a backup; with 2 units MySQL reports OK_NO_TOLERANCE/,
+    );
     await expectScale('kfp-db', 1);
   });
 
@@ -221,7 +255,9 @@ describe('backup-ckf-db', () => {
     expect(result.code).toBe(0);
     expect(scaleCalls()).toHaveLength(0);
     expect(runCalls().filter((c) => c.argv.includes('create-backup'))).toHaveLength(0);
-    expect(result.stdout).toMatch(/\[kfp-db\] kfp-db: would scale to 2, run create-backup on an ONLINE secondary \(primary now: kfp-db\/0\), then scale back to 1/);
+    expect(result.stdout).toMatch(
+      /\[kfp-db\] kfp-db: would scale to 2, run create-backup on an ONLINE secondary \(primary now: kfp-db\/0\), then scale back to 1/,
+    );
     expect(result.outputs['backup-ids']).toBe('{}');
   });
 

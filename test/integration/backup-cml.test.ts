@@ -28,13 +28,19 @@ async function sandbox(options: Parameters<typeof startCdp>[0] = {}): Promise<Cd
 }
 
 async function azureSide(cdp: Cdp) {
-  const side = await startAzureForCml(must(cdp.workspace('ml-azure'), 'cdp.workspace(\'ml-azure\')').crn);
+  const side = await startAzureForCml(must(cdp.workspace('ml-azure'), "cdp.workspace('ml-azure')").crn);
   stops.push(() => side.stop());
   return side;
 }
 
 /** In-process, with the SDK clients pointed at the emulators (or the bundle, with bundle: true). */
-function backup(cdp: Cdp, inputs: Record<string, string>, onLine?: (line: string, child: ChildProcess | InProcessChild) => void, extraEnv: Record<string, string> = {}, bundle = false) {
+function backup(
+  cdp: Cdp,
+  inputs: Record<string, string>,
+  onLine?: (line: string, child: ChildProcess | InProcessChild) => void,
+  extraEnv: Record<string, string> = {},
+  bundle = false,
+) {
   const all = {
     'cdp-access-key-id': cdp.keys.ed25519.accessKeyId,
     'cdp-private-key': cdp.keys.ed25519.privateKey,
@@ -63,7 +69,10 @@ const operations = (cdp: Cdp): string[] => cdp.requests.map((r: { operation?: st
 
 function expectNoKey(cdp: Cdp, run: Awaited<ReturnType<typeof backup>>) {
   // ::add-mask:: hands the secret to the runner, which never prints it: every other line must not hold it.
-  const stdout = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  const stdout = run.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
   expect(run.stdout).toContain(`::add-mask::${cdp.keys.ed25519.privateKey}`);
   for (const text of [stdout, run.stderr, run.summary, JSON.stringify(run.outputs)]) expect(text).not.toContain(cdp.keys.ed25519.privateKey);
 }
@@ -91,7 +100,7 @@ describe('backup-cml on AWS', () => {
     // Progress: the EBS and EFS jobs with state and percent, in both of AWS's PercentDone forms.
     expect(run.stdout).toMatch(/AWS Backup job \S+: EFS \S+ RUNNING \d+\.\d%/);
     expect(run.stdout).toMatch(/AWS Backup job \S+: EBS \S+ (RUNNING|COMPLETED) \d+\.\d%/);
-    expect(run.stdout).toContain("AWS Backup job percentages are AWS estimates");
+    expect(run.stdout).toContain('AWS Backup job percentages are AWS estimates');
     expect(run.summary).toMatch(/\| AWS Backup job \| resource \| state \| percent \(AWS estimate\) \| transferred \|/);
     expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
     expectNoKey(cdp, run);
@@ -172,13 +181,21 @@ describe('backup-cml on AWS', () => {
   test('warns of EBS volumes without the cluster tag; tag-disks adds it and keeps their other tags', async () => {
     const cdp = await sandbox();
     const before = cdp.ec2.volumes('ml-prod');
-    const cluster = must(Object.keys(before[0].tags).find((k) => k.startsWith('kubernetes.io/cluster/liftie-')), 'a cluster tag');
-    const untagged = must(before.find((v: { tags: Record<string, string> }) => !(cluster in v.tags)), 'before.find((v: { tags: Record<string, string> }) => !(clust');
+    const cluster = must(
+      Object.keys(before[0].tags).find((k) => k.startsWith('kubernetes.io/cluster/liftie-')),
+      'a cluster tag',
+    );
+    const untagged = must(
+      before.find((v: { tags: Record<string, string> }) => !(cluster in v.tags)),
+      'before.find((v: { tags: Record<string, string> }) => !(clust',
+    );
     expect(untagged.tags.team).toBe('ml-platform');
 
     const warned = await backup(cdp, { ...AWS_WS, 'dry-run': 'true' });
     expect(warned.code).toBe(0);
-    expect(warned.stdout).toContain(`::warning::1 EBS volume(s) lack kubernetes.io/cluster/liftie-*=owned, so a garbage-collection script may delete them while the workspace's disks are detached: ${untagged.id} (512 GiB)`);
+    expect(warned.stdout).toContain(
+      `::warning::1 EBS volume(s) lack kubernetes.io/cluster/liftie-*=owned, so a garbage-collection script may delete them while the workspace's disks are detached: ${untagged.id} (512 GiB)`,
+    );
     expect(warned.summary).toMatch(new RegExp(`Workspace disks.*2; without kubernetes.io/cluster/liftie-\\*=owned: ${untagged.id}`));
     const dry = await backup(cdp, { ...AWS_WS, 'dry-run': 'true', 'tag-disks': 'true' });
     expect(dry.stdout).toContain(`dry run: would add ${cluster}=owned to ${untagged.id}`);
@@ -195,11 +212,16 @@ describe('backup-cml on AWS', () => {
 
   test('tagging the volumes refused by IAM stops the run before the backup, naming the permission', async () => {
     const cdp = await sandbox();
-    const untagged = must(cdp.ec2.volumes('ml-prod').find((v: { tags: Record<string, string> }) => !Object.keys(v.tags).some((k) => k.startsWith('kubernetes.io/cluster/'))), 'a volume without the cluster tag');
+    const untagged = must(
+      cdp.ec2.volumes('ml-prod').find((v: { tags: Record<string, string> }) => !Object.keys(v.tags).some((k) => k.startsWith('kubernetes.io/cluster/'))),
+      'a volume without the cluster tag',
+    );
     cdp.ec2.forbidTagWrite(untagged.id);
     const run = await backup(cdp, { ...AWS_WS, 'tag-disks': 'true' });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/EC2 CreateTags kubernetes.io\/cluster\/liftie-\w+=owned on vol-\w+ \(512 GiB\) in us-east-1 failed: You are not authorized.*the role needs ec2:CreateTags on these volumes/);
+    expect(run.stdout).toMatch(
+      /EC2 CreateTags kubernetes.io\/cluster\/liftie-\w+=owned on vol-\w+ \(512 GiB\) in us-east-1 failed: You are not authorized.*the role needs ec2:CreateTags on these volumes/,
+    );
     expect(operations(cdp)).not.toContain('backupWorkspace');
   });
 
@@ -208,7 +230,9 @@ describe('backup-cml on AWS', () => {
     cdp.ec2.refuseDescribe();
     const warned = await backup(cdp, AWS_WS);
     expect(warned.code).toBe(0);
-    expect(warned.stdout).toMatch(/::warning::EC2 DescribeVolumes in us-east-1 failed: You are not authorized.*the role needs ec2:DescribeVolumes; the garbage-collection tags were not checked/);
+    expect(warned.stdout).toMatch(
+      /::warning::EC2 DescribeVolumes in us-east-1 failed: You are not authorized.*the role needs ec2:DescribeVolumes; the garbage-collection tags were not checked/,
+    );
     expect(warned.outputs['backup-status']).toBe(cdp.backupStatuses.finished);
     const refused = await backup(cdp, { ...AWS_WS, 'tag-disks': 'true' });
     expect(refused.code).toBe(1);
@@ -237,7 +261,12 @@ describe('backup-cml on Azure', () => {
     for (let i = 1; i < progressAt.length; i++) expect(progressAt[i] - progressAt[i - 1]).toBeGreaterThan(0.45); // 0.6 s, printed to 0.1 s
     const ops = operations(cdp);
     expect(ops.indexOf('suspendWorkspace')).toBeLessThan(ops.indexOf('backupWorkspace'));
-    expect(run.outputs).toMatchObject({ 'cloud-platform': 'AZURE', 'existing-nfs': 'cmlnfs.file.core.windows.net:/cmlnfs/ml-azure', 'nfs-version': '4.1', 'backup-status': cdp.backupStatuses.finished });
+    expect(run.outputs).toMatchObject({
+      'cloud-platform': 'AZURE',
+      'existing-nfs': 'cmlnfs.file.core.windows.net:/cmlnfs/ml-azure',
+      'nfs-version': '4.1',
+      'backup-status': cdp.backupStatuses.finished,
+    });
     expect(run.summary).toMatch(/NFS \(not backed up\)/);
     expect(JSON.stringify(cdp.workspace('ml-azure'))).toContain('suspend:finished');
     expectNoKey(cdp, run);
@@ -245,7 +274,9 @@ describe('backup-cml on Azure', () => {
 
   const NODE_RG = 'MC_cml-env-rg_liftie-x7k2p9_eastus';
   const gcTagged = (azure: Awaited<ReturnType<typeof startAzure>>) =>
-    Object.fromEntries(azure.disks(NODE_RG).map((d: { name: string; tags: Record<string, string> }) => [d.tags['kubernetes.io-created-for-pvc-name'] ?? d.name, d.tags]));
+    Object.fromEntries(
+      azure.disks(NODE_RG).map((d: { name: string; tags: Record<string, string> }) => [d.tags['kubernetes.io-created-for-pvc-name'] ?? d.name, d.tags]),
+    );
 
   test('with Azure credentials: checks the snapshot resource group and warns of disks a GC script could delete', async () => {
     const cdp = await sandbox();
@@ -286,11 +317,16 @@ describe('backup-cml on Azure', () => {
   test('a GC tag with another value is reported and left as it is, also with tag-disks', async () => {
     const cdp = await sandbox();
     const side = await azureSide(cdp);
-    const disk = must(side.azure.disks(NODE_RG).find((d: { tags: Record<string, string> }) => d.tags['kubernetes.io-created-for-pvc-name'] === 'data-db-0'), 'the data-db-0 disk');
+    const disk = must(
+      side.azure.disks(NODE_RG).find((d: { tags: Record<string, string> }) => d.tags['kubernetes.io-created-for-pvc-name'] === 'data-db-0'),
+      'the data-db-0 disk',
+    );
     side.azure.setDiskTags(NODE_RG, disk.name, { ...disk.tags, 'k8s-azure-created-by': 'team-cleanup' });
     const run = await backup(cdp, { ...AZURE_WS, ...side.inputs, 'tag-disks': 'true' }, undefined, side.env);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`::warning::1 workspace disk(s) carry k8s-azure-created-by with another value than kubernetes-azure-dd, so a garbage-collection script may not spare them; not changed: ${disk.name} (k8s-azure-created-by=team-cleanup)`);
+    expect(run.stdout).toContain(
+      `::warning::1 workspace disk(s) carry k8s-azure-created-by with another value than kubernetes-azure-dd, so a garbage-collection script may not spare them; not changed: ${disk.name} (k8s-azure-created-by=team-cleanup)`,
+    );
     expect(must(side.azure.disk(NODE_RG, disk.name), 'side.azure.disk(NODE_RG, disk.name)').tags['k8s-azure-created-by']).toBe('team-cleanup');
     expect(run.summary).toContain(`another value, left as is: ${disk.name}`);
     expect(run.summary).not.toContain('all carry');
@@ -301,7 +337,9 @@ describe('backup-cml on Azure', () => {
     const side = await azureSide(cdp);
     const run = await backup(cdp, { ...AZURE_WS, ...side.inputs, 'azure-snapshot-resource-group': 'cml-snapshots-westus2' }, undefined, side.env);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/resource group 'cml-snapshots-westus2' does not exist in subscription '[0-9a-f-]+' \(needed for the backup's disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group\)/);
+    expect(run.stdout).toMatch(
+      /resource group 'cml-snapshots-westus2' does not exist in subscription '[0-9a-f-]+' \(needed for the backup's disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group\)/,
+    );
     expect(operations(cdp)).not.toContain('suspendWorkspace');
     expect(operations(cdp)).not.toContain('backupWorkspace');
   });

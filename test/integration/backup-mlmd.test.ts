@@ -95,47 +95,56 @@ describe('a backup restores to the same database', () => {
     ['sqlite', 'delete', false],
     ['dump', 'wal', true],
     ['sqlite', 'wal', true],
-  ] as ['dump' | 'sqlite', 'delete' | 'wal', boolean][])('format %s, journal %s (with a -wal left beside the file: %s)', async (format, journalMode, keepWal) => {
-    const ckf = await sandbox({ dbBytes: 24 * 1024 * 1024, journalMode, keepWal });
-    if (keepWal) expect(ckf.db.walBytes).toBeGreaterThan(0);
-    const podFiles = ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server').sort();
-    const run = await backup(ckf, { format, 'backup-id': `t-${format}-${journalMode}` });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+  ] as ['dump' | 'sqlite', 'delete' | 'wal', boolean][])(
+    'format %s, journal %s (with a -wal left beside the file: %s)',
+    async (format, journalMode, keepWal) => {
+      const ckf = await sandbox({ dbBytes: 24 * 1024 * 1024, journalMode, keepWal });
+      if (keepWal) expect(ckf.db.walBytes).toBeGreaterThan(0);
+      const podFiles = ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server').sort();
+      const run = await backup(ckf, { format, 'backup-id': `t-${format}-${journalMode}` });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
 
-    const ext = format === 'dump' ? 'dump.gz' : 'sqlite.gz';
-    const key = `mlmd/mlmd-t-${format}-${journalMode}.${ext}`;
-    expect(run.outputs).toMatchObject({
-      'object-url': `s3://ckf-backups/${key}`,
-      'sidecar-url': `s3://ckf-backups/${key}.json`,
-      format,
-      'backup-id': `t-${format}-${journalMode}`,
-      'db-size-bytes': String(ckf.db.bytes),
-    });
-    const object = await readObject(ckf.s3, 'ckf-backups', key);
-    expect(run.outputs.sha256).toBe(sha(object));
-    expect(run.outputs['size-bytes']).toBe(String(object.length));
+      const ext = format === 'dump' ? 'dump.gz' : 'sqlite.gz';
+      const key = `mlmd/mlmd-t-${format}-${journalMode}.${ext}`;
+      expect(run.outputs).toMatchObject({
+        'object-url': `s3://ckf-backups/${key}`,
+        'sidecar-url': `s3://ckf-backups/${key}.json`,
+        format,
+        'backup-id': `t-${format}-${journalMode}`,
+        'db-size-bytes': String(ckf.db.bytes),
+      });
+      const object = await readObject(ckf.s3, 'ckf-backups', key);
+      expect(run.outputs.sha256).toBe(sha(object));
+      expect(run.outputs['size-bytes']).toBe(String(object.length));
 
-    const side = JSON.parse(String(await readObject(ckf.s3, 'ckf-backups', `${key}.json`)));
-    expect(side).toMatchObject({
-      format,
-      'backup-id': `t-${format}-${journalMode}`,
-      object: { key, sha256: sha(object), 'size-bytes': object.length },
-      database: { path: '/data/mlmd.db', 'size-bytes': ckf.db.bytes, 'schema-version': ckf.db.schemaVersion, 'integrity-check': 'ok', 'row-counts': ckf.db.rowCounts },
-      source: { namespace: 'kubeflow', pod: 'mlmd-0', container: 'mlmd-grpc-server', 'juju-model': 'kubeflow' },
-      writer: { application: WRITER, 'original-scale': 1 },
-    });
-    expect(side.database.files.map((f: { path: string }) => f.path)).toEqual(keepWal ? ['/data/mlmd.db', '/data/mlmd.db-wal'] : ['/data/mlmd.db']);
-    expect(side.writer['paused-seconds']).toBe(Number(run.outputs['writer-paused-seconds']));
+      const side = JSON.parse(String(await readObject(ckf.s3, 'ckf-backups', `${key}.json`)));
+      expect(side).toMatchObject({
+        format,
+        'backup-id': `t-${format}-${journalMode}`,
+        object: { key, sha256: sha(object), 'size-bytes': object.length },
+        database: {
+          path: '/data/mlmd.db',
+          'size-bytes': ckf.db.bytes,
+          'schema-version': ckf.db.schemaVersion,
+          'integrity-check': 'ok',
+          'row-counts': ckf.db.rowCounts,
+        },
+        source: { namespace: 'kubeflow', pod: 'mlmd-0', container: 'mlmd-grpc-server', 'juju-model': 'kubeflow' },
+        writer: { application: WRITER, 'original-scale': 1 },
+      });
+      expect(side.database.files.map((f: { path: string }) => f.path)).toEqual(keepWal ? ['/data/mlmd.db', '/data/mlmd.db-wal'] : ['/data/mlmd.db']);
+      expect(side.writer['paused-seconds']).toBe(Number(run.outputs['writer-paused-seconds']));
 
-    const restored = restore(object, format);
-    expect(integrity(restored)).toBe('ok');
-    expect(await mlmdRowCounts(restored)).toEqual(ckf.db.rowCounts);
-    // nothing was left in the pod, and the writer is back
-    expect(ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server').sort()).toEqual(podFiles);
-    await expectWriterBack(ckf, 1);
-    expect(run.summary).toContain('backup-mlmd: succeeded');
-  });
+      const restored = restore(object, format);
+      expect(integrity(restored)).toBe('ok');
+      expect(await mlmdRowCounts(restored)).toEqual(ckf.db.rowCounts);
+      // nothing was left in the pod, and the writer is back
+      expect(ckf.kube.listFiles('mlmd-0', 'mlmd-grpc-server').sort()).toEqual(podFiles);
+      await expectWriterBack(ckf, 1);
+      expect(run.summary).toContain('backup-mlmd: succeeded');
+    },
+  );
 
   test('CKF 1.8: the container named mlmd is found without the container input', async () => {
     const ckf = await sandbox({ container: 'mlmd' });
@@ -159,8 +168,14 @@ describe('the writer is paused for the snapshot only', () => {
     const seen = (up.at - down.at) / 1000;
     expect(paused).toBeGreaterThanOrEqual(seen - 0.05);
     expect(paused - seen).toBeLessThan(1.5);
-    const checkStarted = must(run.lines.find((l) => l.line.startsWith('::group::Check the copy')), 'run.lines.find((l) => l.line.startsWith(\'::group::Check the ').at;
-    const uploadStarted = must(run.lines.find((l) => l.line.startsWith('::group::Compress')), 'run.lines.find((l) => l.line.startsWith(\'::group::Compress\')').at;
+    const checkStarted = must(
+      run.lines.find((l) => l.line.startsWith('::group::Check the copy')),
+      "run.lines.find((l) => l.line.startsWith('::group::Check the ",
+    ).at;
+    const uploadStarted = must(
+      run.lines.find((l) => l.line.startsWith('::group::Compress')),
+      "run.lines.find((l) => l.line.startsWith('::group::Compress')",
+    ).at;
     expect(up.at).toBeLessThan(checkStarted);
     expect(uploadStarted - up.at).toBeGreaterThan(0);
     expect(paused).toBeLessThan(run.seconds - (must(run.lines.at(-1), 'run.lines.at(-1)').at - checkStarted) / 1000 + 0.5);
@@ -238,10 +253,25 @@ describe('the writer goes back to its original scale on every path out', () => {
 describe('refusals before the writer is touched', () => {
   const cases: [string, (ckf: Ckf) => void, Record<string, string>, RegExp][] = [
     ['missing pod', () => undefined, { pod: 'mlmd-9' }, /pod.*mlmd-9.*not found/i],
-    ['missing container', () => undefined, { container: 'sidecar' }, /container 'sidecar' \(the container input\) is not in pod mlmd-0; its containers are: charm, mlmd-grpc-server/],
-    ['missing file', () => undefined, { 'db-path': '/data/metadata.db' }, /no file at \/data\/metadata\.db \(the db-path input\) in container mlmd-grpc-server/],
+    [
+      'missing container',
+      () => undefined,
+      { container: 'sidecar' },
+      /container 'sidecar' \(the container input\) is not in pod mlmd-0; its containers are: charm, mlmd-grpc-server/,
+    ],
+    [
+      'missing file',
+      () => undefined,
+      { 'db-path': '/data/metadata.db' },
+      /no file at \/data\/metadata\.db \(the db-path input\) in container mlmd-grpc-server/,
+    ],
     ['missing writer application', () => undefined, { 'writer-application': 'kfp-writer' }, /kfp-writer/],
-    ['a pipeline running', (c) => c.kube.addObject('workflows', { name: 'train-xgboost-x7k2p', phase: 'Running' }), {}, /Argo Workflow train-xgboost-x7k2p.*ignore-running-workloads/],
+    [
+      'a pipeline running',
+      (c) => c.kube.addObject('workflows', { name: 'train-xgboost-x7k2p', phase: 'Running' }),
+      {},
+      /Argo Workflow train-xgboost-x7k2p.*ignore-running-workloads/,
+    ],
     ['an experiment running', (c) => c.kube.addObject('experiments', { name: 'hpo-random', phase: 'Running' }), {}, /Katib Experiment hpo-random/],
     ['a backup with this id already stored', () => undefined, { 'backup-id': 'taken' }, /already exists; a backup is never overwritten/],
   ];
@@ -268,17 +298,22 @@ describe('refusals before the writer is touched', () => {
   test('malformed inputs are all named at once, before anything is called', async () => {
     const ckf = await sandbox();
     const bundle = true;
-    const run = await backup(ckf, {
-      namespace: 'Kube Flow',
-      pod: 'mlmd-0;rm',
-      'db-path': '/data/../etc/passwd',
-      'juju-model': 'kube flow',
-      'writer-application': 'kfp_writer',
-      format: 'tar',
-      'backup-id': '../x',
-      's3-bucket': 'Bad Bucket',
-      'timeout-minutes': '-1',
-    }, undefined, bundle);
+    const run = await backup(
+      ckf,
+      {
+        namespace: 'Kube Flow',
+        pod: 'mlmd-0;rm',
+        'db-path': '/data/../etc/passwd',
+        'juju-model': 'kube flow',
+        'writer-application': 'kfp_writer',
+        format: 'tar',
+        'backup-id': '../x',
+        's3-bucket': 'Bad Bucket',
+        'timeout-minutes': '-1',
+      },
+      undefined,
+      bundle,
+    );
     expect(run.code).toBe(1);
     for (const input of ['namespace', 'pod', 'db-path', 'juju-model', 'writer-application', 'format', 'backup-id', 's3-bucket', 'timeout-minutes']) {
       expect(run.stdout).toContain(`Input '${input}'`);
@@ -317,10 +352,15 @@ describe('secrets', () => {
     });
     clearInterval(watcher);
     expect(run.code).toBe(0);
-    const programs = new Set(argvs.filter((a) => a.length).map((a) => path.basename(a[0] === process.execPath || a[0] === 'node' ? a[1] ?? '' : a[0] ?? '')));
+    const programs = new Set(
+      argvs.filter((a) => a.length).map((a) => path.basename(a[0] === process.execPath || a[0] === 'node' ? (a[1] ?? '') : (a[0] ?? ''))),
+    );
     expect([...programs]).toEqual(expect.arrayContaining(['juju', 'rclone', 'sqlite3']));
     const sidecar = String(await readObject(ckf.s3, 'ckf-backups', `${new URL(must(run.outputs['sidecar-url'], 'the sidecar-url output')).pathname.slice(1)}`));
-    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const printed = run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     const seen = [printed, run.stderr, run.summary, JSON.stringify(run.outputs), sidecar, ...argvs.map((a) => a.join(' '))].join('\n');
     for (const secret of secrets) expect(seen.includes(secret)).toBe(false);
     expect(run.stdout).toContain(`::add-mask::${ckf.s3.secretKey}`);

@@ -45,7 +45,12 @@ afterAll(async () => {
   await ckf?.stop();
 });
 
-const s3Inputs = () => ({ 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, 's3-access-key-id': ckf.s3.accessKey, 's3-secret-access-key': ckf.s3.secretKey });
+const s3Inputs = () => ({
+  's3-bucket': BUCKET,
+  's3-endpoint': ckf.s3.endpoint,
+  's3-access-key-id': ckf.s3.accessKey,
+  's3-secret-access-key': ckf.s3.secretKey,
+});
 /** In-process, or the bundle with bundle: true. */
 const backupSet = (inputs: Record<string, string>, bundle = false) => {
   const all = { ...s3Inputs(), 'check-databases': 'false', ...inputs };
@@ -71,7 +76,14 @@ function results(overrides: Record<string, { result: string; outputs?: Record<st
     mlmd: { result: 'success', outputs: mlmdOutputs },
     mlpipeline: {
       result: 'success',
-      outputs: { destination: `s3://${BUCKET}/mlpipeline`, 'objects-transferred': '2', 'objects-archived': '0', verified: 'true', 'duration-seconds': '3', 'archive-prefix': 'mlpipeline.archive/set-a' },
+      outputs: {
+        destination: `s3://${BUCKET}/mlpipeline`,
+        'objects-transferred': '2',
+        'objects-archived': '0',
+        verified: 'true',
+        'duration-seconds': '3',
+        'archive-prefix': 'mlpipeline.archive/set-a',
+      },
     },
     ...overrides,
   });
@@ -84,7 +96,10 @@ describe('backup-set', () => {
     expect(begun.outputs).toMatchObject({ 'backup-id': 'set-a', status: 'incomplete', 'manifest-url': `s3://${BUCKET}/manifests/set-a.json` });
     const opened = await manifestOf('set-a');
     expectSchemaValid(opened);
-    expect(opened).toMatchObject({ status: 'incomplete', components: { databases: { status: 'pending' }, mlmd: { status: 'pending' }, mlpipeline: { status: 'pending' } } });
+    expect(opened).toMatchObject({
+      status: 'incomplete',
+      components: { databases: { status: 'pending' }, mlmd: { status: 'pending' }, mlpipeline: { status: 'pending' } },
+    });
     expect(opened.tools.rclone).toMatch(/^v\d+\.\d+/);
     expect(opened.tools.sqlite3).toMatch(/^\d+\.\d+/);
 
@@ -99,11 +114,28 @@ describe('backup-set', () => {
     expectSchemaValid(m);
     expect(m.status).toBe('complete');
     expect(m.startedAt).toBe(opened.startedAt);
-    expect(m.components.mlmd).toMatchObject({ status: 'complete', format: 'dump', object: { sha256: mlmdOutputs.sha256, bytes: Number(mlmdOutputs['size-bytes']) }, schemaVersion: 10 });
+    expect(m.components.mlmd).toMatchObject({
+      status: 'complete',
+      format: 'dump',
+      object: { sha256: mlmdOutputs.sha256, bytes: Number(mlmdOutputs['size-bytes']) },
+      schemaVersion: 10,
+    });
     expect(m.components.mlmd.writerPause).toMatchObject({ application: 'kfp-metadata-writer', seconds: Number(mlmdOutputs['writer-paused-seconds']) });
     expect(Object.keys(m.components.mlmd.rowCounts).length).toBeGreaterThan(5);
-    expect(m.components.mlpipeline).toMatchObject({ status: 'complete', prefix: 'mlpipeline', objects: 2, bytes: 1012, archivePrefix: 'mlpipeline.archive/set-a' });
-    expect(m.components.databases.backups['kfp-db']).toEqual({ backupId: '2026-11-22T02:17:31Z', integrator: 's3-kfp', endpoint: ckf.s3.endpoint, bucket: BUCKET, path: 'mysql/kfp-db' });
+    expect(m.components.mlpipeline).toMatchObject({
+      status: 'complete',
+      prefix: 'mlpipeline',
+      objects: 2,
+      bytes: 1012,
+      archivePrefix: 'mlpipeline.archive/set-a',
+    });
+    expect(m.components.databases.backups['kfp-db']).toEqual({
+      backupId: '2026-11-22T02:17:31Z',
+      integrator: 's3-kfp',
+      endpoint: ckf.s3.endpoint,
+      bucket: BUCKET,
+      path: 'mysql/kfp-db',
+    });
     expect(done.summary).toMatch(/\| Databases \(kfp-db, katib-db\) \| ✅ complete \|/);
     expect(done.summary).toContain('```mermaid\nflowchart LR');
 
@@ -113,7 +145,9 @@ describe('backup-set', () => {
     expect(verified.outputs.verified).toBe('true');
     const v = (await manifestOf('set-a')).verification;
     expect(v.ok).toBe(true);
-    expect(v.checks.find((c: { what: string }) => c.what === 'MLMD object').detail).toMatch(/sha256 matches; restored \(dump\) into a fresh database: integrity ok, \d+ rows in \d+ tables as recorded/);
+    expect(v.checks.find((c: { what: string }) => c.what === 'MLMD object').detail).toMatch(
+      /sha256 matches; restored \(dump\) into a fresh database: integrity ok, \d+ rows in \d+ tables as recorded/,
+    );
     expectSchemaValid(await manifestOf('set-a'));
   });
 
@@ -143,16 +177,25 @@ describe('backup-set', () => {
     const result = await backupSet({
       mode: 'complete',
       'backup-id': 'set-c',
-      results: results({ mlpipeline: { result: 'failure', outputs: { error: 'source (MinIO) failed: the credentials were refused' } }, databases: { result: 'cancelled', outputs: {} } }),
+      results: results({
+        mlpipeline: { result: 'failure', outputs: { error: 'source (MinIO) failed: the credentials were refused' } },
+        databases: { result: 'cancelled', outputs: {} },
+      }),
     });
     expect(result.code).toBe(1);
     expect(result.outputs.status).toBe('incomplete');
-    expect(result.stdout).toMatch(/backup set set-c is incomplete: databases cancelled \(the databases job ended cancelled; its log says why\); mlpipeline failed \(source \(MinIO\) failed: the credentials were refused\)/);
+    expect(result.stdout).toMatch(
+      /backup set set-c is incomplete: databases cancelled \(the databases job ended cancelled; its log says why\); mlpipeline failed \(source \(MinIO\) failed: the credentials were refused\)/,
+    );
     const m = await manifestOf('set-c');
     expectSchemaValid(m);
     expect(m).toMatchObject({
       status: 'incomplete',
-      components: { mlmd: { status: 'complete' }, mlpipeline: { status: 'failed', error: 'source (MinIO) failed: the credentials were refused' }, databases: { status: 'cancelled' } },
+      components: {
+        mlmd: { status: 'complete' },
+        mlpipeline: { status: 'failed', error: 'source (MinIO) failed: the credentials were refused' },
+        databases: { status: 'cancelled' },
+      },
     });
     expect(result.summary).toMatch(/❌ failed/);
 
@@ -163,7 +206,11 @@ describe('backup-set', () => {
 
   test('a job that succeeded without what the manifest needs is not complete', async () => {
     await backupSet({ mode: 'begin', 'backup-id': 'set-d' });
-    const result = await backupSet({ mode: 'complete', 'backup-id': 'set-d', results: results({ databases: { result: 'success', outputs: { 'backup-ids': '{}' } } }) });
+    const result = await backupSet({
+      mode: 'complete',
+      'backup-id': 'set-d',
+      results: results({ databases: { result: 'success', outputs: { 'backup-ids': '{}' } } }),
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('databases failed (the job succeeded but reported no charm backup-id)');
   });
@@ -184,7 +231,13 @@ describe('retention', () => {
   /** A schema-valid manifest of a set started at `hour`, with its MLMD object and archive. */
   async function seedSet(id: string, hour: number, status: 'complete' | 'incomplete', verified = status === 'complete') {
     const startedAt = new Date(Date.UTC(2026, 10, 1, hour)).toISOString();
-    const object = { url: `s3://${BUCKET}/${PREFIX}-mlmd/mlmd-${id}.dump.gz`, bucket: BUCKET, key: `${PREFIX}-mlmd/mlmd-${id}.dump.gz`, bytes: 3, sha256: 'a'.repeat(64) };
+    const object = {
+      url: `s3://${BUCKET}/${PREFIX}-mlmd/mlmd-${id}.dump.gz`,
+      bucket: BUCKET,
+      key: `${PREFIX}-mlmd/mlmd-${id}.dump.gz`,
+      bytes: 3,
+      sha256: 'a'.repeat(64),
+    };
     const manifest = {
       manifestVersion: 1,
       kind: 'ckf-backup-set',
@@ -197,7 +250,12 @@ describe('retention', () => {
       components: {
         databases: { status: 'complete', backups: { 'kfp-db': { backupId: '2026-11-01T00:00:00Z' } } },
         mlmd: { status: 'complete', object, sidecar: { ...object, key: `${object.key}.json`, url: `${object.url}.json` } },
-        mlpipeline: { status: status === 'complete' ? 'complete' : 'failed', bucket: BUCKET, prefix: `${PREFIX}-mirror`, archivePrefix: `${PREFIX}-mirror.archive/${id}` },
+        mlpipeline: {
+          status: status === 'complete' ? 'complete' : 'failed',
+          bucket: BUCKET,
+          prefix: `${PREFIX}-mirror`,
+          archivePrefix: `${PREFIX}-mirror.archive/${id}`,
+        },
       },
       ...(verified ? { verification: { at: startedAt, ok: true, checks: [{ what: 'MLMD object', ok: true, detail: 'seeded' }] } } : {}),
     };
@@ -239,9 +297,21 @@ describe('retention', () => {
     const real = await backupSet({ mode: 'prune', 's3-prefix': PREFIX, keep: '2' });
     expect(real.code).toBe(0);
     expect(await keys(PREFIX + '/')).toEqual(['not-a-manifest.json', 's2.json', 's4.json', 's5.json']);
-    expect(await keys(`${PREFIX}-mlmd/`)).toEqual(['mlmd-s2.dump.gz', 'mlmd-s2.dump.gz.json', 'mlmd-s4.dump.gz', 'mlmd-s4.dump.gz.json', 'mlmd-s5.dump.gz', 'mlmd-s5.dump.gz.json']);
+    expect(await keys(`${PREFIX}-mlmd/`)).toEqual([
+      'mlmd-s2.dump.gz',
+      'mlmd-s2.dump.gz.json',
+      'mlmd-s4.dump.gz',
+      'mlmd-s4.dump.gz.json',
+      'mlmd-s5.dump.gz',
+      'mlmd-s5.dump.gz.json',
+    ]);
     // s1's archive goes (older than every kept set); s3's stays: restoring s2 needs what s3 replaced.
-    expect(await keys(`${PREFIX}-mirror.archive/`)).toEqual(['s2/pipelines/old.yaml', 's3/pipelines/old.yaml', 's4/pipelines/old.yaml', 's5/pipelines/old.yaml']);
+    expect(await keys(`${PREFIX}-mirror.archive/`)).toEqual([
+      's2/pipelines/old.yaml',
+      's3/pipelines/old.yaml',
+      's4/pipelines/old.yaml',
+      's5/pipelines/old.yaml',
+    ]);
     expect(await keys(`${PREFIX}-mirror/`)).toEqual(['pipelines/current.yaml']);
     expect(real.stdout).toMatch(/left alone: .*not-a-manifest\.json is not JSON/);
     expect(real.summary).toContain('Deleted');

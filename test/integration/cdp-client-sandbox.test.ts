@@ -26,17 +26,35 @@ afterAll(async () => {
   await cdp?.stop();
 });
 
-const ml = (kind: 'ed25519' | 'rsa') => new MlApi(new CdpClient({ credentials: { accessKeyId: cdp.keys[kind].accessKeyId, privateKey: cdp.keys[kind].privateKey, source: 'test' }, endpoint: cdp.endpoint, log, attempts: 2, baseDelayMs: 10 }));
+const ml = (kind: 'ed25519' | 'rsa') =>
+  new MlApi(
+    new CdpClient({
+      credentials: { accessKeyId: cdp.keys[kind].accessKeyId, privateKey: cdp.keys[kind].privateKey, source: 'test' },
+      endpoint: cdp.endpoint,
+      log,
+      attempts: 2,
+      baseDelayMs: 10,
+    }),
+  );
 
 test.each(['ed25519', 'rsa'] as const)('%s: signed requests are accepted; a workspace is described and backed up to the end', async (kind) => {
   const api = ml(kind);
   const { workspaces } = await api.listWorkspaces({});
-  const aws = must(workspaces?.find((w) => w.cloudPlatform?.toLowerCase() === 'aws'), 'an AWS workspace');
+  const aws = must(
+    workspaces?.find((w) => w.cloudPlatform?.toLowerCase() === 'aws'),
+    'an AWS workspace',
+  );
   const ws = await waitForWorkspace(api, { workspaceCrn: must(aws.crn, 'aws.crn') }, { log, timeoutMs: 10_000, intervalMs: 50, progressEveryMs: 1000 });
   expect(ws.crn).toBe(aws.crn);
   const started = await api.backupWorkspace({ workspaceCrn: must(aws.crn, 'aws.crn'), backupName: `${kind}-backup` });
   expect(started.backupCrn).toMatch(/:workspace_backup:/);
-  const done = await waitForBackup(api, must(started.backupCrn, 'started.backupCrn'), { log, timeoutMs: 20_000, intervalMs: 100, progressEveryMs: 1000, ready: [cdp.backupStatuses.finished] });
+  const done = await waitForBackup(api, must(started.backupCrn, 'started.backupCrn'), {
+    log,
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    progressEveryMs: 1000,
+    ready: [cdp.backupStatuses.finished],
+  });
   expect(done.backupStatus).toBe(cdp.backupStatuses.finished);
 });
 

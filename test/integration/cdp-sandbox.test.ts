@@ -257,7 +257,10 @@ describe('a CML backup on AWS', () => {
       const d = await aws.send(new DescribeBackupJobCommand({ BackupJobId: j.BackupJobId }));
       expect(d).toMatchObject({ BackupJobId: j.BackupJobId, BackupVaultName: vaultName, State: 'COMPLETED', ResourceArn: j.ResourceArn });
     }
-    const efs = must(jobs.find((j) => j.ResourceType === 'EFS'), 'the EFS job');
+    const efs = must(
+      jobs.find((j) => j.ResourceType === 'EFS'),
+      'the EFS job',
+    );
     expect(efs.ResourceArn).toMatch(/:file-system\/fs-/);
     // Nothing newer than now, nothing in another vault.
     expect((await aws.send(new ListBackupJobsCommand({ ByBackupVaultName: vaultName, ByCreatedAfter: new Date(Date.now() + 60_000) }))).BackupJobs).toEqual([]);
@@ -272,12 +275,20 @@ describe('a CML backup on AWS', () => {
       const b = await ok('backupWorkspace', { workspaceCrn: wsCrn, backupName: 'second' });
       cdp.clock.advance(3600 * 1.5); // EBS jobs (a tenth of 10 h) done, EFS job about 14 %
       const jobs = await allJobs(b.vaultName, new Date(Date.now() - 2000));
-      const mine = jobs.filter((j) => must(cdp.backups().find((x) => x.backupCrn === b.backupCrn), 'cdp.backups().find((x) => x.backupCrn === b.backupCrn)').jobIds.includes(must(j.BackupJobId, 'j.BackupJobId')));
+      const mine = jobs.filter((j) =>
+        must(
+          cdp.backups().find((x) => x.backupCrn === b.backupCrn),
+          'cdp.backups().find((x) => x.backupCrn === b.backupCrn)',
+        ).jobIds.includes(must(j.BackupJobId, 'j.BackupJobId')),
+      );
       expect(mine).toHaveLength(3);
       const pct = mine.map((j) => must(j.PercentDone, 'PercentDone'));
       expect(pct.some((p) => /^\d+\.\d{2}%$/.test(p))).toBe(true);
       expect(pct.some((p) => /^\d+\.\d$/.test(p))).toBe(true);
-      const efs = must(mine.find((j) => j.ResourceType === 'EFS'), 'the EFS job');
+      const efs = must(
+        mine.find((j) => j.ResourceType === 'EFS'),
+        'the EFS job',
+      );
       expect(efs.State).toBe('RUNNING');
       expect(parseFloat(must(efs.PercentDone, 'efs.PercentDone'))).toBeGreaterThan(5);
       expect(parseFloat(must(efs.PercentDone, 'efs.PercentDone'))).toBeLessThan(100);
@@ -290,7 +301,10 @@ describe('a CML backup on AWS', () => {
       expect(after.CompletionDate).toBeInstanceOf(Date);
       expect((await ok('describeWorkspaceBackup', { backupCrn: b.backupCrn })).backupStatus).toBe(cdp.backupStatuses.failed);
       // Stopping a finished job is refused with a 400 error the SDK maps to its exception class.
-      const done = must(mine.find((j) => j.ResourceType === 'EBS'), 'the EBS job');
+      const done = must(
+        mine.find((j) => j.ResourceType === 'EBS'),
+        'the EBS job',
+      );
       await expect(aws.send(new StopBackupJobCommand({ BackupJobId: done.BackupJobId }))).rejects.toMatchObject({ name: 'InvalidRequestException' });
       await expect(aws.send(new DescribeBackupJobCommand({ BackupJobId: 'no-such-job' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     } finally {
@@ -305,7 +319,10 @@ describe('a CML backup on AWS', () => {
       credentials: { ...cdp.awsBackup.credentials, secretAccessKey: 'wrong' },
       maxAttempts: 1,
     });
-    await expect(bad.send(new DescribeRegionSettingsCommand({}))).rejects.toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
+    await expect(bad.send(new DescribeRegionSettingsCommand({}))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      $metadata: { httpStatusCode: 403 },
+    });
     bad.destroy();
     cdp.faults.awsErrorNext(1, 429);
     await expect(aws.send(new DescribeRegionSettingsCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
@@ -328,7 +345,10 @@ describe('a CML backup on AWS', () => {
       const h = await ok('backupWorkspace', { workspaceCrn: wsCrn, backupName: 'never-ends', backupJobTimeoutMinutes: 24 * 60 });
       cdp.clock.advance(20 * 3600);
       expect((await ok('describeWorkspaceBackup', { backupCrn: h.backupCrn })).backupStatus).toBe(cdp.backupStatuses.started);
-      const hung = must(cdp.backupJobs(h.backupCrn).find((j: any) => j.ResourceType === 'EFS'), 'the hung EFS job');
+      const hung = must(
+        cdp.backupJobs(h.backupCrn).find((j: any) => j.ResourceType === 'EFS'),
+        'the hung EFS job',
+      );
       expect(hung.State).toBe('RUNNING');
       expect(parseFloat(hung.PercentDone)).toBeLessThan(100);
       cdp.clock.advance(5 * 3600);
@@ -359,7 +379,11 @@ describe('workspace lifecycle', () => {
       cdp.clock.advance(3600);
       expect((await ok('describeWorkspace', { workspaceCrn: ws.crn })).workspace.instanceStatus).toBe('resume:finished');
 
-      const clash = await call('restoreWorkspace', { backupCrn: b.backupCrn, useStaticSubdomain: true, newWorkspaceParameters: { environmentName: ws.environmentName, workspaceName: 'ml-azure-2' } });
+      const clash = await call('restoreWorkspace', {
+        backupCrn: b.backupCrn,
+        useStaticSubdomain: true,
+        newWorkspaceParameters: { environmentName: ws.environmentName, workspaceName: 'ml-azure-2' },
+      });
       expect(clash.status).toBe(400);
       const r = await ok('restoreWorkspace', {
         backupCrn: b.backupCrn,
@@ -367,7 +391,10 @@ describe('workspace lifecycle', () => {
         restoreJobTimeoutMinutes: 600,
         newWorkspaceParameters: { environmentName: ws.environmentName, workspaceName: 'ml-azure-interim' },
       });
-      expect((await ok('describeWorkspace', { workspaceCrn: r.workspaceCrn })).workspace).toMatchObject({ instanceStatus: 'provision:started', isRestored: true });
+      expect((await ok('describeWorkspace', { workspaceCrn: r.workspaceCrn })).workspace).toMatchObject({
+        instanceStatus: 'provision:started',
+        isRestored: true,
+      });
       cdp.clock.advance(4 * 3600);
       expect((await ok('describeWorkspace', { workspaceCrn: r.workspaceCrn })).workspace.instanceStatus).toBe('installation:finished');
 

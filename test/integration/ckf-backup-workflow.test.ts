@@ -65,7 +65,15 @@ describe('ckf-backup workflow', () => {
     const ckf = await sandbox();
     const run = await workflow(ckf);
     for (const [id, job] of Object.entries(run.jobs)) if (job.result !== 'success') console.log(id, logOf(run, id).slice(-3000));
-    expect(jobResults(run)).toEqual({ preflight: 'success', databases: 'success', mlmd: 'success', mlpipeline: 'success', manifest: 'success', verify: 'success', retention: 'success' });
+    expect(jobResults(run)).toEqual({
+      preflight: 'success',
+      databases: 'success',
+      mlmd: 'success',
+      mlpipeline: 'success',
+      manifest: 'success',
+      verify: 'success',
+      retention: 'success',
+    });
     expect(run.order).toEqual(['preflight', 'databases', 'mlmd', 'mlpipeline', 'manifest', 'verify', 'retention']);
 
     const id = run.jobs.preflight.outputs['backup-id'];
@@ -77,13 +85,25 @@ describe('ckf-backup workflow', () => {
     // One backup-id across the components: in the MLMD object's name and the mirror's archive prefix.
     expect(m.components.mlmd.object.key).toBe(`mlmd/mlmd-${id}.dump.gz`);
     const inMinio = await listObjects(ckf.minio, 'mlpipeline', '');
-    expect(m.components.mlpipeline).toMatchObject({ status: 'complete', prefix: 'mlpipeline', objects: inMinio.length, archivePrefix: `mlpipeline.archive/${id}` });
+    expect(m.components.mlpipeline).toMatchObject({
+      status: 'complete',
+      prefix: 'mlpipeline',
+      objects: inMinio.length,
+      archivePrefix: `mlpipeline.archive/${id}`,
+    });
     for (const app of ['kfp-db', 'katib-db']) {
       const charm = m.components.databases.backups[app];
       expect(charm.backupId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       expect(await keys(ckf)).toContain(`mysql/${app}/${charm.backupId}.md5`);
     }
-    expect(m.verification.checks.map((c: { what: string }) => c.what).sort()).toEqual(['MLMD object', 'MLMD sidecar', 'katib-db charm backup', 'kfp-db charm backup', 'mlpipeline mirror', 'set status']);
+    expect(m.verification.checks.map((c: { what: string }) => c.what).sort()).toEqual([
+      'MLMD object',
+      'MLMD sidecar',
+      'katib-db charm backup',
+      'kfp-db charm backup',
+      'mlpipeline mirror',
+      'set status',
+    ]);
     expectScalesBack(ckf);
 
     // The summary shows the whole set in one table and the chain as a mermaid diagram.
@@ -98,12 +118,23 @@ describe('ckf-backup workflow', () => {
     const before = await keys(ckf);
     ckf.juju.faults.createBackupFails('Error backing up the database', { app: 'kfp-db' });
     const run = await workflow(ckf);
-    expect(jobResults(run)).toMatchObject({ preflight: 'success', databases: 'failure', mlmd: 'success', mlpipeline: 'success', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
+    expect(jobResults(run)).toMatchObject({
+      preflight: 'success',
+      databases: 'failure',
+      mlmd: 'success',
+      mlpipeline: 'success',
+      manifest: 'failure',
+      verify: 'skipped',
+      retention: 'skipped',
+    });
     const id = run.jobs.preflight.outputs['backup-id'];
     const m = await manifestOf(ckf, id);
     expect(validate(m) ? [] : validate.errors).toEqual([]);
     expect(m.status).toBe('incomplete');
-    expect(m.components.databases).toMatchObject({ status: 'failed', error: expect.stringMatching(/^kfp-db failed during create-backup: .*Error backing up the database/) });
+    expect(m.components.databases).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^kfp-db failed during create-backup: .*Error backing up the database/),
+    });
     expect(logOf(run, 'manifest')).toMatch(/backup set \S+ is incomplete: databases failed \(kfp-db failed during create-backup/);
     expectScalesBack(ckf);
     const after = await keys(ckf);
@@ -115,7 +146,14 @@ describe('ckf-backup workflow', () => {
     const before = await keys(ckf);
     const run = await workflow(ckf, { cancelWhen: { job: 'mlmd', step: 'backup', line: /scaling kfp-metadata-writer from 1 to 0/ } });
     expect(run.result).toBe('cancelled');
-    expect(jobResults(run)).toMatchObject({ preflight: 'success', databases: 'success', mlmd: 'cancelled', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
+    expect(jobResults(run)).toMatchObject({
+      preflight: 'success',
+      databases: 'success',
+      mlmd: 'cancelled',
+      manifest: 'failure',
+      verify: 'skipped',
+      retention: 'skipped',
+    });
     expect(['skipped', 'cancelled']).toContain(run.jobs.mlpipeline.result);
     const m = await manifestOf(ckf, run.jobs.preflight.outputs['backup-id']);
     expect(validate(m) ? [] : validate.errors).toEqual([]);
@@ -130,9 +168,19 @@ describe('ckf-backup workflow', () => {
     const before = await keys(ckf);
     const run = await workflow(ckf, { cancelWhen: { job: 'mlpipeline', step: 'sync', line: /port-forward open/ } });
     expect(run.result).toBe('cancelled');
-    expect(jobResults(run)).toMatchObject({ databases: 'success', mlmd: 'success', mlpipeline: 'cancelled', manifest: 'failure', verify: 'skipped', retention: 'skipped' });
+    expect(jobResults(run)).toMatchObject({
+      databases: 'success',
+      mlmd: 'success',
+      mlpipeline: 'cancelled',
+      manifest: 'failure',
+      verify: 'skipped',
+      retention: 'skipped',
+    });
     const m = await manifestOf(ckf, run.jobs.preflight.outputs['backup-id']);
-    expect(m).toMatchObject({ status: 'incomplete', components: { databases: { status: 'complete' }, mlmd: { status: 'complete' }, mlpipeline: { status: 'cancelled' } } });
+    expect(m).toMatchObject({
+      status: 'incomplete',
+      components: { databases: { status: 'complete' }, mlmd: { status: 'complete' }, mlpipeline: { status: 'cancelled' } },
+    });
     expect(ckf.kube.activePortForwards).toBe(0);
     expectScalesBack(ckf);
     const after = await keys(ckf);

@@ -16,7 +16,10 @@ test("an action's own Node.js 24 leaves the job's node and PATH as they were", a
   const oldNode = path.join(dir, 'old-node');
   const bin = path.join(oldNode, 'node');
   mkdirSync(oldNode);
-  writeFileSync(bin, '#!/bin/sh\ncase "$*" in\n  *process.versions*) echo 20 ;;\n  --version) echo v20.19.0 ;;\n  *) echo "node 20 stand-in: $*" >&2; exit 1 ;;\nesac\n');
+  writeFileSync(
+    bin,
+    '#!/bin/sh\ncase "$*" in\n  *process.versions*) echo 20 ;;\n  --version) echo v20.19.0 ;;\n  *) echo "node 20 stand-in: $*" >&2; exit 1 ;;\nesac\n',
+  );
   chmodSync(bin, 0o755);
   const look = 'printf \'node=%s\\nversion=%s\\npath=%s\\n\' "$(command -v node)" "$(node --version)" "$PATH" >> "$GITHUB_OUTPUT"';
   const workflow = path.join(dir, 'runtime.yml');

@@ -48,7 +48,13 @@ beforeEach(() => {
   sb = createJujuModel({
     settleMs: 400,
     timeScale: SCALE,
-    s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: BUCKET, paths: { 'kfp-db': `${prefix}/mysql/kfp-db`, 'katib-db': `${prefix}/mysql/katib-db` } },
+    s3: {
+      endpoint: s3.endpoint,
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      bucket: BUCKET,
+      paths: { 'kfp-db': `${prefix}/mysql/kfp-db`, 'katib-db': `${prefix}/mysql/katib-db` },
+    },
   });
   lines = [];
   log = {
@@ -101,7 +107,7 @@ describe('the emulator speaks like juju run', () => {
     expect((await sb.run(['show-task', '999'])).stderr).toBe('ERROR action "999" not found\n');
   });
 
-  test("the 60 s default wait: no JSON, exit 1, and the task keeps running; --background; show-task --wait", async () => {
+  test('the 60 s default wait: no JSON, exit 1, and the task keeps running; --background; show-task --wait', async () => {
     sb.faults.slowAction('create-backup', 240_000); // well beyond juju's default wait (60 s)
     const t0 = Date.now();
     const run = await sb.run(['run', 'kfp-db/0', 'create-backup', '--format', 'json']);
@@ -122,16 +128,26 @@ describe('the emulator speaks like juju run', () => {
     const bg = await sb.run(['run', 'kfp-db/0', 'list-backups', '--background']);
     expect(bg.code).toBe(0);
     expect(bg.stdout).toBe('');
-    expect(bg.stderr).toMatch(/^Scheduled operation (\d+) with task (\d+)\nCheck operation status with 'juju show-operation \1'\nCheck task status with 'juju show-task \2'\n$/);
-    expect((await sb.run(['run', 'kfp-db/0', 'list-backups', '--background', '--wait', '1m'])).stderr).toBe('ERROR cannot specify both --wait and --background\n');
-    expect((await sb.run(['run', 'kfp-db/0', 'list-backups', '--wait', '600'])).stderr).toBe('ERROR invalid value "600" for flag --wait: time: missing unit in duration "600"\n');
+    expect(bg.stderr).toMatch(
+      /^Scheduled operation (\d+) with task (\d+)\nCheck operation status with 'juju show-operation \1'\nCheck task status with 'juju show-task \2'\n$/,
+    );
+    expect((await sb.run(['run', 'kfp-db/0', 'list-backups', '--background', '--wait', '1m'])).stderr).toBe(
+      'ERROR cannot specify both --wait and --background\n',
+    );
+    expect((await sb.run(['run', 'kfp-db/0', 'list-backups', '--wait', '600'])).stderr).toBe(
+      'ERROR invalid value "600" for flag --wait: time: missing unit in duration "600"\n',
+    );
   });
 
   test('a failure the charm reports: status failed, message, exit 0; a nonexistent action schedules nothing', async () => {
     sb.s3.unrelate('kfp-db');
     const run = await sb.run(['run', 'kfp-db/0', 'create-backup', '--format', 'json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)['kfp-db/0']).toMatchObject({ status: 'failed', message: 'Missing relation with S3 integrator charm', results: { 'return-code': 0 } });
+    expect(JSON.parse(run.stdout)['kfp-db/0']).toMatchObject({
+      status: 'failed',
+      message: 'Missing relation with S3 integrator charm',
+      results: { 'return-code': 0 },
+    });
     const plain = await sb.run(['run', 'kfp-db/0', 'list-backups']);
     expect(plain).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Action id \d+ failed: Missing relation with S3 integrator charm\n/) });
 
@@ -175,7 +191,11 @@ describe('the emulator speaks like juju run', () => {
 describe('the client runs mysql-k8s actions', () => {
   test('cluster status: primary and secondaries; a new unit joins RECOVERING and becomes ONLINE', async () => {
     const juju = client();
-    expect(await juju.clusterStatus('kfp-db/leader', fast)).toMatchObject({ primary: 'kfp-db/0', status: 'ok_no_tolerance', members: [{ unit: 'kfp-db/0', role: 'primary', state: 'online' }] });
+    expect(await juju.clusterStatus('kfp-db/leader', fast)).toMatchObject({
+      primary: 'kfp-db/0',
+      status: 'ok_no_tolerance',
+      members: [{ unit: 'kfp-db/0', role: 'primary', state: 'online' }],
+    });
     sb.update((s) => (s.timing.settleMs = 4000)); // the new unit's charm starts after 2 s, is active after 4 s
     await juju.scaleApplication('kfp-db', 2);
     const states: string[] = [];
@@ -236,12 +256,22 @@ describe('the client runs mysql-k8s actions', () => {
     const juju = client();
     const seen: string[] = [];
     // 'wait' mode: juju run --wait 60s gives up first, then the same task is polled to the end.
-    const task = await juju.runAction('kfp-db/0', 'create-backup', {}, { ...fast, waitMs: 120_000, mode: 'wait', cliWaitMs: 60_000, onTask: (id) => seen.push(id) });
+    const task = await juju.runAction(
+      'kfp-db/0',
+      'create-backup',
+      {},
+      { ...fast, waitMs: 120_000, mode: 'wait', cliWaitMs: 60_000, onTask: (id) => seen.push(id) },
+    );
     expect(task.results['backup-id']).toMatch(ID);
     expect(seen).toEqual([task.id]);
     expect(runs('create-backup')).toHaveLength(1);
     expect(runs('create-backup')[0].argv).toEqual(['run', '-m', 'kubeflow', 'kfp-db/0', 'create-backup', '--format', 'json', '--wait', '60000ms']);
-    expect(sb.calls().filter((c) => c.argv[0] === 'show-task').every((c) => c.argv.includes(task.id))).toBe(true);
+    expect(
+      sb
+        .calls()
+        .filter((c) => c.argv[0] === 'show-task')
+        .every((c) => c.argv.includes(task.id)),
+    ).toBe(true);
     expect(lines.some((l) => l.includes(`juju run stopped waiting for task ${task.id}`))).toBe(true);
     expect(sb.tasks().filter((t) => t.action === 'create-backup')).toHaveLength(1);
   });

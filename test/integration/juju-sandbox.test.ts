@@ -58,7 +58,11 @@ describe('the emulator speaks like juju', () => {
     expect(ourPaths).toEqual(expect.arrayContaining(realPaths));
     const extra = ourPaths.filter((p) => !realPaths.includes(p));
     expect(extra.filter((p) => !/^applications\.<app>\.(relations|endpoint-bindings|version)(\.|$)/.test(p))).toEqual([]);
-    expect(ours.applications['kfp-db'].units['kfp-db/0']).toMatchObject({ leader: true, 'provider-id': 'kfp-db-0', 'juju-status': { current: 'idle', version: '3.6.1' } });
+    expect(ours.applications['kfp-db'].units['kfp-db/0']).toMatchObject({
+      leader: true,
+      'provider-id': 'kfp-db-0',
+      'juju-status': { current: 'idle', version: '3.6.1' },
+    });
     expect(ours.applications['kfp-db']['application-status'].since).toMatch(/^\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/);
     expect(ours.applications['kfp-db'].relations).toEqual({
       database: [{ 'related-application': 'kfp-api', interface: 'mysql_client', scope: 'global' }],
@@ -142,7 +146,16 @@ describe('the emulator speaks like juju', () => {
 describe('the client against the emulator', () => {
   test('status of the default kubeflow model', async () => {
     const status = await client().status();
-    expect(Object.keys(status.applications).sort()).toEqual(['katib-db', 'katib-db-manager', 'kfp-api', 'kfp-db', 'kfp-metadata-writer', 'kfp-ui', 'minio', 'mlmd']);
+    expect(Object.keys(status.applications).sort()).toEqual([
+      'katib-db',
+      'katib-db-manager',
+      'kfp-api',
+      'kfp-db',
+      'kfp-metadata-writer',
+      'kfp-ui',
+      'minio',
+      'mlmd',
+    ]);
     expect(status.model).toMatchObject({ name: 'kubeflow', type: 'caas', version: '3.6.1' });
     expect(status.applications['kfp-db']).toMatchObject({ charmName: 'mysql-k8s', charmChannel: '8.0/stable', scale: 1 });
     expect(status.applications['kfp-db'].units['kfp-db/0']).toMatchObject({ leader: true, workloadStatus: { current: 'active', message: 'Primary' } });
@@ -177,7 +190,11 @@ describe('the client against the emulator', () => {
     await juju.scaleApplication(WRITER, 3);
     const three = await juju.waitForUnits(WRITER, 3, wait);
     expect(Object.keys(three.units).sort()).toEqual([`${WRITER}/0`, `${WRITER}/1`, `${WRITER}/2`]);
-    expect(Object.values(three.units).filter((u) => u.leader).map((u) => u.name)).toEqual([`${WRITER}/0`]);
+    expect(
+      Object.values(three.units)
+        .filter((u) => u.leader)
+        .map((u) => u.name),
+    ).toEqual([`${WRITER}/0`]);
 
     await juju.scaleApplication(WRITER, 0);
     const dying = await juju.applicationScale(WRITER);
@@ -231,8 +248,14 @@ describe('the client against the emulator', () => {
 
   test('unknown application and model are named', async () => {
     const juju = client();
-    await expect(juju.status(['nosuch'])).rejects.toMatchObject({ problem: 'application-not-found', message: expect.stringMatching(/application "nosuch" was not found in model "kubeflow"/) });
-    await expect(juju.scaleApplication('nosuch', 1)).rejects.toMatchObject({ problem: 'application-not-found', message: expect.stringMatching(/application "nosuch" was not found in model "kubeflow"/) });
+    await expect(juju.status(['nosuch'])).rejects.toMatchObject({
+      problem: 'application-not-found',
+      message: expect.stringMatching(/application "nosuch" was not found in model "kubeflow"/),
+    });
+    await expect(juju.scaleApplication('nosuch', 1)).rejects.toMatchObject({
+      problem: 'application-not-found',
+      message: expect.stringMatching(/application "nosuch" was not found in model "kubeflow"/),
+    });
     await expect(juju.waitForUnits('nosuch', 0, wait)).rejects.toMatchObject({ problem: 'application-not-found' });
     await expect(client({ model: 'nosuch' }).status()).rejects.toMatchObject({
       problem: 'model-not-found',
@@ -242,7 +265,9 @@ describe('the client against the emulator', () => {
 
   test('an unreachable controller; juju not installed', async () => {
     sb.faults.unreachable();
-    const err = await client().status().catch((e) => e);
+    const err = await client()
+      .status()
+      .catch((e) => e);
     expect(err).toMatchObject({ problem: 'unreachable' });
     expect(err.message).toBe(
       'could not reach the Juju controller (juju status on model "kubeflow": opening API connection: unable to connect to API: dial tcp 10.152.183.74:17070: connect: connection refused); check the network path to the controller and that the runner\'s JUJU_DATA holds a working login',
@@ -267,7 +292,9 @@ describe('the client against the emulator', () => {
   test('slow commands: a wait keeps its deadline, an abort stops juju at once', async () => {
     sb.faults.slow(5000, 'status');
     const t0 = Date.now();
-    const err = await client().waitForUnits(WRITER, 1, { ...wait, timeoutMs: 800 }).catch((e) => e);
+    const err = await client()
+      .waitForUnits(WRITER, 1, { ...wait, timeoutMs: 800 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(Date.now() - t0).toBeLessThan(3500);
 

@@ -247,7 +247,13 @@ describe('execToStream', () => {
 
   test('a container declared with a user runs commands as that user', async () => {
     const out = collector();
-    await client.execToStream({ namespace: NS, pod: 'rock-0', container: 'app', command: ['sh', '-c', 'echo x > /data/owned && stat -c %u:%g /data/owned /data'], stdout: out.stream });
+    await client.execToStream({
+      namespace: NS,
+      pod: 'rock-0',
+      container: 'app',
+      command: ['sh', '-c', 'echo x > /data/owned && stat -c %u:%g /data/owned /data'],
+      stdout: out.stream,
+    });
     expect(out.bytes().toString()).toBe('584792:584792\n584792:584792\n');
     expect(kube.listFiles('rock-0', 'app')).toEqual(['/data/owned']);
   });
@@ -531,9 +537,11 @@ async function startWeb() {
     if (req.method === 'GET' && req.url === '/big') {
       // BIG_CHUNKS copies of BLOB, written only as fast as the reader takes them
       res.writeHead(200, { 'Content-Length': BLOB.length * BIG_CHUNKS });
-      Readable.from((function* () {
-        for (let i = 0; i < BIG_CHUNKS; i++) yield BLOB;
-      })()).pipe(res);
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < BIG_CHUNKS; i++) yield BLOB;
+        })(),
+      ).pipe(res);
       return;
     }
     const parts: Buffer[] = [];
@@ -569,10 +577,14 @@ async function expectForwarded(endpoint: string) {
 
 /** kubectl port-forward, once it prints the local port it chose. */
 async function kubectlPortForward(target: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn('kubectl', ['--kubeconfig', kube.kubeconfigPath, '--cache-dir', path.join(kube.root, 'kubectl-cache'), 'port-forward', target, ':9000', '-n', NS], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KUBECONFIG: '', ...env },
-  });
+  const child = spawn(
+    'kubectl',
+    ['--kubeconfig', kube.kubeconfigPath, '--cache-dir', path.join(kube.root, 'kubectl-cache'), 'port-forward', target, ':9000', '-n', NS],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KUBECONFIG: '', ...env },
+    },
+  );
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -607,7 +619,14 @@ describe('port-forward', () => {
       portForwards: { 8080: webPort },
     });
     kube.addPod({ name: 'web-1', labels: { app: 'web' }, phase: 'Pending', containers: [{ name: 'web' }] });
-    kube.addService({ name: 'web', selector: { app: 'web' }, ports: [{ name: 'api', port: 9000, targetPort: 'http' }, { name: 'admin', port: 9001, targetPort: 9001 }] });
+    kube.addService({
+      name: 'web',
+      selector: { app: 'web' },
+      ports: [
+        { name: 'api', port: 9000, targetPort: 'http' },
+        { name: 'admin', port: 9001, targetPort: 9001 },
+      ],
+    });
     kube.addService({ name: 'external', ports: [{ port: 9000 }] });
     kube.addPod({ name: 'idle-0', labels: { app: 'idle' }, phase: 'Pending', containers: [{ name: 'idle' }] });
     kube.addService({ name: 'idle', selector: { app: 'idle' }, ports: [{ port: 9000 }] });
@@ -646,7 +665,9 @@ describe('port-forward', () => {
       );
       expect(err).toMatch(/^(ECONNRESET|socket hang up)$/);
       await waitFor(() => /error forwarding port 9000 to pod/.test(pf.output()));
-      expect(pf.output()).toMatch(/an error occurred forwarding \d+ -> 9000: error forwarding port 9000 to pod [0-9a-f-]+, uid : .*connect: connection refused/);
+      expect(pf.output()).toMatch(
+        /an error occurred forwarding \d+ -> 9000: error forwarding port 9000 to pod [0-9a-f-]+, uid : .*connect: connection refused/,
+      );
     } finally {
       await stopKubectl(pf.child);
     }
@@ -662,7 +683,9 @@ describe('port-forward', () => {
       podPort: 8080,
     });
     await expect(client.resolveService(NS, 'web', 'admin')).resolves.toMatchObject({ servicePort: 9001, podPort: 9001 });
-    await expect(client.resolveService(NS, 'web', 9002)).rejects.toThrow('service web has no port numbered or named 9002 (its ports: 9000 (api), 9001 (admin))');
+    await expect(client.resolveService(NS, 'web', 9002)).rejects.toThrow(
+      'service web has no port numbered or named 9002 (its ports: 9000 (api), 9001 (admin))',
+    );
     await expect(client.resolveService(NS, 'idle', 9000)).rejects.toThrow(
       "no running pod matches service idle's selector app=idle in namespace kubeflow (found: idle-0 Pending); check that the workload is up",
     );
@@ -750,7 +773,7 @@ describe('port-forward', () => {
     expect(await refused(pf.localPort)).toBe('ECONNREFUSED');
   });
 
-  test('errors: RBAC, a missing or pending pod fail at open; a port nothing listens on fails each connection with the kubelet\'s words', async () => {
+  test("errors: RBAC, a missing or pending pod fail at open; a port nothing listens on fails each connection with the kubelet's words", async () => {
     kube.forbid('pods/portforward');
     try {
       await expect(client.portForward({ namespace: NS, pod: 'web-0', port: 8080 })).rejects.toThrow(
@@ -766,12 +789,26 @@ describe('port-forward', () => {
     await expect(client.portForward({ namespace: NS, pod: 'web-0', port: 70000 })).rejects.toThrow('a port is a whole number from 1 to 65535');
 
     const warnings: string[] = [];
-    const log = { info() {}, notice() {}, warning: (m: string) => warnings.push(m), error() {}, debug() {}, group: <T>(_n: string, fn: () => Promise<T>) => fn() };
+    const log = {
+      info() {},
+      notice() {},
+      warning: (m: string) => warnings.push(m),
+      error() {},
+      debug() {},
+      group: <T>(_n: string, fn: () => Promise<T>) => fn(),
+    };
     const pf = await KubeClient.fromConfig({ kubeconfig: kube.kubeconfig }, log).portForward({ namespace: NS, pod: 'web-0', port: 8081 });
     try {
-      expect(await fetchBytes(`${pf.endpoint}/blob`).then(() => 'answered', (e: NodeJS.ErrnoException) => e.code ?? e.message)).toMatch(/^(ECONNRESET|socket hang up)$/);
+      expect(
+        await fetchBytes(`${pf.endpoint}/blob`).then(
+          () => 'answered',
+          (e: NodeJS.ErrnoException) => e.code ?? e.message,
+        ),
+      ).toMatch(/^(ECONNRESET|socket hang up)$/);
       await waitFor(() => pf.lastError !== undefined);
-      expect(pf.lastError).toMatch(/^port-forward to pod kubeflow\/web-0 port 8081 failed: error forwarding port 8081 to pod [0-9a-f-]+, uid : .*connect: connection refused$/);
+      expect(pf.lastError).toMatch(
+        /^port-forward to pod kubeflow\/web-0 port 8081 failed: error forwarding port 8081 to pod [0-9a-f-]+, uid : .*connect: connection refused$/,
+      );
       expect(warnings[0]).toContain(`port-forward (${pf.description}): port-forward to pod kubeflow/web-0 port 8081 failed`);
     } finally {
       await pf.close();

@@ -29,7 +29,12 @@ let made: Awaited<ReturnType<typeof createMlmdDatabase>>;
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const sql = (file: string, query: string) => execFileSync('sqlite3', ['-batch', '-readonly', file, query], { encoding: 'utf8' }).trim();
-const vectorsVersion = Number(must(/INSERT INTO `MLMDEnv`\(`schema_version`\) VALUES\((\d+)\)/.exec(readFileSync(path.join(MLMD_VECTORS, 'mlmd-sqlite-schema.sql'), 'utf8')), '/INSERT INTO `MLMDEnv`\\(`schema_version`\\) VALUES\\((\\d+)\\)/.')[1]);
+const vectorsVersion = Number(
+  must(
+    /INSERT INTO `MLMDEnv`\(`schema_version`\) VALUES\((\d+)\)/.exec(readFileSync(path.join(MLMD_VECTORS, 'mlmd-sqlite-schema.sql'), 'utf8')),
+    '/INSERT INTO `MLMDEnv`\\(`schema_version`\\) VALUES\\((\\d+)\\)/.',
+  )[1],
+);
 const sqliteChildren = () => childCommandLines(process.pid).filter((c) => c.argv[0] === 'sqlite3');
 
 beforeAll(async () => {
@@ -96,7 +101,7 @@ describe('generated MLMD databases', () => {
     const bytes = Buffer.from(inputs.replace(/^mlmd-struct::/, ''), 'base64');
     expect(inputs.startsWith('mlmd-struct::')).toBe(true);
     expect(bytes[0]).toBe(0x0a);
-    const protoUrl = sql(db, "SELECT substr(CAST(proto_value AS TEXT), 3, 42) FROM ArtifactProperty WHERE proto_value IS NOT NULL LIMIT 1");
+    const protoUrl = sql(db, 'SELECT substr(CAST(proto_value AS TEXT), 3, 42) FROM ArtifactProperty WHERE proto_value IS NOT NULL LIMIT 1');
     expect(protoUrl).toBe('type.googleapis.com/google.protobuf.Struct');
   });
 
@@ -200,7 +205,9 @@ describe('the sqlite package on a generated database', () => {
     expect(text.endsWith('COMMIT;\n')).toBe(true);
     // The same bytes as the runbook's `sqlite3 /data/mlmd.db .dump`.
     expect(createHash('sha256').update(text).digest('hex')).toBe(
-      createHash('sha256').update(execFileSync('sqlite3', [db, '.dump'], { maxBuffer: 1 << 30 })).digest('hex'),
+      createHash('sha256')
+        .update(execFileSync('sqlite3', [db, '.dump'], { maxBuffer: 1 << 30 }))
+        .digest('hex'),
     );
 
     const restored = path.join(dir, 'restored.db');

@@ -37,7 +37,10 @@ function syncInProcess(inputs: Record<string, string> = {}): Promise<Run> {
 }
 
 /** Runs the bundle against the sandbox; argvs collects every child's command line while it runs. */
-async function sync(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess | InProcessChild) => void): Promise<Run & { argvs: string[][] }> {
+async function sync(
+  inputs: Record<string, string> = {},
+  onLine?: (line: string, child: ChildProcess | InProcessChild) => void,
+): Promise<Run & { argvs: string[][] }> {
   const argvs: string[][] = [];
   let watcher: NodeJS.Timeout | undefined;
   const run = await runActionBundle('sync-minio', ckf.syncMinioInputs(inputs), {
@@ -96,19 +99,35 @@ describe('no MinIO endpoint, no MinIO keys', () => {
     // every connection rclone made went through the API's pods/portforward to minio-0:9000
     const sessions = ckf.kube.portForwards.slice(sessionsBefore);
     expect(sessions.length).toBeGreaterThan(1);
-    expect(sessions.every((s: { pod: string; ports: number[]; protocol: string }) => s.pod === 'minio-0' && s.ports[0] === 9000 && s.protocol === 'v4.channel.k8s.io')).toBe(true);
+    expect(
+      sessions.every(
+        (s: { pod: string; ports: number[]; protocol: string }) => s.pod === 'minio-0' && s.ports[0] === 9000 && s.protocol === 'v4.channel.k8s.io',
+      ),
+    ).toBe(true);
     expect(sessions.reduce((n: number, s: { bytesFromPod: number }) => n + s.bytesFromPod, 0)).toBeGreaterThan(seeded.bytes);
 
     // closed after the run: the listener refuses, no stream is left at the API server
-    expect(run.stdout).toMatch(new RegExp(`port-forward closed \\(\\d+ connections carried\\): 127\\.0\\.0\\.1:${forwardedPort(run)} -> pod kubeflow/minio-0 port 9000`));
+    expect(run.stdout).toMatch(
+      new RegExp(`port-forward closed \\(\\d+ connections carried\\): 127\\.0\\.0\\.1:${forwardedPort(run)} -> pod kubeflow/minio-0 port 9000`),
+    );
     expect(await connectError(forwardedPort(run))).toBe('ECONNREFUSED');
     expect(ckf.kube.activePortForwards).toBe(0);
 
     // the secret: masked for the runner, and nowhere else
     const secret = CKF_SECRETS.minio;
     expect(run.stdout.split('\n')).toContain(`::add-mask::${secret}`);
-    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
-    for (const text of [printed, run.stderr, run.summary, JSON.stringify(run.outputs), ...run.argvs.map((a) => a.join(' ')), ...calls.map((a: string[]) => a.join(' '))]) {
+    const printed = run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+    for (const text of [
+      printed,
+      run.stderr,
+      run.summary,
+      JSON.stringify(run.outputs),
+      ...run.argvs.map((a) => a.join(' ')),
+      ...calls.map((a: string[]) => a.join(' ')),
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(run.argvs.some((a) => a[0] === 'rclone')).toBe(true);
@@ -163,7 +182,9 @@ describe('no MinIO endpoint, no MinIO keys', () => {
     await ckf.juju.update((s: any) => {
       const model = s.models.kubeflow;
       saved = model.relations;
-      model.relations = model.relations.filter((r: { interface: string; endpoints: { app: string }[] }) => !(r.interface === 'object-storage' && r.endpoints.some((e) => e.app === 'kfp-ui')));
+      model.relations = model.relations.filter(
+        (r: { interface: string; endpoints: { app: string }[] }) => !(r.interface === 'object-storage' && r.endpoints.some((e) => e.app === 'kfp-ui')),
+      );
     });
     try {
       const sessions = ckf.kube.portForwards.length;
@@ -194,7 +215,9 @@ describe('no MinIO endpoint, no MinIO keys', () => {
     const requests = ckf.kube.requests.length;
     const run = await sync({ [given]: value });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`::error::sync-minio failed: Input '${missing}' is required when ${given} is given: give both, or leave both empty to read them from Juju`);
+    expect(run.stdout).toContain(
+      `::error::sync-minio failed: Input '${missing}' is required when ${given} is given: give both, or leave both empty to read them from Juju`,
+    );
     expect(jujuCalls().length).toBe(calls);
     expect(ckf.kube.requests.length).toBe(requests);
     expect(run.argvs).toEqual([]);
@@ -215,10 +238,14 @@ describe('no MinIO endpoint, no MinIO keys', () => {
 
 describe('the real kubectl against the same sandbox', () => {
   test('kubectl port-forward svc/minio :9000 -n kubeflow reaches MinIO: rclone lists mlpipeline through it', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', ckf.kube.kubeconfigPath, '--cache-dir', path.join(ckf.root, 'kubectl-cache'), 'port-forward', 'svc/minio', ':9000', '-n', 'kubeflow'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KUBECONFIG: '' },
-    });
+    const child = spawn(
+      'kubectl',
+      ['--kubeconfig', ckf.kube.kubeconfigPath, '--cache-dir', path.join(ckf.root, 'kubectl-cache'), 'port-forward', 'svc/minio', ':9000', '-n', 'kubeflow'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, KUBECONFIG: '' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

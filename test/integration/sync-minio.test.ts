@@ -93,7 +93,8 @@ describe('mirroring mlpipeline', () => {
     const before = new Map<string, Buffer>();
     for (const key of [...removed, ...changed]) before.set(key, await readObject(sb.s3, 'ckf-backups', `mlpipeline/${key}`));
     for (const key of removed) await deleteObject(sb.minio, 'mlpipeline', key);
-    for (const key of changed) await writeObject(sb.minio, 'mlpipeline', key, Buffer.concat([must(before.get(key), 'before.get(key)'), Buffer.from('appended by a new run')]));
+    for (const key of changed)
+      await writeObject(sb.minio, 'mlpipeline', key, Buffer.concat([must(before.get(key), 'before.get(key)'), Buffer.from('appended by a new run')]));
 
     const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'archive-prefix': 'mlpipeline.archive/run-2' }));
     expect(run.code).toBe(0);
@@ -106,7 +107,8 @@ describe('mirroring mlpipeline', () => {
     }
     const mirror = new Set((await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).map((o) => o.Path));
     for (const key of removed) expect(mirror.has(key)).toBe(false);
-    for (const key of changed) expect((await readObject(sb.s3, 'ckf-backups', `mlpipeline/${key}`)).toString('latin1').endsWith('appended by a new run')).toBe(true);
+    for (const key of changed)
+      expect((await readObject(sb.s3, 'ckf-backups', `mlpipeline/${key}`)).toString('latin1').endsWith('appended by a new run')).toBe(true);
   });
 
   test('dry-run reports the plan and changes nothing', async () => {
@@ -126,7 +128,9 @@ describe('mirroring mlpipeline', () => {
     const before = await listObjects(sb.s3, 'ckf-backups', 'mlpipeline');
     const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'minio-bucket': 'wiped' }));
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/::error::sync-minio failed: the source bucket 'wiped' is empty but s3:\/\/ckf-backups\/mlpipeline holds objects.*allow-empty-source/);
+    expect(run.stdout).toMatch(
+      /::error::sync-minio failed: the source bucket 'wiped' is empty but s3:\/\/ckf-backups\/mlpipeline holds objects.*allow-empty-source/,
+    );
     expect(await listObjects(sb.s3, 'ckf-backups', 'mlpipeline')).toEqual(before);
   });
 });
@@ -266,7 +270,10 @@ describe('secrets', () => {
     const secrets = Object.values(SANDBOX_SECRETS);
     const masks = run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
     for (const s of secrets) expect(masks).toContain(`::add-mask::${s}`); // the runner hides these lines and masks the value
-    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const printed = run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     for (const s of secrets) {
       expect(printed).not.toContain(s);
       expect(run.stderr).not.toContain(s);
@@ -318,9 +325,17 @@ describe('bad input is refused before rclone starts', () => {
 
 describe('errors name the side that failed', () => {
   test.each([
-    ['target unreachable', async () => ({ 's3-endpoint': `http://127.0.0.1:${await closedPort()}` }), /target \(S3 at http:\/\/127\.0\.0\.1:\d+\) failed: it could not be reached/],
+    [
+      'target unreachable',
+      async () => ({ 's3-endpoint': `http://127.0.0.1:${await closedPort()}` }),
+      /target \(S3 at http:\/\/127\.0\.0\.1:\d+\) failed: it could not be reached/,
+    ],
     ['target credentials wrong', async () => ({ 's3-secret-access-key': 'not-the-secret-0000' }), /target \(S3 at .*\) failed: the credentials were refused/],
-    ['source unreachable', async () => ({ 'minio-endpoint': `http://127.0.0.1:${await closedPort()}` }), /source \(MinIO at .*\) failed: it could not be reached/],
+    [
+      'source unreachable',
+      async () => ({ 'minio-endpoint': `http://127.0.0.1:${await closedPort()}` }),
+      /source \(MinIO at .*\) failed: it could not be reached/,
+    ],
     ['source credentials wrong', async () => ({ 'minio-secret-key': 'not-the-secret-0000' }), /source \(MinIO at .*\) failed: the credentials were refused/],
     ['target bucket missing', async () => ({ 's3-bucket': 'no-such-bucket' }), /target \(S3 at .*\) failed: the bucket does not exist/],
   ])('%s', async (_name, inputs, message) => {
@@ -334,20 +349,24 @@ describe('cancellation', () => {
   test('SIGTERM during a transfer stops rclone, exits non-zero and leaves a summary of what was done', async () => {
     let sent = 0;
     let rclonePid = 0;
-    const run = await runActionBundle('sync-minio', sb.syncMinioInputs({ 's3-prefix': 'cancelled', 'bandwidth-limit': '8M', 'progress-interval-seconds': '1' }), {
-      timeoutMs: 60_000,
-      onStart: (child) => {
-        let out = '';
-        must(child.stdout, 'child.stdout').on('data', (d) => {
-          out += d;
-          if (!sent && /progress: [1-9][\d.]* [KM]iB of/.test(out)) {
-            rclonePid = childCommandLines(must(child.pid, 'child.pid')).find((p) => p.argv[1] === 'sync')?.pid ?? 0;
-            sent = Date.now();
-            child.kill('SIGTERM');
-          }
-        });
+    const run = await runActionBundle(
+      'sync-minio',
+      sb.syncMinioInputs({ 's3-prefix': 'cancelled', 'bandwidth-limit': '8M', 'progress-interval-seconds': '1' }),
+      {
+        timeoutMs: 60_000,
+        onStart: (child) => {
+          let out = '';
+          must(child.stdout, 'child.stdout').on('data', (d) => {
+            out += d;
+            if (!sent && /progress: [1-9][\d.]* [KM]iB of/.test(out)) {
+              rclonePid = childCommandLines(must(child.pid, 'child.pid')).find((p) => p.argv[1] === 'sync')?.pid ?? 0;
+              sent = Date.now();
+              child.kill('SIGTERM');
+            }
+          });
+        },
       },
-    });
+    );
     expect(sent).toBeGreaterThan(0);
     expect(Date.now() - sent).toBeLessThan(7_500);
     expect(run.code).toBe(1);

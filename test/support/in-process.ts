@@ -62,7 +62,11 @@ export async function runInProcess<C, K, R extends Report>(
 
   const signals = new EventEmitter();
   const stdoutEvents = new EventEmitter();
-  const child = Object.assign(new EventEmitter(), { pid: process.pid, stdout: stdoutEvents, kill: (sig: NodeJS.Signals = 'SIGTERM') => signals.emit(sig, sig) });
+  const child = Object.assign(new EventEmitter(), {
+    pid: process.pid,
+    stdout: stdoutEvents,
+    kill: (sig: NodeJS.Signals = 'SIGTERM') => signals.emit(sig, sig),
+  });
   let stdout = '';
   let partial = '';
   const write = (text: string) => {
@@ -119,7 +123,10 @@ export async function runInProcess<C, K, R extends Report>(
     const ran = runAction(action, { env, runner, signals: signals as unknown as NodeJS.Process, clients: options.clients });
     const limit = options.timeoutMs;
     code = limit
-      ? await Promise.race([ran, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${action.name} did not finish within ${limit} ms`)), limit)))])
+      ? await Promise.race([
+          ran,
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${action.name} did not finish within ${limit} ms`)), limit))),
+        ])
       : await ran;
   } finally {
     clearTimeout(timer);

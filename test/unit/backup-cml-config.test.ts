@@ -19,11 +19,23 @@ const problems = (inputs: Record<string, string>): string => {
 describe('backup-cml inputs', () => {
   test('a workspace CRN with defaults', () => {
     const c = readConfig(env({ 'workspace-crn': CRN }));
-    expect(c).toMatchObject({ workspace: { workspaceCrn: CRN }, backupTimeoutMinutes: 720, wait: true, progressIntervalMinutes: 15, cancelOnTimeout: false, suspend: 'auto', tagDisks: false, dryRun: false });
+    expect(c).toMatchObject({
+      workspace: { workspaceCrn: CRN },
+      backupTimeoutMinutes: 720,
+      wait: true,
+      progressIntervalMinutes: 15,
+      cancelOnTimeout: false,
+      suspend: 'auto',
+      tagDisks: false,
+      dryRun: false,
+    });
   });
 
   test('environment and workspace names; attach mode with a backup CRN only', () => {
-    expect(readConfig(env({ 'environment-name': 'prod-env', 'workspace-name': 'ml-prod' })).workspace).toEqual({ environmentName: 'prod-env', workspaceName: 'ml-prod' });
+    expect(readConfig(env({ 'environment-name': 'prod-env', 'workspace-name': 'ml-prod' })).workspace).toEqual({
+      environmentName: 'prod-env',
+      workspaceName: 'ml-prod',
+    });
     expect(readConfig(env({ 'backup-crn': BACKUP })).backupCrn).toBe(BACKUP);
   });
 
@@ -41,7 +53,11 @@ describe('backup-cml inputs', () => {
     ['CRN and names both', { 'workspace-crn': CRN, 'workspace-name': 'ml-prod' }, "Input 'workspace-crn' names the workspace already"],
     ['an environment without a workspace name', { 'environment-name': 'prod-env' }, "Input 'workspace-name' must be given together"],
     ['a workspace name without an environment', { 'workspace-name': 'ml-prod' }, "Input 'environment-name' must be given together"],
-    ['an environment name with a slash', { 'environment-name': 'prod/env', 'workspace-name': 'ml-prod' }, "Input 'environment-name' must be a CDP environment name"],
+    [
+      'an environment name with a slash',
+      { 'environment-name': 'prod/env', 'workspace-name': 'ml-prod' },
+      "Input 'environment-name' must be a CDP environment name",
+    ],
     ['a workspace name in capitals', { 'environment-name': 'prod-env', 'workspace-name': 'ML-Prod' }, "Input 'workspace-name' must be a CML workspace name"],
     ['a workspace name ending in a hyphen', { 'environment-name': 'prod-env', 'workspace-name': 'ml-' }, "Input 'workspace-name' must be"],
     ['a backup name with a space', { 'workspace-crn': CRN, 'backup-name': 'my backup' }, "Input 'backup-name' must be a backup name"],
@@ -50,25 +66,61 @@ describe('backup-cml inputs', () => {
     ['a timeout of 0', { 'workspace-crn': CRN, 'backup-timeout-minutes': '0' }, "Input 'backup-timeout-minutes' must be a number from 0.01 to 10080"],
     ['a timeout in hours', { 'workspace-crn': CRN, 'backup-timeout-minutes': '12h' }, "Input 'backup-timeout-minutes' must be a number"],
     ['a negative interval', { 'workspace-crn': CRN, 'progress-interval-minutes': '-5' }, "Input 'progress-interval-minutes' must be a number"],
-    ['an interval longer than the timeout', { 'workspace-crn': CRN, 'backup-timeout-minutes': '10', 'progress-interval-minutes': '15' }, "Input 'progress-interval-minutes' must not be longer than backup-timeout-minutes (10)"],
+    [
+      'an interval longer than the timeout',
+      { 'workspace-crn': CRN, 'backup-timeout-minutes': '10', 'progress-interval-minutes': '15' },
+      "Input 'progress-interval-minutes' must not be longer than backup-timeout-minutes (10)",
+    ],
     ['wait: yes', { 'workspace-crn': CRN, wait: 'yes' }, "Input 'wait' must be true or false"],
     ['suspend: always', { 'workspace-crn': CRN, suspend: 'always' }, "Input 'suspend' must be one of auto, true, false"],
     ['cancel-on-timeout: 1', { 'workspace-crn': CRN, 'cancel-on-timeout': '1' }, "Input 'cancel-on-timeout' must be true or false"],
     ['tag-disks: on', { 'workspace-crn': CRN, 'tag-disks': 'on' }, "Input 'tag-disks' must be true or false"],
     ['a CDP region that does not exist', { 'workspace-crn': CRN, 'cdp-region': 'us-east-9' }, "Input 'cdp-region' must be one of"],
-    ['a CDP endpoint that is not a URL', { 'workspace-crn': CRN, 'cdp-endpoint-url': 'api.cdp.example.com' }, "Input 'cdp-endpoint-url' must be an http(s) URL"],
-    ['a key id without its key', { 'workspace-crn': CRN, 'cdp-access-key-id': '3f1f6a1e-4b0c-4c6a-9d1e-6e2f0c9b8a7d' }, "Input 'cdp-private-key' must be given together"],
+    [
+      'a CDP endpoint that is not a URL',
+      { 'workspace-crn': CRN, 'cdp-endpoint-url': 'api.cdp.example.com' },
+      "Input 'cdp-endpoint-url' must be an http(s) URL",
+    ],
+    [
+      'a key id without its key',
+      { 'workspace-crn': CRN, 'cdp-access-key-id': '3f1f6a1e-4b0c-4c6a-9d1e-6e2f0c9b8a7d' },
+      "Input 'cdp-private-key' must be given together",
+    ],
     ['a key without its id', { 'workspace-crn': CRN, 'cdp-private-key': 'k'.repeat(44) }, "Input 'cdp-access-key-id' must be given together"],
     ['an AWS region in capitals', { 'workspace-crn': CRN, 'aws-region': 'US-WEST-2' }, "Input 'aws-region' must be a region name"],
-    ['a subscription id that is not a GUID', { 'workspace-crn': CRN, 'azure-subscription-id': 'my-subscription' }, "Input 'azure-subscription-id' must be a GUID"],
-    ['a resource group ending in a period', { 'workspace-crn': CRN, 'azure-snapshot-resource-group': 'cml-snapshots.' }, "Input 'azure-snapshot-resource-group' must be an Azure resource group name"],
+    [
+      'a subscription id that is not a GUID',
+      { 'workspace-crn': CRN, 'azure-subscription-id': 'my-subscription' },
+      "Input 'azure-subscription-id' must be a GUID",
+    ],
+    [
+      'a resource group ending in a period',
+      { 'workspace-crn': CRN, 'azure-snapshot-resource-group': 'cml-snapshots.' },
+      "Input 'azure-snapshot-resource-group' must be an Azure resource group name",
+    ],
     ['a resource group with a slash', { 'workspace-crn': CRN, 'azure-snapshot-resource-group': 'a/b' }, "Input 'azure-snapshot-resource-group' must be"],
     ['a tenant id that is not a GUID', { 'workspace-crn': CRN, 'azure-tenant-id': 'contoso.onmicrosoft.com' }, "Input 'azure-tenant-id' must be a GUID"],
-    ['a subscription without the OIDC client id', { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-tenant-id': GUID }, "Input 'azure-client-id' is required with azure-subscription-id"],
-    ['a subscription without the tenant', { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-client-id': GUID }, "Input 'azure-tenant-id' is required with azure-subscription-id"],
-    ['a disk resource group with a space', { 'workspace-crn': CRN, 'azure-disk-resource-group': 'MC rg' }, "Input 'azure-disk-resource-group' must be an Azure resource group name"],
+    [
+      'a subscription without the OIDC client id',
+      { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-tenant-id': GUID },
+      "Input 'azure-client-id' is required with azure-subscription-id",
+    ],
+    [
+      'a subscription without the tenant',
+      { 'workspace-crn': CRN, 'azure-subscription-id': GUID, 'azure-client-id': GUID },
+      "Input 'azure-tenant-id' is required with azure-subscription-id",
+    ],
+    [
+      'a disk resource group with a space',
+      { 'workspace-crn': CRN, 'azure-disk-resource-group': 'MC rg' },
+      "Input 'azure-disk-resource-group' must be an Azure resource group name",
+    ],
     ['an OIDC audience with a space', { 'workspace-crn': CRN, 'azure-oidc-audience': 'api://Azure AD' }, "Input 'azure-oidc-audience' must be an audience"],
-    ['an ARM endpoint over http', { 'workspace-crn': CRN, 'azure-endpoint-url': 'http://management.azure.com' }, "Input 'azure-endpoint-url' must be an https:// URL"],
+    [
+      'an ARM endpoint over http',
+      { 'workspace-crn': CRN, 'azure-endpoint-url': 'http://management.azure.com' },
+      "Input 'azure-endpoint-url' must be an https:// URL",
+    ],
     ['dry-run: maybe', { 'workspace-crn': CRN, 'dry-run': 'maybe' }, "Input 'dry-run' must be true or false"],
   ];
   test.each(bad)('%s', (_name, inputs, expected) => {

@@ -121,7 +121,11 @@ describe('CdpClient', () => {
     expect(String(s.headers['x-altus-auth']).split('.')[0]).toBe(
       Buffer.from('{"access_key_id": "AKID-ed", "auth_method": "ed25519v1"}').toString('base64').replace(/\+/g, '-').replace(/\//g, '_'),
     );
-    const edPublic = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(keys.ed25519.publicKeyRawBase64, 'base64')]), format: 'der', type: 'spki' });
+    const edPublic = createPublicKey({
+      key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(keys.ed25519.publicKeyRawBase64, 'base64')]),
+      format: 'der',
+      type: 'spki',
+    });
     expect(verifyAuth(s, edPublic, null)).toBe(true);
   });
 
@@ -137,12 +141,20 @@ describe('CdpClient', () => {
 
   test('retries 429 and 503, re-signing each attempt, then succeeds', async () => {
     const { log, lines } = recorder();
-    reset([(_r, res) => json(res, 429, { code: 'RESOURCE_EXHAUSTED', message: 'slow down' }), (_r, res) => json(res, 503, { code: 'UNAVAILABLE', message: 'busy' }), (_r, res) => json(res, 200, { workspaces: [] })]);
+    reset([
+      (_r, res) => json(res, 429, { code: 'RESOURCE_EXHAUSTED', message: 'slow down' }),
+      (_r, res) => json(res, 503, { code: 'UNAVAILABLE', message: 'busy' }),
+      (_r, res) => json(res, 200, { workspaces: [] }),
+    ]);
     const dates = [new Date(Date.UTC(2026, 10, 20, 10, 0, 0)), new Date(Date.UTC(2026, 10, 20, 10, 0, 1)), new Date(Date.UTC(2026, 10, 20, 10, 0, 2))];
     const c = client(rsaCreds, log, { now: () => must(dates.shift(), 'dates.shift()') });
     expect(await new MlApi(c).listWorkspaces()).toEqual({ workspaces: [] });
     expect(seen).toHaveLength(3);
-    expect(seen.map((s) => s.headers['x-altus-date'])).toEqual(['Fri, 20 Nov 2026 10:00:00 GMT', 'Fri, 20 Nov 2026 10:00:01 GMT', 'Fri, 20 Nov 2026 10:00:02 GMT']);
+    expect(seen.map((s) => s.headers['x-altus-date'])).toEqual([
+      'Fri, 20 Nov 2026 10:00:00 GMT',
+      'Fri, 20 Nov 2026 10:00:01 GMT',
+      'Fri, 20 Nov 2026 10:00:02 GMT',
+    ]);
     expect(new Set(seen.map((s) => s.headers['x-altus-auth'])).size).toBe(3);
     for (const s of seen) expect(verifyAuth(s, keys.rsa.publicKeyPem, 'sha256')).toBe(true);
     expect(lines.filter((l) => l.includes('retrying'))).toHaveLength(2);
@@ -156,9 +168,19 @@ describe('CdpClient', () => {
     expect(err).toBeInstanceOf(CdpError);
     expect(seen).toHaveLength(1);
     expect(lines).toEqual([]);
-    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', cdpMessage: 'Workspace name "x" is invalid', status: 400, requestId: 'req-123', service: 'ml', operation: 'describeWorkspace', attempts: 1 });
+    expect(err).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      cdpMessage: 'Workspace name "x" is invalid',
+      status: 400,
+      requestId: 'req-123',
+      service: 'ml',
+      operation: 'describeWorkspace',
+      attempts: 1,
+    });
     expect(err.retryable).toBe(false);
-    expect(err.message).toBe('CDP ml describeWorkspace failed: Workspace name "x" is invalid (HTTP 400, code INVALID_ARGUMENT, request id req-123). CDP rejected the request; fix what the message names.');
+    expect(err.message).toBe(
+      'CDP ml describeWorkspace failed: Workspace name "x" is invalid (HTTP 400, code INVALID_ARGUMENT, request id req-123). CDP rejected the request; fix what the message names.',
+    );
   });
 
   test('403, 404 and a non-JSON 502 read as cdpcli reads them', async () => {
@@ -222,12 +244,19 @@ describe('CdpClient', () => {
   test('the private key appears in no error and no log line, even when the server echoes it', async () => {
     const { log, lines } = recorder();
     const pemLines = keys.rsa.privateKeyPem.split('\n').filter((l: string) => l && !l.startsWith('-----'));
-    reset([(_r, res) => json(res, 503, { code: 'UNAVAILABLE', message: `echo ${pemLines[3]}` }), (_r, res) => json(res, 400, { code: 'INVALID_ARGUMENT', message: `bad key ${keys.rsa.privateKeyPem}` })]);
+    reset([
+      (_r, res) => json(res, 503, { code: 'UNAVAILABLE', message: `echo ${pemLines[3]}` }),
+      (_r, res) => json(res, 400, { code: 'INVALID_ARGUMENT', message: `bad key ${keys.rsa.privateKeyPem}` }),
+    ]);
     const errors: unknown[] = [await caught(client(rsaCreds, log).post('ml', 'listWorkspaces', {}))];
     reset([], () => {});
     errors.push(await caught(client(rsaCreds, log, { timeoutMs: 50, attempts: 1 }).post('ml', 'listWorkspaces', {})));
     server.closeAllConnections();
-    errors.push(await caught(Promise.resolve().then(() => new CdpClient({ credentials: { ...rsaCreds, privateKey: keys.rsa.privateKeyPem.replace('MII', 'XII') }, endpoint: base }))));
+    errors.push(
+      await caught(
+        Promise.resolve().then(() => new CdpClient({ credentials: { ...rsaCreds, privateKey: keys.rsa.privateKeyPem.replace('MII', 'XII') }, endpoint: base })),
+      ),
+    );
     const text = [...lines, ...errors.map((e) => `${String(e)} ${JSON.stringify(e)} ${(e as Error).stack}`)].join('\n');
     expect(text).toContain('***');
     for (const secret of [keys.rsa.privateKeyPem.trim(), ...pemLines, keys.ed25519.privateKey]) expect(text).not.toContain(secret);
@@ -260,7 +289,9 @@ describe('waiters', () => {
     expect(ws.instanceStatus).toBe('installation:finished');
     expect(seen).toHaveLength(5);
     expect(JSON.parse(seen[0].body)).toEqual({ workspaceCrn: 'crn:ws' });
-    expect(lines.filter((l) => l.includes('does not know'))).toEqual(['info: workspace crn:ws is in status "weird:state", which this suite does not know; treating it as still in progress.']);
+    expect(lines.filter((l) => l.includes('does not know'))).toEqual([
+      'info: workspace crn:ws is in status "weird:state", which this suite does not know; treating it as still in progress.',
+    ]);
     expect(lines.filter((l) => l.startsWith('info: workspace crn:ws: status '))).toHaveLength(4);
     expect(lines.some((l) => /still waiting for workspace crn:ws .* status weird:state/.test(l))).toBe(true);
   });
@@ -287,7 +318,10 @@ describe('waiters', () => {
     await waitForWorkspaceDeleted(ml, { workspaceCrn: 'crn:ws' }, { log, ...timing });
     expect(seen).toHaveLength(2);
 
-    reset([(_r, res) => json(res, 200, { backupCrn: 'crn:b', backupStatus: 'backup:started' }), (_r, res) => json(res, 200, { backupCrn: 'crn:b', backupStatus: 'backup:finished' })]);
+    reset([
+      (_r, res) => json(res, 200, { backupCrn: 'crn:b', backupStatus: 'backup:started' }),
+      (_r, res) => json(res, 200, { backupCrn: 'crn:b', backupStatus: 'backup:finished' }),
+    ]);
     expect(await waitForBackup(ml, 'crn:b', { log, ...timing })).toMatchObject({ backupStatus: 'backup:finished' });
     expect(JSON.parse(seen[0].body)).toEqual({ backupCrn: 'crn:b' });
 

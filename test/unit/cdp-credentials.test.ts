@@ -35,7 +35,9 @@ const PROFILES = [
   '[multi]',
   'cdp_access_key_id: id-multi',
   'cdp_private_key:',
-  ...RSA.trim().split('\n').map((l) => `    ${l}`),
+  ...RSA.trim()
+    .split('\n')
+    .map((l) => `    ${l}`),
   '',
   '[halfway]',
   'cdp_access_key_id = id-half',
@@ -59,7 +61,11 @@ describe('resolveCredentials', () => {
 
   test('then CDP_ACCESS_KEY_ID and CDP_PRIVATE_KEY, the key itself or a file it names', () => {
     const dir = home(PROFILES);
-    expect(resolveCredentials({ env: { HOME: dir, CDP_ACCESS_KEY_ID: 'id-env', CDP_PRIVATE_KEY: ED } })).toMatchObject({ accessKeyId: 'id-env', privateKey: ED, source: 'CDP_ACCESS_KEY_ID and CDP_PRIVATE_KEY' });
+    expect(resolveCredentials({ env: { HOME: dir, CDP_ACCESS_KEY_ID: 'id-env', CDP_PRIVATE_KEY: ED } })).toMatchObject({
+      accessKeyId: 'id-env',
+      privateKey: ED,
+      source: 'CDP_ACCESS_KEY_ID and CDP_PRIVATE_KEY',
+    });
     const file = path.join(dir, 'key.pem');
     writeFileSync(file, RSA);
     const fromFile = resolveCredentials({ env: { HOME: dir, CDP_ACCESS_KEY_ID: 'id-env', CDP_PRIVATE_KEY: file } });
@@ -75,7 +81,10 @@ describe('resolveCredentials', () => {
     expect(resolveCredentials({ env: { HOME, CDP_PROFILE: 'multi' } })).toMatchObject({ accessKeyId: 'id-multi', privateKey: RSA.trim() });
     const other = path.join(home(), 'creds');
     writeFileSync(other, '[default]\ncdp_access_key_id = id-other\ncdp_private_key = ' + ED + '\n');
-    expect(resolveCredentials({ env: { HOME, CDP_SHARED_CREDENTIALS_FILE: other } })).toMatchObject({ accessKeyId: 'id-other', source: `profile "default" in ${other}` });
+    expect(resolveCredentials({ env: { HOME, CDP_SHARED_CREDENTIALS_FILE: other } })).toMatchObject({
+      accessKeyId: 'id-other',
+      source: `profile "default" in ${other}`,
+    });
   });
 
   test('a profile named by the caller skips the environment, as --profile does', () => {
@@ -91,7 +100,9 @@ describe('resolveCredentials', () => {
     expect(none).toContain(`${path.join(HOME, '.cdp', 'credentials')} does not exist (profile "default")`);
 
     const withFile = home(PROFILES);
-    expect(message(() => resolveCredentials({ env: { HOME: withFile, CDP_PROFILE: 'nope' } }))).toContain(`${path.join(withFile, '.cdp', 'credentials')} has no profile [nope]`);
+    expect(message(() => resolveCredentials({ env: { HOME: withFile, CDP_PROFILE: 'nope' } }))).toContain(
+      `${path.join(withFile, '.cdp', 'credentials')} has no profile [nope]`,
+    );
     expect(message(() => resolveCredentials({ env: { HOME: withFile, CDP_PROFILE: 'halfway' } }))).toMatch(/Profile \[halfway\] in .* has no cdp_private_key/);
 
     const partialEnv = message(() => resolveCredentials({ env: { HOME, CDP_PRIVATE_KEY: ED } }));
@@ -120,13 +131,18 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint({ region: 'usg-1', env: { HOME } }).baseUrl).toBe('https://api.usg-1.cdp.clouderagovt.com');
     expect(resolveEndpoint({ region: 'default', env: { HOME, CDP_REGION: 'ap-1' } }).baseUrl).toBe('https://api.ap-1.cdp.cloudera.com');
     expect(resolveEndpoint({ env: { HOME: home(undefined, '[default]\ncdp_region = eu-1\n') } }).region).toBe('eu-1');
-    expect(message(() => resolveEndpoint({ region: 'mars-1', env: { HOME } }))).toMatch(/"mars-1", which is not a CDP region; use one of us-west-1, eu-1, ap-1, usg-1/);
+    expect(message(() => resolveEndpoint({ region: 'mars-1', env: { HOME } }))).toMatch(
+      /"mars-1", which is not a CDP region; use one of us-west-1, eu-1, ap-1, usg-1/,
+    );
   });
 
   test('an explicit URL, then CDP_ENDPOINT_URL, then the profile config; "%s" becomes api', () => {
     const HOME = home(undefined, '[profile emu]\ncdp_endpoint_url = http://127.0.0.1:9/\n');
     const env = { HOME, CDP_ENDPOINT_URL: 'http://127.0.0.1:8080/' };
-    expect(resolveEndpoint({ endpointUrl: 'https://%s.example.test:8443', env })).toMatchObject({ baseUrl: 'https://api.example.test:8443', source: 'the endpoint URL given' });
+    expect(resolveEndpoint({ endpointUrl: 'https://%s.example.test:8443', env })).toMatchObject({
+      baseUrl: 'https://api.example.test:8443',
+      source: 'the endpoint URL given',
+    });
     expect(resolveEndpoint({ env })).toMatchObject({ baseUrl: 'http://127.0.0.1:8080', source: 'CDP_ENDPOINT_URL' });
     expect(resolveEndpoint({ env: { HOME, CDP_PROFILE: 'emu' } }).baseUrl).toBe('http://127.0.0.1:9');
     expect(message(() => resolveEndpoint({ endpointUrl: 'ftp://x', env }))).toMatch(/must be an http:\/\/ or https:\/\/ URL/);
@@ -142,7 +158,14 @@ describe('readCdpConnection and connectCdp', () => {
     inputs.done();
     for (const line of (keys.ecdsa.privateKeyPem as string).split('\n').slice(1, -2)) expect(containsSecret(line)).toBe(true);
     const lines: string[] = [];
-    const log = { info: (m: string) => lines.push(m), notice: () => {}, warning: () => {}, error: () => {}, debug: () => {}, group: <T>(_n: string, fn: () => Promise<T>) => fn() };
+    const log = {
+      info: (m: string) => lines.push(m),
+      notice: () => {},
+      warning: () => {},
+      error: () => {},
+      debug: () => {},
+      group: <T>(_n: string, fn: () => Promise<T>) => fn(),
+    };
     const conn = connectCdp(config, { env: { HOME }, log });
     expect(conn.client.baseUrl).toBe('https://api.usg-1.cdp.clouderagovt.com');
     expect(conn.client.authMethod).toBe('ecdsav1');

@@ -85,7 +85,13 @@ describe('the golden vectors', () => {
   });
 
   test.each(vectors.filter((v) => !v.verifyOnly).map((v) => [v.name, v] as const))('%s: headers byte for byte', (_name, v) => {
-    const headers = signRequest({ accessKeyId: v.input.accessKeyId, key: loadSigningKey(privateKeyOf(v.key)), path: v.input.path, method: v.input.method, date: v.input.date });
+    const headers = signRequest({
+      accessKeyId: v.input.accessKeyId,
+      key: loadSigningKey(privateKeyOf(v.key)),
+      path: v.input.path,
+      method: v.input.method,
+      date: v.input.date,
+    });
     expect(headers).toEqual(v.expectedHeaders);
   });
 
@@ -96,7 +102,10 @@ describe('the golden vectors', () => {
   });
 
   test('ecdsav1: the vector signature verifies, and so does ours (SHA-512, DER)', () => {
-    const v = must(vectors.find((x) => x.authMethod === 'ecdsav1'), 'the ecdsav1 vector');
+    const v = must(
+      vectors.find((x) => x.authMethod === 'ecdsav1'),
+      'the ecdsav1 vector',
+    );
     const pub = createPublicKey(doc.keys.ecdsa.publicKeyPem);
     const [params, sig] = v.expectedHeaders['x-altus-auth'].split('.');
     expect(verify('sha512', Buffer.from(v.stringToSign), { key: pub, dsaEncoding: 'der' }, b64urlDecode(sig))).toBe(true);
@@ -117,7 +126,13 @@ describe('the golden vectors', () => {
     const pathOnly = new URL(u.input.url).pathname;
     expect(pathOnly).toBe(u.input.signedPath);
     expect(stringToSign(u.input.method, u.input.contentType, u.input.date, pathOnly, 'ed25519v1')).toBe(u.stringToSign);
-    const headers = signRequest({ accessKeyId: u.input.accessKeyId, key: loadSigningKey(u.input.privateKey), path: pathOnly, method: u.input.method, date: u.input.date });
+    const headers = signRequest({
+      accessKeyId: u.input.accessKeyId,
+      key: loadSigningKey(u.input.privateKey),
+      path: pathOnly,
+      method: u.input.method,
+      date: u.input.date,
+    });
     expect(headers).toEqual(u.expectedHeaders);
   });
 });

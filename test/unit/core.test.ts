@@ -161,10 +161,26 @@ describe('retry', () => {
 
   test('does not retry what is not retryable, and returns the first success', async () => {
     let calls = 0;
-    await expect(retry(async () => { calls++; throw new Error('400'); }, { label: 'x', attempts: 5, baseMs: 1, maxMs: 1, retryable: () => false, sleep: async () => undefined })).rejects.toThrow('400');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new Error('400');
+        },
+        { label: 'x', attempts: 5, baseMs: 1, maxMs: 1, retryable: () => false, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('400');
     expect(calls).toBe(1);
     let n = 0;
-    await expect(retry(async () => { if (++n < 3) throw new Error('again'); return 'ok'; }, { label: 'x', attempts: 5, baseMs: 1, maxMs: 1, retryable: () => true, sleep: async () => undefined })).resolves.toBe('ok');
+    await expect(
+      retry(
+        async () => {
+          if (++n < 3) throw new Error('again');
+          return 'ok';
+        },
+        { label: 'x', attempts: 5, baseMs: 1, maxMs: 1, retryable: () => true, sleep: async () => undefined },
+      ),
+    ).resolves.toBe('ok');
   });
 });
 
@@ -190,7 +206,15 @@ describe('poll', () => {
 
   test('returns the value once the check has one', async () => {
     let n = 0;
-    const value = await poll({ label: 'x', check: async () => (++n === 3 ? 'done' : undefined), intervalMs: 1, timeoutMs: 1000, progressEveryMs: 1000, log: memoryLog(), sleep: async () => undefined });
+    const value = await poll({
+      label: 'x',
+      check: async () => (++n === 3 ? 'done' : undefined),
+      intervalMs: 1,
+      timeoutMs: 1000,
+      progressEveryMs: 1000,
+      log: memoryLog(),
+      sleep: async () => undefined,
+    });
     expect(value).toBe('done');
   });
 });
@@ -220,7 +244,11 @@ describe('runAction', () => {
 
   test('a stray rejection does not end the process before the cleanups; it fails the run', () => {
     // Jest catches stray rejections itself, so this runs as a real process: the fixture's TypeScript run by Node.
-    const run = spawnSync(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/support/run-ts.mjs', 'test/fixtures/stray-rejection.ts'], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--experimental-transform-types', '--no-warnings', '--import', './test/support/run-ts.mjs', 'test/fixtures/stray-rejection.ts'],
+      { encoding: 'utf8' },
+    );
     expect(run.error).toBeUndefined();
     expect(run.stdout).toContain('::error::unexpected failure: lost promise');
     expect(run.stdout).toContain('cleanup ran');
@@ -341,7 +369,12 @@ describe('outputs and summary', () => {
 
   test('summary tables escape markup and redact secrets', () => {
     registerSecret('summary-secret-999');
-    const text = new JobSummary('sync <x>').keyValues([['Status', 'a | b <script>'], ['Key', 'summary-secret-999']]).text();
+    const text = new JobSummary('sync <x>')
+      .keyValues([
+        ['Status', 'a | b <script>'],
+        ['Key', 'summary-secret-999'],
+      ])
+      .text();
     expect(text).toContain('## sync &lt;x&gt;');
     expect(text).toContain('| Status | a \\| b &lt;script&gt; |');
     expect(text).not.toContain('summary-secret-999');

@@ -5,7 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HarnessError, jobOrder, parseFileCommand, runnerTimings, runWorkflow, type LogLine, type RunWorkflowOptions, type StubCall } from '../harness/index.js';
+import {
+  HarnessError,
+  jobOrder,
+  parseFileCommand,
+  runnerTimings,
+  runWorkflow,
+  type LogLine,
+  type RunWorkflowOptions,
+  type StubCall,
+} from '../harness/index.js';
 import { isAlive } from '../support/procs.js';
 import { must } from '../support/must.js';
 
@@ -78,7 +87,14 @@ describe('jobs', () => {
       plan: { result: 'success', outputs: { greeting: 'hello harness x3', loud: 'false' } },
     });
     expect(report.stdout).toContain('leak=unset');
-    expect(lines).toContainEqual({ job: 'greet', step: 'echo', stepName: 'Run ./actions/echo', actionStep: 'run', stream: 'stdout', line: 'echo: hello harness x3! (token set)' });
+    expect(lines).toContainEqual({
+      job: 'greet',
+      step: 'echo',
+      stepName: 'Run ./actions/echo',
+      actionStep: 'run',
+      stream: 'stdout',
+      line: 'echo: hello harness x3! (token set)',
+    });
   });
 
   test('a failed job: failure() steps, always() jobs see needs.x.result, skipped jobs and their dependants', async () => {
@@ -126,7 +142,7 @@ describe('composite actions', () => {
     expect(old.result).toBe('success');
     const [check, setup, greet] = must(old.jobs.use.steps[0].steps, 'old.jobs.use.steps[0].steps');
     expect(check.outputs).toEqual({ major: '20' });
-    expect(setup).toMatchObject({ outcome: 'success', notes: ['actions/setup-node@v6 replaced by the test\'s stub'] });
+    expect(setup).toMatchObject({ outcome: 'success', notes: ["actions/setup-node@v6 replaced by the test's stub"] });
     expect(calls.map((c) => c.inputs)).toEqual([{ 'node-version': '24' }]);
     // A default input that is an expression, and one from the caller's typed input.
     expect(greet.stdout).toBe('echo: hi from octo-org/octo-repo! (token empty)\n');
@@ -139,11 +155,15 @@ describe('composite actions', () => {
 
     // Without a stub, a remote action is not run: skipped, with a note.
     const unstubbed = await run('composite.yml', { event: 'workflow_call', inputs: { major: 20 }, secrets });
-    expect(must(unstubbed.jobs.use.steps[0].steps, 'unstubbed.jobs.use.steps[0].steps')[1]).toMatchObject({ outcome: 'skipped', notes: [expect.stringMatching(/not run: the harness does not run remote actions/)] });
+    expect(must(unstubbed.jobs.use.steps[0].steps, 'unstubbed.jobs.use.steps[0].steps')[1]).toMatchObject({
+      outcome: 'skipped',
+      notes: [expect.stringMatching(/not run: the harness does not run remote actions/)],
+    });
   });
 
   test('workflow_call inputs and secrets are typed and checked as GitHub does', async () => {
-    const call = (inputs: Record<string, string | number | boolean>, given = secrets) => run('composite.yml', { event: 'workflow_call', inputs, secrets: given });
+    const call = (inputs: Record<string, string | number | boolean>, given = secrets) =>
+      run('composite.yml', { event: 'workflow_call', inputs, secrets: given });
     await expect(call({ major: '20' })).rejects.toThrow(/input major is a number; "20" is not/);
     await expect(call({})).rejects.toThrow(/Input required and not supplied: major/);
     await expect(call({ major: 20, extra: 'x' })).rejects.toThrow(/Unexpected input 'extra'/);
@@ -207,9 +227,13 @@ describe('timeouts and cancellation', () => {
 describe('errors', () => {
   const oneStep = (field: string) => `on: workflow_dispatch\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - ${field}\n`;
   const cases: [string, string, RegExp][] = [
-    ['unknown context', 'run: echo ${{ foo.bar }}', /job a, step "Run echo \$\{\{ foo.bar }}" run: Unrecognized named-value: 'foo'.*contexts available here: github, inputs, vars, needs, secrets, steps, job, runner, env/],
+    [
+      'unknown context',
+      'run: echo ${{ foo.bar }}',
+      /job a, step "Run echo \$\{\{ foo.bar }}" run: Unrecognized named-value: 'foo'.*contexts available here: github, inputs, vars, needs, secrets, steps, job, runner, env/,
+    ],
     ['unknown function', 'run: echo ${{ nope(1) }}', /Unrecognized function: 'nope'/],
-    ['hashFiles', 'run: echo ${{ hashFiles(\'x\') }}', /'hashfiles' is valid here on GitHub, but the workflow harness does not emulate it/],
+    ['hashFiles', "run: echo ${{ hashFiles('x') }}", /'hashfiles' is valid here on GitHub, but the workflow harness does not emulate it/],
     ['matrix', 'run: echo ${{ matrix.os }}', /'matrix' is valid here on GitHub, but the workflow harness does not emulate it/],
     ['secrets in if', "if: secrets.x != ''\n        run: echo", /Unrecognized named-value: 'secrets'/],
     ['status function outside if', 'run: echo ${{ success() }}', /Unrecognized function: 'success'/],

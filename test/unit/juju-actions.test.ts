@@ -87,7 +87,9 @@ describe('tasks as juju prints them', () => {
   });
 
   test("the task id from juju run's progress lines (cmd/juju/action/common.go)", () => {
-    expect(taskIdFromProgress("Scheduled operation 7 with task 8\nCheck operation status with 'juju show-operation 7'\nCheck task status with 'juju show-task 8'\n")).toBe('8');
+    expect(
+      taskIdFromProgress("Scheduled operation 7 with task 8\nCheck operation status with 'juju show-operation 7'\nCheck task status with 'juju show-task 8'\n"),
+    ).toBe('8');
     expect(taskIdFromProgress('Running operation 1 with 1 task\n  - task 2 on unit-mysql-0\n\nWaiting for task 2...\n')).toBe('2');
     expect(taskIdFromProgress('Waiting for task 12...\n')).toBe('12');
     expect(taskIdFromProgress('Operation 9 failed to schedule any tasks:\naction "x" not defined on unit "kfp-db/0"\n')).toBeUndefined();
@@ -115,7 +117,14 @@ describe('tasks as juju prints them', () => {
       },
       'list-backups': { description: 'List available backup_ids', properties: {}, title: 'list-backups', type: 'object' },
       // The juju docs' example: additionalProperties and required as the charm declared them.
-      'add-repo': { additionalProperties: false, description: 'Create a git repository.', properties: { repo: { description: 'Name', type: 'string' } }, required: ['repo'], title: 'add-repo', type: 'object' },
+      'add-repo': {
+        additionalProperties: false,
+        description: 'Create a git repository.',
+        properties: { repo: { description: 'Name', type: 'string' } },
+        required: ['repo'],
+        title: 'add-repo',
+        type: 'object',
+      },
     });
     expect(specs['create-backup'].params.force).toEqual({ type: 'boolean', description: 'Ignore cluster health', default: false });
     expect(specs['list-backups'].params).toEqual({});
@@ -195,7 +204,13 @@ describe('mysql-k8s results', () => {
   test("list-backups' table (backups._format_backups_list), read like the charm's tests read it", () => {
     const header = `${'backup-id'.padEnd(21)} | ${'backup-type'.padEnd(12)} | backup-status`;
     expect(header).toHaveLength(52);
-    const table = [header, '-'.repeat(52), '2024-05-01T12:00:00Z  | physical     | finished', '2024-05-02T12:00:00Z  | physical     | in progress', '2024-05-03T12:00:00Z  | physical     | failed'].join('\n');
+    const table = [
+      header,
+      '-'.repeat(52),
+      '2024-05-01T12:00:00Z  | physical     | finished',
+      '2024-05-02T12:00:00Z  | physical     | in progress',
+      '2024-05-03T12:00:00Z  | physical     | failed',
+    ].join('\n');
     expect(parseBackupsTable(table)).toEqual([
       { id: '2024-05-01T12:00:00Z', type: 'physical', status: 'finished' },
       { id: '2024-05-02T12:00:00Z', type: 'physical', status: 'in progress' },
@@ -221,28 +236,43 @@ describe('runAction against a stand-in juju', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'juju-actions-fake-'));
   const fake = path.join(dir, 'juju');
   const argvLog = path.join(dir, 'argv');
-  writeFileSync(path.join(dir, 'failed.json'), JSON.stringify({ 'kfp-db/0': { ...JSON.parse(vector('run-action-failed.json'))['mysql/0'], unit: 'kfp-db/0' } }));
-  writeFileSync(fake, [
-    '#!/bin/sh',
-    `echo "$*" >> '${argvLog}'`,
-    'case "$JUJU_FAKE $1" in',
-    `  "failed run") cat '${path.join(dir, 'failed.json')}'; printf 'Running operation 41 with 1 task\\n  - task 42 on unit-kfp-db-0\\n\\nWaiting for task 42...\\n' >&2 ;;`,
-    `  "timeout run") printf 'Running operation 7 with 1 task\\n  - task 8 on unit-kfp-db-1\\n\\nWaiting for task 8...\\n\\nERROR timed out waiting for results from: unit kfp-db/1\\n' >&2; exit 1 ;;`,
-    `  "timeout show-task") echo '{"id":"8","results":{"backup-id":"2024-05-01T12:00:00Z","return-code":0},"status":"completed","unit":"kfp-db/1"}' ;;`,
-    `  "running run") printf "Scheduled operation 7 with task 8\\nCheck task status with 'juju show-task 8'\\n" >&2 ;;`,
-    `  "running show-task") echo '{"id":"8","status":"running","unit":"kfp-db/1"}' ;;`,
-    `  "unscheduled run") printf 'Operation 9 failed to schedule any tasks:\\naction "create-backup" not defined on unit "kfp-ui/0"\\n' >&2 ;;`,
-    'esac',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'failed.json'),
+    JSON.stringify({ 'kfp-db/0': { ...JSON.parse(vector('run-action-failed.json'))['mysql/0'], unit: 'kfp-db/0' } }),
+  );
+  writeFileSync(
+    fake,
+    [
+      '#!/bin/sh',
+      `echo "$*" >> '${argvLog}'`,
+      'case "$JUJU_FAKE $1" in',
+      `  "failed run") cat '${path.join(dir, 'failed.json')}'; printf 'Running operation 41 with 1 task\\n  - task 42 on unit-kfp-db-0\\n\\nWaiting for task 42...\\n' >&2 ;;`,
+      `  "timeout run") printf 'Running operation 7 with 1 task\\n  - task 8 on unit-kfp-db-1\\n\\nWaiting for task 8...\\n\\nERROR timed out waiting for results from: unit kfp-db/1\\n' >&2; exit 1 ;;`,
+      `  "timeout show-task") echo '{"id":"8","results":{"backup-id":"2024-05-01T12:00:00Z","return-code":0},"status":"completed","unit":"kfp-db/1"}' ;;`,
+      `  "running run") printf "Scheduled operation 7 with task 8\\nCheck task status with 'juju show-task 8'\\n" >&2 ;;`,
+      `  "running show-task") echo '{"id":"8","status":"running","unit":"kfp-db/1"}' ;;`,
+      `  "unscheduled run") printf 'Operation 9 failed to schedule any tasks:\\naction "create-backup" not defined on unit "kfp-ui/0"\\n' >&2 ;;`,
+      'esac',
+    ].join('\n'),
+  );
   chmodSync(fake, 0o755);
   const lines: string[] = [];
-  const log: Logger = { info: (m) => lines.push(m), notice: () => undefined, warning: (m) => lines.push(m), error: () => undefined, debug: () => undefined, group: (_n, fn) => fn() };
+  const log: Logger = {
+    info: (m) => lines.push(m),
+    notice: () => undefined,
+    warning: (m) => lines.push(m),
+    error: () => undefined,
+    debug: () => undefined,
+    group: (_n, fn) => fn(),
+  };
   const juju = (mode: string) => new Juju({ model: 'kubeflow', binary: fake, log, env: { PATH: process.env.PATH, JUJU_FAKE: mode } });
   const calls = () => readFileSync(argvLog, 'utf8').trim().split('\n');
 
   test('status failed with exit 0: the charm message, the unit and the action', async () => {
     writeFileSync(argvLog, '');
-    const err = await juju('failed').runAction('kfp-db/0', 'create-backup', {}, { waitMs: 5000, mode: 'wait' }).catch((e) => e);
+    const err = await juju('failed')
+      .runAction('kfp-db/0', 'create-backup', {}, { waitMs: 5000, mode: 'wait' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ActionFailedError);
     expect(err.message).toMatch(/^create-backup on kfp-db\/0 ended failed \(task 42\): Failure message; see "juju show-task -m kubeflow 42"/);
     expect(err.task).toMatchObject({ status: 'failed', returnCode: 0 });
@@ -252,7 +282,12 @@ describe('runAction against a stand-in juju', () => {
   test("juju run's wait runs out: the same task is polled, never run again", async () => {
     writeFileSync(argvLog, '');
     const seen: string[] = [];
-    const task = await juju('timeout').runAction('kfp-db/1', 'create-backup', {}, { waitMs: 60_000, mode: 'wait', cliWaitMs: 2000, intervalMs: 10, onTask: (id) => seen.push(id) });
+    const task = await juju('timeout').runAction(
+      'kfp-db/1',
+      'create-backup',
+      {},
+      { waitMs: 60_000, mode: 'wait', cliWaitMs: 2000, intervalMs: 10, onTask: (id) => seen.push(id) },
+    );
     expect(task.results).toEqual({ 'backup-id': '2024-05-01T12:00:00Z' });
     expect(seen).toEqual(['8']);
     expect(calls()).toEqual(['run -m kubeflow kfp-db/1 create-backup --format json --wait 2000ms', 'show-task -m kubeflow --format json 8']);
@@ -260,7 +295,9 @@ describe('runAction against a stand-in juju', () => {
 
   test('a task still running at the deadline: ActionTimeoutError with its id, nothing run again', async () => {
     writeFileSync(argvLog, '');
-    const err = await juju('running').runAction('kfp-db/1', 'create-backup', {}, { waitMs: 200, intervalMs: 20, progressEveryMs: 50 }).catch((e) => e);
+    const err = await juju('running')
+      .runAction('kfp-db/1', 'create-backup', {}, { waitMs: 200, intervalMs: 20, progressEveryMs: 50 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ActionTimeoutError);
     expect(err).toMatchObject({ taskId: '8', lastStatus: 'running' });
     expect(err.message).toContain('do not start create-backup again before it has finished');
@@ -268,7 +305,7 @@ describe('runAction against a stand-in juju', () => {
     expect(lines.some((l) => /still waiting for task 8 \(create-backup on kfp-db\/1\) after .*: status running/.test(l))).toBe(true);
   });
 
-  test('nothing scheduled (exit 0, no output): juju\'s reason', async () => {
+  test("nothing scheduled (exit 0, no output): juju's reason", async () => {
     await expect(juju('unscheduled').runAction('kfp-ui/0', 'create-backup', {}, { waitMs: 1000 })).rejects.toThrow(
       'juju could not schedule create-backup on kfp-ui/0 in model "kubeflow": action "create-backup" not defined on unit "kfp-ui/0"',
     );

@@ -39,7 +39,14 @@ function recorder() {
 describe('parseStatus', () => {
   test('reads the real Juju 3.6.1 Kubernetes status', () => {
     const status = parseStatus(realStatus);
-    expect(status.model).toMatchObject({ name: 'tt', type: 'caas', controller: 'microk8s-localhost', cloud: 'microk8s', region: 'localhost', version: '3.6.1' });
+    expect(status.model).toMatchObject({
+      name: 'tt',
+      type: 'caas',
+      controller: 'microk8s-localhost',
+      cloud: 'microk8s',
+      region: 'localhost',
+      version: '3.6.1',
+    });
     expect(status.timestamp).toBe('12:04:55+13:00');
     const app = status.applications['snappass-test'];
     expect(app).toMatchObject({ charm: 'snappass-test', charmChannel: 'latest/stable', charmRev: 9, scale: 1, address: '10.152.183.248', exposed: false });
@@ -162,7 +169,10 @@ describe('Juju client', () => {
   });
 
   test('a missing model, garbage output, a missing binary', async () => {
-    await expect(client('model').juju.status()).rejects.toMatchObject({ problem: 'model-not-found', message: expect.stringContaining('model "kubeflow" was not found') });
+    await expect(client('model').juju.status()).rejects.toMatchObject({
+      problem: 'model-not-found',
+      message: expect.stringContaining('model "kubeflow" was not found'),
+    });
     await expect(client('garbage').juju.status()).rejects.toMatchObject({ problem: 'unexpected-output' });
     const missing = client('status', { binary: path.join(dir, 'no-such-juju') }).juju;
     await expect(missing.status()).rejects.toMatchObject({ problem: 'not-installed', message: expect.stringContaining('install the Juju client') });
@@ -230,7 +240,9 @@ describe('waitForUnits', () => {
     await expect(waitForUnits(juju, 'kfp-metadata-writer', 0, fast)).resolves.toMatchObject({ units: {} });
     expect(calls()).toBe(3);
     const progress = lines.filter((l) => l.startsWith('info: still waiting'));
-    expect(progress[0]).toMatch(/^info: still waiting for kfp-metadata-writer to have no units after [\d.]+s: desired scale 0; kfp-metadata-writer\/0 active\/idle$/);
+    expect(progress[0]).toMatch(
+      /^info: still waiting for kfp-metadata-writer to have no units after [\d.]+s: desired scale 0; kfp-metadata-writer\/0 active\/idle$/,
+    );
     expect(progress[1]).toContain('kfp-metadata-writer/0 maintenance/executing dying');
   });
 
@@ -251,7 +263,10 @@ describe('waitForUnits', () => {
   });
 
   test("until 'present' does not wait for active", async () => {
-    const { juju, calls } = scripted([app(1, unit('kfp-metadata-writer/0', 'maintenance', 'executing')), app(1, unit('kfp-metadata-writer/0', 'active', 'idle'))]);
+    const { juju, calls } = scripted([
+      app(1, unit('kfp-metadata-writer/0', 'maintenance', 'executing')),
+      app(1, unit('kfp-metadata-writer/0', 'active', 'idle')),
+    ]);
     await waitForUnits(juju, 'kfp-metadata-writer', 1, { ...fast, until: 'present' });
     expect(calls()).toBe(1);
   });
@@ -261,14 +276,18 @@ describe('waitForUnits', () => {
     await expect(waitForUnits(scripted([broken]).juju, 'kfp-metadata-writer', 1, fast)).rejects.toThrow(
       'unit kfp-metadata-writer/0 is in error (hook failed: "start") while waiting for kfp-metadata-writer to have 1 unit active',
     );
-    await expect(waitForUnits(scripted([broken]).juju, 'kfp-metadata-writer', 1, { ...fast, timeoutMs: 50, failOnError: false })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(waitForUnits(scripted([broken]).juju, 'kfp-metadata-writer', 1, { ...fast, timeoutMs: 50, failOnError: false })).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
   });
 
   test('the deadline: TimeoutError with the last state and where to look', async () => {
     const { juju } = scripted([app(0, unit('kfp-metadata-writer/0', 'terminated', 'executing', 'dying'))]);
     const err = await waitForUnits(juju, 'kfp-metadata-writer', 0, { timeoutMs: 100, intervalMs: 10, progressEveryMs: 1000 }).catch((e) => e);
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err.message).toMatch(/^timed out after .* waiting for kfp-metadata-writer to have no units \(last state: desired scale 0; kfp-metadata-writer\/0 terminated\/executing dying\)/);
+    expect(err.message).toMatch(
+      /^timed out after .* waiting for kfp-metadata-writer to have no units \(last state: desired scale 0; kfp-metadata-writer\/0 terminated\/executing dying\)/,
+    );
     expect(err.message).toContain('juju debug-log -m kubeflow --include kfp-metadata-writer');
   });
 

@@ -37,7 +37,9 @@ describe('port-forward framing (v4.channel.k8s.io)', () => {
   });
 
   test('a wrong port or an unknown channel is an error', () => {
-    expect(() => new PortForwardChannels(9000).read(Buffer.concat([Buffer.of(0), le(9001)]))).toThrow('announced port 9001 on channel 0, not the port asked for (9000)');
+    expect(() => new PortForwardChannels(9000).read(Buffer.concat([Buffer.of(0), le(9001)]))).toThrow(
+      'announced port 9001 on channel 0, not the port asked for (9000)',
+    );
     expect(() => new PortForwardChannels(9000).read(Buffer.from([2, 0x28, 0x23]))).toThrow('frame on channel 2; only channels 0 and 1 carry port 9000');
   });
 });
@@ -144,9 +146,14 @@ describe('object-storage relation data', () => {
   });
 
   test('missing keys and malformed data are errors that never quote the data', () => {
-    const noSecret = 'access-key: minio\nport: 9000\nsecret-key: \'\'\n';
+    const noSecret = "access-key: minio\nport: 9000\nsecret-key: ''\n";
     expect(() => parseObjectStorageData(noSecret)).toThrow('the object-storage relation data has no secret-key (keys present: access-key, port, secret-key)');
-    const cases = ['- just a list with hidden-value-1\n', 'secret-key: "never closed hidden-value-2\n', 'access-key: minio\n nested: hidden-value-3\n', 'k: |\n  hidden-value-4\n'];
+    const cases = [
+      '- just a list with hidden-value-1\n',
+      'secret-key: "never closed hidden-value-2\n',
+      'access-key: minio\n nested: hidden-value-3\n',
+      'k: |\n  hidden-value-4\n',
+    ];
     for (const text of cases) {
       let message = '';
       try {

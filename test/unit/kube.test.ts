@@ -82,10 +82,34 @@ describe('running workloads', () => {
 
   test.each([
     [[{ type: 'Created', status: 'True' }], true],
-    [[{ type: 'Created', status: 'True' }, { type: 'Running', status: 'True' }], true],
-    [[{ type: 'Created', status: 'True' }, { type: 'Restarting', status: 'True' }], true],
-    [[{ type: 'Running', status: 'False' }, { type: 'Succeeded', status: 'True' }], false],
-    [[{ type: 'Running', status: 'False' }, { type: 'Failed', status: 'True' }], false],
+    [
+      [
+        { type: 'Created', status: 'True' },
+        { type: 'Running', status: 'True' },
+      ],
+      true,
+    ],
+    [
+      [
+        { type: 'Created', status: 'True' },
+        { type: 'Restarting', status: 'True' },
+      ],
+      true,
+    ],
+    [
+      [
+        { type: 'Running', status: 'False' },
+        { type: 'Succeeded', status: 'True' },
+      ],
+      false,
+    ],
+    [
+      [
+        { type: 'Running', status: 'False' },
+        { type: 'Failed', status: 'True' },
+      ],
+      false,
+    ],
     [[{ type: 'Succeeded', status: 'False' }], true],
   ])('an experiment with conditions %j is active: %s', (conditions, active) => {
     expect(experimentActive({ status: { conditions } })).toBe(active);

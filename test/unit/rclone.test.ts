@@ -7,12 +7,18 @@ import { describeExit, diagnose, formatProgress, parseLine, Rclone, remoteEnv } 
 
 // Lines as rclone 1.60.1 printed them against the sandbox (sync with --backup-dir, dry run, check).
 const REAL = {
-  copiedNew: '{"level":"info","msg":"Copied (new)","object":"p1/f2","objectType":"*s3.Object","source":"operations/operations.go:566","time":"2026-11-22T01:29:12.837515+00:00"}',
-  serverSide: '{"level":"info","msg":"Copied (server-side copy)","object":"p1/f2","objectType":"*s3.Object","source":"operations/operations.go:566","time":"2026-11-22T01:29:36.905443+00:00"}',
-  deleted: '{"level":"info","msg":"Deleted","object":"p1/f2","objectType":"*s3.Object","source":"operations/operations.go:721","time":"2026-11-22T01:29:36.908022+00:00"}',
-  skipped: '{"level":"warning","msg":"Skipped move into backup dir as --dry-run is set (size 1000)","object":"p1/f1","objectType":"*s3.Object","size":1000,"skipped":"move into backup dir","source":"operations/operations.go:2404","time":"2026-11-22T01:29:36.759637+00:00"}',
-  stats: '{"level":"info","msg":"\\nTransferred:   \\t    3.688 KiB / 3.688 KiB, 100%, 0 B/s, ETA -\\n","source":"accounting/stats.go:482","stats":{"bytes":3777,"checks":10,"deletedDirs":0,"deletes":3,"elapsedTime":0.157703998,"errors":0,"eta":null,"fatalError":false,"renames":2,"retryError":false,"speed":0,"totalBytes":3777,"totalChecks":10,"totalTransfers":3,"transferTime":0,"transfers":3},"time":"2026-11-22T01:29:36.933859+00:00"}',
-  error: '{"level":"error","msg":"sizes differ","object":"p1/f3","objectType":"*s3.Object","source":"operations/check.go:129","time":"2026-11-22T01:29:50.269003+00:00"}',
+  copiedNew:
+    '{"level":"info","msg":"Copied (new)","object":"p1/f2","objectType":"*s3.Object","source":"operations/operations.go:566","time":"2026-11-22T01:29:12.837515+00:00"}',
+  serverSide:
+    '{"level":"info","msg":"Copied (server-side copy)","object":"p1/f2","objectType":"*s3.Object","source":"operations/operations.go:566","time":"2026-11-22T01:29:36.905443+00:00"}',
+  deleted:
+    '{"level":"info","msg":"Deleted","object":"p1/f2","objectType":"*s3.Object","source":"operations/operations.go:721","time":"2026-11-22T01:29:36.908022+00:00"}',
+  skipped:
+    '{"level":"warning","msg":"Skipped move into backup dir as --dry-run is set (size 1000)","object":"p1/f1","objectType":"*s3.Object","size":1000,"skipped":"move into backup dir","source":"operations/operations.go:2404","time":"2026-11-22T01:29:36.759637+00:00"}',
+  stats:
+    '{"level":"info","msg":"\\nTransferred:   \\t    3.688 KiB / 3.688 KiB, 100%, 0 B/s, ETA -\\n","source":"accounting/stats.go:482","stats":{"bytes":3777,"checks":10,"deletedDirs":0,"deletes":3,"elapsedTime":0.157703998,"errors":0,"eta":null,"fatalError":false,"renames":2,"retryError":false,"speed":0,"totalBytes":3777,"totalChecks":10,"totalTransfers":3,"transferTime":0,"transfers":3},"time":"2026-11-22T01:29:36.933859+00:00"}',
+  error:
+    '{"level":"error","msg":"sizes differ","object":"p1/f3","objectType":"*s3.Object","source":"operations/check.go:129","time":"2026-11-22T01:29:50.269003+00:00"}',
   plain: '2026/11/22 01:29:50 Failed to check with 2 errors: last error was: 2 differences found',
 };
 
@@ -31,7 +37,22 @@ describe('parseLine', () => {
   });
 
   test('progress lines carry bytes, objects and ETA', () => {
-    const s = { bytes: 50 * 1048576, totalBytes: 200 * 1048576, transfers: 10, totalTransfers: 40, checks: 5, totalChecks: 5, deletes: 0, renames: 0, errors: 0, eta: 75, speed: 4 * 1048576, elapsedTime: 12, fatalError: false, retryError: false };
+    const s = {
+      bytes: 50 * 1048576,
+      totalBytes: 200 * 1048576,
+      transfers: 10,
+      totalTransfers: 40,
+      checks: 5,
+      totalChecks: 5,
+      deletes: 0,
+      renames: 0,
+      errors: 0,
+      eta: 75,
+      speed: 4 * 1048576,
+      elapsedTime: 12,
+      fatalError: false,
+      retryError: false,
+    };
     expect(formatProgress(s)).toBe('50.0 MiB of 200.0 MiB (25%), 10 of 40 objects, 5 checked, 4.00 MiB/s/s, ETA 1m15s, 12s elapsed'.replace('/s/s', '/s'));
   });
 });
@@ -46,7 +67,16 @@ describe('remotes', () => {
       RCLONE_CONFIG_TARGET_REGION: 'eu-central-1',
       RCLONE_CONFIG_TARGET_SERVER_SIDE_ENCRYPTION: 'AES256',
     });
-    expect(remoteEnv({ name: 'source', label: 's', provider: 'Minio', endpoint: 'http://localhost:9000', accessKeyId: 'minio', secretAccessKey: 'remote-secret-42' })).toMatchObject({
+    expect(
+      remoteEnv({
+        name: 'source',
+        label: 's',
+        provider: 'Minio',
+        endpoint: 'http://localhost:9000',
+        accessKeyId: 'minio',
+        secretAccessKey: 'remote-secret-42',
+      }),
+    ).toMatchObject({
       RCLONE_CONFIG_SOURCE_ENV_AUTH: 'false',
       RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID: 'minio',
       RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY: 'remote-secret-42',
@@ -59,7 +89,10 @@ describe('Rclone', () => {
   // A stand-in binary that prints the argv and environment it was given.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rclone-args-'));
   const fake = path.join(dir, 'rclone');
-  writeFileSync(fake, '#!/bin/sh\nfor a in "$@"; do echo "arg=$a"; done\necho "env-ca=${AWS_CA_BUNDLE:-unset}"\necho "env-secret=${RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY:-unset}"\necho "env-stray=${RCLONE_CONFIG_STRAY_TYPE:-unset}"\n');
+  writeFileSync(
+    fake,
+    '#!/bin/sh\nfor a in "$@"; do echo "arg=$a"; done\necho "env-ca=${AWS_CA_BUNDLE:-unset}"\necho "env-secret=${RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY:-unset}"\necho "env-stray=${RCLONE_CONFIG_STRAY_TYPE:-unset}"\n',
+  );
   chmodSync(fake, 0o755);
 
   test('AWS_CA_BUNDLE becomes --ca-cert, secrets stay in the environment, stray remotes are dropped', async () => {
@@ -89,7 +122,10 @@ describe('Rclone', () => {
     const bundle = '/etc/ssl/certs/ca-certificates.crt';
     const remote = { name: 'x', label: 'x', provider: 'Other', endpoint: 'http://127.0.0.1:9', accessKeyId: 'a', secretAccessKey: 'b' } as const;
     const env = { ...process.env, AWS_CA_BUNDLE: bundle };
-    const bare = spawnSync('rclone', ['lsf', '--config', '', 'x:bucket', '--low-level-retries', '1', '--retries', '1'], { env: { ...env, ...remoteEnv(remote) }, encoding: 'utf8' });
+    const bare = spawnSync('rclone', ['lsf', '--config', '', 'x:bucket', '--low-level-retries', '1', '--retries', '1'], {
+      env: { ...env, ...remoteEnv(remote) },
+      encoding: 'utf8',
+    });
     expect(bare.stderr).toContain('LoadCustomCABundleError');
     const ours = await new Rclone({ env, log: quiet, remotes: [remote] }).run('lsf', ['x:bucket', '--low-level-retries', '1', '--retries', '1']);
     expect(ours.errors.join('\n')).not.toContain('LoadCustomCABundleError');

@@ -32,7 +32,11 @@ const manifest = new Map(
 
 describe('test/vectors', () => {
   test('every copy matches the checksum recorded from the original', () => {
-    expect(files(copies).filter((f) => f !== 'SHA256SUMS').sort()).toEqual([...manifest.keys()].sort());
+    expect(
+      files(copies)
+        .filter((f) => f !== 'SHA256SUMS')
+        .sort(),
+    ).toEqual([...manifest.keys()].sort());
     expect(manifest.size).toBeGreaterThanOrEqual(8);
     for (const [file, hash] of manifest) expect(`${file} ${sha(path.join(copies, file))}`).toBe(`${file} ${hash}`);
   });

@@ -81,7 +81,9 @@ async function lint(file: string, text: string): Promise<Diagnostic[]> {
 
   // The parser and converter on their own, with the strict error policy, in case the language
   // service skipped something.
-  const parsed = isWorkflow ? parseWorkflow({ name: file, content: text }, new NoOperationTraceWriter()) : parseAction({ name: file, content: text }, new NoOperationTraceWriter());
+  const parsed = isWorkflow
+    ? parseWorkflow({ name: file, content: text }, new NoOperationTraceWriter())
+    : parseAction({ name: file, content: text }, new NoOperationTraceWriter());
   if (parsed.value) {
     if (isWorkflow) {
       await convertWorkflowTemplate(parsed.context, parsed.value, fileProvider, { errorPolicy: ErrorPolicy.ReturnErrorsOnly, fetchReusableWorkflowDepth: 1 });
@@ -125,9 +127,7 @@ function expressionsInRun(text: string): Diagnostic[] {
 }
 
 function format(file: string, diagnostics: Diagnostic[]): string {
-  return diagnostics
-    .map((d) => `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${severityName[d.severity ?? 1]}: ${d.message}`)
-    .join('\n');
+  return diagnostics.map((d) => `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${severityName[d.severity ?? 1]}: ${d.message}`).join('\n');
 }
 
 /** Lints a file, prints its warnings and fails with the list of its errors. */
@@ -146,7 +146,9 @@ function repositoryFiles(): string[] {
     .filter((file) => existsSync(path.join(root, file)));
   const workflowDir = path.join(root, '.github', 'workflows');
   const workflows = existsSync(workflowDir)
-    ? readdirSync(workflowDir).filter((name) => /\.ya?ml$/.test(name)).map((name) => `.github/workflows/${name}`)
+    ? readdirSync(workflowDir)
+        .filter((name) => /\.ya?ml$/.test(name))
+        .map((name) => `.github/workflows/${name}`)
     : [];
   return [...actions, ...workflows].sort();
 }
@@ -174,17 +176,67 @@ describe('the lint catches broken documents', () => {
 
   const bad: Array<[string, string, string, RegExp]> = [
     ['an unknown top-level key', 'actions/bad-key/action.yml', action(`colour: blue\n${compositeRuns}`), /Unexpected value 'colour'/],
-    ['a run step without shell', 'actions/bad-shell/action.yml', action(`runs:\n  using: composite\n  steps:\n    - run: echo hi\n`), /Required property is missing: shell/],
+    [
+      'a run step without shell',
+      'actions/bad-shell/action.yml',
+      action(`runs:\n  using: composite\n  steps:\n    - run: echo hi\n`),
+      /Required property is missing: shell/,
+    ],
     ['an invalid runs.using', 'actions/bad-using/action.yml', action(`runs:\n  using: node99\n  main: dist/index.js\n`), /Unexpected value 'node99'/],
-    ['an unknown key under runs', 'actions/bad-runs-key/action.yml', action(`runs:\n  using: composite\n  main: index.js\n  steps:\n    - shell: bash\n      run: echo hi\n`), /'main' is not valid for composite actions/],
-    ['an unknown context in an expression', 'actions/bad-context/action.yml', action(`runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo hi\n      env:\n        X: \${{ foo.bar }}\n`), /Unrecognized named-value: 'foo'/],
-    ['an unknown input to ./actions/sync-minio', '.github/workflows/bad-input.yml', workflow(syncMinioWith('          bogus: 1\n')), /Invalid action input 'bogus'/],
-    ['an unknown input to $/actions/sync-minio', '.github/workflows/bad-self-input.yml', workflow(syncMinioWith('          bogus: 1\n').replace('./actions', '$/actions')), /Invalid action input 'bogus'/],
-    ['a missing required input', '.github/workflows/bad-missing.yml', workflow(syncMinioWith('').replace('          s3-bucket: backup\n', '')), /Missing required input `s3-bucket`/],
-    ['a local action that does not exist', '.github/workflows/bad-missing-action.yml', workflow('      - uses: $/actions/no-such-action\n'), /Unable to resolve action `\$\/actions\/no-such-action`/],
-    ['an unknown job key', '.github/workflows/bad-job-key.yml', workflow('      - run: echo hi\n').replace('    runs-on:', '    runs_on: x\n    runs-on:'), /Unexpected value 'runs_on'/],
-    ['an expression inside run', '.github/workflows/bad-run.yml', workflow('      - run: echo "${{ github.head_ref }}"\n'), /Expression \$\{\{ \}\} inside run/],
-    ['a missing reusable workflow', '.github/workflows/bad-call.yml', `on: push\njobs:\n  call:\n    uses: ./.github/workflows/no-such-workflow.yml\n`, /Unable to find reusable workflow/],
+    [
+      'an unknown key under runs',
+      'actions/bad-runs-key/action.yml',
+      action(`runs:\n  using: composite\n  main: index.js\n  steps:\n    - shell: bash\n      run: echo hi\n`),
+      /'main' is not valid for composite actions/,
+    ],
+    [
+      'an unknown context in an expression',
+      'actions/bad-context/action.yml',
+      action(`runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo hi\n      env:\n        X: \${{ foo.bar }}\n`),
+      /Unrecognized named-value: 'foo'/,
+    ],
+    [
+      'an unknown input to ./actions/sync-minio',
+      '.github/workflows/bad-input.yml',
+      workflow(syncMinioWith('          bogus: 1\n')),
+      /Invalid action input 'bogus'/,
+    ],
+    [
+      'an unknown input to $/actions/sync-minio',
+      '.github/workflows/bad-self-input.yml',
+      workflow(syncMinioWith('          bogus: 1\n').replace('./actions', '$/actions')),
+      /Invalid action input 'bogus'/,
+    ],
+    [
+      'a missing required input',
+      '.github/workflows/bad-missing.yml',
+      workflow(syncMinioWith('').replace('          s3-bucket: backup\n', '')),
+      /Missing required input `s3-bucket`/,
+    ],
+    [
+      'a local action that does not exist',
+      '.github/workflows/bad-missing-action.yml',
+      workflow('      - uses: $/actions/no-such-action\n'),
+      /Unable to resolve action `\$\/actions\/no-such-action`/,
+    ],
+    [
+      'an unknown job key',
+      '.github/workflows/bad-job-key.yml',
+      workflow('      - run: echo hi\n').replace('    runs-on:', '    runs_on: x\n    runs-on:'),
+      /Unexpected value 'runs_on'/,
+    ],
+    [
+      'an expression inside run',
+      '.github/workflows/bad-run.yml',
+      workflow('      - run: echo "${{ github.head_ref }}"\n'),
+      /Expression \$\{\{ \}\} inside run/,
+    ],
+    [
+      'a missing reusable workflow',
+      '.github/workflows/bad-call.yml',
+      `on: push\njobs:\n  call:\n    uses: ./.github/workflows/no-such-workflow.yml\n`,
+      /Unable to find reusable workflow/,
+    ],
   ];
 
   test.each(bad)('reports %s', async (_name, file, text, expected) => {

@@ -30,11 +30,15 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   const { config, juju, keeper, log } = ctx;
   const app = report.application;
   // What the charm is, recorded before the checks that may refuse it.
-  const inspected = await inspect(juju, app, (status) => Object.assign(report, { charm: status.charmName, charmRevision: status.charmRev, originalScale: status.scale }));
+  const inspected = await inspect(juju, app, (status) =>
+    Object.assign(report, { charm: status.charmName, charmRevision: status.charmRev, originalScale: status.scale }),
+  );
   report.forceDeclared = inspected.forceDeclared;
   report.location = inspected.location;
   if (config.force && !inspected.forceDeclared) {
-    log.warning(`force is not passed to create-backup: revision ${report.charmRevision ?? '?'} of the charm does not declare it (juju actions ${app} --schema)`);
+    log.warning(
+      `force is not passed to create-backup: revision ${report.charmRevision ?? '?'} of the charm does not declare it (juju actions ${app} --schema)`,
+    );
   }
   const original = inspected.status.scale;
   const target = config.scaleUp ? Math.max(original, BACKUP_SCALE) : original;
@@ -44,7 +48,9 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
     const cluster = await juju.clusterStatus(inspected.leader, timing(config, ctx.signal));
     report.primary = cluster.primary;
     const where = target > 1 ? `an ONLINE secondary (primary now: ${cluster.primary ?? 'none'})` : `${cluster.members[0]?.unit ?? 'its only unit'}`;
-    log.info(`${app}: would ${target > original ? `scale to ${target}, ` : ''}run create-backup on ${where}${target > original && config.restoreScale ? `, then scale back to ${original}` : ''}`);
+    log.info(
+      `${app}: would ${target > original ? `scale to ${target}, ` : ''}run create-backup on ${where}${target > original && config.restoreScale ? `, then scale back to ${original}` : ''}`,
+    );
     report.status = 'checked';
     return;
   }
@@ -62,7 +68,10 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
     const task = await createBackup(report, inspected, ctx);
     const id = task.results['backup-id'];
     if (typeof id !== 'string' || !CHARM_BACKUP_ID.test(id)) {
-      throw new JujuError('unexpected-output', `create-backup on ${task.unit} completed (task ${task.id}) without a backup-id in the charm's format: ${JSON.stringify(id ?? null)}`);
+      throw new JujuError(
+        'unexpected-output',
+        `create-backup on ${task.unit} completed (task ${task.id}) without a backup-id in the charm's format: ${JSON.stringify(id ?? null)}`,
+      );
     }
     report.backupId = id;
     log.info(`${app}: create-backup on ${task.unit} returned backup-id ${id}`);
@@ -103,7 +112,9 @@ async function createBackup(report: DbReport, inspected: Inspected, ctx: DbBacku
       });
     } catch (err) {
       if (err instanceof ActionFailedError && /as it is the cluster primary/.test(err.task.message) && refusals < PRIMARY_REFUSALS) {
-        log.warning(`${unit} became the primary before create-backup started (a switchover); the charm refused and backed nothing up, so another unit is chosen`);
+        log.warning(
+          `${unit} became the primary before create-backup started (a switchover); the charm refused and backed nothing up, so another unit is chosen`,
+        );
         continue;
       }
       throw explain(err, report, juju.model);
@@ -165,7 +176,9 @@ async function confirmFinished(juju: Juju, leader: string, id: string, report: D
     });
   } catch (err) {
     if (err instanceof TimeoutError) {
-      throw new ActionError(`create-backup returned backup-id ${id}, but list-backups still shows it ${seen} in ${where} after ${LISTED_WITHIN_MS / 60_000} min, so it is not counted as a backup`);
+      throw new ActionError(
+        `create-backup returned backup-id ${id}, but list-backups still shows it ${seen} in ${where} after ${LISTED_WITHIN_MS / 60_000} min, so it is not counted as a backup`,
+      );
     }
     throw err;
   }
@@ -176,20 +189,38 @@ function explain(err: unknown, report: DbReport, model: string): unknown {
   if (!(err instanceof ActionFailedError)) return err;
   const said = err.task.message;
   const hints: [RegExp, string][] = [
-    [/not in a healthy state|Cluster status unknown/, 'The charm checks cluster health before a backup; with 2 units MySQL reports OK_NO_TOLERANCE. Scale to 3 units, or pass force: true if a backup that may be taken from stale data is acceptable'],
+    [
+      /not in a healthy state|Cluster status unknown/,
+      'The charm checks cluster health before a backup; with 2 units MySQL reports OK_NO_TOLERANCE. Scale to 3 units, or pass force: true if a backup that may be taken from stale data is acceptable',
+    ],
     [/Backup already in progress/, 'Another create-backup is running on this cluster (not started by this run); this run does not start a second one'],
-    [/blocked for write|Move restored cluster/, `After a restore the charm no longer writes to the same S3 location: give ${report.location?.integrator ?? 'its s3-integrator'} a new path (juju config -m ${model} ${report.location?.integrator ?? '<s3-integrator>'} path=...)`],
-    [/Missing S3 parameters|Missing relation/, `Configure the s3-integrator (bucket, access-key and secret-key through its sync-s3-credentials action) and relate it to ${report.application}`],
+    [
+      /blocked for write|Move restored cluster/,
+      `After a restore the charm no longer writes to the same S3 location: give ${report.location?.integrator ?? 'its s3-integrator'} a new path (juju config -m ${model} ${report.location?.integrator ?? '<s3-integrator>'} path=...)`,
+    ],
+    [
+      /Missing S3 parameters|Missing relation/,
+      `Configure the s3-integrator (bucket, access-key and secret-key through its sync-s3-credentials action) and relate it to ${report.application}`,
+    ],
   ];
   const hint = hints.find(([re]) => re.test(said))?.[1];
   return hint ? new ActionFailedError(`${err.message}. ${hint}`, err.task, err.action) : err;
 }
 
 function waitForScale(juju: Juju, app: string, count: number, config: BackupCkfDbConfig) {
-  return juju.waitForUnits(app, count, { timeoutMs: config.scaleTimeoutMinutes * 60_000, progressEveryMs: config.progressIntervalSeconds * 1000, intervalMs: config.pollIntervalSeconds * 1000 });
+  return juju.waitForUnits(app, count, {
+    timeoutMs: config.scaleTimeoutMinutes * 60_000,
+    progressEveryMs: config.progressIntervalSeconds * 1000,
+    intervalMs: config.pollIntervalSeconds * 1000,
+  });
 }
 
-const timing = (config: BackupCkfDbConfig, signal: AbortSignal) => ({ waitMs: 5 * 60_000, intervalMs: config.pollIntervalSeconds * 1000, progressEveryMs: config.progressIntervalSeconds * 1000, signal });
+const timing = (config: BackupCkfDbConfig, signal: AbortSignal) => ({
+  waitMs: 5 * 60_000,
+  intervalMs: config.pollIntervalSeconds * 1000,
+  progressEveryMs: config.progressIntervalSeconds * 1000,
+  signal,
+});
 
 export function describeLocation(report: DbReport): string {
   const l = report.location;

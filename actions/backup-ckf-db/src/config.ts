@@ -1,13 +1,4 @@
-import {
-  BACKUP_ID_FORM,
-  Inputs,
-  JUJU_APPLICATION_FORM,
-  JUJU_MODEL_FORM,
-  isBackupId,
-  isJujuApplication,
-  isJujuModel,
-  utcStamp,
-} from '@ml-backup-actions/core';
+import { BACKUP_ID_FORM, Inputs, JUJU_APPLICATION_FORM, JUJU_MODEL_FORM, isBackupId, isJujuApplication, isJujuModel, utcStamp } from '@ml-backup-actions/core';
 
 export interface BackupCkfDbConfig {
   jujuModel: string;
@@ -52,11 +43,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
 
 function readApplications(inputs: Inputs): string[] {
   const raw = inputs.raw('applications') || 'kfp-db,katib-db';
-  const names = raw.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !isJujuApplication(n));
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (!names.length || bad.length || twice.length) {
-    const why = bad.length ? `; not valid: ${bad.map((b) => JSON.stringify(b)).join(', ')}` : twice.length ? `; named twice: ${[...new Set(twice)].join(', ')}` : '';
+    const why = bad.length
+      ? `; not valid: ${bad.map((b) => JSON.stringify(b)).join(', ')}`
+      : twice.length
+        ? `; named twice: ${[...new Set(twice)].join(', ')}`
+        : '';
     inputs.problem('applications', `must be ${APPLICATIONS_FORM} (for example kfp-db,katib-db)${why}.`);
   }
   return names;

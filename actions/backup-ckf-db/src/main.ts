@@ -60,7 +60,9 @@ async function reportUnitsNotActive(juju: Juju, databases: DbReport[], log: Logg
       const bad = Object.values(app.units).filter((u) => !isDying(u) && !isActive(u));
       if (!bad.length) continue;
       db.unitsNotActive = bad.map((u) => `${u.name} ${u.workloadStatus.current}${u.workloadStatus.message ? ` (${u.workloadStatus.message})` : ''}`);
-      log.warning(`${db.application} has units that are not active after the backup: ${describeUnits(app)}; see juju status -m ${juju.model} ${db.application}`);
+      log.warning(
+        `${db.application} has units that are not active after the backup: ${describeUnits(app)}; see juju status -m ${juju.model} ${db.application}`,
+      );
     }
   } catch (err) {
     log.warning(`could not read juju status after the backup: ${errorMessage(err)}`);

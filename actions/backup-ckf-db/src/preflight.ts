@@ -24,7 +24,10 @@ export async function inspect(juju: Juju, app: string, onStatus: (status: Applic
   const [status, schema] = await Promise.all([juju.application(app), juju.actionSchema(app)]);
   onStatus(status);
   const where = `"${app}" in model "${juju.model}"`;
-  if (status.charmName !== 'mysql-k8s') throw new ActionError(`${where} runs the ${status.charmName || 'unknown'} charm, not mysql-k8s: only mysql-k8s databases can be backed up with create-backup`);
+  if (status.charmName !== 'mysql-k8s')
+    throw new ActionError(
+      `${where} runs the ${status.charmName || 'unknown'} charm, not mysql-k8s: only mysql-k8s databases can be backed up with create-backup`,
+    );
 
   const units = Object.values(status.units).filter((u) => !isDying(u));
   if (status.scale === 0 || units.length === 0) throw new ActionError(`${where} has no units (scale ${status.scale}): there is no database to back up`);
@@ -39,7 +42,10 @@ export async function inspect(juju: Juju, app: string, onStatus: (status: Applic
   if (notActive.length) throw new ActionError(`${where} has units that are not active and idle (${describeUnits(status)}); let it settle before a backup`);
 
   const missing = NEEDED_ACTIONS.filter((a) => !schema[a]);
-  if (missing.length) throw new ActionError(`the charm of ${where} (revision ${status.charmRev ?? '?'}) does not declare ${missing.join(', ')}; it is not a mysql-k8s revision this action supports`);
+  if (missing.length)
+    throw new ActionError(
+      `the charm of ${where} (revision ${status.charmRev ?? '?'}) does not declare ${missing.join(', ')}; it is not a mysql-k8s revision this action supports`,
+    );
 
   const integrator = status.relations[S3_ENDPOINT]?.[0]?.relatedApplication;
   if (!integrator) {
@@ -66,7 +72,9 @@ async function readLocation(juju: Juju, integrator: string, app: string): Promis
     path: value('path').replace(/^\/+|\/+$/g, ''),
   };
   if (!location.bucket) {
-    throw new ActionError(`${integrator}, the s3-integrator of ${app}, has no bucket configured: run juju config -m ${juju.model} ${integrator} bucket=<bucket> path=<path>`);
+    throw new ActionError(
+      `${integrator}, the s3-integrator of ${app}, has no bucket configured: run juju config -m ${juju.model} ${integrator} bucket=<bucket> path=<path>`,
+    );
   }
   return location;
 }

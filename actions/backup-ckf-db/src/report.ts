@@ -47,6 +47,7 @@ export interface CkfDbReport extends Report {
   databases: DbReport[];
 }
 
-export const newCkfDbReport = (applications: readonly string[], now = new Date()): CkfDbReport => newReport({ databases: applications.map((app) => newDbReport(app, now)) }, now);
+export const newCkfDbReport = (applications: readonly string[], now = new Date()): CkfDbReport =>
+  newReport({ databases: applications.map((app) => newDbReport(app, now)) }, now);
 
 export const seconds = (r: DbReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 100) / 10;

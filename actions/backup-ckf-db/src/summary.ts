@@ -5,7 +5,11 @@ import { type CkfDbReport, type DbReport, seconds } from './report.js';
 export function renderSummary(config: BackupCkfDbConfig, run: CkfDbReport): JobSummary {
   const now = run.finishedAt ?? new Date();
   // A database whose backup never got to an end (the run failed around it) ends as the run did.
-  const reports = run.databases.map((r): DbReport => (r.status === 'running' && FAILED.includes(run.status) ? { ...r, status: run.status === 'timed out' ? 'failed' : run.status, error: r.error ?? run.error } : r));
+  const reports = run.databases.map((r): DbReport =>
+    r.status === 'running' && FAILED.includes(run.status)
+      ? { ...r, status: run.status === 'timed out' ? 'failed' : run.status, error: r.error ?? run.error }
+      : r,
+  );
   const failed = reports.filter((r) => r.status === 'failed' || r.status === 'interrupted').length;
   const title = config.dryRun ? 'checked (dry run)' : failed ? `${failed} of ${reports.length} failed` : 'succeeded';
   const summary = new JobSummary(`backup-ckf-db: ${title}`);

@@ -1,5 +1,12 @@
 import { ActionError, errorMessage } from '@ml-backup-actions/core';
-import { CLUSTER_TAG_PREFIX, CLUSTER_TAG_VALUE, addClusterTag, clusterTagToAdd, findWorkspaceVolumes, type WorkspaceVolume } from '@ml-backup-actions/aws/volumes';
+import {
+  CLUSTER_TAG_PREFIX,
+  CLUSTER_TAG_VALUE,
+  addClusterTag,
+  clusterTagToAdd,
+  findWorkspaceVolumes,
+  type WorkspaceVolume,
+} from '@ml-backup-actions/aws/volumes';
 import { CDP_RESOURCE_TAG } from '@ml-backup-actions/cdp';
 import type { BackupCmlRun } from './clients.js';
 
@@ -34,19 +41,28 @@ export async function checkAwsDisks({ config, clients, report, log, signal }: Ba
   if (missing.length === 0) return;
   const ids = missing.map((v) => `${v.id} (${v.sizeGiB ?? '?'} GiB)`).join(', ');
   if (!config.tagDisks) {
-    log.warning(`${missing.length} EBS volume(s) lack ${GC_TAG}, so a garbage-collection script may delete them while the workspace's disks are detached: ${ids} (tag-disks: true adds the tag)`);
+    log.warning(
+      `${missing.length} EBS volume(s) lack ${GC_TAG}, so a garbage-collection script may delete them while the workspace's disks are detached: ${ids} (tag-disks: true adds the tag)`,
+    );
     return;
   }
   const key = clusterTagToAdd(volumes);
   if (!key) {
-    throw new ActionError(`tag-disks: cannot tell which cluster owns ${ids}: none or several of the workspace's other volumes carry ${GC_TAG}; tag them by hand`);
+    throw new ActionError(
+      `tag-disks: cannot tell which cluster owns ${ids}: none or several of the workspace's other volumes carry ${GC_TAG}; tag them by hand`,
+    );
   }
   if (config.dryRun) {
     log.info(`dry run: would add ${key}=${CLUSTER_TAG_VALUE} to ${ids}`);
     return;
   }
   try {
-    await addClusterTag(ec2, missing.map((v) => v.id), key, signal);
+    await addClusterTag(
+      ec2,
+      missing.map((v) => v.id),
+      key,
+      signal,
+    );
   } catch (err) {
     throw describeEc2Error(`CreateTags ${key}=${CLUSTER_TAG_VALUE} on ${ids}`, config.awsRegion, err, signal);
   }

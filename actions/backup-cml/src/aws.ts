@@ -12,6 +12,8 @@ export async function checkOptIns(client: BackupClient, region: string): Promise
   }
   if (missing.length) {
     const prefs = missing.map((t) => `${t}=true`).join(',');
-    throw new ActionError(`AWS Backup in ${region} has ${missing.join(' and ')} not opted in, so CML's backup jobs for them would not run: aws backup update-region-settings --region ${region} --resource-type-opt-in-preference ${prefs}`);
+    throw new ActionError(
+      `AWS Backup in ${region} has ${missing.join(' and ')} not opted in, so CML's backup jobs for them would not run: aws backup update-region-settings --region ${region} --resource-type-opt-in-preference ${prefs}`,
+    );
   }
 }

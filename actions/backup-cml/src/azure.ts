@@ -37,12 +37,19 @@ interface Check {
 export async function checkAzure({ config, clients: { azure: connect }, report, log, signal }: BackupCmlRun): Promise<void> {
   const { azure } = config;
   if (!azure.subscriptionId) {
-    if (config.tagDisks) throw new ActionError('tag-disks is true, but azure-subscription-id is empty: tagging the workspace\'s Azure disks needs azure-subscription-id, azure-tenant-id and azure-client-id');
-    log.warning('Azure checks skipped (snapshot resource group, disk tags): set azure-subscription-id, azure-tenant-id and azure-client-id (GitHub OIDC) to have them');
+    if (config.tagDisks)
+      throw new ActionError(
+        "tag-disks is true, but azure-subscription-id is empty: tagging the workspace's Azure disks needs azure-subscription-id, azure-tenant-id and azure-client-id",
+      );
+    log.warning(
+      'Azure checks skipped (snapshot resource group, disk tags): set azure-subscription-id, azure-tenant-id and azure-client-id (GitHub OIDC) to have them',
+    );
     return;
   }
   if (!azure.tenantId || !azure.clientId) {
-    throw new ActionError(`azure-subscription-id is ${azure.subscriptionId}, but azure-${azure.tenantId ? 'client' : 'tenant'}-id is empty (nor set as AZURE_${azure.tenantId ? 'CLIENT' : 'TENANT'}_ID): the Azure checks sign in with GitHub OIDC as that app registration`);
+    throw new ActionError(
+      `azure-subscription-id is ${azure.subscriptionId}, but azure-${azure.tenantId ? 'client' : 'tenant'}-id is empty (nor set as AZURE_${azure.tenantId ? 'CLIENT' : 'TENANT'}_ID): the Azure checks sign in with GitHub OIDC as that app registration`,
+    );
   }
   const check: Check = { clients: await connect(), config, found: report, log, signal };
   const gc = await workspaceDisks(check, report.workspace?.crn ?? '');
@@ -56,7 +63,10 @@ async function workspaceDisks({ clients, config, log, signal }: Check, crn: stri
   const tagFilter = group ? DEFAULT_WORKSPACE_DISK_FILTER : { ...DEFAULT_WORKSPACE_DISK_FILTER, [CDP_RESOURCE_TAG]: crn };
   const disks = await findWorkspaceDisks(clients, { resourceGroup: group || undefined, tagFilter, abortSignal: signal });
   const where = group ? `resource group ${group}` : `subscription ${clients.subscriptionId} (tag ${CDP_RESOURCE_TAG}=${crn})`;
-  if (disks.length === 0) log.warning(`no disks of the workspace found in ${where}: the garbage-collection tags cannot be checked; set azure-disk-resource-group to the AKS node resource group (MC_...)`);
+  if (disks.length === 0)
+    log.warning(
+      `no disks of the workspace found in ${where}: the garbage-collection tags cannot be checked; set azure-disk-resource-group to the AKS node resource group (MC_...)`,
+    );
   const gc = gcTagReport(disks);
   if (disks.length) log.info(`the workspace's disks in ${where}:\n${describeGcTagReport(gc)}`);
   return gc;
@@ -67,12 +77,12 @@ async function checkSnapshotGroup({ clients, config, found, log, signal }: Check
   const region = disks.find((d) => d.location)?.location;
   const group = config.azure.snapshotResourceGroup || (region ? `cml-snapshots-${region}` : '');
   if (!group) {
-    log.warning('the workspace\'s Azure region is unknown (no disks found): set azure-snapshot-resource-group to have the snapshot resource group checked');
+    log.warning("the workspace's Azure region is unknown (no disks found): set azure-snapshot-resource-group to have the snapshot resource group checked");
     return;
   }
   await requireResourceGroup(clients, group, {
     abortSignal: signal,
-    purpose: 'the backup\'s disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group',
+    purpose: "the backup's disk snapshots; if the environment uses its own resource group, name it in azure-snapshot-resource-group",
   });
   log.info(`snapshot resource group ${group} exists`);
   found.snapshotResourceGroup = group;
@@ -81,16 +91,26 @@ async function checkSnapshotGroup({ clients, config, found, log, signal }: Check
 /** Disks without k8s-azure-created-by=kubernetes-azure-dd: named in a warning, or tagged (merged) with tag-disks. */
 async function tagOrWarn({ clients, config, found, log, signal }: Check, gc: GcTagReport): Promise<void> {
   const { missing, differentValue } = gc;
-  const disksReport: DiskTags = { count: gc.disks.length, gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`, missingTag: missing.map((d) => d.name), otherValue: differentValue.map((d) => d.name), tagged: [] };
+  const disksReport: DiskTags = {
+    count: gc.disks.length,
+    gcTag: `${GC_TAG_KEY}=${GC_TAG_VALUE}`,
+    missingTag: missing.map((d) => d.name),
+    otherValue: differentValue.map((d) => d.name),
+    tagged: [],
+  };
   found.disks = disksReport;
   // GC scripts spare only the exact value; another value is someone's tag, reported and never overwritten.
   if (differentValue.length) {
-    log.warning(`${differentValue.length} workspace disk(s) carry ${GC_TAG_KEY} with another value than ${GC_TAG_VALUE}, so a garbage-collection script may not spare them; not changed: ${differentValue.map((d) => `${d.name} (${GC_TAG_KEY}=${d.tags[GC_TAG_KEY]})`).join(', ')}`);
+    log.warning(
+      `${differentValue.length} workspace disk(s) carry ${GC_TAG_KEY} with another value than ${GC_TAG_VALUE}, so a garbage-collection script may not spare them; not changed: ${differentValue.map((d) => `${d.name} (${GC_TAG_KEY}=${d.tags[GC_TAG_KEY]})`).join(', ')}`,
+    );
   }
   if (missing.length === 0) return;
   if (!config.tagDisks) {
     const names = missing.map((d) => `${d.name} (PVC ${pvcOf(d)})`);
-    log.warning(`${missing.length} workspace disk(s) lack ${GC_TAG_KEY}=${GC_TAG_VALUE}, so a garbage-collection script may delete them while the workspace is suspended: ${names.join(', ')} (tag-disks: true adds the tag)`);
+    log.warning(
+      `${missing.length} workspace disk(s) lack ${GC_TAG_KEY}=${GC_TAG_VALUE}, so a garbage-collection script may delete them while the workspace is suspended: ${names.join(', ')} (tag-disks: true adds the tag)`,
+    );
     return;
   }
   if (config.dryRun) {

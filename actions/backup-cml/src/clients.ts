@@ -33,10 +33,15 @@ export interface AzureReach {
   ca?: string;
 }
 
-export function backupCmlClients(config: BackupCmlConfig, context: ClientContext, reach: { backup?: AwsReach; ec2?: AwsReach; azure?: AzureReach } = {}): BackupCmlClients {
+export function backupCmlClients(
+  config: BackupCmlConfig,
+  context: ClientContext,
+  reach: { backup?: AwsReach; ec2?: AwsReach; azure?: AzureReach } = {},
+): BackupCmlClients {
   const { env, log } = context;
   const needRegion = (region: string) => {
-    if (!region) throw new ActionError("Input 'aws-region' is required for a workspace on AWS (or set AWS_REGION): the region of the workspace's AWS Backup vault.");
+    if (!region)
+      throw new ActionError("Input 'aws-region' is required for a workspace on AWS (or set AWS_REGION): the region of the workspace's AWS Backup vault.");
     return region;
   };
   const aws = (region: string, to?: AwsReach) => ({ region: needRegion(region), maxAttempts: 5, requestHandler: AWS_TIMEOUTS, ...to });

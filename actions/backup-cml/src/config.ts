@@ -99,9 +99,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   if (workspaceCrn && (environmentName || workspaceName)) {
     inputs.problem('workspace-crn', 'names the workspace already: leave environment-name and workspace-name empty, or give those two instead of the CRN.');
   } else if (!workspaceCrn && !environmentName !== !workspaceName) {
-    inputs.problem(environmentName ? 'workspace-name' : 'environment-name', 'must be given together with the other one (environment-name and workspace-name name the workspace together).');
+    inputs.problem(
+      environmentName ? 'workspace-name' : 'environment-name',
+      'must be given together with the other one (environment-name and workspace-name name the workspace together).',
+    );
   } else if (!config.workspace && !backupCrn) {
-    inputs.problem('workspace-crn', `is required: ${WORKSPACE_CRN_FORM}; or give environment-name and workspace-name, or backup-crn to follow a backup already started.`);
+    inputs.problem(
+      'workspace-crn',
+      `is required: ${WORKSPACE_CRN_FORM}; or give environment-name and workspace-name, or backup-crn to follow a backup already started.`,
+    );
   }
   // Only when asked for in the step: AZURE_SUBSCRIPTION_ID alone on the runner must not fail an AWS backup (checkAzure asks again).
   const signIn = `is required with azure-subscription-id (the workflow signs in to Azure with GitHub OIDC): ${GUID_FORM}.`;

@@ -9,7 +9,11 @@ import { trackBackup } from './track.js';
  * cancel-on-timeout the backup's AWS jobs are asked to stop, otherwise it runs on and the error
  * says how to follow it. A backup that failed is no longer running; a cancelled run's is.
  */
-export async function followBackup(run: BackupCmlRun, backup: RunningBackup, timing: { timeoutMs: number; progressEveryMs: number; intervalMs: number }): Promise<void> {
+export async function followBackup(
+  run: BackupCmlRun,
+  backup: RunningBackup,
+  timing: { timeoutMs: number; progressEveryMs: number; intervalMs: number },
+): Promise<void> {
   const { config, clients, log, signal } = run;
   try {
     await trackBackup(clients.ml, backup, { ...timing, log, signal });

@@ -31,7 +31,11 @@ export async function preflight(run: BackupCmlRun): Promise<Checked> {
   report.workspace = found?.view;
   const plan: Plan = config.backupCrn
     ? { kind: 'attach', backupCrn: config.backupCrn, vaultName: found?.workspace.backupMetadata?.backupVaultName }
-    : { kind: 'start', workspaceCrn: found?.workspace.crn ?? '', backupName: config.backupName || defaultBackupName(found?.workspace.instanceName ?? 'workspace', config.startedAt) };
+    : {
+        kind: 'start',
+        workspaceCrn: found?.workspace.crn ?? '',
+        backupName: config.backupName || defaultBackupName(found?.workspace.instanceName ?? 'workspace', config.startedAt),
+      };
   // The cloud SDKs are loaded here only: each would double the start-up of every run.
   if (found?.view.platform === 'AWS') {
     const aws = await clients.backup(config.awsRegion);

@@ -11,5 +11,7 @@ export async function stopAwsJobs(backup: RunningBackup, why: string, log: Logge
   const { stopped, failed } = await stopJobs(backup.aws.client, backup.state.jobs);
   backup.state.stoppedJobs = stopped;
   backup.running = failed.length > 0;
-  log.warning(`${why}: stopped ${stopped.length} AWS Backup job${stopped.length === 1 ? '' : 's'} of this backup (cancel-on-timeout)${failed.length ? `; could not stop: ${failed.join('; ')}` : ''}`);
+  log.warning(
+    `${why}: stopped ${stopped.length} AWS Backup job${stopped.length === 1 ? '' : 's'} of this backup (cancel-on-timeout)${failed.length ? `; could not stop: ${failed.join('; ')}` : ''}`,
+  );
 }

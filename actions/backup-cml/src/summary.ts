@@ -7,7 +7,10 @@ export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSu
   const w = report.workspace;
   const b = report.backup;
   const rows: [string, string][] = [
-    ['Workspace', w ? `${w.name} in ${w.environment} (${w.crn})` : (config.workspace && 'workspaceCrn' in config.workspace ? config.workspace.workspaceCrn : '-')],
+    [
+      'Workspace',
+      w ? `${w.name} in ${w.environment} (${w.crn})` : config.workspace && 'workspaceCrn' in config.workspace ? config.workspace.workspaceCrn : '-',
+    ],
     ['Cloud', w?.platform ?? '-'],
     ['Backup', b.backupCrn ? `${b.backupName ?? ''} ${b.backupCrn}`.trim() : '-'],
     ['Status', statusLine(report, b.backupStatus ? ` (CDP: ${b.backupStatus})` : '')],
@@ -15,9 +18,16 @@ export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSu
   ];
   if (b.vaultName) rows.push(['AWS Backup vault', b.vaultName]);
   if (b.stoppedJobs.length) rows.push(['Stopped AWS Backup jobs', b.stoppedJobs.join(', ')]);
-  if (report.suspend) rows.push(['Suspended', `${report.suspend.at.toISOString()}${report.suspend.outcome ? `; ${report.suspend.outcome}` : '; still suspended, as the upgrade needs'}${report.suspend.detail ? `: ${report.suspend.detail}` : ''}`]);
+  if (report.suspend)
+    rows.push([
+      'Suspended',
+      `${report.suspend.at.toISOString()}${report.suspend.outcome ? `; ${report.suspend.outcome}` : '; still suspended, as the upgrade needs'}${report.suspend.detail ? `: ${report.suspend.detail}` : ''}`,
+    ]);
   if (w?.platform === 'AZURE') {
-    rows.push(['NFS (not backed up)', `${w.filesystemId || 'unknown'}${w.nfsVersion ? `, NFS ${w.nfsVersion}` : ''}: the backup does not include the workspace's NFS; pass existing-nfs and nfs-version to the restore`]);
+    rows.push([
+      'NFS (not backed up)',
+      `${w.filesystemId || 'unknown'}${w.nfsVersion ? `, NFS ${w.nfsVersion}` : ''}: the backup does not include the workspace's NFS; pass existing-nfs and nfs-version to the restore`,
+    ]);
   }
   if (report.snapshotResourceGroup) rows.push(['Snapshot resource group', `${report.snapshotResourceGroup} (exists)`]);
   const d = report.disks;
@@ -34,7 +44,13 @@ export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSu
   if (b.jobs.length) {
     summary.table(
       ['AWS Backup job', 'resource', 'state', 'percent (AWS estimate)', 'transferred'],
-      b.jobs.map((j) => [j.id, `${j.resourceType} ${j.resource}`, j.state, j.percent === undefined ? '?' : `${j.percent.toFixed(1)}%`, j.bytesTransferred ? formatBytes(j.bytesTransferred) : '-']),
+      b.jobs.map((j) => [
+        j.id,
+        `${j.resourceType} ${j.resource}`,
+        j.state,
+        j.percent === undefined ? '?' : `${j.percent.toFixed(1)}%`,
+        j.bytesTransferred ? formatBytes(j.bytesTransferred) : '-',
+      ]),
     );
   }
   return summary;

@@ -21,7 +21,10 @@ export class Suspension {
     private readonly log: Logger,
   ) {}
 
-  async suspend(options: { timeoutMs: number; progressEveryMs: number; intervalMs: number; signal: AbortSignal }, onSuspending: (state: Suspended) => void): Promise<void> {
+  async suspend(
+    options: { timeoutMs: number; progressEveryMs: number; intervalMs: number; signal: AbortSignal },
+    onSuspending: (state: Suspended) => void,
+  ): Promise<void> {
     const { crn, name } = this.workspace;
     this.log.info(`suspending workspace ${name} before the backup, as the runbook requires on Azure`);
     this.state = { at: new Date() };

@@ -4,7 +4,12 @@ import type { BackupCmlConfig } from './config.js';
 import type { WorkspaceView } from './report.js';
 
 /** describeWorkspace: it must exist and be ready (installation:finished or modify:finished). */
-export async function checkWorkspace(ml: MlApi, config: BackupCmlConfig, log: Logger, signal: AbortSignal): Promise<{ workspace: Workspace; view: WorkspaceView } | undefined> {
+export async function checkWorkspace(
+  ml: MlApi,
+  config: BackupCmlConfig,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<{ workspace: Workspace; view: WorkspaceView } | undefined> {
   if (!config.workspace) {
     log.info('no workspace named: following the backup by its CRN only (no AWS Backup job details)');
     return undefined;
@@ -23,8 +28,11 @@ export async function checkWorkspace(ml: MlApi, config: BackupCmlConfig, log: Lo
   log.info(`workspace ${workspace.instanceName} (${view.crn}) in ${view.environment}, ${view.platform}, status ${status}, version ${workspace.version ?? '?'}`);
   // Attaching to a running backup: an Azure workspace is suspended then, and that is expected.
   if (!config.backupCrn && classifyWorkspaceStatus(status) !== 'ready') {
-    throw new ActionError(`workspace ${workspace.instanceName} is ${status}, not ready (installation:finished or modify:finished): a backup needs a ready workspace`);
+    throw new ActionError(
+      `workspace ${workspace.instanceName} is ${status}, not ready (installation:finished or modify:finished): a backup needs a ready workspace`,
+    );
   }
-  if (!['AWS', 'AZURE'].includes(view.platform)) throw new ActionError(`workspace ${workspace.instanceName} runs on ${view.platform || 'an unknown cloud'}; backup-cml supports AWS and Azure`);
+  if (!['AWS', 'AZURE'].includes(view.platform))
+    throw new ActionError(`workspace ${workspace.instanceName} runs on ${view.platform || 'an unknown cloud'}; backup-cml supports AWS and Azure`);
   return { workspace, view };
 }

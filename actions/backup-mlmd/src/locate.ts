@@ -29,7 +29,9 @@ export async function locateDatabase(kube: KubeClient, config: BackupMlmdConfig,
     throw new ActionError(`container '${container}' (the container input) is not in pod ${config.pod}; its containers are: ${names.join(', ')}`);
   }
   if (pod.phase !== 'Running' || !state.state.startsWith('running')) {
-    throw new ActionError(`pod ${config.pod} is ${pod.phase} and its container ${container} is ${state.state}; the database can only be read from a running container`);
+    throw new ActionError(
+      `pod ${config.pod} is ${pod.phase} and its container ${container} is ${state.state}; the database can only be read from a running container`,
+    );
   }
   const files = await existingFiles(kube, config, container, signal);
   if (files[0] !== config.dbPath) {

@@ -34,7 +34,11 @@ async function backupMlmd(run: BackupMlmdRun): Promise<Status | void> {
   report.files = await step('snapshot', `Pause ${app}, take ${config.dbPath}, resume`, async () => {
     try {
       await writer.pause({ timeoutMs: config.timeoutMinutes * 60_000, progressEveryMs });
-      return await takeSnapshot(clients.kube, { namespace: config.namespace, pod: found.pod.name, container: found.container }, found.files, work, { log, signal, progressEveryMs });
+      return await takeSnapshot(clients.kube, { namespace: config.namespace, pod: found.pod.name, container: found.container }, found.files, work, {
+        log,
+        signal,
+        progressEveryMs,
+      });
     } finally {
       await writer.resume();
     }

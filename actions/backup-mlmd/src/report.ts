@@ -26,7 +26,8 @@ export interface BackupReport extends Report {
   sidecarUrl?: string;
 }
 
-export const newBackupReport = (application: string, now = new Date()): BackupReport => newReport({ writer: { application }, files: [] as SnapshotFile[] }, now);
+export const newBackupReport = (application: string, now = new Date()): BackupReport =>
+  newReport({ writer: { application }, files: [] as SnapshotFile[] }, now);
 
 /** Seconds the writer was down: from the scale to 0 to the scale back, or until now if not back yet. */
 export function pausedSeconds(report: BackupReport, now = new Date()): number {

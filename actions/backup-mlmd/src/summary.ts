@@ -24,7 +24,10 @@ export function renderSummary(config: BackupMlmdConfig, report: BackupReport): J
   for (const f of report.files) rows.push([`Taken: ${f.path}`, `${formatBytes(f.bytes)}, sha256 ${f.sha256}`]);
   if (report.check) {
     const counts = Object.values(report.check.rowCounts).reduce((a, b) => a + b, 0);
-    rows.push(['Check', `integrity ${report.check.integrity}, schema version ${report.check.schemaVersion}, ${counts} rows in ${Object.keys(report.check.rowCounts).length} tables`]);
+    rows.push([
+      'Check',
+      `integrity ${report.check.integrity}, schema version ${report.check.schemaVersion}, ${counts} rows in ${Object.keys(report.check.rowCounts).length} tables`,
+    ]);
   }
   if (report.object) rows.push(['Object', `${report.object.url} (${formatBytes(report.object.bytes)}, sha256 ${report.object.sha256})`]);
   if (report.sidecarUrl) rows.push(['Sidecar', report.sidecarUrl]);

@@ -13,7 +13,9 @@ export async function probeTarget(rclone: Rclone, remote: S3Remote, s3: S3Target
   if (run.code !== 0) {
     const detail = run.errors.join('\n');
     const problem = run.code === 3 ? 'bucket-missing' : diagnose(detail);
-    throw new ActionError(`${remote.label} failed: ${PROBLEM_HINTS[problem]} (bucket '${s3.bucket}'; rclone ${describeExit(run.code)}): ${run.errors.at(-1) ?? ''}`);
+    throw new ActionError(
+      `${remote.label} failed: ${PROBLEM_HINTS[problem]} (bucket '${s3.bucket}'; rclone ${describeExit(run.code)}): ${run.errors.at(-1) ?? ''}`,
+    );
   }
   const taken = keys.filter((key) => run.objects.has(key.slice(s3.prefix.length + 1)));
   if (taken.length) {

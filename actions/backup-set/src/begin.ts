@@ -11,7 +11,10 @@ export async function begin({ config, clients, log, signal, env }: BackupSetRun,
   const { bucket } = clients;
   const key = manifestKey(config.s3.prefix, config.backupId);
   const [existing, tools] = await Promise.all([bucket.size(key), toolVersions(env, signal)]);
-  if (existing !== undefined) throw new ActionError(`${bucket.url(key)} already exists: backup set ${config.backupId} was started before; a set is never overwritten, use another backup-id`);
+  if (existing !== undefined)
+    throw new ActionError(
+      `${bucket.url(key)} already exists: backup set ${config.backupId} was started before; a set is never overwritten, use another backup-id`,
+    );
   for (const [tool, version] of Object.entries(tools)) log.info(`${tool}: ${version}`);
   const manifest = newManifest({
     backupId: config.backupId,

@@ -38,7 +38,13 @@ export async function complete({ config, clients, log }: BackupSetRun, now = new
 async function openManifest(config: BackupSetConfig, bucket: BackupBucket, key: string, log: Logger, now: Date): Promise<Manifest> {
   if ((await bucket.size(key)) !== undefined) return parseManifest(await bucket.readText(key), bucket.url(key));
   log.warning(`${bucket.url(key)} was not opened by mode begin; it is written now, without tool versions`);
-  return newManifest({ backupId: config.backupId, model: config.jujuModel, target: { bucket: config.s3.bucket, endpoint: config.s3.endpoint }, startedAt: now.toISOString(), tools: {} });
+  return newManifest({
+    backupId: config.backupId,
+    model: config.jujuModel,
+    target: { bucket: config.s3.bucket, endpoint: config.s3.endpoint },
+    startedAt: now.toISOString(),
+    tools: {},
+  });
 }
 
 const STATUS: Record<string, ComponentStatus> = { success: 'complete', failure: 'failed', cancelled: 'cancelled', skipped: 'skipped' };
@@ -107,7 +113,12 @@ async function mlmd(job: JobResult | undefined, bucket: BackupBucket, log: Logge
     c.sidecar = { url: sidecarUrl, bucket: bucket.bucket, key: sidecarKey, bytes: Buffer.byteLength(text) };
     c.schemaVersion = s.database?.['schema-version'];
     c.rowCounts = s.database?.['row-counts'];
-    c.writerPause = { application: s.writer?.application, from: s.writer?.['paused-at'], to: s.writer?.['resumed-at'], seconds: s.writer?.['paused-seconds'] ?? paused ?? 0 };
+    c.writerPause = {
+      application: s.writer?.application,
+      from: s.writer?.['paused-at'],
+      to: s.writer?.['resumed-at'],
+      seconds: s.writer?.['paused-seconds'] ?? paused ?? 0,
+    };
     const started = Date.parse(s['started-at'] ?? '');
     const finished = Date.parse(s['finished-at'] ?? '');
     if (started && finished) c.durationSeconds = Math.round((finished - started) / 100) / 10;
@@ -134,7 +145,8 @@ async function mlpipeline(job: JobResult | undefined, bucket: BackupBucket, log:
   c.objectsArchived = int(out['objects-archived']);
   if (out.verified) c.verified = out.verified === 'true';
   c.durationSeconds = num(out['duration-seconds']);
-  if (!m || m[1] !== bucket.bucket) return lacking(c, out.destination ? `its destination ${out.destination} is not in bucket ${bucket.bucket}` : 'reported no destination');
+  if (!m || m[1] !== bucket.bucket)
+    return lacking(c, out.destination ? `its destination ${out.destination} is not in bucket ${bucket.bucket}` : 'reported no destination');
   c.bucket = m[1];
   c.prefix = m[2].replace(/\/+$/, '');
   if (c.status === 'complete' || c.status === 'failed') {

@@ -57,7 +57,10 @@ function readResults(inputs: Inputs): Record<string, JobResult> {
     parsed = undefined;
   }
   const ok =
-    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((j) => typeof j === 'object' && j !== null && typeof (j as JobResult).result === 'string');
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((j) => typeof j === 'object' && j !== null && typeof (j as JobResult).result === 'string');
   if (!ok) {
     inputs.problem('results', `must be ${RESULTS_FORM}${raw ? '' : '; it is empty'}.`);
     return {};

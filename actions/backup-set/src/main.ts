@@ -29,7 +29,9 @@ async function backupSet(run: BackupSetRun): Promise<void> {
       setOutputs({ 'backup-id': manifest.backupId, 'manifest-url': url, status: manifest.status });
       if (manifest.status !== 'complete') {
         const broken = Object.entries(manifest.components).filter(([, c]) => c.status !== 'complete');
-        throw new ActionError(`backup set ${id} is incomplete: ${broken.map(([n, c]) => `${n} ${c.status}${c.error ? ` (${c.error})` : ''}`).join('; ')}. Its manifest ${url} says so; do not restore from it`);
+        throw new ActionError(
+          `backup set ${id} is incomplete: ${broken.map(([n, c]) => `${n} ${c.status}${c.error ? ` (${c.error})` : ''}`).join('; ')}. Its manifest ${url} says so; do not restore from it`,
+        );
       }
       run.log.info(`backup set ${id} is complete: ${url}`);
       return;
@@ -38,7 +40,13 @@ async function backupSet(run: BackupSetRun): Promise<void> {
       const { manifest, url, verification: v } = await step('verify', `Verify backup set ${id}`, () => verify(run));
       Object.assign(report, { manifest, url });
       setOutputs({ 'backup-id': manifest.backupId, 'manifest-url': url, status: manifest.status, verified: v.ok });
-      if (!v.ok) throw new ActionError(`backup set ${id} failed verification: ${v.checks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.detail}`).join('; ')}`);
+      if (!v.ok)
+        throw new ActionError(
+          `backup set ${id} failed verification: ${v.checks
+            .filter((c) => !c.ok)
+            .map((c) => `${c.what}: ${c.detail}`)
+            .join('; ')}`,
+        );
       return;
     }
     case 'prune': {

@@ -2,7 +2,19 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@ml-backup-actions/core';
-import { Rclone, checkRun, deleteKeys, downloadFile, listObjects, remotePath, s3TargetRemote, uploadFile, type Listing, type S3Remote, type S3Target } from '@ml-backup-actions/rclone';
+import {
+  Rclone,
+  checkRun,
+  deleteKeys,
+  downloadFile,
+  listObjects,
+  remotePath,
+  s3TargetRemote,
+  uploadFile,
+  type Listing,
+  type S3Remote,
+  type S3Target,
+} from '@ml-backup-actions/rclone';
 
 /** The backup bucket, through rclone: list, read, write and delete exact keys. */
 export class BackupBucket {
@@ -66,7 +78,12 @@ export class BackupBucket {
     const file = path.join(this.work, path.posix.basename(key));
     writeFileSync(file, text, { mode: 0o600 });
     try {
-      return await uploadFile(this.rclone, { remote: this.remote, bucket: this.bucket, key }, { path: file, bytes: statSync(file).size }, { log: this.log, signal: this.signal });
+      return await uploadFile(
+        this.rclone,
+        { remote: this.remote, bucket: this.bucket, key },
+        { path: file, bytes: statSync(file).size },
+        { log: this.log, signal: this.signal },
+      );
     } finally {
       rmSync(file, { force: true });
     }
@@ -78,7 +95,11 @@ export class BackupBucket {
 
   /** rclone's own reachability check: the bucket can be listed with these credentials. */
   async probe(prefix: string): Promise<void> {
-    const run = await this.rclone.run('lsf', [remotePath(this.remote, this.bucket, prefix), '--max-depth', '1', '--low-level-retries', '2', '--contimeout', '15s'], { signal: this.signal });
+    const run = await this.rclone.run(
+      'lsf',
+      [remotePath(this.remote, this.bucket, prefix), '--max-depth', '1', '--low-level-retries', '2', '--contimeout', '15s'],
+      { signal: this.signal },
+    );
     checkRun(run, `reaching ${this.url(prefix)}`, this.signal);
   }
 

@@ -9,7 +9,8 @@ export function renderSummary(config: BackupSetConfig, report: SetReport): JobSu
   const { manifest, url } = report;
   if (report.pruned) return pruneSummary(report.pruned, config.keep, config.dryRun);
   if (manifest && url) {
-    const summary = manifest.verification && config.mode === 'verify' ? verifySummary(manifest, url, manifest.verification) : setSummary(manifest, url, manifest.status);
+    const summary =
+      manifest.verification && config.mode === 'verify' ? verifySummary(manifest, url, manifest.verification) : setSummary(manifest, url, manifest.status);
     if (report.error) summary.paragraph(`${config.mode} ${statusLine(report)}`);
     return summary;
   }
@@ -32,7 +33,10 @@ export function setSummary(manifest: Manifest, url: string, title: string): JobS
     ['Started', manifest.startedAt],
     ['Finished', manifest.finishedAt ?? '-'],
   ]);
-  summary.table(['component', 'status', 'size', 'duration', 'location'], COMPONENTS.map((name) => row(manifest, name)));
+  summary.table(
+    ['component', 'status', 'size', 'duration', 'location'],
+    COMPONENTS.map((name) => row(manifest, name)),
+  );
   summary.raw(mermaid(manifest));
   return summary;
 }
@@ -54,7 +58,13 @@ function row(m: Manifest, name: ComponentName): string[] {
   }
   const x = m.components.mlpipeline;
   const size = x.objects !== undefined ? `${x.objects} objects, ${formatBytes(x.bytes ?? 0)}` : '-';
-  return [LABEL[name], status, size, duration, x.prefix !== undefined ? `s3://${x.bucket}/${x.prefix}${x.archivePrefix ? `; replaced: ${x.archivePrefix}` : ''}` : '-'];
+  return [
+    LABEL[name],
+    status,
+    size,
+    duration,
+    x.prefix !== undefined ? `s3://${x.bucket}/${x.prefix}${x.archivePrefix ? `; replaced: ${x.archivePrefix}` : ''}` : '-',
+  ];
 }
 
 /** pre-flight, the three components at once, the manifest, verification. */
@@ -75,7 +85,10 @@ export function mermaid(m: Manifest): string {
 
 export function verifySummary(manifest: Manifest, url: string, v: Verification): JobSummary {
   const summary = setSummary(manifest, url, v.ok ? 'verified' : 'verification FAILED');
-  summary.table(['check', 'result', 'detail'], v.checks.map((c) => [c.what, c.ok ? '✅' : '❌', c.detail]));
+  summary.table(
+    ['check', 'result', 'detail'],
+    v.checks.map((c) => [c.what, c.ok ? '✅' : '❌', c.detail]),
+  );
   return summary;
 }
 

@@ -36,16 +36,22 @@ export async function verify({ config, clients, log, signal }: BackupSetRun): Pr
 
   await record('set status', async () => {
     const notDone = Object.entries(manifest.components).filter(([, c]) => c.status !== 'complete');
-    if (manifest.status !== 'complete' || notDone.length) throw new Error(`the set is ${manifest.status}: ${notDone.map(([n, c]) => `${n} ${c.status}`).join(', ') || 'no component missing'}`);
+    if (manifest.status !== 'complete' || notDone.length)
+      throw new Error(`the set is ${manifest.status}: ${notDone.map(([n, c]) => `${n} ${c.status}`).join(', ') || 'no component missing'}`);
     return 'complete';
   });
   await Promise.all([
     record('MLMD object', () => checkMlmd(manifest, bucket, signal)),
     record('MLMD sidecar', () => checkSidecar(manifest, bucket)),
     record('mlpipeline mirror', () => checkMirror(manifest, bucket)),
-    ...(juju ? Object.entries(manifest.components.databases.backups ?? {}).map(([app, b]) => record(`${app} charm backup`, () => checkCharmBackup(juju, app, b.backupId))) : []),
+    ...(juju
+      ? Object.entries(manifest.components.databases.backups ?? {}).map(([app, b]) =>
+          record(`${app} charm backup`, () => checkCharmBackup(juju, app, b.backupId)),
+        )
+      : []),
   ]);
-  if (juju && !Object.keys(manifest.components.databases.backups ?? {}).length) checks.push({ what: 'charm backups', ok: false, detail: 'the manifest names no charm backup' });
+  if (juju && !Object.keys(manifest.components.databases.backups ?? {}).length)
+    checks.push({ what: 'charm backups', ok: false, detail: 'the manifest names no charm backup' });
 
   const verification = { at: new Date().toISOString(), ok: checks.every((c) => c.ok), checks };
   manifest.verification = verification;
@@ -75,7 +81,10 @@ async function checkMlmd(manifest: Manifest, bucket: BackupBucket, signal: Abort
   if (!integrity.ok) throw new Error(`the restored database fails integrity_check: ${integrity.problems.slice(0, 3).join('; ')}`);
   const counts = await rowCounts(db, { signal });
   const differ = Object.entries(recorded ?? {}).filter(([table, n]) => counts[table] !== n);
-  if (differ.length) throw new Error(`restored row counts differ from the recorded ones: ${differ.map(([t, n]) => `${t} ${counts[t] ?? 'missing'} (recorded ${n})`).join(', ')}`);
+  if (differ.length)
+    throw new Error(
+      `restored row counts differ from the recorded ones: ${differ.map(([t, n]) => `${t} ${counts[t] ?? 'missing'} (recorded ${n})`).join(', ')}`,
+    );
   const rows = Object.values(counts).reduce((a, b) => a + b, 0);
   return `${object.bytes} bytes, sha256 matches; restored (${format}) into a fresh database: integrity ok, ${rows} rows in ${Object.keys(counts).length} tables${recorded ? ' as recorded' : ''}`;
 }
@@ -94,7 +103,9 @@ async function checkMirror(manifest: Manifest, bucket: BackupBucket): Promise<st
   const listing = await bucket.list(m.prefix);
   const bytes = [...listing.values()].reduce((a, b) => a + b, 0);
   if (listing.size !== m.objects || bytes !== m.bytes) {
-    throw new Error(`${bucket.url(m.prefix)} holds ${listing.size} objects, ${bytes} bytes; the manifest says ${m.objects} objects, ${m.bytes} bytes (a later sync may have changed it)`);
+    throw new Error(
+      `${bucket.url(m.prefix)} holds ${listing.size} objects, ${bytes} bytes; the manifest says ${m.objects} objects, ${m.bytes} bytes (a later sync may have changed it)`,
+    );
   }
   return `${m.objects} objects, ${m.bytes} bytes`;
 }

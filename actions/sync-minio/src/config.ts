@@ -52,7 +52,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     secretKey: inputs.secret('minio-secret-key'),
     bucket: inputs.text('minio-bucket', { default: 'mlpipeline', form: S3_BUCKET_FORM, valid: isBucketName }),
   };
-  const fromJuju = 'leave both empty to read them from Juju (juju config <minio-application> access-key, and the object-storage relation data of minio-consumer-application)';
+  const fromJuju =
+    'leave both empty to read them from Juju (juju config <minio-application> access-key, and the object-storage relation data of minio-consumer-application)';
   inputs.require(!minio.secretKey || Boolean(minio.accessKey), 'minio-access-key', `is required when minio-secret-key is given: give both, or ${fromJuju}.`);
   inputs.require(!minio.accessKey || Boolean(minio.secretKey), 'minio-secret-key', `is required when minio-access-key is given: give both, or ${fromJuju}.`);
   const jujuModel = inputs.text('juju-model', { default: 'kubeflow', form: JUJU_MODEL_FORM, valid: isJujuModel });
@@ -102,7 +103,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
 
 /** "kubeflow" for kubeflow, admin/kubeflow or controller:admin/kubeflow. */
 export function modelName(model: string): string {
-  return model.slice(model.lastIndexOf(':') + 1).split('/').pop() ?? model;
+  return (
+    model
+      .slice(model.lastIndexOf(':') + 1)
+      .split('/')
+      .pop() ?? model
+  );
 }
 
 /** Whether the keys come from Juju (both inputs empty) and MinIO is reached through a port-forward (no endpoint). */

@@ -30,7 +30,9 @@ export async function listSide(sync: Sync, remote: S3Remote, where: { bucket: st
     const detail = run.errors.join('\n');
     // rclone reports a missing bucket as "directory not found" (exit 3); a prefix without objects lists as empty.
     const problem = run.code === 3 ? 'bucket-missing' : diagnose(detail);
-    throw new ActionError(`${remote.label} failed: ${PROBLEM_HINTS[problem]} (bucket '${where.bucket}'; rclone ${describeExit(run.code)}): ${lastLine(detail)}`);
+    throw new ActionError(
+      `${remote.label} failed: ${PROBLEM_HINTS[problem]} (bucket '${where.bucket}'; rclone ${describeExit(run.code)}): ${lastLine(detail)}`,
+    );
   }
   return run.objects;
 }

@@ -18,11 +18,7 @@ export function planMirror({ source, target }: Required<Survey>, mode: 'sync' | 
   const { missing, different } = compareListings(source, target);
   const gone = mode === 'sync' ? [...target.keys()].filter((path) => !source.has(path)) : [];
   const sum = (paths: string[], listing: Map<string, number>) => paths.reduce((n, p) => n + (listing.get(p) ?? 0), 0);
-  const examples = [
-    ...missing.map((p) => `copy: ${p}`),
-    ...different.map((p) => `move: ${p}`),
-    ...gone.map((p) => `delete: ${p}`),
-  ].slice(0, 20);
+  const examples = [...missing.map((p) => `copy: ${p}`), ...different.map((p) => `move: ${p}`), ...gone.map((p) => `delete: ${p}`)].slice(0, 20);
   return {
     copy: missing.length + different.length,
     copyBytes: sum(missing, source) + sum(different, source),

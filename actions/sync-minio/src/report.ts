@@ -27,4 +27,15 @@ export interface SyncReport extends Report {
 }
 
 export const newSyncReport = (now = new Date()): SyncReport =>
-  newReport({ transfer: { copied: new Set<string>(), archived: new Set<string>() }, upToDate: false, bytesTransferred: 0, bytesArchived: 0, objectsChecked: 0, differences: 0, verified: false }, now);
+  newReport(
+    {
+      transfer: { copied: new Set<string>(), archived: new Set<string>() },
+      upToDate: false,
+      bytesTransferred: 0,
+      bytesArchived: 0,
+      objectsChecked: 0,
+      differences: 0,
+      verified: false,
+    },
+    now,
+  );

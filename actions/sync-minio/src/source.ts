@@ -33,8 +33,10 @@ export async function reachMinio({ config, clients, log, signal, defer }: SyncMi
 
   const { namespace, service } = config.kube;
   const published = keys.published;
-  if (published?.service && published.service !== service) log.info(`note: ${config.juju.minioApplication} publishes its service as "${published.service}"; minio-service is "${service}"`);
-  if (published?.namespace && published.namespace !== namespace) log.info(`note: ${config.juju.minioApplication} publishes its namespace as "${published.namespace}"; namespace is "${namespace}"`);
+  if (published?.service && published.service !== service)
+    log.info(`note: ${config.juju.minioApplication} publishes its service as "${published.service}"; minio-service is "${service}"`);
+  if (published?.namespace && published.namespace !== namespace)
+    log.info(`note: ${config.juju.minioApplication} publishes its namespace as "${published.namespace}"; namespace is "${namespace}"`);
   const kube = await clients.kube();
   // the port minio publishes (its config's port, 9000 by default), else the S3 API's usual 9000
   const target = await kube.resolveService(namespace, service, published?.port ?? 9000, signal);

@@ -11,8 +11,14 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport): JobS
   const summary = new JobSummary(`sync-minio: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
   const { transfer } = report;
   const rows: [string, string | number][] = [
-    ['Source', `minio:${config.minio.bucket} (${report.minioVia ?? (config.minio.endpoint || `svc/${config.kube.service} in ${config.kube.namespace}, not reached`)})`],
-    ['MinIO keys', report.minioKeysFrom ?? (config.minio.accessKey ? 'the minio-access-key and minio-secret-key inputs' : `Juju model ${config.juju.model}, not read`)],
+    [
+      'Source',
+      `minio:${config.minio.bucket} (${report.minioVia ?? (config.minio.endpoint || `svc/${config.kube.service} in ${config.kube.namespace}, not reached`)})`,
+    ],
+    [
+      'MinIO keys',
+      report.minioKeysFrom ?? (config.minio.accessKey ? 'the minio-access-key and minio-secret-key inputs' : `Juju model ${config.juju.model}, not read`),
+    ],
     ['Destination', destination(config)],
     ['Mode', `${config.mode}${config.sizeOnly ? ', size-only' : ''}${config.bandwidthLimit ? `, bandwidth ${config.bandwidthLimit}` : ''}`],
     ['Status', statusLine(report)],
@@ -35,7 +41,8 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport): JobS
   if (transfer.lastStats && (report.status === 'failed' || report.status === 'interrupted')) rows.push(['Last progress', formatProgress(transfer.lastStats)]);
   rows.push(['Duration', formatDuration(elapsedSeconds(report))]);
   summary.keyValues(rows);
-  if (report.plan?.examples.length) summary.raw(`<details><summary>First planned changes</summary>\n\n${report.plan.examples.map((e) => `- \`${e}\``).join('\n')}\n</details>`);
+  if (report.plan?.examples.length)
+    summary.raw(`<details><summary>First planned changes</summary>\n\n${report.plan.examples.map((e) => `- \`${e}\``).join('\n')}\n</details>`);
   return summary;
 }
 

@@ -23,7 +23,14 @@ export interface Verified {
 export async function verify(sync: Sync, survey: Survey, done: { transfer: Transfer; upToDate: boolean }): Promise<Verified> {
   const { config, rclone, sides, log, signal } = sync;
   if (config.sizeOnly) return verifySizes(sync, survey, done);
-  const args = [remotePath(sides.source, config.minio.bucket), remotePath(sides.target, config.s3.bucket, config.s3.prefix), '--one-way', '--fast-list', '--combined', '-'];
+  const args = [
+    remotePath(sides.source, config.minio.bucket),
+    remotePath(sides.target, config.s3.bucket, config.s3.prefix),
+    '--one-way',
+    '--fast-list',
+    '--combined',
+    '-',
+  ];
   const run = await rclone.run('check', args, {
     signal,
     statsSeconds: config.progressIntervalSeconds,
@@ -34,7 +41,10 @@ export async function verify(sync: Sync, survey: Survey, done: { transfer: Trans
   const differing = run.stdout.filter((l) => /^[+*!] /.test(l));
   const objectsChecked = run.stdout.filter((l) => l.startsWith('= ')).length;
   if (run.code !== 0 || differing.length) {
-    const shown = differing.slice(0, 10).map((l) => `  ${l}`).join('\n');
+    const shown = differing
+      .slice(0, 10)
+      .map((l) => `  ${l}`)
+      .join('\n');
     const problem =
       `verification failed (rclone check, ${describeExit(run.code)}): ${differing.length} of ${objectsChecked + differing.length} ` +
       `source objects are missing or different in the target ('+' missing, '*' different, '!' unreadable)` +
@@ -62,6 +72,9 @@ async function verifySizes(sync: Sync, survey: Survey, done: { transfer: Transfe
       `('+' missing, '*' different):\n${shown.join('\n')}\n${ADVICE}`;
     return { objectsChecked: same, differences, verified: false, problem, bytesTransferred };
   }
-  sync.log.info(`verified: all ${same} source objects are in the target with the same size` + (done.upToDate ? ' (compared on the pre-flight listings; nothing needed copying)' : ''));
+  sync.log.info(
+    `verified: all ${same} source objects are in the target with the same size` +
+      (done.upToDate ? ' (compared on the pre-flight listings; nothing needed copying)' : ''),
+  );
   return { objectsChecked: same, differences: 0, verified: true, bytesTransferred };
 }

@@ -117,7 +117,9 @@ export function gcTagReport(disks: WorkspaceDisk[]): GcTagReport {
 
 /** One line per disk that a GC script could delete, for the log or the job summary. */
 export function describeGcTagReport(r: GcTagReport): string {
-  const lines = [`${r.disks.length} workspace disk(s): ${r.tagged.length} carry ${GC_TAG_KEY}=${GC_TAG_VALUE}, ${r.missing.length} lack it, ${r.differentValue.length} have another value`];
+  const lines = [
+    `${r.disks.length} workspace disk(s): ${r.tagged.length} carry ${GC_TAG_KEY}=${GC_TAG_VALUE}, ${r.missing.length} lack it, ${r.differentValue.length} have another value`,
+  ];
   for (const d of r.missing) lines.push(`- ${d.name} (${d.resourceGroup}, ${d.diskState ?? 'state unknown'}): no ${GC_TAG_KEY} tag`);
   for (const d of r.differentValue) lines.push(`- ${d.name} (${d.resourceGroup}): ${GC_TAG_KEY}=${d.tags[GC_TAG_KEY]}`);
   return lines.join('\n');
@@ -158,7 +160,9 @@ export class DiskTaggingError extends ActionError {
     super(
       `could not add ${GC_TAG_KEY}=${GC_TAG_VALUE} to ${result.failed.length} disk(s):\n` +
         result.failed.map((f) => `- disk '${f.disk}' in resource group '${f.resourceGroup}': ${f.error}`).join('\n') +
-        (result.failed.some((f) => f.statusCode === 403) ? '\n(the credential needs Microsoft.Compute/disks/write on these disks, e.g. the Disk Snapshot Contributor or Contributor role)' : ''),
+        (result.failed.some((f) => f.statusCode === 403)
+          ? '\n(the credential needs Microsoft.Compute/disks/write on these disks, e.g. the Disk Snapshot Contributor or Contributor role)'
+          : ''),
     );
     this.name = 'DiskTaggingError';
   }
@@ -170,7 +174,11 @@ export class DiskTaggingError extends ActionError {
  * `{...currentTags, [GC_TAG_KEY]: GC_TAG_VALUE}`, because tags in an ARM PATCH replace the whole map.
  * Every disk is attempted; failures are collected and thrown together as DiskTaggingError.
  */
-export async function tagDisksForGc(clients: Pick<AzureClients, 'compute' | 'subscriptionId'>, disks: WorkspaceDisk[], options: TagDisksOptions = {}): Promise<TagDisksResult> {
+export async function tagDisksForGc(
+  clients: Pick<AzureClients, 'compute' | 'subscriptionId'>,
+  disks: WorkspaceDisk[],
+  options: TagDisksOptions = {},
+): Promise<TagDisksResult> {
   const outcomes: TagOutcome[] = [];
   const record = (o: TagOutcome) => {
     outcomes.push(o);
@@ -196,10 +204,15 @@ export async function tagDisksForGc(clients: Pick<AzureClients, 'compute' | 'sub
         record({ ...base, result: 'would-tag', tags: merged });
         continue;
       }
-      const updated = await clients.compute.disks.update(disk.resourceGroup, disk.name, { tags: merged }, {
-        abortSignal: options.abortSignal,
-        ...(options.pollIntervalMs !== undefined ? { updateIntervalInMs: options.pollIntervalMs } : {}),
-      });
+      const updated = await clients.compute.disks.update(
+        disk.resourceGroup,
+        disk.name,
+        { tags: merged },
+        {
+          abortSignal: options.abortSignal,
+          ...(options.pollIntervalMs !== undefined ? { updateIntervalInMs: options.pollIntervalMs } : {}),
+        },
+      );
       record({ ...base, result: 'tagged', tags: { ...(updated?.tags ?? merged) } });
     } catch (err) {
       if (options.abortSignal?.aborted) throw err;

@@ -1,4 +1,11 @@
-export { gitHubOidcCredential, GITHUB_TOKEN_EXCHANGE_AUDIENCE, type AssertionStats, type GitHubOidcCredential, type GitHubOidcCredentialOptions, type IdTokenProvider } from './credential.js';
+export {
+  gitHubOidcCredential,
+  GITHUB_TOKEN_EXCHANGE_AUDIENCE,
+  type AssertionStats,
+  type GitHubOidcCredential,
+  type GitHubOidcCredentialOptions,
+  type IdTokenProvider,
+} from './credential.js';
 export { createAzureClients, type AzureClientOptions, type AzureClients } from './clients.js';
 export { resourceGroupExists, requireResourceGroup } from './resources.js';
 export {

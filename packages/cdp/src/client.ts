@@ -128,7 +128,15 @@ export class CdpClient {
 }
 
 function detailsOf(err: CdpError) {
-  return { code: err.code, cdpMessage: err.cdpMessage, status: err.status, requestId: err.requestId, service: err.service, operation: err.operation, url: err.url };
+  return {
+    code: err.code,
+    cdpMessage: err.cdpMessage,
+    status: err.status,
+    requestId: err.requestId,
+    service: err.service,
+    operation: err.operation,
+    url: err.url,
+  };
 }
 
 /** cdpcli drops None values; JSON.stringify drops undefined ones inside objects, and this drops null at the top. */

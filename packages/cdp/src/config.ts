@@ -21,8 +21,14 @@ export function readCdpConnection(inputs: Inputs): CdpConnectionConfig {
   const config = {
     accessKeyId: inputs.text('cdp-access-key-id', { form: 'a CDP access key id (a UUID)', valid: (v) => /^[A-Za-z0-9-]{1,128}$/.test(v) }),
     privateKey: inputs.secret('cdp-private-key', { multiline: true }),
-    region: inputs.text('cdp-region', { form: `one of ${CDP_REGIONS.join(', ')}`, valid: (v) => v === 'default' || (CDP_REGIONS as readonly string[]).includes(v) }),
-    endpointUrl: inputs.text('cdp-endpoint-url', { form: 'an http(s) URL such as https://api.us-west-1.cdp.cloudera.com', valid: (v) => /^https?:\/\/[^\s]+$/.test(v) }),
+    region: inputs.text('cdp-region', {
+      form: `one of ${CDP_REGIONS.join(', ')}`,
+      valid: (v) => v === 'default' || (CDP_REGIONS as readonly string[]).includes(v),
+    }),
+    endpointUrl: inputs.text('cdp-endpoint-url', {
+      form: 'an http(s) URL such as https://api.us-west-1.cdp.cloudera.com',
+      valid: (v) => /^https?:\/\/[^\s]+$/.test(v),
+    }),
     profile: inputs.text('cdp-profile', { form: 'a profile name in ~/.cdp/credentials', valid: (v) => /^[\w.-]+$/.test(v) }),
   };
   // Inputs masks a multi-line value whole; each line of a PEM is a secret of its own too.
@@ -48,9 +54,16 @@ export function connectCdp(
   options: { log?: Logger; env?: NodeJS.ProcessEnv; timeoutMs?: number; attempts?: number } = {},
 ): CdpConnection {
   const env = options.env ?? process.env;
-  const credentials = resolveCredentials({ accessKeyId: config.accessKeyId || undefined, privateKey: config.privateKey || undefined, profile: config.profile || undefined, env });
+  const credentials = resolveCredentials({
+    accessKeyId: config.accessKeyId || undefined,
+    privateKey: config.privateKey || undefined,
+    profile: config.profile || undefined,
+    env,
+  });
   const endpoint = resolveEndpoint({ region: config.region, endpointUrl: config.endpointUrl, profile: config.profile || undefined, env });
   const client = new CdpClient({ credentials, endpoint, log: options.log, timeoutMs: options.timeoutMs, attempts: options.attempts });
-  options.log?.info(`CDP: ${endpoint.baseUrl} (${endpoint.source}), access key ${credentials.accessKeyId} from ${credentials.source}, signing ${client.authMethod}`);
+  options.log?.info(
+    `CDP: ${endpoint.baseUrl} (${endpoint.source}), access key ${credentials.accessKeyId} from ${credentials.source}, signing ${client.authMethod}`,
+  );
   return { credentials, endpoint, client, ml: new MlApi(client) };
 }

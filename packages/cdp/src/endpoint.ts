@@ -59,7 +59,9 @@ function pickRegion(explicit: string | undefined, env: NodeJS.ProcessEnv, config
     const v = value?.trim();
     if (!v || v === 'default') continue;
     if (!(CDP_REGIONS as readonly string[]).includes(v)) {
-      throw new ActionError(`${source} is "${v}", which is not a CDP region; use one of ${CDP_REGIONS.join(', ')}, or give an endpoint URL for any other control plane.`);
+      throw new ActionError(
+        `${source} is "${v}", which is not a CDP region; use one of ${CDP_REGIONS.join(', ')}, or give an endpoint URL for any other control plane.`,
+      );
     }
     return v;
   }

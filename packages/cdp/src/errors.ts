@@ -50,7 +50,12 @@ export class CdpError extends ActionError {
 }
 
 function describe(d: CdpErrorDetails): string {
-  const facts = [d.status ? `HTTP ${d.status}` : undefined, d.code ? `code ${d.code}` : undefined, d.requestId ? `request id ${d.requestId}` : undefined, d.attempts && d.attempts > 1 ? `${d.attempts} attempts` : undefined]
+  const facts = [
+    d.status ? `HTTP ${d.status}` : undefined,
+    d.code ? `code ${d.code}` : undefined,
+    d.requestId ? `request id ${d.requestId}` : undefined,
+    d.attempts && d.attempts > 1 ? `${d.attempts} attempts` : undefined,
+  ]
     .filter(Boolean)
     .join(', ');
   return `CDP ${d.service} ${d.operation} failed: ${d.cdpMessage || 'no message'} (${facts}). ${hint(d)}`.trim();

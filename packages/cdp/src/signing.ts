@@ -48,7 +48,9 @@ export function loadSigningKey(privateKey: string): SigningKey {
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
-    throw new ActionError('The CDP private key PEM could not be parsed (the value is not shown); check that it was copied whole, with its BEGIN and END lines.');
+    throw new ActionError(
+      'The CDP private key PEM could not be parsed (the value is not shown); check that it was copied whole, with its BEGIN and END lines.',
+    );
   }
   if (key.asymmetricKeyType === 'ec') return { method: 'ecdsav1', key };
   if (key.asymmetricKeyType === 'rsa') return { method: 'rsav1', key };
@@ -63,7 +65,9 @@ export function detectAuthMethod(privateKey: string): AuthMethod {
 function ed25519Key(seedBase64: string): KeyObject {
   const seed = /^[A-Za-z0-9+/]{43}=$/.test(seedBase64) ? Buffer.from(seedBase64, 'base64') : Buffer.alloc(0);
   if (seed.length !== 32) {
-    throw new ActionError('The 44-character CDP private key is not the base64 of a 32-byte Ed25519 key (the value is not shown); copy it again from the CDP console.');
+    throw new ActionError(
+      'The 44-character CDP private key is not the base64 of a 32-byte Ed25519 key (the value is not shown); copy it again from the CDP console.',
+    );
   }
   return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }

@@ -109,7 +109,11 @@ export async function waitForWorkspace(ml: MlApi, ref: WorkspaceRef, options: Wa
       if (kind === 'ready') return workspace;
       if (kind === 'failed') {
         const reason = workspace.failureMessage ? `: ${workspace.failureMessage}` : '';
-        throw new CdpWaitError(`${what} failed with status ${status}${reason}. Look at the workspace's events in the CDP console before retrying.`, status, workspace.failureMessage);
+        throw new CdpWaitError(
+          `${what} failed with status ${status}${reason}. Look at the workspace's events in the CDP console before retrying.`,
+          status,
+          workspace.failureMessage,
+        );
       }
       if (kind === 'unknown') unknown(status);
       return undefined;
@@ -131,7 +135,11 @@ export async function waitForWorkspaceDeleted(ml: MlApi, ref: WorkspaceRef, opti
         if (workspace.instanceStatus !== last) options.log.info(`${what}: status ${workspace.instanceStatus}`);
         last = workspace.instanceStatus;
         if (classifyWorkspaceStatus(last, []) === 'failed') {
-          throw new CdpWaitError(`${what} failed to delete with status ${last}${workspace.failureMessage ? `: ${workspace.failureMessage}` : ''}.`, last, workspace.failureMessage);
+          throw new CdpWaitError(
+            `${what} failed to delete with status ${last}${workspace.failureMessage ? `: ${workspace.failureMessage}` : ''}.`,
+            last,
+            workspace.failureMessage,
+          );
         }
         return undefined;
       } catch (err) {
@@ -166,7 +174,8 @@ export async function waitForBackup(
       if (!status) return undefined;
       const kind = classifyBackupStatus(status, options.ready);
       if (kind === 'ready') return backup;
-      if (kind === 'failed') throw new CdpWaitError(`${what} failed with status ${status}. Check the backup in the CDP console and the cloud provider's backup jobs.`, status);
+      if (kind === 'failed')
+        throw new CdpWaitError(`${what} failed with status ${status}. Check the backup in the CDP console and the cloud provider's backup jobs.`, status);
       if (kind === 'unknown') unknown(status);
       return undefined;
     },

@@ -1,5 +1,8 @@
 /** Runs tasks side by side under one signal; the first failure aborts the others and is thrown. */
-export async function allOrNothing<T extends readonly Promise<unknown>[]>(signal: AbortSignal, start: (signal: AbortSignal) => T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+export async function allOrNothing<T extends readonly Promise<unknown>[]>(
+  signal: AbortSignal,
+  start: (signal: AbortSignal) => T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
   const tasks = start(both).map((t) =>

@@ -77,7 +77,10 @@ export interface RunOptions<C, K> {
  */
 export function runAction<C, K, R extends Report>(action: ActionDefinition<C, K, R>, options: RunOptions<C, K> = {}): Promise<number> {
   const runner = options.runner ?? actionsRunner;
-  return withMaskSink((value) => runner.setSecret(value), () => run(action, runner, options));
+  return withMaskSink(
+    (value) => runner.setSecret(value),
+    () => run(action, runner, options),
+  );
 }
 
 async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, runner: Runner, options: RunOptions<C, K>): Promise<number> {
@@ -155,7 +158,8 @@ async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, ru
 
   const [first, ...rest] = failures;
   const summary = await conclude({ action, config, report, failure: first, outcome, now: now(), setOutputs, runner });
-  if (!(await runner.appendSummary(summary.text()).catch((err: unknown) => log.warning(`could not write the job summary: ${errorMessage(err)}`)))) log.debug(summary.text());
+  if (!(await runner.appendSummary(summary.text()).catch((err: unknown) => log.warning(`could not write the job summary: ${errorMessage(err)}`))))
+    log.debug(summary.text());
   if (!failures.length) return 0;
   if (env.RUNNER_DEBUG === '1' && first instanceof Error && first.stack) log.debug(first.stack);
   const extra = rest.length ? ` (and ${rest.length} more error${rest.length > 1 ? 's' : ''} above)` : '';

@@ -2,7 +2,10 @@ import { CancelledError } from './errors.js';
 
 /** A UTC timestamp usable in object names: 20261122T013045Z. */
 export function utcStamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Resolves after ms, or rejects as soon as the signal aborts. */

@@ -1,15 +1,9 @@
 // Accepted forms shared by several actions. Each returns true when the value is acceptable.
 
-export const S3_BUCKET_FORM =
-  'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+export const S3_BUCKET_FORM = 'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
 
 export function isBucketName(value: string): boolean {
-  return (
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) &&
-    !value.includes('..') &&
-    !/^\d+\.\d+\.\d+\.\d+$/.test(value) &&
-    !value.startsWith('xn--')
-  );
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) && !value.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(value) && !value.startsWith('xn--');
 }
 
 export const KEY_PREFIX_FORM =
@@ -71,22 +65,27 @@ export const ABSOLUTE_PATH_FORM = "an absolute file path of letters, digits and 
 
 export function isAbsoluteFilePath(value: string): boolean {
   if (value.length > 1024 || !/^\/[A-Za-z0-9._/-]+$/.test(value) || value.endsWith('/')) return false;
-  return value.slice(1).split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return value
+    .slice(1)
+    .split('/')
+    .every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
-export const JUJU_MODEL_FORM = "a Juju model name, optionally qualified as [controller:][owner/]model (for example kubeflow or admin/kubeflow)";
+export const JUJU_MODEL_FORM = 'a Juju model name, optionally qualified as [controller:][owner/]model (for example kubeflow or admin/kubeflow)';
 
 export function isJujuModel(value: string): boolean {
   return /^([a-z0-9][a-z0-9_-]*:)?([a-z0-9][a-z0-9.+@_-]*\/)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value);
 }
 
-export const JUJU_APPLICATION_FORM = 'a Juju application name: lowercase letters, digits and hyphens, starting with a letter, no part after a hyphen made of digits only (for example kfp-metadata-writer)';
+export const JUJU_APPLICATION_FORM =
+  'a Juju application name: lowercase letters, digits and hyphens, starting with a letter, no part after a hyphen made of digits only (for example kfp-metadata-writer)';
 
 export function isJujuApplication(value: string): boolean {
   return value.length <= 63 && /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/.test(value);
 }
 
-export const BACKUP_ID_FORM = 'a backup id of 1 to 64 letters, digits, dots, underscores and hyphens, starting with a letter or digit (for example 20261122T013045Z)';
+export const BACKUP_ID_FORM =
+  'a backup id of 1 to 64 letters, digits, dots, underscores and hyphens, starting with a letter or digit (for example 20261122T013045Z)';
 
 export function isBackupId(value: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value);

@@ -31,12 +31,18 @@ export class JujuError extends ActionError {
 }
 
 const RULES: [RegExp, JujuProblem][] = [
-  [/unable to connect to API|cannot connect to API|opening API connection|connection refused|no route to host|i\/o timeout|connection reset|network is unreachable|context deadline exceeded|: EOF$/im, 'unreachable'],
+  [
+    /unable to connect to API|cannot connect to API|opening API connection|connection refused|no route to host|i\/o timeout|connection reset|network is unreachable|context deadline exceeded|: EOF$/im,
+    'unreachable',
+  ],
   [/No controllers registered|no current controller|controller .* not found/i, 'no-controller'],
   [/^ERROR model .* not found|model .* has been removed from the controller/im, 'model-not-found'],
   [/^ERROR application ".*" not found/im, 'application-not-found'],
   [/^ERROR unit ".*" not found/im, 'unit-not-found'],
-  [/option provided but not defined|is not a juju command|unrecognized command|invalid value .* for option|option needs an argument|unrecognized args/i, 'usage'],
+  [
+    /option provided but not defined|is not a juju command|unrecognized command|invalid value .* for option|option needs an argument|unrecognized args/i,
+    'usage',
+  ],
 ];
 
 /** Classifies juju's stderr. */
@@ -47,7 +53,10 @@ export function classify(stderr: string): JujuProblem {
 
 /** juju's ERROR lines (without the "ERROR " prefix), or the last lines of stderr. */
 export function jujuMessage(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean);
   const errors = lines.filter((l) => l.startsWith('ERROR ')).map((l) => l.slice(6));
   return (errors.length ? errors : lines.slice(-3)).join('; ') || 'no message';
 }
@@ -146,14 +155,21 @@ export class JujuCli {
       });
     } catch (err) {
       if (err instanceof ActionError && /not found on PATH/.test(err.message)) {
-        throw new JujuError('not-installed', `${this.binary} was not found on PATH: install the Juju client (snap install juju) and log in to the controller before this step`);
+        throw new JujuError(
+          'not-installed',
+          `${this.binary} was not found on PATH: install the Juju client (snap install juju) and log in to the controller before this step`,
+        );
       }
       throw err;
     }
     const out = { stdout: stdout.join('\n'), stderr: stderr.join('\n') };
     if (result.aborted) {
       throwIfAborted(this.signal);
-      throw new JujuError('timeout', `juju ${command} did not finish within ${formatDuration(limitMs / 1000)}; the controller may be overloaded or unreachable`, out.stderr);
+      throw new JujuError(
+        'timeout',
+        `juju ${command} did not finish within ${formatDuration(limitMs / 1000)}; the controller may be overloaded or unreachable`,
+        out.stderr,
+      );
     }
     for (const line of stderr) if (line.trim()) this.log.debug(`juju ${command}: ${line}`);
     return { ...out, code: result.code };
@@ -175,8 +191,10 @@ export class JujuCli {
     const said = jujuMessage(stderr);
     const where = `juju ${command} on model "${this.model}"`;
     const messages: Record<JujuProblem, () => string> = {
-      unreachable: () => `could not reach the Juju controller (${where}: ${said}); check the network path to the controller and that the runner's JUJU_DATA holds a working login`,
-      'no-controller': () => `juju has no controller to talk to (${said}); log in first (juju login or juju register) with JUJU_DATA pointing at the credentials`,
+      unreachable: () =>
+        `could not reach the Juju controller (${where}: ${said}); check the network path to the controller and that the runner's JUJU_DATA holds a working login`,
+      'no-controller': () =>
+        `juju has no controller to talk to (${said}); log in first (juju login or juju register) with JUJU_DATA pointing at the credentials`,
       'model-not-found': () => `model "${this.model}" was not found on the controller (${said}); check the model name, "juju models" lists them`,
       'application-not-found': () => `application "${subject ?? '?'}" was not found in model "${this.model}" (${said})`,
       'unit-not-found': () => `unit "${subject ?? '?'}" was not found in model "${this.model}" (${said})`,

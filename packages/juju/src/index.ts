@@ -1,6 +1,26 @@
-export { JujuCli, JujuError, classify, jujuMessage, type CallOptions, type JujuCall, type JujuExit, type JujuOptions, type JujuProblem, type JujuRunner } from './cli.js';
+export {
+  JujuCli,
+  JujuError,
+  classify,
+  jujuMessage,
+  type CallOptions,
+  type JujuCall,
+  type JujuExit,
+  type JujuOptions,
+  type JujuProblem,
+  type JujuRunner,
+} from './cli.js';
 export { Juju } from './juju.js';
-export { pickBackupUnit, parseBackupsTable, parseClusterStatus, unitOfLabel, unitsRunningBackup, type BackupEntry, type ClusterMember, type ClusterStatus } from './charms/mysql-k8s.js';
+export {
+  pickBackupUnit,
+  parseBackupsTable,
+  parseClusterStatus,
+  unitOfLabel,
+  unitsRunningBackup,
+  type BackupEntry,
+  type ClusterMember,
+  type ClusterStatus,
+} from './charms/mysql-k8s.js';
 export { MINIO_DEFAULT_ACCESS_KEY, credentialsFromJuju, type MinioCredentials } from './charms/minio.js';
 export { parseFlatYaml, parseObjectStorageData, type ObjectStorageData } from './charms/minio-relation-data.js';
 export { ActionFailedError, ActionTimeoutError, type RunActionOptions } from './run-action.js';

@@ -107,7 +107,12 @@ export class Juju {
    * action and the charm's message; a wait that runs out throws ActionTimeoutError with the task id.
    * Parameters go to juju's argv as key=value: never pass secrets.
    */
-  runAction(unit: string, action: string, params: Readonly<Record<string, unknown>> = {}, options: RunActionOptions = { waitMs: 10 * 60_000 }): Promise<ActionTask> {
+  runAction(
+    unit: string,
+    action: string,
+    params: Readonly<Record<string, unknown>> = {},
+    options: RunActionOptions = { waitMs: 10 * 60_000 },
+  ): Promise<ActionTask> {
     return runAction(this.cli, unit, action, params, options);
   }
 

@@ -6,7 +6,8 @@ const APPLICATION = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 const UNIT = /^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)\/(\d+|leader)$/;
 
 export function checkApplicationName(name: string): string {
-  if (!APPLICATION.test(name)) throw new ActionError(`"${name}" is not a valid Juju application name (lower-case letters, digits and hyphens, starting with a letter)`);
+  if (!APPLICATION.test(name))
+    throw new ActionError(`"${name}" is not a valid Juju application name (lower-case letters, digits and hyphens, starting with a letter)`);
   return name;
 }
 

@@ -52,7 +52,13 @@ export class ActionTimeoutError extends TimeoutError {
 }
 
 /** See Juju.runAction. */
-export async function runAction(juju: JujuCli, unit: string, action: string, params: Readonly<Record<string, unknown>>, options: RunActionOptions): Promise<ActionTask> {
+export async function runAction(
+  juju: JujuCli,
+  unit: string,
+  action: string,
+  params: Readonly<Record<string, unknown>>,
+  options: RunActionOptions,
+): Promise<ActionTask> {
   checkUnitName(unit);
   if (!isActionName(action)) throw new ActionError(`"${action}" is not a valid action name`);
   const client = options.signal ? juju.with({ signal: juju.signal ? AbortSignal.any([juju.signal, options.signal]) : options.signal }) : juju;
@@ -71,7 +77,9 @@ export async function runAction(juju: JujuCli, unit: string, action: string, par
     if (run.code !== 0 && (!id || !/timed out waiting for results/.test(run.stderr))) throw client.failure('run', run.stderr, run.code, unit);
     if (!id) throw unscheduled(client, what, run);
     options.onTask?.(id);
-    client.log.info(`juju run stopped waiting for task ${id} (${what}) after ${formatDuration(cliWaitMs / 1000)}; the task keeps running, polling it with juju show-task`);
+    client.log.info(
+      `juju run stopped waiting for task ${id} (${what}) after ${formatDuration(cliWaitMs / 1000)}; the task keeps running, polling it with juju show-task`,
+    );
     taskId = id;
   } else {
     const run = await enqueue(client, what, unit, [unit, action, ...kv, '--background'], undefined);
@@ -102,12 +110,25 @@ async function enqueue(juju: JujuCli, what: string, unit: string, args: string[]
 }
 
 function unscheduled(juju: JujuCli, what: string, run: { stdout: string; stderr: string; code: number | null }): JujuError {
-  const said = run.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Running operation|^Waiting for task/.test(l));
+  const said = run.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Running operation|^Waiting for task/.test(l));
   const failed = said.findIndex((l) => /failed to schedule any tasks/.test(l));
   if (failed >= 0) {
-    return new JujuError('failed', `juju could not schedule ${what} in model "${juju.model}": ${said.slice(failed + 1).join('; ') || 'no reason given'}`, run.stderr, run.code);
+    return new JujuError(
+      'failed',
+      `juju could not schedule ${what} in model "${juju.model}": ${said.slice(failed + 1).join('; ') || 'no reason given'}`,
+      run.stderr,
+      run.code,
+    );
   }
-  return new JujuError('unexpected-output', `juju run for ${what} printed no task id (exit ${run.code}): ${said.join('; ').slice(0, 300) || 'no output'}`, run.stderr, run.code);
+  return new JujuError(
+    'unexpected-output',
+    `juju run for ${what} printed no task id (exit ${run.code}): ${said.join('; ').slice(0, 300) || 'no output'}`,
+    run.stderr,
+    run.code,
+  );
 }
 
 function pickTask(stdout: string, unit: string, what: string): ActionTask {
@@ -140,7 +161,12 @@ function settled(juju: JujuCli, unit: string, action: string, task: ActionTask):
 }
 
 /** Polls `juju show-task <id>` until the task is done or waitMs has passed. */
-export async function waitForTask(juju: JujuCli, taskId: string, what: string, options: Omit<RunActionOptions, 'mode' | 'cliWaitMs' | 'onTask'>): Promise<ActionTask> {
+export async function waitForTask(
+  juju: JujuCli,
+  taskId: string,
+  what: string,
+  options: Omit<RunActionOptions, 'mode' | 'cliWaitMs' | 'onTask'>,
+): Promise<ActionTask> {
   let last: ActionTask | undefined;
   try {
     return await pollJuju(juju, {

@@ -98,7 +98,11 @@ export async function readStatus(cli: JujuCli, apps: readonly string[] = [], opt
   const status = parseStatus(await cli.callJson('status', apps, options));
   // A selector that matches nothing is not an error for juju: the output just lacks it.
   for (const app of apps) {
-    if (!status.applications[app]) throw new JujuError('application-not-found', `application "${app}" was not found in model "${cli.model}"; check the name against "juju status -m ${cli.model}"`);
+    if (!status.applications[app])
+      throw new JujuError(
+        'application-not-found',
+        `application "${app}" was not found in model "${cli.model}"; check the name against "juju status -m ${cli.model}"`,
+      );
   }
   return status;
 }

@@ -122,7 +122,8 @@ const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
  */
 export function actionArgs(params: Readonly<Record<string, unknown>>): string[] {
   return Object.entries(params).map(([key, value]) => {
-    if (!key.split('.').every((k) => NAME.test(k))) throw new JujuError('usage', `"${key}" is not a valid action parameter name (lower-case letters, digits and hyphens)`);
+    if (!key.split('.').every((k) => NAME.test(k)))
+      throw new JujuError('usage', `"${key}" is not a valid action parameter name (lower-case letters, digits and hyphens)`);
     if (value === undefined) throw new JujuError('usage', `action parameter ${key} has no value`);
     const text = typeof value === 'boolean' || typeof value === 'number' ? String(value) : JSON.stringify(value);
     return `${key}=${text}`;

@@ -38,7 +38,5 @@ export function unitStates(app: ApplicationStatus): UnitState[] {
 export function describeUnits(app: ApplicationStatus): string {
   const states = unitStates(app);
   if (!states.length) return 'no units';
-  return states
-    .map((s) => `${s.name} ${s.workload}/${s.agent}${s.dying ? ' dying' : ''}${s.message ? ` (${s.message})` : ''}`)
-    .join(', ');
+  return states.map((s) => `${s.name} ${s.workload}/${s.agent}${s.dying ? ' dying' : ''}${s.message ? ` (${s.message})` : ''}`).join(', ');
 }

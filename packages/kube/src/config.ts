@@ -26,7 +26,14 @@ export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
   }
   if (source.context) {
     if (!kc.getContextObject(source.context)) {
-      throw new ActionError(`${from} has no context named "${source.context}" (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new ActionError(
+        `${from} has no context named "${source.context}" (it has: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(source.context);
   }

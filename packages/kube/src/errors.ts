@@ -93,10 +93,9 @@ export function explainHttp(code: number, status: KubeStatus | undefined, t: Tar
         { cause },
       );
     case 403:
-      return new ActionError(
-        `not allowed to ${what(t)} (403 Forbidden${detail}); grant the kubeconfig's user RBAC permission to ${t.verb} ${t.resource}`,
-        { cause },
-      );
+      return new ActionError(`not allowed to ${what(t)} (403 Forbidden${detail}); grant the kubeconfig's user RBAC permission to ${t.verb} ${t.resource}`, {
+        cause,
+      });
     case 404:
       return new ActionError(
         t.name ? `${t.resource} ${t.name} not found in namespace ${t.namespace}` : `${t.resource} not found in namespace ${t.namespace}${detail}`,

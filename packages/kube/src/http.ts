@@ -22,19 +22,24 @@ const nodeHttp = wrapHttpLibrary({
     const url = new URL(request.getUrl());
     const transport = url.protocol === 'https:' ? https : http;
     const body = request.getBody();
-    if (body !== undefined && typeof body !== 'string') return Promise.reject(new Error('the Kubernetes client sent a form body, which this client does not send'));
+    if (body !== undefined && typeof body !== 'string')
+      return Promise.reject(new Error('the Kubernetes client sent a form body, which this client does not send'));
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { method: request.getHttpMethod(), headers: request.getHeaders(), agent: request.getAgent(), signal: request.getSignal() }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const data = Buffer.concat(chunks);
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-          resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => data.toString('utf8'), binary: async () => data }));
-        });
-      });
+      const req = transport.request(
+        url,
+        { method: request.getHttpMethod(), headers: request.getHeaders(), agent: request.getAgent(), signal: request.getSignal() },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const data = Buffer.concat(chunks);
+            const headers: Record<string, string> = {};
+            for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+            resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => data.toString('utf8'), binary: async () => data }));
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -42,7 +42,8 @@ export class PortForwardChannels {
   read(frame: Buffer): { channel: 'data' | 'error'; payload: Buffer } | undefined {
     if (!frame.length) return undefined;
     const channel = frame[0];
-    if (channel !== DATA && channel !== ERROR) throw new ActionError(`the port-forward stream sent a frame on channel ${channel}; only channels 0 and 1 carry port ${this.port}`);
+    if (channel !== DATA && channel !== ERROR)
+      throw new ActionError(`the port-forward stream sent a frame on channel ${channel}; only channels 0 and 1 carry port ${this.port}`);
     let payload = frame.subarray(1);
     const prefix = this.prefixes[channel];
     if (prefix.length < 2) {
@@ -51,7 +52,8 @@ export class PortForwardChannels {
       payload = payload.subarray(take.length);
       if (this.prefixes[channel].length === 2) {
         const announced = this.prefixes[channel].readUInt16LE(0);
-        if (announced !== this.port) throw new ActionError(`the port-forward stream announced port ${announced} on channel ${channel}, not the port asked for (${this.port})`);
+        if (announced !== this.port)
+          throw new ActionError(`the port-forward stream announced port ${announced} on channel ${channel}, not the port asked for (${this.port})`);
       }
     }
     if (!payload.length) return undefined;
@@ -167,7 +169,8 @@ class Forwarder implements PortForward {
         }
       };
       const timer = setTimeout(
-        () => settle(new TimeoutError(`port-forward to pod ${namespace}/${pod} port ${port}: the API server did not open the stream within ${timeoutMs / 1000} s`)),
+        () =>
+          settle(new TimeoutError(`port-forward to pod ${namespace}/${pod} port ${port}: the API server did not open the stream within ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
       const onAbort = () => signal && settle(abortReason(signal));
@@ -185,7 +188,9 @@ class Forwarder implements PortForward {
         }
         if (channels.ready) settle();
       });
-      ws.on('close', (code) => settle(new ActionError(`port-forward to pod ${namespace}/${pod} port ${port}: the API server closed the stream (code ${code}) before it was open`)));
+      ws.on('close', (code) =>
+        settle(new ActionError(`port-forward to pod ${namespace}/${pod} port ${port}: the API server closed the stream (code ${code}) before it was open`)),
+      );
     });
   }
 
@@ -324,7 +329,9 @@ class Forwarder implements PortForward {
   }
 
   private protocolError(protocol: string): ActionError {
-    return new ActionError(`the API server at ${this.target.server} chose port-forward subprotocol "${protocol}", which this client does not speak (it offers ${PORT_FORWARD_PROTOCOL})`);
+    return new ActionError(
+      `the API server at ${this.target.server} chose port-forward subprotocol "${protocol}", which this client does not speak (it offers ${PORT_FORWARD_PROTOCOL})`,
+    );
   }
 
   private podError(message: string): ActionError {

@@ -28,11 +28,17 @@ export async function resolveServicePort(
   signal?: AbortSignal,
 ): Promise<ServiceTarget> {
   const { server } = api;
-  const svc = await bounded(api.core.readNamespacedService({ name: service, namespace }), { verb: 'get', resource: 'service', name: service, namespace, server }, signal);
+  const svc = await bounded(
+    api.core.readNamespacedService({ name: service, namespace }),
+    { verb: 'get', resource: 'service', name: service, namespace, server },
+    signal,
+  );
   const chosen = pickServicePort(svc, port);
   const selector = Object.entries(svc.spec?.selector ?? {});
   if (!selector.length) {
-    throw new ActionError(`service ${service} in namespace ${namespace} has no pod selector, so there is no pod to forward to; reach it another way (an endpoint URL)`);
+    throw new ActionError(
+      `service ${service} in namespace ${namespace} has no pod selector, so there is no pod to forward to; reach it another way (an endpoint URL)`,
+    );
   }
   const labelSelector = selector.map(([k, v]) => `${k}=${v}`).join(',');
   const list = await bounded(api.core.listNamespacedPod({ namespace, labelSelector }), { verb: 'list', resource: 'pods', namespace, server }, signal);
@@ -89,7 +95,15 @@ async function bounded<T>(call: Promise<T>, target: Target, signal?: AbortSignal
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`the Kubernetes API server at ${target.server} did not answer within ${ms / 1000} s (${target.verb} ${target.resource}${target.name ? ` ${target.name}` : ''})`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new TimeoutError(
+            `the Kubernetes API server at ${target.server} did not answer within ${ms / 1000} s (${target.verb} ${target.resource}${target.name ? ` ${target.name}` : ''})`,
+          ),
+        ),
+      ms,
+    );
     onAbort = () => reject(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
   });

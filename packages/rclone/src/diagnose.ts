@@ -2,9 +2,15 @@
 export type Problem = 'credentials' | 'unreachable' | 'bucket-missing' | 'ca-bundle' | 'other';
 
 const RULES: [RegExp, Problem][] = [
-  [/SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|InvalidToken|ExpiredToken|status code: 40[13]|NoCredentialProviders|no valid providers/i, 'credentials'],
+  [
+    /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|InvalidToken|ExpiredToken|status code: 40[13]|NoCredentialProviders|no valid providers/i,
+    'credentials',
+  ],
   [/LoadCustomCABundleError|x509:|certificate/i, 'ca-bundle'],
-  [/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|connection reset|TLS handshake timeout|context deadline exceeded/i, 'unreachable'],
+  [
+    /connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|connection reset|TLS handshake timeout|context deadline exceeded/i,
+    'unreachable',
+  ],
   [/NoSuchBucket|directory not found|bucket .* does not exist/i, 'bucket-missing'],
 ];
 

@@ -15,11 +15,7 @@ const LIST_FLAGS = ['-R', '--files-only', '--fast-list', '--no-modtime', '--no-m
  * millions of objects costs one map entry each. An S3 prefix without objects lists as empty; a
  * missing bucket ends with exit code 3 ("directory not found").
  */
-export async function listObjects(
-  rclone: Rclone,
-  path: string,
-  options: { signal?: AbortSignal; extraArgs?: readonly string[] } = {},
-): Promise<ListingRun> {
+export async function listObjects(rclone: Rclone, path: string, options: { signal?: AbortSignal; extraArgs?: readonly string[] } = {}): Promise<ListingRun> {
   const objects: Listing = new Map();
   const run = await rclone.run('lsjson', [path, ...LIST_FLAGS, ...(options.extraArgs ?? [])], {
     signal: options.signal,

@@ -55,7 +55,13 @@ export async function downloadFile(rclone: Rclone, { remote, bucket, key }: Obje
 }
 
 /** Deletes exactly these keys of the bucket, in one rclone call (--files-from); keys must not be empty. */
-export async function deleteKeys(rclone: Rclone, { remote, bucket }: Omit<ObjectAt, 'key'>, keys: readonly string[], listFile: string, signal?: AbortSignal): Promise<void> {
+export async function deleteKeys(
+  rclone: Rclone,
+  { remote, bucket }: Omit<ObjectAt, 'key'>,
+  keys: readonly string[],
+  listFile: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (!keys.length) return;
   writeFileSync(listFile, `${keys.join('\n')}\n`);
   // --no-traverse: each key is looked up directly; rclone 1.60 traversing the bucket with

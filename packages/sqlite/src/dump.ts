@@ -106,7 +106,12 @@ class DumpWatcher extends Writable {
     while (at >= 0 && this.errors.length < 3) {
       if (at === 0 || chunk[at - 1] === 0x0a) {
         const end = chunk.indexOf(0x0a, at);
-        this.errors.push(chunk.subarray(at, end < 0 ? undefined : end).toString('utf8').slice(0, 200));
+        this.errors.push(
+          chunk
+            .subarray(at, end < 0 ? undefined : end)
+            .toString('utf8')
+            .slice(0, 200),
+        );
       }
       at = chunk.indexOf(MARKER, at + MARKER.length);
     }

@@ -20,7 +20,15 @@ const TRUST_DESCRIPTION = 'Does this application have access to trusted credenti
 export default {
   name: 'config',
   needsController: true,
-  flags: [...MODEL_FLAGS, FORMAT_FLAG(['json', 'yaml'], 'yaml'), OUTPUT_FLAG, { names: ['file'], value: true }, { names: ['reset'], value: true }, { names: ['no-color'] }, { names: ['color'] }],
+  flags: [
+    ...MODEL_FLAGS,
+    FORMAT_FLAG(['json', 'yaml'], 'yaml'),
+    OUTPUT_FLAG,
+    { names: ['file'], value: true },
+    { names: ['reset'], value: true },
+    { names: ['no-color'] },
+    { names: ['color'] },
+  ],
   init(args) {
     if (args.length === 0) throw JujuError.usage('no application name specified');
   },
@@ -38,7 +46,10 @@ export default {
           if (key === 'trust') target.trust = value === 'true';
           else target.config[key] = coerce(target, key, value);
         }
-        for (const key of String(flags.reset ?? '').split(',').filter(Boolean)) delete target.config[key];
+        for (const key of String(flags.reset ?? '')
+          .split(',')
+          .filter(Boolean))
+          delete target.config[key];
       });
       return;
     }

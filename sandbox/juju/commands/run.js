@@ -61,7 +61,8 @@ export function parseRunArgs(args) {
     if (eq < 0) throw JujuError.usage(`argument ${JSON.stringify(arg)} must be of the form key.key.key...=value`);
     const keys = arg.slice(0, eq).split('.');
     for (const key of keys) {
-      if (!NAME.test(key)) throw JujuError.usage(`key ${JSON.stringify(key)} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens`);
+      if (!NAME.test(key))
+        throw JujuError.usage(`key ${JSON.stringify(key)} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens`);
     }
     pairs.push([keys, arg.slice(eq + 1)]);
   }
@@ -145,7 +146,16 @@ export default {
         const schema = actionSchema(found.app, action, spec, s.jujuVersion);
         const invalid = validateParams(schema, params);
         /** @type {Task} */
-        const task = { id: nextId(model), operation, unit: found.unit, app: found.app.name, action, params: withDefaults(schema, params), enqueuedAt: now, returnCode: 0 };
+        const task = {
+          id: nextId(model),
+          operation,
+          unit: found.unit,
+          app: found.app.name,
+          action,
+          params: withDefaults(schema, params),
+          enqueuedAt: now,
+          returnCode: 0,
+        };
         if (invalid) Object.assign(task, { status: 'error', message: invalid });
         model.tasks.push(task);
         tasks.push({ id: task.id, unit: task.unit });
@@ -161,10 +171,16 @@ export default {
     if (errors.length) err(`Some actions could not be scheduled:\n${errors.join('\n')}\n\n\n`);
     if (flags.background) {
       if (tasks.length === 1) {
-        err(`Scheduled operation ${operation} with task ${tasks[0].id}\nCheck operation status with 'juju show-operation ${operation}'\nCheck task status with 'juju show-task ${tasks[0].id}'\n`);
+        err(
+          `Scheduled operation ${operation} with task ${tasks[0].id}\nCheck operation status with 'juju show-operation ${operation}'\nCheck task status with 'juju show-task ${tasks[0].id}'\n`,
+        );
       } else {
         err(`Scheduled operation ${operation} with ${tasks.length} tasks\n`);
-        out(Object.entries(Object.fromEntries(tasks.map((t) => [t.unit, { id: t.id }]))).map(([u, v]) => `${u}:\n  id: "${v.id}"\n`).join(''));
+        out(
+          Object.entries(Object.fromEntries(tasks.map((t) => [t.unit, { id: t.id }])))
+            .map(([u, v]) => `${u}:\n  id: "${v.id}"\n`)
+            .join(''),
+        );
         err(`Check operation status with 'juju show-operation ${operation}'\nCheck task status with 'juju show-task <id>'\n`);
       }
       return;

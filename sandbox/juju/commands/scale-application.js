@@ -27,7 +27,8 @@ export default {
       const { model } = resolveModel(s, flags.model, env);
       const app = getApplication(model, appName);
       const failure = s.faults.scaleFails?.[appName];
-      if (failure) throw new JujuError(`could not scale application "${appName}": ${typeof failure === 'string' ? failure : 'scaling is blocked by the controller'}`);
+      if (failure)
+        throw new JujuError(`could not scale application "${appName}": ${typeof failure === 'string' ? failure : 'scaling is blocked by the controller'}`);
       scaleTo(app, n, Date.now(), timingFor(s, appName), Boolean(s.faults.neverSettle?.[appName]));
     });
     err(`${appName} scaled to ${n} units\n`);

@@ -21,7 +21,14 @@ const ACTION_ID = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 export default {
   name: 'show-task',
   needsController: true,
-  flags: [...MODEL_FLAGS, FORMAT_FLAG(['json', 'plain', 'yaml'], 'plain'), OUTPUT_FLAG, { names: ['wait'], value: true }, { names: ['watch'] }, { names: ['utc'] }],
+  flags: [
+    ...MODEL_FLAGS,
+    FORMAT_FLAG(['json', 'plain', 'yaml'], 'plain'),
+    OUTPUT_FLAG,
+    { names: ['wait'], value: true },
+    { names: ['watch'] },
+    { names: ['utc'] },
+  ],
   init(args, flags) {
     if (flags.watch && flags.wait !== undefined) throw JujuError.usage('specify either --watch or --wait but not both');
     if (flags.wait !== undefined) durationFlag(flags.wait, 'wait');

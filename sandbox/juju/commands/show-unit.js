@@ -19,7 +19,14 @@ import { unitActivity } from '../lib/tasks.js';
 export default {
   name: 'show-unit',
   needsController: true,
-  flags: [...MODEL_FLAGS, FORMAT_FLAG(['json', 'smart', 'yaml'], 'yaml'), OUTPUT_FLAG, { names: ['app'] }, { names: ['endpoint'], value: true }, { names: ['related-unit'], value: true }],
+  flags: [
+    ...MODEL_FLAGS,
+    FORMAT_FLAG(['json', 'smart', 'yaml'], 'yaml'),
+    OUTPUT_FLAG,
+    { names: ['app'] },
+    { names: ['endpoint'], value: true },
+    { names: ['related-unit'], value: true },
+  ],
   init(args) {
     if (args.length === 0) throw JujuError.usage('an unit name must be supplied');
     for (const a of args) if (!isValidUnitName(a)) throw JujuError.usage(`unit name "${a}" not valid`);
@@ -53,7 +60,8 @@ export default {
           'related-endpoint': other.endpoint,
           'cross-model': false,
           // The s3 interface's data is what the integrator holds now (config and synced credentials).
-          'application-data': relation.interface === 's3' && other.app !== appName ? integratorData(model.applications[other.app]) : { ...(relation.data[other.app] ?? {}) },
+          'application-data':
+            relation.interface === 's3' && other.app !== appName ? integratorData(model.applications[other.app]) : { ...(relation.data[other.app] ?? {}) },
           ...(flags.app ? {} : { 'local-unit': { 'in-scope': unit.life === 'alive', data: unitData(unit) } }),
           ...(Object.keys(relatedUnits).length ? { 'related-units': relatedUnits } : {}),
         });

@@ -176,9 +176,27 @@ function tabular(status) {
     const units = Object.entries(a.units ?? {});
     const ready = units.filter(([, u]) => ['idle', 'executing'].includes(u['juju-status'].current) && !u['juju-status'].life).length;
     const scale = a.scale ?? 0;
-    appRows.push([name, a.version ?? '', a['application-status'].current, ready === scale ? String(scale) : `${ready}/${scale}`, a['charm-name'], a['charm-channel'], String(a['charm-rev']), a.address, a.exposed ? 'yes' : 'no', a['application-status'].message ?? '']);
+    appRows.push([
+      name,
+      a.version ?? '',
+      a['application-status'].current,
+      ready === scale ? String(scale) : `${ready}/${scale}`,
+      a['charm-name'],
+      a['charm-channel'],
+      String(a['charm-rev']),
+      a.address,
+      a.exposed ? 'yes' : 'no',
+      a['application-status'].message ?? '',
+    ]);
     for (const [unit, u] of units) {
-      unitRows.push([`${unit}${u.leader ? '*' : ''}`, u['workload-status'].current, u['juju-status'].current, u.address ?? '', '', u['workload-status'].message ?? u['juju-status'].message ?? '']);
+      unitRows.push([
+        `${unit}${u.leader ? '*' : ''}`,
+        u['workload-status'].current,
+        u['juju-status'].current,
+        u.address ?? '',
+        '',
+        u['workload-status'].message ?? u['juju-status'].message ?? '',
+      ]);
     }
   }
   return `${head}\n\n${table(appRows)}\n${unitRows.length > 1 ? `\n${table(unitRows)}\n` : ''}`;

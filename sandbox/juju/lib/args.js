@@ -10,10 +10,7 @@ import { JujuError } from './errors.js';
  * Options every model command takes (modelcmd.ModelCommandBase and cmd.Output).
  * @type {FlagSpec[]}
  */
-export const MODEL_FLAGS = [
-  { names: ['m', 'model'], value: true },
-  { names: ['B', 'no-browser-login'] },
-];
+export const MODEL_FLAGS = [{ names: ['m', 'model'], value: true }, { names: ['B', 'no-browser-login'] }];
 
 /** @param {string[]} formats @param {string} dflt @returns {FlagSpec} */
 export const FORMAT_FLAG = (formats, dflt) => ({ names: ['format'], value: true, default: dflt, formats });

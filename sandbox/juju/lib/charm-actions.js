@@ -29,7 +29,14 @@ export const DEFAULT_HEALTHY = ['OK', 'OK_PARTIAL'];
 
 /** @param {State} state @param {Application} app @param {string} action @returns {number} */
 export function durationOf(state, app, action) {
-  return state.faults?.actionDurations?.[action] ?? app.actionTiming?.[action] ?? state.actionTiming?.[action] ?? DEFAULT_TIMING[action] ?? state.actionTiming?.default ?? DEFAULT_TIMING.default;
+  return (
+    state.faults?.actionDurations?.[action] ??
+    app.actionTiming?.[action] ??
+    state.actionTiming?.[action] ??
+    DEFAULT_TIMING[action] ??
+    state.actionTiming?.default ??
+    DEFAULT_TIMING.default
+  );
 }
 
 /** @param {State} state @param {string} key @returns {number} */
@@ -74,7 +81,17 @@ function mysqlAction(ctx) {
       return fail('juju sandbox: restore is not emulated');
     }
     case 'get-password':
-      return { kind: 'done', durationMs, results: { username: task.params.username || 'root', password: createHash('sha256').update(`${app.name}/${task.params.username || 'root'}`).digest('base64url').slice(0, 24) } };
+      return {
+        kind: 'done',
+        durationMs,
+        results: {
+          username: task.params.username || 'root',
+          password: createHash('sha256')
+            .update(`${app.name}/${task.params.username || 'root'}`)
+            .digest('base64url')
+            .slice(0, 24),
+        },
+      };
     default:
       return { kind: 'done', durationMs, results: {} };
   }
@@ -118,7 +135,12 @@ function createBackup(ctx, durationMs) {
   /** @type {PlannedIo[]} */
   const io = [{ key: `${prefix}.metadata`, body: metadata, at: 'start', failMessage: 'Failed to upload metadata to provided S3' }];
   if (injected) {
-    io.push({ key: `${prefix}.backup.log`, body: `Stdout:\n\n\nStderr:\n${injected.stderr ?? 'xtrabackup: error: failed to copy datafile.'}`, at: 'end', failMessage: 'Error uploading logs to S3' });
+    io.push({
+      key: `${prefix}.backup.log`,
+      body: `Stdout:\n\n\nStderr:\n${injected.stderr ?? 'xtrabackup: error: failed to copy datafile.'}`,
+      at: 'end',
+      failMessage: 'Error uploading logs to S3',
+    });
   } else {
     const lsn = 20_000_000 + (Math.floor(t / 1000) % 1_000_000);
     const chunks = ['ibdata1', 'mysql.ibd', 'xtrabackup_checkpoints', 'xtrabackup_info'].map((f) => `${f}.00000000000000000000`);
@@ -177,7 +199,11 @@ function s3IntegratorAction(ctx) {
       return { kind: 'done', durationMs, results: { 'access-key': app.credentials['access-key'], 'secret-key': app.credentials['secret-key'] } };
     case 'get-s3-connection-info': {
       const c = app.config ?? {};
-      const info = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== '' && v !== undefined).map(([k, v]) => [k, String(v)]));
+      const info = Object.fromEntries(
+        Object.entries(c)
+          .filter(([, v]) => v !== '' && v !== undefined)
+          .map(([k, v]) => [k, String(v)]),
+      );
       if (app.credentials?.['access-key']) Object.assign(info, { 'access-key': '************', 'secret-key': '************' });
       return { kind: 'done', durationMs, results: info };
     }

@@ -8,7 +8,7 @@ import { JujuError } from './errors.js';
 /** @import { State } from './types.js' */
 
 /** @type {Record<string, number>} */
-const UNITS = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds, or throws Go's error text ("time: invalid duration \"x\""). @param {string} text */
 export function parseGoDuration(text) {
@@ -27,7 +27,9 @@ export function parseGoDuration(text) {
     if (!m || !m[1] || m[1] === '.') throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
     if (!m[2]) {
       const unit = /^[^\d.]+/.exec(rest.slice(m[1].length))?.[0];
-      throw new Error(unit ? `time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(s)}` : `time: missing unit in duration ${JSON.stringify(s)}`);
+      throw new Error(
+        unit ? `time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(s)}` : `time: missing unit in duration ${JSON.stringify(s)}`,
+      );
     }
     total += Number(m[1]) * UNITS[m[2]];
     rest = rest.slice(m[0].length);

@@ -75,14 +75,7 @@ function scalar(v) {
   if (Array.isArray(v)) return '[]';
   if (typeof v === 'object') return '{}';
   const s = String(v);
-  if (
-    s === '' ||
-    YAML11_SPECIAL.test(s) ||
-    NUMBERISH.test(s) ||
-    !SAFE_PLAIN.test(s) ||
-    /:\s|:$|\s#|\s$/.test(s) ||
-    /^\d{4}-\d{2}-\d{2}/.test(s)
-  ) {
+  if (s === '' || YAML11_SPECIAL.test(s) || NUMBERISH.test(s) || !SAFE_PLAIN.test(s) || /:\s|:$|\s#|\s$/.test(s) || /^\d{4}-\d{2}-\d{2}/.test(s)) {
     return JSON.stringify(s);
   }
   return s;
@@ -118,7 +111,14 @@ export function table(rows) {
   /** @type {number[]} */
   const widths = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Map keys sorted at every level, as Go's encoding/json and go-yaml print maps. @param {unknown} value @returns {unknown} */
@@ -126,7 +126,11 @@ export function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
   const map = /** @type {Record<string, unknown>} */ (value);
-  return Object.fromEntries(Object.keys(map).sort().map((k) => [k, sortKeys(map[k])]));
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((k) => [k, sortKeys(map[k])]),
+  );
 }
 
 /**

@@ -23,7 +23,7 @@ const MINIO_OPTIONS = {
 /** @type {Record<string, ConfigOption>} */
 const MYSQL_OPTIONS = {
   'cluster-name': { type: 'string', description: 'Optional - Name of the MySQL InnoDB cluster, set once at deployment' },
-  'binlog_retention_days': { type: 'int', default: 7, description: 'Number of days for binary logs retention' },
+  binlog_retention_days: { type: 'int', default: 7, description: 'Number of days for binary logs retention' },
   'plugin-audit-enabled': { type: 'boolean', default: true, description: 'Enable the audit plugin' },
   profile: { type: 'string', default: 'production', description: 'Configuration profile: production or testing' },
   'profile-limit-memory': { type: 'int', description: 'Amount of memory in Megabytes to limit MySQL and associated process to.' },
@@ -57,10 +57,28 @@ export const S3_INTEGRATORS = { 'kfp-db': 's3-kfp', 'katib-db': 's3-katib' };
  * @type {Record<string, FullSpec>}
  */
 export const KUBEFLOW_APPLICATIONS = {
-  'katib-db': { charm: 'mysql-k8s', channel: '8.0/stable', rev: 210, base: '22.04', workloadVersion: '8.0.41-0ubuntu0.22.04.1', primaryMessage: 'Primary', options: MYSQL_OPTIONS, trust: true },
+  'katib-db': {
+    charm: 'mysql-k8s',
+    channel: '8.0/stable',
+    rev: 210,
+    base: '22.04',
+    workloadVersion: '8.0.41-0ubuntu0.22.04.1',
+    primaryMessage: 'Primary',
+    options: MYSQL_OPTIONS,
+    trust: true,
+  },
   'katib-db-manager': { charm: 'katib-db-manager', channel: '0.18/stable', rev: 626, base: '20.04' },
   'kfp-api': { charm: 'kfp-api', channel: '2.5/stable', rev: 1813, base: '20.04', trust: true },
-  'kfp-db': { charm: 'mysql-k8s', channel: '8.0/stable', rev: 210, base: '22.04', workloadVersion: '8.0.41-0ubuntu0.22.04.1', primaryMessage: 'Primary', options: MYSQL_OPTIONS, trust: true },
+  'kfp-db': {
+    charm: 'mysql-k8s',
+    channel: '8.0/stable',
+    rev: 210,
+    base: '22.04',
+    workloadVersion: '8.0.41-0ubuntu0.22.04.1',
+    primaryMessage: 'Primary',
+    options: MYSQL_OPTIONS,
+    trust: true,
+  },
   'kfp-metadata-writer': { charm: 'kfp-metadata-writer', channel: '2.5/stable', rev: 1763, base: '22.04' },
   'kfp-ui': { charm: 'kfp-ui', channel: '2.5/stable', rev: 1786, base: '22.04' },
   minio: { charm: 'minio', channel: 'ckf-1.10/stable', rev: 412, base: '20.04', options: MINIO_OPTIONS },

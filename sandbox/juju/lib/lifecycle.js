@@ -120,7 +120,12 @@ export function appView(app, now, faults = {}, activity = {}) {
   /** @type {UnitView[]} */
   const views = units.map((u) => ({ ...u.view, leader: u.view.name === leader }));
   // mysql-k8s shows "Primary" on the primary (app.mysql.primary if it is an ONLINE member, else the leader).
-  const primary = app.primaryMessage ? choosePrimary(app, views.filter((v) => v.phase === 'active' && (faults.memberStates?.[v.name] ?? 'ONLINE') === 'ONLINE')) : undefined;
+  const primary = app.primaryMessage
+    ? choosePrimary(
+        app,
+        views.filter((v) => v.phase === 'active' && (faults.memberStates?.[v.name] ?? 'ONLINE') === 'ONLINE'),
+      )
+    : undefined;
   for (const v of views) {
     if (v.phase === 'active' && app.primaryMessage) v.workload = { ...v.workload, message: v.name === primary ? app.primaryMessage : '' };
     const busy = activity[v.name];

@@ -47,7 +47,12 @@ export function isValidUnitName(name) {
 
 /** Shell-style matching as `juju status` selectors use it (only * is special). @param {string} pattern @param {string} text */
 export function glob(pattern, text) {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(text);
 }
 

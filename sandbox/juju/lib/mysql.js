@@ -31,15 +31,31 @@ export function clusterAt(_model, modelName, app, t, faults = {}) {
   for (const u of view.units) {
     if (u.life !== 'alive' || u.phase === 'allocating') continue;
     const state = faults.memberStates?.[u.name] ?? (u.phase === 'active' ? 'ONLINE' : u.phase === 'error' ? 'ERROR' : 'RECOVERING');
-    members.push({ unit: u.name, label: u.name.replace('/', '-'), state, leader: u.leader, address: `${u.providerId}.${app.name}-endpoints.${modelName}.svc.cluster.local:3306` });
+    members.push({
+      unit: u.name,
+      label: u.name.replace('/', '-'),
+      state,
+      leader: u.leader,
+      address: `${u.providerId}.${app.name}-endpoints.${modelName}.svc.cluster.local:3306`,
+    });
   }
   const online = members.filter((m) => m.state === 'ONLINE');
-  const primaryName = choosePrimary(app, online.map((m) => ({ name: m.unit, leader: m.leader })));
+  const primaryName = choosePrimary(
+    app,
+    online.map((m) => ({ name: m.unit, leader: m.leader })),
+  );
   const wanted = online.find((m) => m.unit === primaryName);
   for (const m of members) m.role = m === wanted ? 'PRIMARY' : 'SECONDARY';
   const computed = statusOf(members.length, online.length, members.filter((m) => m.state === 'UNREACHABLE').length);
   const status = faults.clusterStatus?.[app.name] ?? computed.status;
-  return { members, primary: wanted?.unit, primaryAddress: wanted?.address, status, statusText: statusText(status, members.length, online.length, wanted?.address), scale: app.scale };
+  return {
+    members,
+    primary: wanted?.unit,
+    primaryAddress: wanted?.address,
+    status,
+    statusText: statusText(status, members.length, online.length, wanted?.address),
+    scale: app.scale,
+  };
 }
 
 /**
@@ -63,8 +79,10 @@ function statusText(status, total, online, primaryAddress) {
   const notActive = inactive ? ` ${inactive} member${inactive === 1 ? ' is' : 's are'} not active.` : '';
   const tolerance = Math.max(0, Math.floor((online - 1) / 2));
   if (status.startsWith('OK_NO_TOLERANCE')) return `Cluster is NOT tolerant to any failures.${notActive}`;
-  if (status.startsWith('OK')) return `Cluster is ONLINE and can tolerate up to ${WORDS[tolerance] ?? tolerance} failure${tolerance === 1 ? '' : 's'}.${notActive}`;
-  if (status === 'NO_QUORUM') return `Cluster has no quorum as visible from '${primaryAddress ?? 'localhost:3306'}' and cannot process write transactions.${notActive}`;
+  if (status.startsWith('OK'))
+    return `Cluster is ONLINE and can tolerate up to ${WORDS[tolerance] ?? tolerance} failure${tolerance === 1 ? '' : 's'}.${notActive}`;
+  if (status === 'NO_QUORUM')
+    return `Cluster has no quorum as visible from '${primaryAddress ?? 'localhost:3306'}' and cannot process write transactions.${notActive}`;
   return `Cluster is ${status}.`;
 }
 

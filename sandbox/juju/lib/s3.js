@@ -78,7 +78,21 @@ function rcloneEnv(params, env) {
 function rclone(params, args, { stdin, env = process.env } = {}) {
   const ca = env.AWS_CA_BUNDLE;
   // The charm's boto3 retries transient S3 errors; a loaded test machine needs the same.
-  const argv = [args[0], '--config', '', '--retries', '3', '--low-level-retries', '5', '--contimeout', '15s', '--timeout', '60s', ...(ca ? ['--ca-cert', ca] : []), ...args.slice(1)];
+  const argv = [
+    args[0],
+    '--config',
+    '',
+    '--retries',
+    '3',
+    '--low-level-retries',
+    '5',
+    '--contimeout',
+    '15s',
+    '--timeout',
+    '60s',
+    ...(ca ? ['--ca-cert', ca] : []),
+    ...args.slice(1),
+  ];
   return new Promise((resolve) => {
     let child;
     try {

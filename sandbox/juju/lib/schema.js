@@ -21,7 +21,13 @@
 const MYSQL_ACTIONS = {
   'get-cluster-status': {
     description: 'Get cluster status information',
-    params: { 'cluster-set': { type: 'boolean', default: false, description: 'Whether to fetch the cluster or cluster-set status. Possible values are False (default) or True.' } },
+    params: {
+      'cluster-set': {
+        type: 'boolean',
+        default: false,
+        description: 'Whether to fetch the cluster or cluster-set status. Possible values are False (default) or True.',
+      },
+    },
   },
   'get-password': {
     description: "Fetch the system user's password, which is used by charm. It is for internal charm users and SHOULD NOT be used by applications.",
@@ -54,14 +60,18 @@ const MYSQL_ACTIONS = {
 const FORCE_PARAM = {
   type: 'boolean',
   default: false,
-  description: 'Whether to ignore cluster health concerns and create the backup regardless. Use it with caution, as it can potentially create a backup from stale data.',
+  description:
+    'Whether to ignore cluster health concerns and create the backup regardless. Use it with caution, as it can potentially create a backup from stale data.',
 };
 
 /** @type {Record<string, ActionSpec>} */
 const S3_INTEGRATOR_ACTIONS = {
   'sync-s3-credentials': {
     description: 'Add S3 credentials',
-    params: { 'access-key': { type: 'string', description: 'The access key for the S3 server' }, 'secret-key': { type: 'string', description: 'The secret key for the S3 server' } },
+    params: {
+      'access-key': { type: 'string', description: 'The access key for the S3 server' },
+      'secret-key': { type: 'string', description: 'The secret key for the S3 server' },
+    },
     required: ['access-key', 'secret-key'],
   },
   'get-s3-credentials': { description: 'Get S3 credentials', params: {} },

@@ -165,7 +165,12 @@ function start({ state, modelName, model, task, t, scale }) {
   if (injected) Object.assign(task, { status: 'failed', message: injected.message, results: injected.results ?? {} });
   const exception = (faults.actionExceptions ?? []).find((f) => f.action === task.action && (!f.unit || f.unit === task.unit));
   if (exception) {
-    Object.assign(task, { status: 'failed', results: {}, returnCode: 1, stderr: exception.stderr ?? `Uncaught ${exception.error ?? 'Exception'} in charm code: sandbox fault\nUse \`juju debug-log\` to see the full traceback.` });
+    Object.assign(task, {
+      status: 'failed',
+      results: {},
+      returnCode: 1,
+      stderr: exception.stderr ?? `Uncaught ${exception.error ?? 'Exception'} in charm code: sandbox fault\nUse \`juju debug-log\` to see the full traceback.`,
+    });
     delete task.message;
   }
 }
@@ -283,4 +288,3 @@ export function resolveReceiver(model, receiver, now, faults) {
   }
   return units.some((u) => u.name === receiver) ? { app, unit: receiver } : { error: `unit ${JSON.stringify(receiver)} not found` };
 }
-

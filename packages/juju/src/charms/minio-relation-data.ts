@@ -24,7 +24,8 @@ export function parseObjectStorageData(text: string): ObjectStorageData {
   registerSecret(secretKey);
   const accessKey = fields['access-key'] ?? '';
   const missing = [!accessKey && 'access-key', !secretKey && 'secret-key'].filter(Boolean);
-  if (missing.length) throw new ActionError(`the object-storage relation data has no ${missing.join(' and ')} (keys present: ${Object.keys(fields).join(', ') || 'none'})`);
+  if (missing.length)
+    throw new ActionError(`the object-storage relation data has no ${missing.join(' and ')} (keys present: ${Object.keys(fields).join(', ') || 'none'})`);
   const port = fields.port !== undefined && /^\d{1,5}$/.test(fields.port) ? Number(fields.port) : undefined;
   return {
     accessKey,
@@ -105,8 +106,24 @@ function fold(lines: string[], keepTrailing: boolean): string {
 }
 
 const ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', t: '\t', '\t': '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b',
-  ' ': ' ', '"': '"', '/': '/', '\\': '\\', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  '\t': '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
 };
 
 /** A quoted scalar at the start of raw; returns its value and what follows the closing quote. */
@@ -144,7 +161,8 @@ function quoted(raw: string, line: number): { value: string; rest: string } {
       const width = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
       if (width) {
         const hex = raw.slice(i + 2, i + 2 + width);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== width) throw new ActionError(`the relation data's YAML value on line ${line} has a bad \\${e} escape`);
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== width)
+          throw new ActionError(`the relation data's YAML value on line ${line} has a bad \\${e} escape`);
         current += String.fromCodePoint(parseInt(hex, 16));
         i += 2 + width;
         continue;

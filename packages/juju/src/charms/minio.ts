@@ -30,13 +30,16 @@ export async function credentialsFromJuju(juju: JujuCli, apps: { minio: string; 
   // The charm's default is public knowledge; masking it would blank the word "minio" in every
   // line of the job log (and refuse any output naming it). Any other access key is masked.
   if (accessKey !== MINIO_DEFAULT_ACCESS_KEY) registerSecret(accessKey);
-  if (!accessKey) throw new ActionError(`juju config ${minio} access-key printed nothing in model "${juju.model}"; set it, or pass minio-access-key and minio-secret-key`);
+  if (!accessKey)
+    throw new ActionError(`juju config ${minio} access-key printed nothing in model "${juju.model}"; set it, or pass minio-access-key and minio-secret-key`);
 
   const unit = await consumerUnit(juju, consumer, minio);
   const data = await objectStorageData(juju, unit, minio, consumer);
   const parsed = parseObjectStorageData(data);
   if (parsed.accessKey !== accessKey) {
-    log.warning(`the access key ${minio} publishes to ${consumer} differs from \`juju config ${minio} access-key\`; using the configured one, as the runbook does`);
+    log.warning(
+      `the access key ${minio} publishes to ${consumer} differs from \`juju config ${minio} access-key\`; using the configured one, as the runbook does`,
+    );
   }
   const { accessKey: _published, secretKey, ...published } = parsed;
   return {
@@ -77,7 +80,10 @@ async function objectStorageData(juju: JujuCli, unit: string, minio: string, con
   try {
     shown = JSON.parse(stdout) as typeof shown;
   } catch {
-    throw new JujuError('unexpected-output', `juju show-unit ${unit} printed something that is not JSON (${stdout.length} characters, not shown: it may hold the secret)`);
+    throw new JujuError(
+      'unexpected-output',
+      `juju show-unit ${unit} printed something that is not JSON (${stdout.length} characters, not shown: it may hold the secret)`,
+    );
   }
   const relations = (shown?.[unit]?.['relation-info'] ?? []).filter((r) => r.endpoint === 'object-storage');
   if (!relations.length) {

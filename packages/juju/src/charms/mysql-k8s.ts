@@ -99,7 +99,8 @@ export interface BackupEntry {
  */
 export function parseBackupsTable(text: string): BackupEntry[] {
   const lines = text.split('\n');
-  if (!/^\s*backup-id\s*\|/.test(lines[0] ?? '')) throw new JujuError('unexpected-output', `list-backups did not return the backups table: ${text.slice(0, 120)}`);
+  if (!/^\s*backup-id\s*\|/.test(lines[0] ?? ''))
+    throw new JujuError('unexpected-output', `list-backups did not return the backups table: ${text.slice(0, 120)}`);
   const entries: BackupEntry[] = [];
   for (const line of lines.slice(1)) {
     if (!line.includes('|')) continue;
