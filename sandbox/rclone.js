@@ -23,6 +23,8 @@ export function rclone(servers, args, { stdin } = {}) {
     let err = '';
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => (err += d));
+    // rclone may exit (and say why) before it reads its input: its exit code tells, not an EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(' ')} failed (${code}): ${err}`))));

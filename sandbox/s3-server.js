@@ -288,11 +288,58 @@ function indexStore(store) {
   return { changed };
 }
 
+/**
+ * Faults a test sets at run time (PUT /_sandbox/faults with a JSON list; no bucket name starts
+ * with '_'). The first rule whose method and key match a request applies: after `skip` matching
+ * requests have passed, the next `times` (default: all) are delayed by delayMs and, with a status,
+ * answered with that error instead of being served.
+ * @typedef {{ method: string, match?: string, skip?: number, times?: number, status?: number, code?: string, delayMs?: number, hits?: number }} FaultRule
+ */
+/** @type {FaultRule[]} */
+let faults = [];
+
+/** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+function setFaults(req, res) {
+  /** @type {Buffer[]} */
+  const body = [];
+  req.on('data', (d) => body.push(d));
+  req.on('end', () => {
+    faults = req.method === 'DELETE' ? [] : JSON.parse(Buffer.concat(body).toString() || '[]');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(faults));
+  });
+}
+
+/** The fault rule this request meets, if any (counting it). @param {http.IncomingMessage} req */
+function faultFor(req) {
+  const rule = faults.find((r) => r.method === req.method && (!r.match || decodeURIComponent((req.url ?? '').split('?')[0]).includes(r.match)));
+  if (!rule) return undefined;
+  rule.hits = (rule.hits ?? 0) + 1;
+  if (rule.hits <= (rule.skip ?? 0)) return undefined;
+  if (rule.times !== undefined && rule.hits > (rule.skip ?? 0) + rule.times) return undefined;
+  return rule;
+}
+
+/** @param {http.ServerResponse} res @param {FaultRule} rule */
+function failWith(res, rule) {
+  const code = rule.code ?? (rule.status === 503 ? 'SlowDown' : 'InternalError');
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n' + `<Error><Code>${code}</Code><Message>sandbox fault</Message><RequestId>sandbox</RequestId></Error>`;
+  res.writeHead(rule.status ?? 500, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 class VerifyingS3rver extends S3rver {
   /** @override @param {number} port @param {string} address @returns {Promise<http.Server>} */
   listen(port, address) {
     const handle = this.callback();
-    const server = http.createServer((req, res) => {
+    const server = http.createServer(async (req, res) => {
+      if ((req.url ?? '').startsWith('/_sandbox/faults')) return setFaults(req, res);
+      const fault = faultFor(req);
+      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault?.status) {
+        req.resume();
+        return failWith(res, fault);
+      }
       verify(req).then(
         (problem) => (problem ? refuse(res, problem) : handle(req, res)),
         (err) => refuse(res, ['AccessDenied', `Could not verify the signature: ${err.message}`]),

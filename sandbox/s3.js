@@ -9,7 +9,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * @typedef {{ name: string, endpoint: string, port: number, accessKey: string, secretKey: string,
- *   dir: string, pid: number, stop: () => Promise<void> }} S3Server
+ *   dir: string, pid: number, faults: (rules: import('./s3-server.js').FaultRule[]) => Promise<void>, stop: () => Promise<void> }} S3Server
  * @typedef {Pick<S3Server, 'name' | 'endpoint' | 'accessKey' | 'secretKey'>} S3Remote what rclone needs to reach a server
  */
 
@@ -59,6 +59,14 @@ export async function startS3(options) {
     secretKey: options.secretKey,
     dir,
     pid: /** @type {number} */ (child.pid), // set: the process started, it printed its port
+    /**
+     * Replaces the server's fault rules (see FaultRule in s3-server.js); [] clears them.
+     * @param {import('./s3-server.js').FaultRule[]} rules
+     */
+    async faults(rules) {
+      const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify(rules) });
+      if (!res.ok) throw new Error(`s3 server ${options.name}: setting faults failed with ${res.status}`);
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

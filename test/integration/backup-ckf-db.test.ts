@@ -220,6 +220,50 @@ describe('backup-ckf-db', () => {
     expect(result.stdout).toMatch(/SIGTERM received/);
   });
 
+  test('a scale-back that takes 7 s to answer is waited for, not cut short: both databases back at 1', async () => {
+    let slowed = false;
+    const result = await backup({}, (line) => {
+      if (!slowed && /create-backup on \S+ is task/.test(line)) {
+        slowed = true;
+        sb.faults.slow(7000, 'scale-application');
+      }
+    });
+    expect(slowed).toBe(true);
+    expect(result.code).toBe(0);
+    for (const app of DBS) await expectScale(app, 1);
+    expect(
+      scaleCalls()
+        .map((c) => c.argv.slice(-2).join(' '))
+        .sort(),
+    ).toEqual(['katib-db 1', 'katib-db 2', 'kfp-db 1', 'kfp-db 2']);
+  });
+
+  test('a scale-back that always fails: the other database goes back, the error names the command for the one that did not', async () => {
+    let failing = false;
+    const result = await runInProcess(
+      backupCkfDbAction,
+      { 'backup-id': 'set-1', 'poll-interval-seconds': '0.1', 'progress-interval-seconds': '1', 'scale-timeout-minutes': '0.5' },
+      {
+        env: sb.env,
+        timeoutMs: 60_000,
+        putBackMs: 3000,
+        clients: (config, context) => ({ juju: sandboxJuju(config.jujuModel, context) }),
+        onLine: (line) => {
+          if (!failing && /create-backup on \S+ is task/.test(line)) {
+            failing = true;
+            sb.faults.failScale('kfp-db', 'the controller refused');
+          }
+        },
+      },
+    );
+    expect(result.code).toBe(1);
+    await expectScale('katib-db', 1);
+    expect(sb.scale('kfp-db')).toBe(2);
+    expect(result.stdout).toMatch(/NOT PUT BACK; run: juju scale-application -m \S+ kfp-db 1/);
+    expect(result.outputs.error).toMatch(/juju scale-application -m \S+ kfp-db 1/);
+    expect(result.summary).toMatch(/NOT back to 1/);
+  });
+
   test('force is passed only where the charm declares it', async () => {
     sb.mysql.declareForce('kfp-db');
     const result = await backup({ force: 'true' });

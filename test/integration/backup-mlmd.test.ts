@@ -39,11 +39,12 @@ type Child = ChildProcess | InProcessChild;
  * Runs the action in-process (or its bundle, with bundle: true); onLine sees each stdout line with
  * the time it arrived and the child process.
  */
-function backup(ckf: Ckf, inputs: Record<string, string> = {}, onLine?: (line: string, child: Child) => void, bundle = false) {
+function backup(ckf: Ckf, inputs: Record<string, string> = {}, onLine?: (line: string, child: Child) => void, bundle = false, putBackMs?: number) {
   const lines: { at: number; line: string }[] = [];
   const options = {
     env: ckf.env,
     timeoutMs: 120_000,
+    putBackMs,
     onLine: (line: string, child: Child) => {
       lines.push({ at: Date.now(), line });
       onLine?.(line, child);
@@ -247,6 +248,85 @@ describe('the writer goes back to its original scale on every path out', () => {
         }
       }),
     );
+  });
+});
+
+describe('a slow or failing controller when the writer is put back', () => {
+  const UNITS_GONE = `${WRITER} has no units left`;
+  const COMMAND = `juju scale-application -m kubeflow ${WRITER} 1`;
+  /** Acts once, on the first line that contains marker; remembers when. */
+  const on = (marker: string, act: (child: Child) => void) => {
+    const seen = { at: 0 };
+    const onLine = (line: string, child: Child) => {
+      if (seen.at || !line.includes(marker)) return;
+      seen.at = Date.now();
+      act(child);
+    };
+    return { seen, onLine };
+  };
+
+  test('a scale-back that takes 7 s to answer is waited for, not cut short', async () => {
+    const ckf = await sandbox();
+    const { onLine } = on(UNITS_GONE, () => ckf.juju.faults.slow(7000, 'scale-application'));
+    const run = await backup(ckf, {}, onLine);
+    expect(run.code).toBe(0);
+    expect(scaleCalls(ckf).map((c) => c.n)).toEqual(['0', '1']);
+    await expectWriterBack(ckf, 1);
+  });
+
+  test('a scale-back that fails twice is tried again with backoff and read back', async () => {
+    const ckf = await sandbox();
+    const { onLine } = on(UNITS_GONE, () => ckf.juju.faults.failNext(2));
+    const run = await backup(ckf, {}, onLine);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`scale ${WRITER} back to 1: attempt 1 failed \\(.*\\); trying again in`));
+    expect(
+      scaleCalls(ckf)
+        .map((c) => c.n)
+        .at(-1),
+    ).toBe('1');
+    await expectWriterBack(ckf, 1);
+    expect(run.summary).toContain('back to 1');
+  });
+
+  test('a scale-back that always fails: the run fails loudly, naming the command to run', async () => {
+    const ckf = await sandbox();
+    const { onLine } = on(UNITS_GONE, () => ckf.juju.faults.failScale(WRITER, 'the controller refused'));
+    const run = await backup(ckf, {}, onLine, false, 3000);
+    expect(run.code).toBe(1);
+    expect(ckf.juju.scale(WRITER)).toBe(0);
+    expect(scaleCalls(ckf).length).toBeGreaterThan(2);
+    expect(run.stdout).toContain(`::error::backup-mlmd failed: could not scale ${WRITER} back to 1`);
+    expect(run.stdout).toContain(`NOT PUT BACK; run: ${COMMAND}`);
+    expect(run.outputs.error).toContain(COMMAND);
+    expect(run.summary).toMatch(/backup-mlmd: failed/);
+    expect(run.summary).toContain(COMMAND);
+  });
+
+  test.each([
+    ['4 s: it is put back within the grace', 4000, true],
+    ['15 s: the run says, before the grace ends, what it could not put back', 15_000, false],
+  ])('SIGTERM with a scale-back that takes %s', async (_name, slowMs, putBack) => {
+    const ckf = await sandbox();
+    const { seen, onLine } = on(UNITS_GONE, (child) => {
+      ckf.juju.faults.slow(slowMs as number, 'scale-application');
+      child.kill('SIGTERM');
+    });
+    const run = await backup(ckf, {}, onLine);
+    const ended = must(run.lines.at(-1), 'the last line').at;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/SIGTERM received/);
+    // GitHub sends SIGKILL 10 s after the first signal (7.5 s to SIGTERM, 2.5 s more).
+    expect(ended - seen.at).toBeLessThan(10_000);
+    if (putBack) {
+      await expectWriterBack(ckf, 1);
+      expect(run.summary).toContain('back to 1');
+    } else {
+      expect(ckf.juju.scale(WRITER)).toBe(0);
+      expect(run.stdout).toContain(`NOT PUT BACK; run: ${COMMAND}`);
+      expect(run.summary).toContain(COMMAND);
+    }
+    expect(run.summary).toMatch(/backup-mlmd: (interrupted|failed)/);
   });
 });
 

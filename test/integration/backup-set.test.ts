@@ -172,6 +172,67 @@ describe('backup-set', () => {
     }
   });
 
+  test('a set completed again with other components loses its verification; with the same ones it keeps it', async () => {
+    await backupSet({ mode: 'begin', 'backup-id': 'set-e' });
+    expect((await backupSet({ mode: 'complete', 'backup-id': 'set-e', results: results() })).code).toBe(0);
+    expect((await backupSet({ mode: 'verify', 'backup-id': 'set-e' })).code).toBe(0);
+    expect((await manifestOf('set-e')).verification.ok).toBe(true);
+
+    const same = await backupSet({ mode: 'complete', 'backup-id': 'set-e', results: results() });
+    expect(same.code).toBe(0);
+    expect((await manifestOf('set-e')).verification.ok).toBe(true);
+
+    const other = JSON.parse(results());
+    other.databases.outputs['backup-ids'] = JSON.stringify({ 'kfp-db': '2026-11-23T02:17:31Z', 'katib-db': '2026-11-23T02:17:32Z' });
+    const changed = await backupSet({ mode: 'complete', 'backup-id': 'set-e', results: JSON.stringify(other) });
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/::warning::backup set set-e was verified before; its components changed, so that verification is removed/);
+    const m = await manifestOf('set-e');
+    expectSchemaValid(m);
+    expect(m.components.databases.backups['kfp-db'].backupId).toBe('2026-11-23T02:17:31Z');
+    expect(m.verification).toBeUndefined();
+  });
+
+  test('a complete whose manifest PUT fails still writes the summary, and the manifest stays incomplete', async () => {
+    await backupSet({ mode: 'begin', 'backup-id': 'set-f' });
+    await ckf.s3.faults([{ method: 'PUT', match: 'manifests/set-f.json', status: 500 }]);
+    try {
+      const result = await backupSet({ mode: 'complete', 'backup-id': 'set-f', results: results() });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/::error::backup-set failed: .*manifests\/set-f\.json/);
+      expect(result.summary).toMatch(/^## Backup set set-f: complete failed/);
+    } finally {
+      await ckf.s3.faults([]);
+    }
+    expect((await manifestOf('set-f')).status).toBe('incomplete');
+  });
+
+  test('a verify stopped by SIGTERM writes the summary, says interrupted, and records no verification', async () => {
+    await backupSet({ mode: 'begin', 'backup-id': 'set-g' });
+    expect((await backupSet({ mode: 'complete', 'backup-id': 'set-g', results: results() })).code).toBe(0);
+    // The MLMD object's GET is held back, so the SIGTERM lands while verify reads it.
+    await ckf.s3.faults([{ method: 'GET', match: 'mlmd/', delayMs: 3000 }]);
+    try {
+      const result = await runInProcess(
+        backupSetAction,
+        { ...s3Inputs(), 'check-databases': 'false', mode: 'verify', 'backup-id': 'set-g' },
+        {
+          env: ckf.env,
+          timeoutMs: 60_000,
+          onLine: (line, child) => {
+            if (line.startsWith('::group::Verify')) setTimeout(() => child.kill('SIGTERM'), 300);
+          },
+        },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('SIGTERM received');
+      expect(result.summary).toMatch(/^## Backup set set-g: verify interrupted/);
+    } finally {
+      await ckf.s3.faults([]);
+    }
+    expect((await manifestOf('set-g')).verification).toBeUndefined();
+  });
+
   test('a failed or cancelled component leaves the set incomplete, and says which and why', async () => {
     await backupSet({ mode: 'begin', 'backup-id': 'set-c' });
     const result = await backupSet({

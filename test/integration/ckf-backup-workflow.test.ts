@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { runWorkflow, type RunWorkflowOptions } from '../harness/index.js';
 import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf, writeObject } from '../../sandbox/index.js';
+import { settle } from '../support/settle.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 const BUCKET = 'ckf-backups';
@@ -181,7 +182,7 @@ describe('ckf-backup workflow', () => {
       status: 'incomplete',
       components: { databases: { status: 'complete' }, mlmd: { status: 'complete' }, mlpipeline: { status: 'cancelled' } },
     });
-    expect(ckf.kube.activePortForwards).toBe(0);
+    expect(await settle(() => ckf.kube.activePortForwards, 0)).toBe(0);
     expectScalesBack(ckf);
     const after = await keys(ckf);
     for (const key of before) expect(after).toContain(key);

@@ -12,6 +12,7 @@ import { syncMinioAction } from '../../actions/sync-minio/src/main.js';
 import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 import { childCommandLines } from '../support/procs.js';
 import { must } from '../support/must.js';
+import { settle } from '../support/settle.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 type Run = Awaited<ReturnType<typeof runActionBundle>>;
@@ -111,7 +112,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
       new RegExp(`port-forward closed \\(\\d+ connections carried\\): 127\\.0\\.0\\.1:${forwardedPort(run)} -> pod kubeflow/minio-0 port 9000`),
     );
     expect(await connectError(forwardedPort(run))).toBe('ECONNREFUSED');
-    expect(ckf.kube.activePortForwards).toBe(0);
+    expect(await settle(() => ckf.kube.activePortForwards, 0)).toBe(0);
 
     // the secret: masked for the runner, and nowhere else
     const secret = CKF_SECRETS.minio;
@@ -157,7 +158,7 @@ describe('no MinIO endpoint, no MinIO keys', () => {
     expect(run.stdout).toMatch(/::error::sync-minio failed: target \(S3 at .*\) failed: the bucket does not exist/);
     expect(run.stdout).toContain('port-forward closed');
     expect(await connectError(forwardedPort(run))).toBe('ECONNREFUSED');
-    expect(ckf.kube.activePortForwards).toBe(0);
+    expect(await settle(() => ckf.kube.activePortForwards, 0)).toBe(0);
     expect(run.summary).toContain('sync-minio: failed');
   });
 

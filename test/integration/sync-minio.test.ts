@@ -213,7 +213,7 @@ describe('a first sync into an empty target', () => {
       sb.syncMinioInputs({ 'minio-bucket': 'first-copy', 's3-prefix': 'first-copy', mode: 'copy', verify: 'false' }),
       { env: slow.env },
     );
-    expect(run.code).toBe(0);
+    expect({ code: run.code, error: run.outputs.error }).toEqual({ code: 0, error: undefined });
     expect(run.stdout).toContain("bucket 'first-copy' answers; not listed in full first");
     expect(existsSync(slow.listedInFull)).toBe(false);
     const stored = await listObjects(sb.s3, 'ckf-backups', 'first-copy');

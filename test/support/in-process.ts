@@ -33,6 +33,8 @@ export interface InProcessOptions<C, K> {
   onLine?: (line: string, child: InProcessChild) => void;
   /** A run still going after this long fails the test (a bundle would be killed). */
   timeoutMs?: number;
+  /** How long putting back may take without a signal (RunOptions.putBackMs). */
+  putBackMs?: number;
 }
 
 export interface ActionResult {
@@ -120,7 +122,7 @@ export async function runInProcess<C, K, R extends Report>(
   let code: number;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const ran = runAction(action, { env, runner, signals: signals as unknown as NodeJS.Process, clients: options.clients });
+    const ran = runAction(action, { env, runner, signals: signals as unknown as NodeJS.Process, clients: options.clients, putBackMs: options.putBackMs });
     const limit = options.timeoutMs;
     code = limit
       ? await Promise.race([

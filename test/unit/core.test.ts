@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   CancelledError,
+  Grace,
   Inputs,
   InputError,
   JobSummary,
@@ -15,6 +16,7 @@ import {
   isEndpoint,
   isKeyPrefix,
   poll,
+  putBack,
   redact,
   registerSecret,
   retry,
@@ -378,5 +380,94 @@ describe('outputs and summary', () => {
     expect(text).toContain('## sync &lt;x&gt;');
     expect(text).toContain('| Status | a \\| b &lt;script&gt; |');
     expect(text).not.toContain('summary-secret-999');
+  });
+});
+
+describe('putting back (Grace, putBack)', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('after the first signal every budget ends 9 s after it; a SIGTERM after a SIGINT leaves 2 s', async () => {
+    const grace = new Grace(60_000);
+    const before = grace.budget();
+    grace.signalled('SIGINT', Date.now() - 8_950);
+    await wait(150);
+    expect(before.aborted).toBe(true);
+    expect(String(before.reason)).toMatch(/grace period has run out/);
+    grace.dispose();
+
+    const second = new Grace(60_000);
+    second.signalled('SIGINT');
+    const budget = second.budget();
+    await wait(50);
+    expect(budget.aborted).toBe(false);
+    second.signalled('SIGTERM', Date.now() - 1_950);
+    await wait(150);
+    expect(budget.aborted).toBe(true);
+    second.dispose();
+  });
+
+  test("a budget without a signal is the Grace's own, and stops at the action's deadline unless that leaves under a minute", async () => {
+    const grace = new Grace(100);
+    const budget = grace.budget();
+    await wait(200);
+    expect(String(budget.reason)).toMatch(/the 0\.1s allowed for putting things back ran out/);
+    const long = new Grace(10 * 60_000);
+    long.deadlineAt = Date.now() + 10;
+    const atLeastAMinute = long.budget();
+    await wait(100);
+    expect(atLeastAMinute.aborted).toBe(false);
+  });
+
+  test('tries again with backoff until reading it back shows it done, and logs each failed attempt', async () => {
+    const log = memoryLog();
+    let tries = 0;
+    const attempts = await putBack(
+      {
+        what: 'scale app back to 1',
+        command: 'juju scale-application -m m app 1',
+        attempt: async () => {
+          if (++tries < 3) throw new Error('controller busy');
+        },
+        done: async () => tries >= 3,
+      },
+      { log, until: AbortSignal.timeout(5000), baseMs: 1, maxMs: 2 },
+    );
+    expect(attempts).toBe(3);
+    expect(log.lines.filter((l) => l.startsWith('warning scale app back to 1: attempt'))).toHaveLength(2);
+    expect(log.lines).toContain('info scale app back to 1: done after 3 attempts');
+  });
+
+  test('an attempt cut short that the other side applied anyway is found done by reading it back', async () => {
+    let applied = false;
+    const attempts = await putBack(
+      {
+        what: 'x',
+        command: 'fix x',
+        attempt: (signal) =>
+          new Promise((_resolve, reject) => {
+            applied = true;
+            signal.addEventListener('abort', () => reject(signal.reason));
+          }),
+        done: async () => applied,
+      },
+      { log: memoryLog(), until: AbortSignal.timeout(5000), attemptMs: 30 },
+    );
+    expect(attempts).toBe(1);
+  });
+
+  test('when the budget ends it fails with what it could not do and the command to run', async () => {
+    await expect(
+      putBack(
+        {
+          what: 'scale app back to 1',
+          command: 'juju scale-application -m m app 1',
+          attempt: async () => {
+            throw new Error('refused');
+          },
+          done: async () => false,
+        },
+        { log: memoryLog(), until: new Grace(150).budget(), baseMs: 10, maxMs: 20 },
+      ),
+    ).rejects.toThrow(/^could not scale app back to 1 \(refused; gave up: the 0\.\ds allowed .*\)\. NOT PUT BACK; run: juju scale-application -m m app 1$/);
   });
 });

@@ -13,7 +13,7 @@ import { renderSummary } from './summary.js';
  */
 async function backupCkfDb(run: BackupCkfDbRun): Promise<Status | void> {
   const { config, clients, report, log, signal } = run;
-  const keeper = new ScaleKeeper(clients.juju, log, config.restoreScale);
+  const keeper = new ScaleKeeper(clients.juju, log, config.restoreScale, run.grace);
   run.defer('scale the databases back', () => keeper.restoreAll());
 
   report.phase = config.dryRun ? 'pre-flight' : 'backup';

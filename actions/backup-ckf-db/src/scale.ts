@@ -1,14 +1,12 @@
-import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
+import { ActionError, errorMessage, type Grace, type Logger } from '@ml-backup-actions/core';
 import type { Juju } from '@ml-backup-actions/juju';
 import type { DbReport } from './report.js';
-
-/** A cleanup must finish inside the runner's grace period after a cancel (7.5 s, then 2.5 s). */
-const RESTORE_CALL_MS = 6000;
 
 /**
  * The scales this run changed, put back on every path out: after the backup, and from the run's
  * cleanup on errors, timeouts, SIGINT and SIGTERM. restore() is idempotent per application, does
- * not listen to the run's aborted signal, and restores all applications in parallel.
+ * not listen to the run's aborted signal, and restores all applications in parallel, each retried
+ * within the run's grace (see putScaleBack).
  */
 export class ScaleKeeper {
   private readonly restoring = new Map<string, Promise<void>>();
@@ -19,6 +17,7 @@ export class ScaleKeeper {
     private readonly juju: Juju,
     private readonly log: Logger,
     private readonly restoreScale: boolean,
+    private readonly grace: Grace,
   ) {}
 
   /** Scales the application up; from here on its original scale is owed back. */
@@ -58,15 +57,14 @@ export class ScaleKeeper {
 
   private async scaleBack(report: DbReport, scale: number): Promise<void> {
     const app = report.application;
-    const juju = this.juju.with({ signal: undefined, callTimeoutMs: RESTORE_CALL_MS });
     try {
-      await juju.scaleApplication(app, scale);
+      await this.juju.putScaleBack(app, scale, this.grace.budget());
       report.scaleRestored = 'restored';
       this.log.info(`${app}: scaled back to ${scale}`);
     } catch (err) {
       report.scaleRestored = 'failed';
       report.scaleRestoreError = errorMessage(err);
-      throw new ActionError(`could not scale ${app} back to ${scale}: ${errorMessage(err)}. Run: juju scale-application -m ${this.juju.model} ${app} ${scale}`);
+      throw err;
     }
   }
 }

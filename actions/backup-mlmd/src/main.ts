@@ -21,7 +21,7 @@ async function backupMlmd(run: BackupMlmdRun): Promise<Status | void> {
   const app = config.writerApplication;
   const found = await step('pre-flight', 'Pre-flight: pod, container, database file, writer, running workloads, backup target', () => preflight(run));
   Object.assign(report, { pod: found.pod.name, container: found.container });
-  const writer = new WriterPause(clients.juju, { ...report.writer, originalScale: found.writerScale }, log);
+  const writer = new WriterPause(clients.juju, { ...report.writer, originalScale: found.writerScale }, log, run.grace);
   report.writer = writer.state;
   if (config.dryRun) {
     run.setOutputs({ format: config.format, 'backup-id': config.backupId, 'writer-paused-seconds': 0 });

@@ -1,8 +1,5 @@
-import { ActionError, errorMessage, type Logger } from '@ml-backup-actions/core';
+import { errorMessage, type Grace, type Logger } from '@ml-backup-actions/core';
 import type { Juju } from '@ml-backup-actions/juju';
-
-/** A cleanup must finish inside the runner's grace period after a cancel (7.5 s, then 2.5 s). */
-const RESTORE_CALL_MS = 6000;
 
 /** The writer as this run found and left it. */
 export interface WriterState {
@@ -18,7 +15,8 @@ export interface WriterState {
 /**
  * The runbook's `juju scale-application kfp-metadata-writer 0` ... `1`, except that the scale put
  * back is the one read before, and that it is put back on every path out: success, error, timeout
- * and cancellation (resume is idempotent and does not listen to the run's aborted signal).
+ * and cancellation (resume is idempotent and does not listen to the run's aborted signal). A slow
+ * or failing controller is waited for and tried again within the run's grace (see putScaleBack).
  */
 export class WriterPause {
   private resumed?: Promise<void>;
@@ -27,6 +25,7 @@ export class WriterPause {
     private readonly juju: Juju,
     readonly state: WriterState & { originalScale: number },
     private readonly log: Logger,
+    private readonly grace: Grace,
   ) {}
 
   /** Scales the writer to 0 and waits until its units are gone. */
@@ -52,16 +51,15 @@ export class WriterPause {
 
   private async scaleBack(): Promise<void> {
     const { application: app, originalScale: scale } = this.state;
-    const juju = this.juju.with({ signal: undefined, callTimeoutMs: RESTORE_CALL_MS });
     try {
-      await juju.scaleApplication(app, scale);
+      await this.juju.putScaleBack(app, scale, this.grace.budget());
       this.state.resumedAt = new Date();
       this.state.restore = 'restored';
       this.log.info(`scaled ${app} back to ${scale}`);
     } catch (err) {
       this.state.restore = 'failed';
       this.state.restoreError = errorMessage(err);
-      throw new ActionError(`could not scale ${app} back to ${scale}: ${errorMessage(err)}. Run: juju scale-application -m ${this.juju.model} ${app} ${scale}`);
+      throw err;
     }
   }
 }

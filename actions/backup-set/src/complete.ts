@@ -11,6 +11,7 @@ import {
   newManifest,
   overallStatus,
   parseManifest,
+  recordComponents,
 } from './manifest.js';
 import { type BackupBucket, keyOf } from './store.js';
 
@@ -26,9 +27,14 @@ export async function complete({ config, clients, log }: BackupSetRun, now = new
   const key = manifestKey(config.s3.prefix, config.backupId);
   const manifest = await openManifest(config, bucket, key, log, now);
   const { results } = config;
-  manifest.components.databases = databases(results[COMPONENT_JOBS.databases]);
-  manifest.components.mlmd = await mlmd(results[COMPONENT_JOBS.mlmd], bucket, log);
-  manifest.components.mlpipeline = await mlpipeline(results[COMPONENT_JOBS.mlpipeline], bucket, log);
+  const components = {
+    databases: databases(results[COMPONENT_JOBS.databases]),
+    mlmd: await mlmd(results[COMPONENT_JOBS.mlmd], bucket, log),
+    mlpipeline: await mlpipeline(results[COMPONENT_JOBS.mlpipeline], bucket, log),
+  };
+  if (recordComponents(manifest, components)) {
+    log.warning(`backup set ${config.backupId} was verified before; its components changed, so that verification is removed: run mode verify again`);
+  }
   manifest.finishedAt = now.toISOString();
   manifest.status = overallStatus(manifest);
   const url = await bucket.writeText(key, `${JSON.stringify(manifest, null, 2)}\n`);

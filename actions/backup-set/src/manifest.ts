@@ -75,6 +75,19 @@ export interface Manifest {
   verification?: Verification;
 }
 
+/**
+ * Records the set's components. A verification vouches for the contents it checked: when the
+ * components change, it no longer does, and it is removed (retention trusts only a verified set).
+ * Returns true when a verification was removed.
+ */
+export function recordComponents(manifest: Manifest, components: Manifest['components']): boolean {
+  const changed = JSON.stringify(components) !== JSON.stringify(manifest.components);
+  manifest.components = components;
+  if (!changed || !manifest.verification) return false;
+  delete manifest.verification;
+  return true;
+}
+
 /** The set as it starts: every component pending, so a run stopped anywhere leaves it incomplete. */
 export function newManifest(init: Pick<Manifest, 'backupId' | 'model' | 'target' | 'startedAt' | 'run' | 'tools'>): Manifest {
   return {

@@ -14,3 +14,4 @@ export { JobSummary, type Cell } from './summary.js';
 export { formatBytes, formatDuration, sleep, utcStamp } from './time.js';
 export { HashingFileWriter, hashFile } from './hashing.js';
 export { allOrNothing } from './parallel.js';
+export { Grace, PutBackError, putBack, type PutBackOptions, type PutBackTask } from './put-back.js';

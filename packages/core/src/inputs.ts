@@ -1,5 +1,6 @@
 import { InputError } from './errors.js';
 import { registerSecret } from './secrets.js';
+import { withoutUserinfo } from './validate.js';
 
 interface TextOptions {
   required?: boolean;
@@ -39,7 +40,17 @@ export class Inputs {
       if (options.required) this.problem(name, `is required${options.form ? `: ${options.form}` : ''}.`);
       return '';
     }
-    if (options.valid && !options.valid(value)) {
+    const userinfo = withoutUserinfo(value);
+    if (userinfo) {
+      // A credential set where a URL goes (e.g. as a repository variable): masked, never echoed.
+      registerSecret(userinfo.userinfo);
+      const colon = userinfo.userinfo.indexOf(':');
+      if (colon >= 0) registerSecret(decodeURIComponentSafe(userinfo.userinfo.slice(colon + 1)));
+      this.problem(
+        name,
+        `must not have a user name or password in it (${JSON.stringify(userinfo.shown)}); give the URL without them, and the credentials in their own secret inputs${options.form ? `. Accepted: ${options.form}` : ''}.`,
+      );
+    } else if (options.valid && !options.valid(value)) {
       this.problem(name, `must be ${options.form ?? 'valid'}; got ${quote(value)}.`);
     }
     return value;
@@ -101,6 +112,14 @@ export class Inputs {
   /** Throws one InputError listing every problem found so far. */
   done(): void {
     if (this.problems.length) throw new InputError(this.problems);
+  }
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { withDeadline } from './deadline.js';
 import { ActionError, CancelledError, errorMessage } from './errors.js';
+import { Grace } from './put-back.js';
 import type { Logger } from './log.js';
 import { FAILED, type Report, type Status } from './report.js';
 import { actionsRunner, type Runner } from './runner.js';
@@ -39,6 +40,8 @@ export interface ActionRun<C, K, R extends Report> extends ClientContext {
   setOutputs(outputs: Outputs): void;
   /** A private directory for this run's files, removed however it ends. */
   workDir(): string;
+  /** How long putting back what the run changed may take (shorter once a signal has arrived); see putBack. */
+  grace: Grace;
 }
 
 export interface ActionDefinition<C, K, R extends Report> {
@@ -67,6 +70,8 @@ export interface RunOptions<C, K> {
   /** Instead of the definition's clients (tests: pointed at the sandbox). */
   clients?: (config: C, context: ClientContext) => K;
   now?: () => Date;
+  /** How long putting back may take without a signal; 5 minutes by default (tests shorten it). */
+  putBackMs?: number;
 }
 
 /**
@@ -89,7 +94,9 @@ async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, ru
   const now = options.now ?? (() => new Date());
   const signals = options.signals ?? process;
   const cancel = new AbortController();
+  const grace = new Grace(options.putBackMs);
   const onSignal = (sig: NodeJS.Signals) => {
+    grace.signalled(sig);
     if (cancel.signal.aborted) {
       log.warning(`${sig} again: still putting things back before exit`);
       return;
@@ -124,6 +131,7 @@ async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, ru
     const started: R = action.report(config, now());
     report = started;
     const deadline = action.deadline?.(config);
+    if (deadline) grace.deadlineAt = Date.now() + deadline.minutes * 60_000;
     const signal = deadline ? withDeadline(cancel.signal, deadline.minutes, defer, deadline.stops) : cancel.signal;
     const context: ClientContext = { env, log, signal, idToken: (audience) => runner.idToken(audience) };
     const clients = (options.clients ?? action.clients)(config, context);
@@ -139,7 +147,7 @@ async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, ru
       started.phase = phase;
       return log.group(title, fn);
     };
-    outcome = await action.main({ ...context, config, clients, report: started, defer, step, setOutputs, workDir });
+    outcome = await action.main({ ...context, config, clients, report: started, defer, step, setOutputs, workDir, grace });
   } catch (err) {
     failures.push(err);
   } finally {
@@ -154,6 +162,7 @@ async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, ru
     signals.off('SIGINT', onSignal);
     signals.off('SIGTERM', onSignal);
     process.off('unhandledRejection', onUnhandled);
+    grace.dispose();
   }
 
   const [first, ...rest] = failures;

@@ -15,6 +15,15 @@ export function isKeyPrefix(value: string): boolean {
   return segments.every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
+/**
+ * A URL with a user name or password in it ("https://key:secret@host"), said without them. The
+ * check is textual: scheme://, then an '@' before the first '/', as a URL parser would read it.
+ */
+export function withoutUserinfo(value: string): { userinfo: string; shown: string } | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)@/.exec(value);
+  return m ? { userinfo: m[2], shown: `${m[1]}***@${value.slice(m[0].length)}` } : undefined;
+}
+
 export const ENDPOINT_FORM = 'an http:// or https:// URL with a host, and no user, query or fragment (for example https://s3.example.com:9000)';
 
 export function isEndpoint(value: string): boolean {

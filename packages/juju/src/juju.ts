@@ -1,4 +1,4 @@
-import { ActionError, type Logger } from '@ml-backup-actions/core';
+import { ActionError, putBack, type Logger } from '@ml-backup-actions/core';
 import { type BackupEntry, type ClusterStatus, clusterStatus, listBackups } from './charms/mysql-k8s.js';
 import { type CallOptions, type JujuCall, JujuCli, type JujuError, type JujuExit, type JujuOptions } from './cli.js';
 import { checkApplicationName } from './names.js';
@@ -85,6 +85,25 @@ export class Juju {
     if (!Number.isInteger(scale) || scale < 0) throw new ActionError(`cannot scale ${app} to ${scale}: the scale must be a whole number, 0 or more`);
     this.log.info(`scaling ${app} in model ${this.model} to ${scale} unit${scale === 1 ? '' : 's'}`);
     await this.call('scale-application', [app, String(scale)], { subject: app });
+  }
+
+  /**
+   * Puts an application's scale back and proves it by reading the scale juju reports: a slow
+   * controller is waited for and a failed call tried again with backoff, until `until` aborts (see
+   * Grace); then a PutBackError names the command to run. Resolves with the attempts it took.
+   */
+  putScaleBack(app: string, scale: number, until: AbortSignal): Promise<number> {
+    // The budget bounds each call (through the signal), not a fixed per-call limit.
+    const within = (signal: AbortSignal) => this.with({ signal, callTimeoutMs: 60 * 60_000 });
+    return putBack(
+      {
+        what: `scale ${app} back to ${scale}`,
+        command: `juju scale-application -m ${this.model} ${app} ${scale}`,
+        attempt: (signal) => within(signal).scaleApplication(app, scale),
+        done: async (signal) => (await within(signal).application(app)).scale === scale,
+      },
+      { log: this.log, until, attemptMs: 20_000 },
+    );
   }
 
   /**
