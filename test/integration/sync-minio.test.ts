@@ -86,6 +86,30 @@ describe('mirroring mlpipeline', () => {
     expect(rerun.stdout).toContain(`bucket 'mlpipeline' holds ${seeded.objects} objects`);
   });
 
+  test('three versions of one object through three syncs with the same archive-prefix: all three are kept', async () => {
+    const versions = ['version one', 'version two, longer', 'version three'].map((v) => Buffer.from(v));
+    const inputs = { 'minio-bucket': 'versions', 's3-prefix': 'versions', 'archive-prefix': 'versions.archive' };
+    const archivePrefixes: string[] = [];
+    for (const version of versions) {
+      await writeObject(sb.minio, 'versions', 'model/weights.bin', version);
+      const run = await runInProcess(syncMinioAction, sb.syncMinioInputs(inputs));
+      expect({ code: run.code, error: run.outputs.error }).toEqual({ code: 0, error: undefined });
+      archivePrefixes.push(run.outputs['archive-prefix']);
+      if (archivePrefixes.length === 3)
+        expect(run.stdout).toMatch(/::warning::archive-prefix versions\.archive already holds 1 objects archived by an earlier run/);
+      // a second apart, as two runs are: the stamp of a run is its start, to the second
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    expect(archivePrefixes[1]).toBe('versions.archive');
+    expect(archivePrefixes[2]).toMatch(/^versions\.archive\/\d{8}T\d{6}Z$/);
+    const stored = await Promise.all([
+      readObject(sb.s3, 'ckf-backups', 'versions/model/weights.bin'),
+      readObject(sb.s3, 'ckf-backups', 'versions.archive/model/weights.bin'),
+      readObject(sb.s3, 'ckf-backups', `${archivePrefixes[2]}/model/weights.bin`),
+    ]);
+    expect(stored.map(String).sort()).toEqual(versions.map(String).sort());
+  });
+
   test('objects deleted or changed in the source are archived byte for byte, not destroyed', async () => {
     const keys = seeded.files.filter((f) => f.size < 1_000_000).map((f) => f.key);
     const removed = keys.slice(0, 3);
@@ -246,7 +270,11 @@ describe('verification', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`verification failed: 1 of ${small.objects} source objects are missing or different in size in the target`);
     expect(run.stdout).toContain(`+ ${lost}`);
-    expect(run.outputs).toEqual({ error: expect.stringContaining(`verification failed: 1 of ${small.objects} source objects are missing`) });
+    // where it archived is said as soon as it is known, so a failed run says it too
+    expect(run.outputs).toEqual({
+      'archive-prefix': expect.stringMatching(/^lossy\.archive\/\d{8}T\d{6}Z$/),
+      error: expect.stringContaining(`verification failed: 1 of ${small.objects} source objects are missing`),
+    });
     expect(run.summary).toMatch(/failed during verify/);
   });
 });

@@ -24,8 +24,11 @@ async function syncMinio(run: SyncMinioRun): Promise<Status | void> {
   const sync: Sync = { config, sides, rclone: clients.rclone([sides.source, sides.target]), log: run.log, signal: run.signal };
 
   const survey = await step('pre-flight', 'Pre-flight: rclone, both sides listed, source not wiped', () =>
-    throughForward(minio, () => preflight(sync, run.env.RUNNER_DEBUG === '1')),
+    throughForward(minio, () => preflight(sync, run.env.RUNNER_DEBUG === '1', report.startedAt)),
   );
+  report.archivePrefix = survey.archivePrefix;
+  // Set now: a sync that fails after archiving must still say where.
+  run.setOutputs({ 'archive-prefix': survey.archivePrefix });
 
   const what = config.dryRun ? 'Plan (dry run)' : config.mode === 'sync' ? 'Sync' : 'Copy';
   const mirrored = await step(config.dryRun ? 'plan' : config.mode, `${what} minio:${config.minio.bucket} to ${destination(config)}`, () =>

@@ -67,7 +67,7 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
     remotePath(sides.source, config.minio.bucket),
     remotePath(sides.target, config.s3.bucket, config.s3.prefix),
     '--backup-dir',
-    remotePath(sides.target, config.s3.bucket, config.archivePrefix),
+    remotePath(sides.target, config.s3.bucket, survey.archivePrefix),
     '--transfers',
     String(config.transfers),
     '--fast-list',
@@ -93,7 +93,7 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
   if (config.dryRun) return { ...done, plan };
   // rclone's byte count includes retried parts and the server-side moves into the archive, so the
   // figures come from what is now stored. A size-only verification lists the target anyway.
-  if (archived.size) done.bytesArchived = await storedBytes(sync, config.archivePrefix, archived);
+  if (archived.size) done.bytesArchived = await storedBytes(sync, survey.archivePrefix, archived);
   if (copied.size && !(config.verify && config.sizeOnly)) done.bytesTransferred = await storedBytes(sync, config.s3.prefix, copied);
   return done;
 }

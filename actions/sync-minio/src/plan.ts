@@ -14,7 +14,7 @@ export interface Plan {
 }
 
 /** The same decision rclone makes with --size-only: copy what is missing or differs in size. */
-export function planMirror({ source, target }: Required<Survey>, mode: 'sync' | 'copy'): Plan {
+export function planMirror({ source, target }: Required<Pick<Survey, 'source' | 'target'>>, mode: 'sync' | 'copy'): Plan {
   const { missing, different } = compareListings(source, target);
   const gone = mode === 'sync' ? [...target.keys()].filter((path) => !source.has(path)) : [];
   const sum = (paths: string[], listing: Map<string, number>) => paths.reduce((n, p) => n + (listing.get(p) ?? 0), 0);

@@ -1,6 +1,6 @@
-import { ActionError } from '@ml-backup-actions/core';
+import { ActionError, utcStamp } from '@ml-backup-actions/core';
 import type { Listing } from '@ml-backup-actions/rclone';
-import { describeListing, listSource, listTarget, type Sync } from './listing.js';
+import { describeListing, listSide, listSource, listTarget, type Sync } from './listing.js';
 
 export interface Survey {
   /**
@@ -9,13 +9,15 @@ export interface Survey {
    */
   source?: Listing;
   target: Listing;
+  /** Where this run moves what it replaces or deletes: a prefix that holds nothing yet. */
+  archivePrefix: string;
 }
 
 /**
  * Both sides listed with their credentials, and the guard against a wiped source.
  * The listings are what the sync would compare, so the next steps plan and verify from them.
  */
-export async function preflight(sync: Sync, debug: boolean): Promise<Survey> {
+export async function preflight(sync: Sync, debug: boolean, startedAt: Date): Promise<Survey> {
   const { config, rclone, sides, log, signal } = sync;
   // rclone version costs another Go process start on every run; it is logged only when debugging.
   const [version, { source, target }] = await Promise.all([debug ? rclone.version(signal) : undefined, listBoth(sync)]);
@@ -24,20 +26,45 @@ export async function preflight(sync: Sync, debug: boolean): Promise<Survey> {
   log.info(`${sides.target.label}: s3://${config.s3.bucket}/${config.s3.prefix} holds ${describeListing(target)}`);
   if (!source) {
     log.info(`${sides.source.label}: bucket '${config.minio.bucket}' answers; not listed in full first, since everything in it is to be copied`);
-    return { target };
+    return { target, archivePrefix: config.archivePrefix };
   }
+  const archivePrefix = await unusedArchive(sync, startedAt);
   log.info(`${sides.source.label}: bucket '${config.minio.bucket}' holds ${describeListing(source)}`);
   if (!source.size && target.size) {
     if (!config.allowEmptySource) {
       throw new ActionError(
         `the source bucket '${config.minio.bucket}' is empty but s3://${config.s3.bucket}/${config.s3.prefix} holds objects. ` +
           'That is what a wiped MinIO looks like, so nothing was changed. If the bucket really is meant to be empty, ' +
-          `set allow-empty-source: true (the target's objects would then be moved under ${config.archivePrefix}).`,
+          `set allow-empty-source: true (the target's objects would then be moved under ${archivePrefix}).`,
       );
     }
-    log.warning(`the source is empty and allow-empty-source is true: the target's objects will be moved under ${config.archivePrefix}`);
+    log.warning(`the source is empty and allow-empty-source is true: the target's objects will be moved under ${archivePrefix}`);
   }
-  return { source, target };
+  return { source, target, archivePrefix };
+}
+
+/**
+ * rclone's --backup-dir overwrites what is already there, so an archive goes only where nothing
+ * is: archive-prefix itself, or, when an earlier run archived there, <archive-prefix>/<this run's
+ * UTC stamp>. Anything else is refused before a byte moves.
+ */
+async function unusedArchive(sync: Sync, startedAt: Date): Promise<string> {
+  const { config, sides, log } = sync;
+  const held = (prefix: string) => listSide(sync, sides.target, { bucket: config.s3.bucket, prefix });
+  const given = await held(config.archivePrefix);
+  if (!given.size) return config.archivePrefix;
+  const stamped = `${config.archivePrefix}/${utcStamp(startedAt)}`;
+  if ((await held(stamped)).size) {
+    throw new ActionError(
+      `s3://${config.s3.bucket}/${config.archivePrefix} and ${stamped} already hold archived objects, and an archive never overwrites: ` +
+        'give archive-prefix a prefix of its own for this run, or leave it empty for <s3-prefix>.archive/<UTC timestamp>. Nothing was changed.',
+    );
+  }
+  log.warning(
+    `archive-prefix ${config.archivePrefix} already holds ${given.size} objects archived by an earlier run; an archive never overwrites, ` +
+      `so this run archives under ${stamped}`,
+  );
+  return stamped;
 }
 
 /**

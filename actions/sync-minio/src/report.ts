@@ -15,6 +15,8 @@ export interface SyncReport extends Report {
   minioVia?: string;
   minioKeysFrom?: string;
   transfer: Transfer;
+  /** Where the run archives, once the pre-flight has found a prefix that holds nothing. */
+  archivePrefix?: string;
   /** The pre-flight listings matched (size-only), so rclone was not started. */
   upToDate: boolean;
   /** dry-run: what would be copied, and archived because it would be replaced or deleted. */

@@ -33,7 +33,10 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport): JobS
     rows.push(
       ['Objects transferred', transfer.copied.size],
       ['Bytes transferred', `${report.bytesTransferred} (${formatBytes(report.bytesTransferred)})`],
-      ['Objects archived', transfer.archived.size ? `${transfer.archived.size} under s3://${config.s3.bucket}/${config.archivePrefix}` : 0],
+      [
+        'Objects archived',
+        transfer.archived.size ? `${transfer.archived.size} under s3://${config.s3.bucket}/${report.archivePrefix ?? config.archivePrefix}` : 0,
+      ],
       ['Objects checked', report.objectsChecked],
       ['Verified', report.verified ? 'yes' : config.verify ? 'no' : 'not requested'],
     );
@@ -56,6 +59,7 @@ export function syncOutputs(config: SyncMinioConfig, report: SyncReport) {
     'objects-checked': report.objectsChecked,
     verified: report.verified,
     destination: destination(config),
+    'archive-prefix': report.archivePrefix ?? config.archivePrefix,
     'duration-seconds': Math.round(elapsedSeconds(report)),
   };
 }
