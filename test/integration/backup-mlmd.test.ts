@@ -330,6 +330,47 @@ describe('a slow or failing controller when the writer is put back', () => {
   });
 });
 
+describe('an object is never left without its sidecar', () => {
+  const objectKey = (id: string) => `mlmd/mlmd-${id}.dump.gz`;
+  const stored = async (ckf: Ckf) => (await listObjects(ckf.s3, 'ckf-backups', 'mlmd')).map((o: { Path: string }) => `mlmd/${o.Path}`);
+
+  test('the sidecar PUT failing removes the object, and a rerun with the same backup-id then succeeds', async () => {
+    const ckf = await sandbox();
+    await ckf.s3.faults([{ method: 'PUT', match: `${objectKey('orphan-1')}.json`, status: 500 }]);
+    const failed = await backup(ckf, { 'backup-id': 'orphan-1' });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(`::warning::s3://ckf-backups/${objectKey('orphan-1')} was removed: its sidecar was not stored`);
+    expect(await stored(ckf)).toEqual([]);
+    expect(failed.summary).toMatch(/backup-mlmd: failed/);
+    await ckf.s3.faults([]);
+    const rerun = await backup(ckf, { 'backup-id': 'orphan-1' });
+    expect(rerun.code).toBe(0);
+    expect((await stored(ckf)).sort()).toEqual([objectKey('orphan-1'), `${objectKey('orphan-1')}.json`]);
+  });
+
+  test('SIGTERM between the object and its sidecar removes the object within the grace', async () => {
+    const ckf = await sandbox();
+    // The sidecar's PUT is held back; the SIGTERM comes once the object is stored.
+    await ckf.s3.faults([{ method: 'PUT', match: `${objectKey('orphan-2')}.json`, delayMs: 4000 }]);
+    let signalled = 0;
+    const poll = setInterval(() => {
+      void stored(ckf).then((keys) => {
+        if (signalled || !keys.includes(objectKey('orphan-2'))) return;
+        signalled = Date.now();
+        must(child, 'the running action').kill('SIGTERM');
+      });
+    }, 100);
+    let child: Child | undefined;
+    const run = await backup(ckf, { 'backup-id': 'orphan-2' }, (_line, c) => (child = c)).finally(() => clearInterval(poll));
+    expect(signalled).toBeGreaterThan(0);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('SIGTERM received');
+    expect(await stored(ckf)).not.toContain(objectKey('orphan-2'));
+    expect(must(run.lines.at(-1), 'the last line').at - signalled).toBeLessThan(10_000);
+    await expectWriterBack(ckf, 1);
+  });
+});
+
 describe('refusals before the writer is touched', () => {
   const cases: [string, (ckf: Ckf) => void, Record<string, string>, RegExp][] = [
     ['missing pod', () => undefined, { pod: 'mlmd-9' }, /pod.*mlmd-9.*not found/i],

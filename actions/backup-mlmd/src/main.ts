@@ -9,7 +9,7 @@ import { newBackupReport, pausedSeconds, type BackupReport } from './report.js';
 import { sidecar } from './sidecar.js';
 import { takeSnapshot } from './snapshot.js';
 import { mlmdOutputs, renderSummary } from './summary.js';
-import { uploadCopy, uploadSidecar } from './upload.js';
+import { uploadBackup } from './upload.js';
 import { WriterPause } from './writer.js';
 
 /**
@@ -56,8 +56,8 @@ async function backupMlmd(run: BackupMlmdRun): Promise<Status | void> {
   });
 
   await step('upload', `Compressed copy: upload to s3://${config.s3.bucket}/${objectNames(config).object}`, async () => {
-    report.object = await uploadCopy(run, packed);
-    report.sidecarUrl = await uploadSidecar(run, sidecar(config, report, objectNames(config).object));
+    const stored = await uploadBackup(run, packed, (object) => sidecar(config, { ...report, object }, objectNames(config).object));
+    Object.assign(report, stored);
   });
   run.setOutputs(mlmdOutputs(config, report));
 
