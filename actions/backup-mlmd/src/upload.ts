@@ -26,12 +26,15 @@ export async function uploadBackup(run: Run, packed: { path: string; bytes: numb
   }
 }
 
-/** Within the run's grace, so a SIGTERM between the two writes still removes the object. */
+/**
+ * Within the run's grace, so a SIGTERM between the two writes still removes the object; the
+ * sidecar too, in case its PUT was stored although the upload did not finish as checked.
+ */
 async function removeUnfinished(run: Run): Promise<void> {
-  const key = objectNames(run.config).object;
+  const { object: key, sidecar } = objectNames(run.config);
   const at = place(run, key);
   try {
-    await deleteKeys(run.clients.rclone, at, [key], path.join(run.workDir(), 'unfinished.txt'), run.grace.budget());
+    await deleteKeys(run.clients.rclone, at, [key, sidecar], path.join(run.workDir(), 'unfinished.txt'), run.grace.budget());
     run.log.warning(`s3://${at.bucket}/${key} was removed: its sidecar was not stored, and an object without it is no backup`);
   } catch (err) {
     run.log.error(

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ActionError, registerSecret, withoutUserinfo } from '@ml-backup-actions/core';
+import { ActionError, maskUserinfo } from '@ml-backup-actions/core';
 import { cdpFiles, profileName } from './credentials.js';
 import { parseIni } from './ini.js';
 
@@ -69,12 +69,9 @@ function pickRegion(explicit: string | undefined, env: NodeJS.ProcessEnv, config
 }
 
 function checkUrl(value: string, source: string): string {
-  const userinfo = withoutUserinfo(value);
-  if (userinfo) {
-    registerSecret(userinfo.userinfo);
-    throw new ActionError(
-      `${source} has a user name or password in it (${userinfo.shown}); CDP signs requests with its access key, so give the URL without them.`,
-    );
+  const shown = maskUserinfo(value);
+  if (shown) {
+    throw new ActionError(`${source} has a user name or password in it (${shown}); CDP signs requests with its access key, so give the URL without them.`);
   }
   const substituted = value.split('%s').length === 2 ? value.replace('%s', 'api') : value;
   let url: URL;

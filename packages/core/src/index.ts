@@ -1,5 +1,5 @@
 export { ActionError, CancelledError, InputError, TimeoutError, errorMessage, throwIfAborted } from './errors.js';
-export { Inputs } from './inputs.js';
+export { Inputs, maskUserinfo } from './inputs.js';
 export * from './validate.js';
 export { actionsLogger, prefixedLogger, type Logger } from './log.js';
 export { poll, type PollOptions } from './poll.js';

@@ -40,15 +40,11 @@ export class Inputs {
       if (options.required) this.problem(name, `is required${options.form ? `: ${options.form}` : ''}.`);
       return '';
     }
-    const userinfo = withoutUserinfo(value);
-    if (userinfo) {
-      // A credential set where a URL goes (e.g. as a repository variable): masked, never echoed.
-      registerSecret(userinfo.userinfo);
-      const colon = userinfo.userinfo.indexOf(':');
-      if (colon >= 0) registerSecret(decodeURIComponentSafe(userinfo.userinfo.slice(colon + 1)));
+    const shown = maskUserinfo(value);
+    if (shown) {
       this.problem(
         name,
-        `must not have a user name or password in it (${JSON.stringify(userinfo.shown)}); give the URL without them, and the credentials in their own secret inputs${options.form ? `. Accepted: ${options.form}` : ''}.`,
+        `must not have a user name or password in it (${JSON.stringify(shown)}); give the URL without them, and the credentials in their own secret inputs${options.form ? `. Accepted: ${options.form}` : ''}.`,
       );
     } else if (options.valid && !options.valid(value)) {
       this.problem(name, `must be ${options.form ?? 'valid'}; got ${quote(value)}.`);
@@ -113,6 +109,19 @@ export class Inputs {
   done(): void {
     if (this.problems.length) throw new InputError(this.problems);
   }
+}
+
+/**
+ * For a URL with credentials in it (set where a URL goes, e.g. as a repository variable): masks
+ * them at once and returns the URL as it may be shown, https://***@host; undefined for any other value.
+ */
+export function maskUserinfo(value: string): string | undefined {
+  const found = withoutUserinfo(value);
+  if (!found) return undefined;
+  registerSecret(found.userinfo);
+  const colon = found.userinfo.indexOf(':');
+  if (colon >= 0) registerSecret(decodeURIComponentSafe(found.userinfo.slice(colon + 1)));
+  return found.shown;
 }
 
 function decodeURIComponentSafe(value: string): string {

@@ -87,10 +87,11 @@ export async function putBack(task: PutBackTask, options: PutBackOptions): Promi
   const random = options.random ?? Math.random;
   let failure = 'not tried';
   for (let attempt = 1; !until.aborted; attempt++) {
-    const limit = AbortSignal.any([until, timeout((options.attemptMs ?? 30_000) * 2 ** Math.min(attempt - 1, 4), 'the attempt took too long')]);
+    // Each call (the attempt, then the read-back) gets its own limit, so that a hung one is tried again.
+    const within = () => AbortSignal.any([until, timeout((options.attemptMs ?? 30_000) * 2 ** Math.min(attempt - 1, 4), 'the call took too long')]);
     let error: string | undefined;
     try {
-      await task.attempt(limit);
+      await task.attempt(within());
     } catch (err) {
       error = errorMessage(err);
     }
@@ -99,7 +100,7 @@ export async function putBack(task: PutBackTask, options: PutBackOptions): Promi
       break;
     }
     try {
-      if (await task.done(until)) {
+      if (await task.done(within())) {
         if (attempt > 1) log.info(`${task.what}: done after ${attempt} attempts`);
         return attempt;
       }

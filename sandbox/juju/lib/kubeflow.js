@@ -52,33 +52,27 @@ const S3_OPTIONS = {
  */
 export const S3_INTEGRATORS = { 'kfp-db': 's3-kfp', 'katib-db': 's3-katib' };
 
+/** kfp-db and katib-db: the same mysql-k8s charm. @type {FullSpec} */
+const MYSQL = {
+  charm: 'mysql-k8s',
+  channel: '8.0/stable',
+  rev: 210,
+  base: '22.04',
+  workloadVersion: '8.0.41-0ubuntu0.22.04.1',
+  primaryMessage: 'Primary',
+  options: MYSQL_OPTIONS,
+  trust: true,
+};
+
 /**
  * name -> application spec; `scale` units are created settled.
  * @type {Record<string, FullSpec>}
  */
 export const KUBEFLOW_APPLICATIONS = {
-  'katib-db': {
-    charm: 'mysql-k8s',
-    channel: '8.0/stable',
-    rev: 210,
-    base: '22.04',
-    workloadVersion: '8.0.41-0ubuntu0.22.04.1',
-    primaryMessage: 'Primary',
-    options: MYSQL_OPTIONS,
-    trust: true,
-  },
+  'katib-db': { ...MYSQL },
   'katib-db-manager': { charm: 'katib-db-manager', channel: '0.18/stable', rev: 626, base: '20.04' },
   'kfp-api': { charm: 'kfp-api', channel: '2.5/stable', rev: 1813, base: '20.04', trust: true },
-  'kfp-db': {
-    charm: 'mysql-k8s',
-    channel: '8.0/stable',
-    rev: 210,
-    base: '22.04',
-    workloadVersion: '8.0.41-0ubuntu0.22.04.1',
-    primaryMessage: 'Primary',
-    options: MYSQL_OPTIONS,
-    trust: true,
-  },
+  'kfp-db': { ...MYSQL },
   'kfp-metadata-writer': { charm: 'kfp-metadata-writer', channel: '2.5/stable', rev: 1763, base: '22.04' },
   'kfp-ui': { charm: 'kfp-ui', channel: '2.5/stable', rev: 1786, base: '22.04' },
   minio: { charm: 'minio', channel: 'ckf-1.10/stable', rev: 412, base: '20.04', options: MINIO_OPTIONS },
