@@ -290,7 +290,7 @@ function indexStore(store) {
 
 /**
  * Faults a test sets at run time (PUT /_sandbox/faults with a JSON list; no bucket name starts
- * with '_'). The first rule whose method and key match a request applies: after `skip` matching
+ * with '_'). The first rule whose method (or '*') and key match a request applies: after `skip` matching
  * requests have passed, the next `times` (default: all) are delayed by delayMs and, with a status,
  * answered with that error instead of being served.
  * @typedef {{ method: string, match?: string, skip?: number, times?: number, status?: number, code?: string, delayMs?: number, hits?: number }} FaultRule
@@ -312,7 +312,9 @@ function setFaults(req, res) {
 
 /** The fault rule this request meets, if any (counting it). @param {http.IncomingMessage} req */
 function faultFor(req) {
-  const rule = faults.find((r) => r.method === req.method && (!r.match || decodeURIComponent((req.url ?? '').split('?')[0]).includes(r.match)));
+  const rule = faults.find(
+    (r) => (r.method === '*' || r.method === req.method) && (!r.match || decodeURIComponent((req.url ?? '').split('?')[0]).includes(r.match)),
+  );
   if (!rule) return undefined;
   rule.hits = (rule.hits ?? 0) + 1;
   if (rule.hits <= (rule.skip ?? 0)) return undefined;

@@ -177,7 +177,7 @@ describe('backup-ckf-db', () => {
     expect(JSON.parse(result.outputs['backup-ids'])).toEqual({ 'kfp-db': expect.stringMatching(ID) });
   });
 
-  test('a create-backup that outlasts action-timeout-minutes is polled, not run again, and the scale still goes back', async () => {
+  test('a create-backup that outlasts action-timeout-minutes is polled, not run again, and the scale stays up while it runs, with the command', async () => {
     sb.faults.backupNeverFinishes('kfp-db');
     const result = await backup({ applications: 'kfp-db', 'action-timeout-minutes': '0.1' });
     expect(result.code).toBe(1);
@@ -186,7 +186,13 @@ describe('backup-ckf-db', () => {
     );
     expect(backupTasks('kfp-db')).toHaveLength(1);
     expect(sb.calls().filter((c) => c.argv[0] === 'show-task').length).toBeGreaterThan(3);
-    await expectScale('kfp-db', 1);
+    // Scaling down could remove the unit that writes the backup: kfp-db stays at 2, and says how to go back.
+    await expectScale('kfp-db', 2);
+    expect(result.outputs.error).toMatch(/NOT PUT BACK; once the task has ended, run: juju scale-application -m kubeflow kfp-db 1/);
+    expect(result.summary).toMatch(/left there, NOT back to 1/);
+    expect(result.summary).toMatch(
+      /Charm backups not confirmed: kfp-db: create-backup is still running: task \d+ on kfp-db\/\d was running when the run stopped, so a charm backup may be half-written in s3:\/\/charm-backups\/run\d+\/kfp-db\//,
+    );
   });
 
   test('list-backups showing the id failed is not a success', async () => {
@@ -198,14 +204,17 @@ describe('backup-ckf-db', () => {
     await expectScale('kfp-db', 1);
   });
 
-  test('SIGTERM during create-backup: both scales go back before exit, the summary says interrupted', async () => {
+  test('SIGTERM during a create-backup that does not end within the grace: both scales stay up, named with the command, before exit', async () => {
     sb.faults.slowAction('create-backup', 2_000_000);
     let signalled = 0;
+    let tasks = 0;
     const bundle = true;
     const result = await backup(
       {},
       (line, child) => {
-        if (!signalled && /create-backup on \S+ is task/.test(line)) {
+        // Once both tasks are known: until juju gives its id, a task may not have been scheduled.
+        if (/create-backup on \S+ is task/.test(line)) tasks++;
+        if (!signalled && tasks === 2) {
           signalled = Date.now();
           child.kill('SIGTERM');
         }
@@ -215,9 +224,53 @@ describe('backup-ckf-db', () => {
     expect(signalled).toBeGreaterThan(0);
     expect(result.code).toBe(1);
     expect(Date.now() - signalled).toBeLessThan(7500);
-    for (const app of DBS) expect(sb.scale(app)).toBe(1);
+    for (const app of DBS) expect(sb.scale(app)).toBe(2);
     expect(result.summary).toMatch(/interrupted/);
     expect(result.stdout).toMatch(/SIGTERM received/);
+    for (const app of DBS) {
+      expect(result.stdout).toContain(`NOT PUT BACK; once the task has ended, run: juju scale-application -m kubeflow ${app} 1`);
+      expect(result.summary).toMatch(
+        new RegExp(`${app}: create-backup is still running: task \\d+ on ${app}/\\d was running when the run stopped, so a charm backup may be half-written`),
+      );
+    }
+  });
+
+  test('SIGTERM during a create-backup that ends within the grace: it is waited for, both scales go back, the backup is named unconfirmed', async () => {
+    // 1.5 s of real time: within the 4.5 s (half of the 9 s grace) the run gives it.
+    sb.faults.slowAction('create-backup', 150_000);
+    let signalled = 0;
+    const result = await backup({}, (line, child) => {
+      if (!signalled && /create-backup on \S+ is task/.test(line)) {
+        signalled = Date.now();
+        child.kill('SIGTERM');
+      }
+    });
+    expect(signalled).toBeGreaterThan(0);
+    expect(result.code).toBe(1);
+    expect(Date.now() - signalled).toBeLessThan(7500);
+    for (const app of DBS) await expectScale(app, 1);
+    expect(result.summary).toMatch(/interrupted/);
+    expect(result.summary).toMatch(
+      /create-backup task \d+ on \S+ completed after the run stopped; its backup-id \d{4}-\S+Z in s3:\/\/charm-backups\/\S+ at \S+ \(through s3-\w+\) was not confirmed with list-backups/,
+    );
+    expect(result.outputs['backup-ids']).toBe('{}');
+  });
+
+  test('SIGTERM while list-backups has not shown the backup: the scale goes back at once (the task has ended), and the summary says which backup-id to check', async () => {
+    sb.faults.listBackups('*', 'omit');
+    let signalled = 0;
+    const result = await backup({ applications: 'kfp-db' }, (line, child) => {
+      if (!signalled && /returned backup-id/.test(line)) {
+        signalled = Date.now();
+        child.kill('SIGTERM');
+      }
+    });
+    expect(signalled).toBeGreaterThan(0);
+    expect(result.code).toBe(1);
+    await expectScale('kfp-db', 1);
+    expect(result.summary).toMatch(
+      /kfp-db: create-backup completed with backup-id \d{4}-\S+Z, but list-backups had not shown it finished in s3:\/\/charm-backups\/run\d+\/kfp-db\/ .*\(check: juju run -m kubeflow kfp-db\/leader list-backups\)/,
+    );
   });
 
   test('a scale-back that takes 7 s to answer is waited for, not cut short: both databases back at 1', async () => {

@@ -395,6 +395,12 @@ describe('refusals before the writer is touched', () => {
     ],
     ['an experiment running', (c) => c.kube.addObject('experiments', { name: 'hpo-random', phase: 'Running' }), {}, /Katib Experiment hpo-random/],
     ['a backup with this id already stored', () => undefined, { 'backup-id': 'taken' }, /already exists; a backup is never overwritten/],
+    [
+      'a backup with this id already stored in the other format',
+      () => undefined,
+      { 'backup-id': 'taken', format: 'sqlite' },
+      /mlmd-taken\.dump\.gz already exists; a backup is never overwritten/,
+    ],
   ];
   test.each(cases)('%s', async (name, prepare, inputs, expected) => {
     const ckf = await sandbox();

@@ -276,6 +276,22 @@ describe('backup-set', () => {
     expect(result.stdout).toContain('databases failed (the job succeeded but reported no charm backup-id)');
   });
 
+  test.each([
+    ['o1', 'manifests', 'manifests', 'the backup sets’ manifests'],
+    ['o2', 'mlpipeline/replaced', 'mlpipeline', 'the mlpipeline mirror'],
+    ['o3', 'mlmd', 'mlmd', 'the MLMD backups'],
+  ])('an archive prefix that shares a folder of the set is refused when recorded (%s: %s)', async (id, prefix, folder, what) => {
+    await backupSet({ mode: 'begin', 'backup-id': id });
+    const parsed = JSON.parse(results());
+    parsed.mlpipeline.outputs['archive-prefix'] = prefix;
+    const result = await backupSet({ mode: 'complete', 'backup-id': id, results: JSON.stringify(parsed) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`mlpipeline failed (its archive prefix ${prefix} shares the folder ${folder} with ${what}, so retention could not tell`);
+    const m = await manifestOf(id);
+    expectSchemaValid(m);
+    expect(m).toMatchObject({ status: 'incomplete', components: { mlpipeline: { status: 'failed', archivePrefix: prefix } } });
+  });
+
   test('bad inputs are named before anything is touched', async () => {
     const result = await backupSet({ mode: 'complete', 'backup-id': '', results: '[1]', keep: '0' }, true);
     expect(result.code).toBe(1);
@@ -381,5 +397,60 @@ describe('retention', () => {
     const again = await backupSet({ mode: 'prune', 's3-prefix': PREFIX, keep: '1' });
     expect(JSON.parse(again.outputs.kept)).toEqual(['s5', 's2']);
     expect(await keys(PREFIX + '/')).toContain('s2.json');
+  });
+
+  /** A verified complete set that is newest, and an older one whose manifest names archivePrefix. */
+  async function seedPair(prefix: string, older: { id: string; archive: string }, newer: { id: string; archive?: string }) {
+    const seed = async (id: string, hour: number, archive: string | undefined) => {
+      const startedAt = new Date(Date.UTC(2026, 10, 2, hour)).toISOString();
+      const manifest = {
+        manifestVersion: 1,
+        kind: 'ckf-backup-set',
+        backupId: id,
+        status: 'complete',
+        model: 'kubeflow',
+        target: { bucket: BUCKET, endpoint: ckf.s3.endpoint },
+        startedAt,
+        tools: {},
+        components: {
+          databases: { status: 'complete' },
+          mlmd: { status: 'complete' },
+          mlpipeline: { status: 'complete', bucket: BUCKET, prefix: `${prefix}-mirror`, ...(archive ? { archivePrefix: archive } : {}) },
+        },
+        verification: { at: startedAt, ok: true, checks: [{ what: 'seeded', ok: true, detail: 'seeded' }] },
+      };
+      expectSchemaValid(manifest);
+      await writeObject(ckf.s3, BUCKET, `${prefix}/${id}.json`, JSON.stringify(manifest));
+    };
+    await seed(older.id, 1, older.archive);
+    await seed(newer.id, 2, newer.archive);
+  }
+
+  test('an archive prefix that holds the manifests: prune keep=1 deletes no manifest, and says why the archive stays', async () => {
+    const P = 'ovl';
+    await seedPair(P, { id: 'o1', archive: P }, { id: 'o2' });
+    await writeObject(ckf.s3, BUCKET, `${P}/pipelines/replaced.yaml`, 'replaced by o1');
+    const before = await keys(`${P}/`);
+    const pruned = await backupSet({ mode: 'prune', 's3-prefix': P, keep: '1' });
+    expect(pruned.code).toBe(0);
+    expect(JSON.parse(pruned.outputs.deleted)).toEqual(['o1']);
+    expect(pruned.stdout).toContain(`o1: its archive prefix ${P} shares the folder ${P} with the backup sets’ manifests; it is left alone`);
+    // Only o1's own manifest went.
+    expect(await keys(`${P}/`)).toEqual(before.filter((k) => k !== 'o1.json'));
+  });
+
+  test("an older set's archive that holds a kept set's stamped archive: prune deletes only the older one's own keys", async () => {
+    const P = 'nest';
+    // sync-minio adds the run's stamp when the archive-prefix was used before: the kept set's
+    // archive lies inside the doomed set's.
+    await seedPair(P, { id: 'n1', archive: `${P}.archive` }, { id: 'n2', archive: `${P}.archive/20261102T020000Z` });
+    await writeObject(ckf.s3, BUCKET, `${P}.archive/pipelines/by-n1.yaml`, 'replaced by n1');
+    await writeObject(ckf.s3, BUCKET, `${P}.archive/20261102T020000Z/pipelines/by-n2.yaml`, 'replaced by n2');
+    const pruned = await backupSet({ mode: 'prune', 's3-prefix': P, keep: '1' });
+    expect(pruned.code).toBe(0);
+    expect(JSON.parse(pruned.outputs.deleted)).toEqual(['n1']);
+    expect(pruned.stdout).toContain(`n1: 1 objects under its archive ${P}.archive belong to a kept set and stay`);
+    expect(await keys(`${P}.archive/`)).toEqual(['20261102T020000Z/pipelines/by-n2.yaml']);
+    expect(await keys(`${P}/`)).toEqual(['n2.json']);
   });
 });

@@ -373,6 +373,43 @@ describe('errors name the side that failed', () => {
   });
 });
 
+describe('a side that stops answering mid-sync', () => {
+  test.each([
+    ['target', () => sb.s3, /the target \(S3 at [^)]+\) does not answer \(a listing of bucket 'ckf-backups' got no answer in 20 s\)/],
+    ['source', () => sb.minio, /the source \(MinIO at [^)]+\) does not answer \(a listing of bucket 'mlpipeline' got no answer in 20 s\)/],
+  ])('the %s: the sync fails within a minute, naming it, with the summary written', async (side, server, named) => {
+    let faulted = 0;
+    const started = Date.now();
+    try {
+      const run = await runInProcess(
+        syncMinioAction,
+        sb.syncMinioInputs({ 's3-prefix': `stalled-${side}`, 'bandwidth-limit': '4M', 'progress-interval-seconds': '1', 'stall-timeout-seconds': '10' }),
+        {
+          timeoutMs: 120_000,
+          onLine: (line) => {
+            // Once bytes move, every request to that side hangs for two minutes, as a dead peer's would.
+            if (!faulted && /progress: [1-9][\d.]* [KM]iB of/.test(line)) {
+              faulted = Date.now();
+              void server().faults([{ method: '*', delayMs: 120_000 }]);
+            }
+          },
+        },
+      );
+      expect(faulted).toBeGreaterThan(0);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/rclone sync moved nothing for 10 s \(stall-timeout-seconds\) and was stopped/);
+      expect(run.stdout).toMatch(named);
+      expect(run.stdout).toMatch(/\d+ objects were copied and \d+ archived before it stopped/);
+      expect(Date.now() - faulted).toBeLessThan(60_000);
+      expect(run.summary).toContain('sync-minio: failed');
+      expect(run.summary).toContain('does not answer');
+    } finally {
+      await server().faults([]);
+    }
+    expect(Date.now() - started).toBeLessThan(120_000);
+  });
+});
+
 describe('cancellation', () => {
   test('SIGTERM during a transfer stops rclone, exits non-zero and leaves a summary of what was done', async () => {
     let sent = 0;

@@ -20,7 +20,7 @@ async function backupCkfDb(run: BackupCkfDbRun): Promise<Status | void> {
   const results = await Promise.allSettled(
     report.databases.map((db) => {
       const appLog = prefixedLogger(log, db.application);
-      return backupDatabase(db, { config, juju: clients.juju.with({ log: appLog }), keeper, log: appLog, signal });
+      return backupDatabase(db, { config, juju: clients.juju.with({ log: appLog }), keeper, log: appLog, signal, grace: run.grace });
     }),
   );
   results.forEach((result, i) => {
@@ -45,7 +45,8 @@ async function backupCkfDb(run: BackupCkfDbRun): Promise<Status | void> {
   const failed = report.databases.filter((r) => r.status === 'failed' || r.status === 'interrupted');
   if (failed.length) {
     const ok = done.map((r) => `${r.application} succeeded (backup-id ${r.backupId})`);
-    throw new ActionError([...failed.map((r) => `${r.application} ${r.status} during ${r.phase}: ${r.error}`), ...ok].join('\n'));
+    const left = (r: DbReport) => (r.scaleRestored === 'left up' ? `; ${r.application} ${r.scaleRestoreError}` : '');
+    throw new ActionError([...failed.map((r) => `${r.application} ${r.status} during ${r.phase}: ${r.error}${left(r)}`), ...ok].join('\n'));
   }
   return config.dryRun ? 'checked' : 'succeeded';
 }

@@ -20,7 +20,7 @@ export interface DbReport {
   originalScale?: number;
   /** The scale the backup ran at. */
   backupScale?: number;
-  scaleRestored?: 'restored' | 'not needed' | 'left as asked' | 'failed';
+  scaleRestored?: 'restored' | 'not needed' | 'left as asked' | 'left up' | 'failed';
   scaleRestoreError?: string;
   forceDeclared?: boolean;
   location?: CharmS3Location;
@@ -31,6 +31,8 @@ export interface DbReport {
   backupId?: string;
   /** list-backups' status for it. */
   listed?: string;
+  /** The run stopped before the charm's backup was confirmed: what may be in S3, and where. */
+  unfinished?: string;
   startedAt: Date;
   finishedAt?: Date;
   /** Units not active afterwards, with their status (e.g. blocked "Failed to create backup; instance in bad state"). */

@@ -31,10 +31,25 @@ export class ScaleKeeper {
     await wait(app, scale);
   }
 
+  /**
+   * Keeps the application at its backup scale: a create-backup is still running on one of its
+   * units, and scaling down could remove the unit that writes the backup. restore() then fails
+   * with `why` and the command to run once the task has ended.
+   */
+  leaveUp(app: string, why: string): void {
+    const changed = this.changed.get(app);
+    if (!changed) return;
+    const command = `juju scale-application -m ${this.juju.model} ${app} ${changed.original}`;
+    changed.report.scaleRestored = 'left up';
+    changed.report.scaleRestoreError = `${why}; scaling down could remove the unit that writes the backup. NOT PUT BACK; once the task has ended, run: ${command}`;
+    this.log.warning(`${app}: left at ${changed.report.backupScale} units: ${changed.report.scaleRestoreError}`);
+  }
+
   /** Puts one application's original scale back, once. */
   restore(app: string): Promise<void> {
     const changed = this.changed.get(app);
     if (!changed) return Promise.resolve();
+    if (changed.report.scaleRestored === 'left up') return Promise.reject(new ActionError(`${app}: ${changed.report.scaleRestoreError ?? 'left up'}`));
     if (!this.restoreScale) {
       changed.report.scaleRestored = 'left as asked';
       return Promise.resolve();

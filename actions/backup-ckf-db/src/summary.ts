@@ -29,6 +29,8 @@ export function renderSummary(config: BackupCkfDbConfig, run: CkfDbReport): JobS
       r.location ? `s3://${r.location.bucket}/${r.location.path}` : '-',
     ]),
   );
+  const unfinished = reports.flatMap((r) => (r.unfinished ? [`${r.application}: ${r.unfinished}`] : []));
+  if (unfinished.length) summary.paragraph(`Charm backups not confirmed: ${unfinished.join('; ')}`);
   const left = reports.flatMap((r) => r.unitsNotActive);
   if (left.length) summary.paragraph(`Units not active afterwards: ${left.join('; ')}`);
   return summary;
@@ -40,6 +42,7 @@ function scaleText(r: DbReport): string {
   const back = {
     restored: `back to ${r.originalScale}`,
     'left as asked': 'left there (restore-scale false)',
+    'left up': `left there, NOT back to ${r.originalScale}: ${r.scaleRestoreError ?? ''}`,
     failed: `NOT back to ${r.originalScale}: ${r.scaleRestoreError ?? ''}`,
     'not needed': '',
   }[r.scaleRestored ?? 'failed'];

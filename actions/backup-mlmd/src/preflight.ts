@@ -21,7 +21,14 @@ export async function preflight({ config, clients, log, signal }: BackupMlmdRun)
     locateDatabase(kube, config, signal),
     juju.applicationScale(config.writerApplication),
     kube.listRunningWorkloads(config.namespace),
-    probeTarget(rclone, target, config.s3, [object, sidecar], signal),
+    // A backup of this id in the other format is this id's backup too: a rerun never makes a second.
+    probeTarget(
+      rclone,
+      target,
+      config.s3,
+      [object, sidecar, ...Object.values(objectNames({ ...config, format: config.format === 'dump' ? 'sqlite' : 'dump' }))],
+      signal,
+    ),
   ]);
   log.info(`pod ${config.namespace}/${located.pod.name}, container ${located.container}: ${located.files.join(', ')}`);
   log.info(`writer ${config.writerApplication} in model ${config.jujuModel}: scale ${scale.scale}, units ${scale.units.join(', ') || 'none'}`);

@@ -14,6 +14,7 @@ import {
   recordComponents,
 } from './manifest.js';
 import { type BackupBucket, keyOf } from './store.js';
+import { archiveClash } from './layout.js';
 
 /** The workflow's job ids for the components (ckf-backup.yml). */
 export const COMPONENT_JOBS = { databases: 'databases', mlmd: 'mlmd', mlpipeline: 'mlpipeline' } as const;
@@ -32,6 +33,7 @@ export async function complete({ config, clients, log }: BackupSetRun, now = new
     mlmd: await mlmd(results[COMPONENT_JOBS.mlmd], bucket, log),
     mlpipeline: await mlpipeline(results[COMPONENT_JOBS.mlpipeline], bucket, log),
   };
+  components.mlpipeline = ownArchive(components.mlpipeline, { ...manifest, components }, config.s3.prefix);
   if (recordComponents(manifest, components)) {
     log.warning(`backup set ${config.backupId} was verified before; its components changed, so that verification is removed: run mode verify again`);
   }
@@ -140,6 +142,17 @@ interface SidecarV1 {
   writer?: { application?: string; 'paused-at'?: string; 'resumed-at'?: string; 'paused-seconds'?: number };
   'started-at'?: string;
   'finished-at'?: string;
+}
+
+/** An archive that shares a folder of the set's layout could not be pruned apart from it: refused. */
+function ownArchive(c: MlpipelineComponent, m: Manifest, manifestsPrefix: string): MlpipelineComponent {
+  const clash = c.archivePrefix ? archiveClash(c.archivePrefix, m, manifestsPrefix) : undefined;
+  if (!clash) return c;
+  return {
+    ...c,
+    status: 'failed',
+    error: `its archive prefix ${c.archivePrefix} shares the folder ${clash.prefix} with ${clash.what}, so retention could not tell the archive from them: give sync-minio an archive-prefix of its own (e.g. ${c.prefix ?? 'mlpipeline'}.archive)`,
+  };
 }
 
 async function mlpipeline(job: JobResult | undefined, bucket: BackupBucket, log: Logger): Promise<MlpipelineComponent> {

@@ -1,5 +1,6 @@
 import { ActionError, errorMessage, formatBytes } from '@ml-backup-actions/core';
 import type { BackupSetRun } from './clients.js';
+import { archiveClash, isManifestKey, trimPrefix, under } from './layout.js';
 import { type Manifest, parseManifest } from './manifest.js';
 
 export interface PruneResult {
@@ -15,15 +16,16 @@ export interface PruneResult {
  * Retention: keeps the newest `keep` sets, and the newest complete set whatever its age; deletes
  * the other sets' MLMD artifacts, mlpipeline archives and, last, their manifests. An archive holds
  * what its set's sync replaced, which restoring any older set needs, so only archives of sets
- * older than every kept set go. Charm backups are left to the charm (s3-integrator's retention). Nothing a kept set
- * names is deleted, nor anything under a mirror prefix, and nothing at all unless the newest
- * complete set has passed verify; dry-run only lists.
+ * older than every kept set go, and only what no kept set owns (keptKeys); an archive that shares a
+ * folder of any set's layout (manifests, a mirror, the MLMD backups) is left alone whole. Charm
+ * backups are left to the charm (s3-integrator's retention). Nothing at all is deleted unless the
+ * newest complete set has passed verify; dry-run only lists.
  */
 export async function prune({ config, clients, log }: BackupSetRun): Promise<PruneResult> {
   const { bucket } = clients;
   const prefix = config.s3.prefix;
   const listing = await bucket.list(prefix);
-  const manifestKeys = [...listing.keys()].filter((k) => k.endsWith('.json') && !k.slice(prefix.length + 1).includes('/'));
+  const manifestKeys = [...listing.keys()].filter((k) => isManifestKey(k, prefix));
   const sets: { key: string; manifest: Manifest }[] = [];
   const unreadable: string[] = [];
   for (const key of manifestKeys) {
@@ -55,21 +57,28 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
 
   // Restoring a set's mirror takes the archives of every newer set, so those stay.
   const oldestKept = Math.max(-1, ...kept.map((s) => sets.indexOf(s)));
-  const protectedKeys = new Set(kept.flatMap((s) => artifacts(s.manifest).map((a) => a.key)));
-  const mirrors = sets.map((s) => s.manifest.components.mlpipeline.prefix).filter((p): p is string => Boolean(p));
+  const owned = keptKeys(kept, prefix);
   const result: PruneResult = { kept: kept.map((s) => s.manifest.backupId), deleted: [], unreadable, objects: 0, bytes: 0 };
   for (const set of doomed) {
     // Sizes as recorded (artifacts) or as listed (archives): no object is looked up one by one.
     const doomedSizes = new Map<string, number>();
-    for (const { key, bytes } of artifacts(set.manifest)) if (!protectedKeys.has(key)) doomedSizes.set(key, bytes);
-    const archive = set.manifest.components.mlpipeline.archivePrefix?.replace(/\/+$/, '');
+    for (const { key, bytes } of artifacts(set.manifest)) if (!owned(key)) doomedSizes.set(key, bytes);
+    const archive = set.manifest.components.mlpipeline.archivePrefix;
+    const id = set.manifest.backupId;
     if (archive && sets.indexOf(set) < oldestKept) {
-      log.info(`${set.manifest.backupId}: its archive ${archive} is kept: restoring the older kept set ${sets[oldestKept].manifest.backupId} needs it`);
-    } else if (archive && !mirrors.some((m) => m === archive || m.startsWith(`${archive}/`) || archive.startsWith(`${m}/`))) {
-      const archived = await bucket.list(archive);
-      for (const [key, bytes] of archived) if (!protectedKeys.has(key)) doomedSizes.set(key, bytes);
+      log.info(`${id}: its archive ${archive} is kept: restoring the older kept set ${sets[oldestKept].manifest.backupId} needs it`);
     } else if (archive) {
-      log.warning(`${set.manifest.backupId}: archive prefix ${archive} overlaps an mlpipeline mirror; it is left alone`);
+      const clash = sets.map((s) => archiveClash(archive, s.manifest, prefix)).find(Boolean);
+      if (clash) {
+        log.warning(`${id}: its archive prefix ${archive} shares the folder ${clash.prefix} with ${clash.what}; it is left alone`);
+      } else {
+        let spared = 0;
+        for (const [key, bytes] of await bucket.list(trimPrefix(archive))) {
+          if (owned(key)) spared++;
+          else doomedSizes.set(key, bytes);
+        }
+        if (spared) log.info(`${id}: ${spared} objects under its archive ${archive} belong to a kept set and stay`);
+      }
     }
     const keys = [...doomedSizes.keys()];
     const bytes = [...doomedSizes.values()].reduce((a, b) => a + b, 0);
@@ -86,6 +95,19 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
     result.bytes += bytes + (listing.get(set.key) ?? 0);
   }
   return result;
+}
+
+/**
+ * What the kept sets own, from their manifests alone: every manifest, each kept set's MLMD
+ * artifacts, and everything under a kept set's mirror or archive. A doomed set's key is deleted
+ * only when none of these holds it.
+ */
+function keptKeys(kept: { manifest: Manifest }[], prefix: string): (key: string) => boolean {
+  const keys = new Set([...kept.flatMap((s) => artifacts(s.manifest).map((a) => a.key))]);
+  const folders = kept
+    .flatMap(({ manifest: m }) => [m.components.mlpipeline.prefix, m.components.mlpipeline.archivePrefix])
+    .filter((p): p is string => Boolean(p));
+  return (key) => keys.has(key) || isManifestKey(key, prefix) || folders.some((f) => under(key, f));
 }
 
 /** The objects a set owns outright: its MLMD artifact and sidecar (not the shared mirror). */

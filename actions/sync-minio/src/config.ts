@@ -41,6 +41,8 @@ export interface SyncMinioConfig {
   dryRun: boolean;
   timeoutMinutes: number;
   progressIntervalSeconds: number;
+  /** A sync that moves nothing this long is stopped (a side that stopped answering). */
+  stallTimeoutSeconds: number;
 }
 
 /** Reads and validates every input; throws one error naming each bad input, before any side effect. */
@@ -90,6 +92,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     dryRun: inputs.boolean('dry-run', false),
     timeoutMinutes: inputs.integer('timeout-minutes', { default: 360, min: 1, max: 4320 }),
     progressIntervalSeconds: inputs.integer('progress-interval-seconds', { default: 20, min: 1, max: 30 }),
+    stallTimeoutSeconds: inputs.integer('stall-timeout-seconds', { default: 300, min: 10, max: 3600 }),
   };
   const [a, p] = [config.archivePrefix, s3.prefix];
   inputs.require(

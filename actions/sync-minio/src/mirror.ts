@@ -4,6 +4,7 @@ import { storedBytes, type Sides, type Sync } from './listing.js';
 import { isEmptyPlan, planMirror, type Plan } from './plan.js';
 import type { Survey } from './preflight.js';
 import type { Transfer } from './report.js';
+import { everyInterval, runWatched } from './stall.js';
 
 export interface Mirrored {
   /** The pre-flight listings matched (size-only), so rclone was not started. */
@@ -23,7 +24,7 @@ export interface Mirrored {
  * match, rclone is not started at all. What rclone moves is counted in transfer as it goes.
  */
 export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Promise<Mirrored> {
-  const { config, rclone, sides, log, signal } = sync;
+  const { config, sides, log, signal } = sync;
   const done: Mirrored = { upToDate: false, bytesArchived: 0, bytesTransferred: 0 };
   if (config.sizeOnly && survey.source) {
     const planned = planMirror({ source: survey.source, target: survey.target }, config.mode);
@@ -34,11 +35,12 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
   }
   const { archived, copied } = transfer;
   const plan: Plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] };
+  const progress = everyInterval(config.progressIntervalSeconds, () => transfer.lastStats && log.info(`progress: ${formatProgress(transfer.lastStats)}`));
   const onEvent = (event: RcloneEvent) => {
     switch (event.type) {
       case 'stats':
         transfer.lastStats = event.stats;
-        log.info(`progress: ${formatProgress(event.stats)}`);
+        progress();
         break;
       case 'copied':
         if (event.how === 'server-side') archived.add(event.object);
@@ -75,7 +77,8 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
     ...(config.bandwidthLimit ? ['--bwlimit', config.bandwidthLimit] : []),
     ...(config.dryRun ? ['--dry-run'] : []),
   ];
-  const run = await rclone.run(config.mode, args, { signal, statsSeconds: config.progressIntervalSeconds, onEvent });
+  const sofar = () => `${copied.size} objects were copied and ${archived.size} archived before it stopped; a rerun carries on from there.`;
+  const run = await runWatched(sync, config.mode, args, { onEvent }, sofar);
   if (run.stats) {
     transfer.lastStats = run.stats;
     log.info(`done: ${formatProgress(run.stats)}`);

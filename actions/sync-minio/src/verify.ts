@@ -1,4 +1,5 @@
-import { compareListings, describeExit, formatProgress, remotePath } from '@ml-backup-actions/rclone';
+import { compareListings, describeExit, formatProgress, remotePath, type RcloneEvent, type RcloneStats } from '@ml-backup-actions/rclone';
+import { everyInterval, runWatched } from './stall.js';
 import { listSource, listTarget, totalBytes, type Sync } from './listing.js';
 import type { Survey } from './preflight.js';
 import type { Transfer } from './report.js';
@@ -21,7 +22,7 @@ export interface Verified {
  * A difference is reported, not thrown: the run fails on it once the counts are recorded.
  */
 export async function verify(sync: Sync, survey: Survey, done: { transfer: Transfer; upToDate: boolean }): Promise<Verified> {
-  const { config, rclone, sides, log, signal } = sync;
+  const { config, sides, log, signal } = sync;
   if (config.sizeOnly) return verifySizes(sync, survey, done);
   const args = [
     remotePath(sides.source, config.minio.bucket),
@@ -31,12 +32,20 @@ export async function verify(sync: Sync, survey: Survey, done: { transfer: Trans
     '--combined',
     '-',
   ];
-  const run = await rclone.run('check', args, {
-    signal,
-    statsSeconds: config.progressIntervalSeconds,
-    captureStdout: true,
-    onEvent: (e) => e.type === 'stats' && log.info(`checking: ${formatProgress(e.stats)}`),
-  });
+  let last: RcloneStats | undefined;
+  const progress = everyInterval(config.progressIntervalSeconds, () => last && log.info(`checking: ${formatProgress(last)}`));
+  const onEvent = (e: RcloneEvent) => {
+    if (e.type !== 'stats') return;
+    last = e.stats;
+    progress();
+  };
+  const run = await runWatched(
+    sync,
+    'check',
+    args,
+    { captureStdout: true, onEvent },
+    () => 'Nothing was changed by the check; the copy before it had finished.',
+  );
   if (run.aborted) throw signal.reason;
   const differing = run.stdout.filter((l) => /^[+*!] /.test(l));
   const objectsChecked = run.stdout.filter((l) => l.startsWith('= ')).length;

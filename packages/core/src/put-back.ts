@@ -49,6 +49,12 @@ export class Grace {
     return AbortSignal.any([this.ends.signal, timeout(ms, `the ${formatDuration(ms / 1000)} allowed for putting things back ran out`)]);
   }
 
+  /** How long a budget(ms) started now would last. */
+  left(ms = this.budgetMs): number {
+    const capped = Math.min(ms, Math.max(Math.min(ms, PUT_BACK_MIN_MS), this.deadlineAt - Date.now()));
+    return Math.max(0, Math.min(capped, this.endsAt - Date.now()));
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
   }
