@@ -118,7 +118,7 @@ async function unconfirmed(report: DbReport, ctx: DbBackupContext): Promise<stri
     return `create-backup on ${report.unit} may have been scheduled as the run stopped (juju had not yet given a task id); check: juju operations -m ${ctx.juju.model} --units ${report.unit} --actions create-backup`;
   }
   // A run that is stopping waits a little; one that gave up on the task (action-timeout-minutes) looks once.
-  const waitMs = ctx.signal.aborted ? Math.min(5 * 60_000, ctx.grace.left() / 2) : 0;
+  const waitMs = ctx.signal.aborted ? Math.floor(Math.min(5 * 60_000, ctx.grace.left() / 2)) : 0;
   let status: string;
   try {
     const juju = ctx.juju.with({ signal: ctx.grace.budget(waitMs + 2000), callTimeoutMs: Math.max(2000, waitMs) });
