@@ -127,7 +127,8 @@ describe('the emulator speaks like juju', () => {
   });
 
   test('scale-application returns at once; the status follows over the settle time', async () => {
-    sb.update((state) => (state.timing.dyingMs = 800));
+    // Long enough that a status call started under load (a node process each) lands while the unit is dying.
+    sb.update((state) => (state.timing.dyingMs = 3000));
     const run = await sb.run(['scale-application', WRITER, '0']);
     const t0 = Date.now();
     expect(run).toEqual({ code: 0, stdout: '', stderr: `${WRITER} scaled to 0 units\n` });
@@ -136,7 +137,7 @@ describe('the emulator speaks like juju', () => {
     const listed = JSON.parse((await sb.run(['status', '--format', 'json', WRITER])).stdout).applications[WRITER];
     expect(listed).not.toHaveProperty('scale'); // omitempty at 0, while the unit is still listed
     expect(listed.units[`${WRITER}/0`]['juju-status']).toMatchObject({ current: 'executing', life: 'dying' });
-    await new Promise((r) => setTimeout(r, 850 - (Date.now() - t0)));
+    await new Promise((r) => setTimeout(r, 3050 - (Date.now() - t0)));
     expect(sb.units(WRITER)).toEqual([]);
     const app = JSON.parse((await sb.run(['status', '--format', 'json', WRITER])).stdout).applications[WRITER];
     expect(app).not.toHaveProperty('units');

@@ -81,9 +81,10 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
     report.listed = await confirmFinished(juju, inspected.leader, id, report, ctx);
     done = true;
   } finally {
-    if (!done) report.unfinished = await unconfirmed(report, ctx);
-    if (report.backupScale !== undefined && report.backupScale > original && report.unfinished?.startsWith(STILL_RUNNING)) {
-      keeper.leaveUp(app, report.unfinished);
+    const unfinished = done ? undefined : await unconfirmed(report, ctx);
+    report.unfinished = unfinished?.note;
+    if (report.backupScale !== undefined && report.backupScale > original && unfinished?.stillRunning) {
+      keeper.leaveUp(app, unfinished.note);
     } else if (report.backupScale !== undefined && report.backupScale > original) {
       // After a failure the phase it failed in stays the one reported; the scale goes back anyway.
       if (done) report.phase = 'scale back';
@@ -100,36 +101,42 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   report.status = 'succeeded';
 }
 
-const STILL_RUNNING = 'create-backup is still running';
-
 /**
  * When the run stops before the backup is confirmed: what the charm may have left in S3. After a
  * cancel, a create-backup task that has not ended is given half of what the grace leaves to end
  * (the other half is for scaling back); if it is still running then, it says so, and the scale
  * stays: on Juju the unit removed by scaling down can be the one writing the backup.
  */
-async function unconfirmed(report: DbReport, ctx: DbBackupContext): Promise<string | undefined> {
+async function unconfirmed(report: DbReport, ctx: DbBackupContext): Promise<{ note: string; stillRunning?: boolean } | undefined> {
   const where = describeLocation(report);
+  const { unit, taskId } = report;
   if (report.phase === 'list-backups' && report.backupId) {
-    return `create-backup completed with backup-id ${report.backupId}, but list-backups had not shown it finished in ${where} (check: juju run -m ${ctx.juju.model} ${report.application}/leader list-backups)`;
+    const note = `create-backup completed with backup-id ${report.backupId}, but list-backups had not shown it finished in ${where} (check: juju run -m ${ctx.juju.model} ${report.application}/leader list-backups)`;
+    return { note };
   }
-  if (report.phase !== 'create-backup' || !report.unit) return undefined;
-  if (!report.taskId) {
-    return `create-backup on ${report.unit} may have been scheduled as the run stopped (juju had not yet given a task id); check: juju operations -m ${ctx.juju.model} --units ${report.unit} --actions create-backup`;
+  if (report.phase !== 'create-backup' || !unit) return undefined;
+  if (!taskId) {
+    return {
+      note: `create-backup on ${unit} may have been scheduled as the run stopped (juju had not yet given a task id); check: juju operations -m ${ctx.juju.model} --units ${unit} --actions create-backup`,
+    };
   }
   // A run that is stopping waits a little; one that gave up on the task (action-timeout-minutes) looks once.
   const waitMs = ctx.signal.aborted ? Math.floor(Math.min(5 * 60_000, ctx.grace.left() / 2)) : 0;
-  let status: string;
   try {
     const juju = ctx.juju.with({ signal: ctx.grace.budget(waitMs + 2000), callTimeoutMs: Math.max(2000, waitMs) });
-    const task = await juju.waitForTask(report.taskId, { waitMs, intervalMs: Math.min(1000, ctx.config.pollIntervalSeconds * 1000) });
+    const task = await juju.waitForTask(taskId, { waitMs, intervalMs: Math.min(1000, ctx.config.pollIntervalSeconds * 1000) });
     // A task the charm failed has written no backup that it lists.
     if (task.status !== 'completed') return undefined;
-    return `create-backup task ${report.taskId} on ${report.unit ?? '?'} completed after the run stopped; its backup-id ${String(task.results['backup-id'] ?? '?')} in ${where} was not confirmed with list-backups`;
+    return {
+      note: `create-backup task ${taskId} on ${unit} completed after the run stopped; its backup-id ${String(task.results['backup-id'] ?? '?')} in ${where} was not confirmed with list-backups`,
+    };
   } catch (err) {
-    status = err instanceof ActionTimeoutError ? err.lastStatus : `unknown (${errorMessage(err)})`;
+    const status = err instanceof ActionTimeoutError ? err.lastStatus : `unknown (${errorMessage(err)})`;
+    return {
+      note: `create-backup is still running: task ${taskId} on ${unit} was ${status} when the run stopped, so a charm backup may be half-written in ${where} (follow it: juju show-task -m ${ctx.juju.model} ${taskId})`,
+      stillRunning: true,
+    };
   }
-  return `${STILL_RUNNING}: task ${report.taskId} on ${report.unit ?? '?'} was ${status} when the run stopped, so a charm backup may be half-written in ${where} (follow it: juju show-task -m ${ctx.juju.model} ${report.taskId})`;
 }
 
 /** Runs create-backup on an eligible unit; if a switchover made it the primary meanwhile, chooses again. */

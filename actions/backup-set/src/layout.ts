@@ -4,7 +4,7 @@ import type { Manifest } from './manifest.js';
 export const trimPrefix = (p: string): string => p.replace(/\/+$/, '');
 
 /** True when one prefix holds the other (or they are the same folder). */
-export function overlaps(a: string, b: string): boolean {
+function overlaps(a: string, b: string): boolean {
   const [x, y] = [trimPrefix(a), trimPrefix(b)];
   return x === y || x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
 }
@@ -27,7 +27,7 @@ const folderOf = (key: string): string | undefined => (key.includes('/') ? key.s
  * any name, so an archive that shares one of these folders cannot be told apart from the set's
  * own data: it is refused when recorded, and retention leaves it alone.
  */
-export function layoutFolders(m: Manifest, manifestsPrefix: string): { what: string; prefix: string }[] {
+function layoutFolders(m: Manifest, manifestsPrefix: string): { what: string; prefix: string }[] {
   const folders: { what: string; prefix: string }[] = [];
   if (trimPrefix(manifestsPrefix)) folders.push({ what: 'the backup sets’ manifests', prefix: trimPrefix(manifestsPrefix) });
   const { mlpipeline, mlmd } = m.components;

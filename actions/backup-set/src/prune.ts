@@ -103,7 +103,7 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
  * only when none of these holds it.
  */
 function keptKeys(kept: { manifest: Manifest }[], prefix: string): (key: string) => boolean {
-  const keys = new Set([...kept.flatMap((s) => artifacts(s.manifest).map((a) => a.key))]);
+  const keys = new Set(kept.flatMap((s) => artifacts(s.manifest).map((a) => a.key)));
   const folders = kept
     .flatMap(({ manifest: m }) => [m.components.mlpipeline.prefix, m.components.mlpipeline.archivePrefix])
     .filter((p): p is string => Boolean(p));

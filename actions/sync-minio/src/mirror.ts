@@ -35,12 +35,12 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
   }
   const { archived, copied } = transfer;
   const plan: Plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] };
-  const progress = everyInterval(config.progressIntervalSeconds, () => transfer.lastStats && log.info(`progress: ${formatProgress(transfer.lastStats)}`));
+  const progress = everyInterval(config.progressIntervalSeconds, (stats) => log.info(`progress: ${formatProgress(stats)}`));
   const onEvent = (event: RcloneEvent) => {
     switch (event.type) {
       case 'stats':
         transfer.lastStats = event.stats;
-        progress();
+        progress(event.stats);
         break;
       case 'copied':
         if (event.how === 'server-side') archived.add(event.object);

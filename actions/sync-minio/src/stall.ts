@@ -29,13 +29,13 @@ export async function runWatched(sync: Sync, command: string, args: string[], op
   throw new ActionError(`rclone ${command} moved nothing for ${config.stallTimeoutSeconds} s (stall-timeout-seconds) and was stopped: ${who}. ${sofar()}`);
 }
 
-/** Lines at most once per progress interval, whatever the stats interval. */
-export function everyInterval(seconds: number, print: () => void): () => void {
+/** Progress lines at most once per progress interval, whatever rclone's stats interval. */
+export function everyInterval(seconds: number, print: (stats: RcloneStats) => void): (stats: RcloneStats) => void {
   let at = 0;
-  return () => {
+  return (stats) => {
     if (Date.now() - at < seconds * 1000 - 500) return;
     at = Date.now();
-    print();
+    print(stats);
   };
 }
 

@@ -1,4 +1,4 @@
-import { compareListings, describeExit, formatProgress, remotePath, type RcloneEvent, type RcloneStats } from '@ml-backup-actions/rclone';
+import { compareListings, describeExit, formatProgress, remotePath, type RcloneEvent } from '@ml-backup-actions/rclone';
 import { everyInterval, runWatched } from './stall.js';
 import { listSource, listTarget, totalBytes, type Sync } from './listing.js';
 import type { Survey } from './preflight.js';
@@ -32,13 +32,8 @@ export async function verify(sync: Sync, survey: Survey, done: { transfer: Trans
     '--combined',
     '-',
   ];
-  let last: RcloneStats | undefined;
-  const progress = everyInterval(config.progressIntervalSeconds, () => last && log.info(`checking: ${formatProgress(last)}`));
-  const onEvent = (e: RcloneEvent) => {
-    if (e.type !== 'stats') return;
-    last = e.stats;
-    progress();
-  };
+  const progress = everyInterval(config.progressIntervalSeconds, (stats) => log.info(`checking: ${formatProgress(stats)}`));
+  const onEvent = (e: RcloneEvent) => e.type === 'stats' && progress(e.stats);
   const run = await runWatched(
     sync,
     'check',

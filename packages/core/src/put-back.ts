@@ -45,14 +45,17 @@ export class Grace {
    * unless that leaves less than a minute, and never past the grace once a signal has arrived.
    */
   budget(ms = this.budgetMs): AbortSignal {
-    ms = Math.min(ms, Math.max(Math.min(ms, PUT_BACK_MIN_MS), this.deadlineAt - Date.now()));
+    ms = this.withinDeadline(ms);
     return AbortSignal.any([this.ends.signal, timeout(ms, `the ${formatDuration(ms / 1000)} allowed for putting things back ran out`)]);
   }
 
   /** How long a budget(ms) started now would last. */
   left(ms = this.budgetMs): number {
-    const capped = Math.min(ms, Math.max(Math.min(ms, PUT_BACK_MIN_MS), this.deadlineAt - Date.now()));
-    return Math.max(0, Math.min(capped, this.endsAt - Date.now()));
+    return Math.max(0, Math.min(this.withinDeadline(ms), this.endsAt - Date.now()));
+  }
+
+  private withinDeadline(ms: number): number {
+    return Math.min(ms, Math.max(Math.min(ms, PUT_BACK_MIN_MS), this.deadlineAt - Date.now()));
   }
 
   dispose(): void {
