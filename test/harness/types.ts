@@ -109,4 +109,9 @@ export interface RunWorkflowOptions {
   killTimings?: Partial<KillTimings>;
   /** Holds RUNNER_TEMP etc.; a fresh directory, removed afterwards, by default. */
   tempDir?: string;
+  /**
+   * "Re-run failed jobs" of this earlier run: its failed and cancelled jobs and every job that
+   * needs them run again; the others keep their result and outputs (set github.run_attempt too).
+   */
+  rerunFailedOf?: WorkflowResult;
 }

@@ -176,9 +176,17 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const cancelWhen = options.cancelWhen === undefined ? [] : [options.cancelWhen].flat();
 
   const results: Record<string, JobResult> = {};
+  const earlier = options.rerunFailedOf;
+  const failedBefore = new Set(order.filter((id) => ['failure', 'cancelled'].includes(earlier?.jobs[id]?.result ?? '')));
+  const keep = (id: string) => earlier?.jobs[id] && !failedBefore.has(id) && ![...ancestors(jobs, id)].some((a) => failedBefore.has(a));
   try {
     for (const id of order) {
       const def = asMapping(jobs[id]);
+      const before = earlier?.jobs[id];
+      if (before && keep(id)) {
+        results[id] = { ...before, notes: [...before.notes, 'kept from the earlier attempt (Re-run failed jobs)'] };
+        continue;
+      }
       const result: JobResult = { result: 'skipped', outputs: {}, steps: [], summary: '', notes: [] };
       results[id] = result;
       if (def.uses !== undefined) throw new HarnessError(`job ${id}: calling a reusable workflow (uses: ${def.uses}) is not supported by the harness`);

@@ -204,6 +204,37 @@ describe('backup-ckf-db', () => {
     await expectScale('kfp-db', 1);
   });
 
+  test('a rerun with earlier-backup-ids reuses a backup listed finished, makes a new one for one failed or not listed, refuses one in progress', async () => {
+    const first = await backup();
+    expect(first.code).toBe(0);
+    const ids = JSON.parse(first.outputs['backup-ids']);
+    const gone = '2020-01-01T00:00:00Z';
+    const second = await backup({ 'earlier-backup-ids': JSON.stringify({ 'kfp-db': ids['kfp-db'], 'katib-db': gone }) });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(
+      `kfp-db: backup-id ${ids['kfp-db']}, made by an earlier run of this backup set, is listed as finished in s3://${BUCKET}/${prefix}/kfp-db/ at ${s3.endpoint} (through s3-kfp): reused, no new backup made`,
+    );
+    expect(second.stdout).toContain(`katib-db: backup-id ${gone} from an earlier run of this backup set is not listed in s3://${BUCKET}/${prefix}/katib-db/`);
+    expect(second.stdout).toContain('not reused, a new backup is made');
+    expect(backupTasks('kfp-db')).toHaveLength(1);
+    expect(backupTasks('katib-db')).toHaveLength(2);
+    expect(JSON.parse(second.outputs['backup-ids'])).toEqual({ 'kfp-db': ids['kfp-db'], 'katib-db': backupTasks('katib-db')[1].results?.['backup-id'] });
+    expect(second.summary).toMatch(/\| kfp-db \| succeeded \| \S+ \(finished\), reused from an earlier run of the set \|/);
+    // The reused database is not scaled: its two scale calls are the first run's.
+    expect(scaleCalls().filter((c) => c.argv.includes('kfp-db'))).toHaveLength(2);
+
+    const only = { applications: 'kfp-db', 'earlier-backup-ids': JSON.stringify({ 'kfp-db': ids['kfp-db'] }) };
+    sb.faults.listBackups(ids['kfp-db'], 'in progress');
+    const refused = await backup(only);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/backup-id \S+, made by an earlier run of this backup set, is listed as in progress in .*: wait for it to end/);
+    expect(backupTasks('kfp-db')).toHaveLength(1);
+    sb.faults.listBackups(ids['kfp-db'], 'failed');
+    const remade = await backup(only);
+    expect(remade.stdout).toContain(`kfp-db: backup-id ${ids['kfp-db']} from an earlier run of this backup set is listed as failed`);
+    expect(backupTasks('kfp-db')).toHaveLength(2);
+  });
+
   test('SIGTERM during a create-backup that does not end within the grace: both scales stay up, named with the command, before exit', async () => {
     sb.faults.slowAction('create-backup', 2_000_000);
     let signalled = 0;
@@ -366,12 +397,18 @@ describe('backup-ckf-db', () => {
   });
 
   test('bad inputs are named before juju is called', async () => {
-    const result = await backup({ applications: 'kfp-db,,KFP_DB,kfp-db', 'action-timeout-minutes': '0', force: 'yes' }, undefined, true);
+    const result = await backup(
+      { applications: 'kfp-db,,KFP_DB,kfp-db', 'action-timeout-minutes': '0', force: 'yes', 'earlier-backup-ids': '{"kfp-db":"yesterday"}' },
+      undefined,
+      true,
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Input 'applications' must be a comma- or newline-separated list of mysql-k8s applications");
     expect(result.stdout).toContain('not valid: "KFP_DB"');
     expect(result.stdout).toContain("Input 'action-timeout-minutes' must be a number from 0.1 to 1440");
     expect(result.stdout).toContain("Input 'force' must be true or false");
+    expect(result.stdout).toContain(`Input 'earlier-backup-ids' must be a JSON object of application to the charm's backup-id`);
+    expect(result.stdout).toContain('not valid: "kfp-db": "yesterday"');
     expect(sb.calls()).toHaveLength(0);
   });
 });

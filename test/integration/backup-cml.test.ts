@@ -165,6 +165,35 @@ describe('backup-cml on AWS', () => {
     expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
   });
 
+  test('a rerun with the same backup-name follows the running backup, reuses a finished one, refuses a failed one', async () => {
+    const cdp = await sandbox({ timeScale: 10_000 });
+    const named = { ...AWS_WS, 'backup-name': 'pre-upgrade' };
+    const first = await backup(cdp, { ...named, wait: 'false' });
+    expect(first.code).toBe(0);
+    const crn = must(first.outputs['backup-crn'], 'the backup-crn output');
+    const followed = await backup(cdp, named);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain(`backup pre-upgrade of this workspace was started before (${crn}, status`);
+    expect(followed.outputs).toMatchObject({ 'backup-crn': crn, 'backup-status': cdp.backupStatuses.finished });
+    const reused = await backup(cdp, named);
+    expect(reused.code).toBe(0);
+    expect(reused.stdout).toContain(`backup pre-upgrade of this workspace already finished (${crn}, status ${cdp.backupStatuses.finished}): reused`);
+    expect(reused.summary).toMatch(/\| Earlier run \| backup pre-upgrade of this workspace already finished/);
+    expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
+
+    cdp.faults.failNextBackup(10, 'snapshot quota exceeded');
+    const failing = await backup(cdp, { ...AWS_WS, 'backup-name': 'second-try' });
+    expect(failing.code).toBe(1);
+    const refused = await backup(cdp, { ...AWS_WS, 'backup-name': 'second-try' });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/backup-name second-try is taken: this workspace's backup \S+ of that name ended backup:failed/);
+    expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(2);
+    // Without a backup-name, each run's name is its own (the time), so nothing is looked for.
+    const fresh = await backup(cdp, AWS_WS);
+    expect(fresh.code).toBe(0);
+    expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(3);
+  });
+
   test('dry run: the checks, no backup; missing opt-in is refused with the command to fix it', async () => {
     const cdp = await sandbox();
     const dry = await backup(cdp, { ...AWS_WS, 'dry-run': 'true' });
@@ -350,6 +379,19 @@ describe('backup-cml on Azure', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/tag-disks is true, but azure-subscription-id is empty/);
     expect(operations(cdp)).toEqual(['describeWorkspace']);
+  });
+
+  test('a rerun with the same backup-name while the workspace is suspended for that backup follows it', async () => {
+    const cdp = await sandbox({ timeScale: 10_000 });
+    const named = { ...AZURE_WS, 'backup-name': 'pre-upgrade' };
+    const first = await backup(cdp, { ...named, wait: 'false' });
+    expect(first.code).toBe(0);
+    expect(JSON.stringify(cdp.workspace('ml-azure'))).toContain('suspend:finished');
+    const second = await backup(cdp, named);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('backup pre-upgrade of this workspace was started before');
+    expect(second.outputs['backup-crn']).toBe(first.outputs['backup-crn']);
+    expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
   });
 
   test('a failed backup resumes the workspace it suspended', async () => {

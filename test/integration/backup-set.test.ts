@@ -265,6 +265,24 @@ describe('backup-set', () => {
     expect(verify.stdout).toMatch(/set status: the set is incomplete: databases cancelled, mlpipeline failed/);
   });
 
+  test('recorded: the charm backup-ids a set holds, also from a failed databases job; none for a set never opened', async () => {
+    const none = await backupSet({ mode: 'recorded', 'backup-id': 'set-never' });
+    expect(none.code).toBe(0);
+    expect(none.outputs).toMatchObject({ 'backup-ids': '{}', status: 'none' });
+    expect(none.stdout).toContain('manifests/set-never.json does not exist: backup set set-never has recorded nothing');
+    await backupSet({ mode: 'begin', 'backup-id': 'set-r' });
+    const ids = { 'katib-db': '2026-11-22T01:30:46Z' };
+    await backupSet({
+      mode: 'complete',
+      'backup-id': 'set-r',
+      results: results({ databases: { result: 'failure', outputs: { 'backup-ids': JSON.stringify(ids), error: 'kfp-db failed during create-backup' } } }),
+    });
+    const found = await backupSet({ mode: 'recorded', 'backup-id': 'set-r' });
+    expect(found.code).toBe(0);
+    expect(found.outputs).toMatchObject({ status: 'incomplete', 'backup-ids': JSON.stringify(ids) });
+    expect(found.stdout).toContain('backup set set-r (incomplete) recorded charm backups: katib-db 2026-11-22T01:30:46Z');
+  });
+
   test('a job that succeeded without what the manifest needs is not complete', async () => {
     await backupSet({ mode: 'begin', 'backup-id': 'set-d' });
     const result = await backupSet({

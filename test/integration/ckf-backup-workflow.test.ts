@@ -140,6 +140,32 @@ describe('ckf-backup workflow', () => {
     expectScalesBack(ckf);
     const after = await keys(ckf);
     for (const key of before) expect(after).toContain(key);
+
+    // "Re-run failed jobs" (same backup-id): kfp-db's backup is made; katib-db's, made by the first attempt, is reused.
+    ckf.juju.faults.clear();
+    const made = (app: string) => ckf.juju.tasks().filter((t) => t.app === app && t.action === 'create-backup' && t.phase === 'completed');
+    expect(made('katib-db')).toHaveLength(1);
+    const rerun = await workflow(ckf, { rerunFailedOf: run, github: { repository: 'example/ml-backup-actions', run_id: '4242', run_attempt: '2' } });
+    expect(jobResults(rerun)).toEqual({
+      preflight: 'success',
+      databases: 'success',
+      mlmd: 'success',
+      mlpipeline: 'success',
+      manifest: 'success',
+      verify: 'success',
+      retention: 'success',
+    });
+    expect(rerun.jobs.preflight.notes).toContain('kept from the earlier attempt (Re-run failed jobs)');
+    expect(logOf(rerun, 'databases')).toMatch(
+      /katib-db: backup-id \S+, made by an earlier run of this backup set, is listed as finished in .*: reused, no new backup made/,
+    );
+    expect(made('katib-db')).toHaveLength(1);
+    expect(made('kfp-db')).toHaveLength(1);
+    const again = await manifestOf(ckf, id);
+    expect(again.status).toBe('complete');
+    expect(again.components.databases.backups['katib-db'].backupId).toBe(m.components.databases.backups['katib-db'].backupId);
+    expect(again.components.databases.backups['kfp-db'].backupId).toBe(made('kfp-db')[0].results?.['backup-id']);
+    expectScalesBack(ckf);
   });
 
   test('cancelled while MLMD is being taken: the writer is back, the set says incomplete, nothing deleted', async () => {

@@ -1,6 +1,6 @@
 import { ActionError, TimeoutError, errorMessage, poll, type Grace, type Logger } from '@ml-backup-actions/core';
 import { ActionFailedError, ActionTimeoutError, type ActionTask, type Juju, JujuError, pickBackupUnit } from '@ml-backup-actions/juju';
-import { BACKUP_SCALE, type BackupCkfDbConfig } from './config.js';
+import { BACKUP_SCALE, CHARM_BACKUP_ID, type BackupCkfDbConfig } from './config.js';
 import { type Inspected, inspect } from './preflight.js';
 import type { DbReport } from './report.js';
 import type { ScaleKeeper } from './scale.js';
@@ -16,8 +16,6 @@ export interface DbBackupContext {
   grace: Grace;
 }
 
-/** The charm's backup ids are request times: %Y-%m-%dT%H:%M:%SZ. */
-const CHARM_BACKUP_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 /** How long list-backups may take to show a completed backup as finished (S3 listings lag). */
 const LISTED_WITHIN_MS = 2 * 60_000;
 /** A switchover between choosing the unit and the action starting: choose again, at most this often. */
@@ -45,6 +43,9 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   const original = inspected.status.scale;
   const target = config.scaleUp ? Math.max(original, BACKUP_SCALE) : original;
   log.info(`${app}: ${report.charm} revision ${report.charmRevision ?? '?'}, scale ${original}, backups go to ${describeLocation(report)}`);
+
+  const earlier = config.earlierBackupIds[app];
+  if (earlier && (await reuseEarlier(report, inspected.leader, earlier, ctx))) return;
 
   if (config.dryRun) {
     const cluster = await juju.clusterStatus(inspected.leader, timing(config, ctx.signal));
@@ -99,6 +100,37 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   }
   report.phase = 'done';
   report.status = 'succeeded';
+}
+
+/**
+ * A rerun of the set's databases job (earlier-backup-ids): a backup the first run made and the
+ * charm lists as finished is the set's backup, and no second one is made. One the charm lists as
+ * failed or not at all (another S3 path) is not reused, and a new one is made; one still in
+ * progress is refused, since the charm runs one backup at a time.
+ */
+async function reuseEarlier(report: DbReport, leader: string, id: string, ctx: DbBackupContext): Promise<boolean> {
+  const { juju, log, config } = ctx;
+  const where = describeLocation(report);
+  report.phase = 'list-backups';
+  const entry = (await juju.listBackups(leader, timing(config, ctx.signal))).find((b) => b.id === id);
+  if (entry?.status === 'finished') {
+    Object.assign(report, { backupId: id, listed: entry.status, reused: true, scaleRestored: 'not needed', phase: 'done' });
+    report.status = config.dryRun ? 'checked' : 'succeeded';
+    log.info(
+      `${report.application}: backup-id ${id}, made by an earlier run of this backup set, is listed as finished in ${where}: reused, no new backup made`,
+    );
+    return true;
+  }
+  if (entry && entry.status !== 'failed') {
+    throw new ActionError(
+      `backup-id ${id}, made by an earlier run of this backup set, is listed as ${entry.status} in ${where}: wait for it to end (juju run -m ${juju.model} ${report.application}/leader list-backups), then run again`,
+    );
+  }
+  log.warning(
+    `${report.application}: backup-id ${id} from an earlier run of this backup set is ${entry ? `listed as ${entry.status}` : 'not listed'} in ${where}: not reused, a new backup is made`,
+  );
+  report.phase = 'pre-flight';
+  return false;
 }
 
 /**

@@ -14,7 +14,12 @@ export interface BackupCkfDbConfig {
   /** Between two juju calls of a wait. */
   pollIntervalSeconds: number;
   dryRun: boolean;
+  /** Charm backup-ids an earlier run of this backup set made, by application: reused when listed as finished. */
+  earlierBackupIds: Record<string, string>;
 }
+
+/** The charm's backup ids are request times: %Y-%m-%dT%H:%M:%SZ. */
+export const CHARM_BACKUP_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** The runbook's "scale each database to 2 units": enough for a secondary to take the backup. */
 export const BACKUP_SCALE = 2;
@@ -36,6 +41,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     progressIntervalSeconds: inputs.integer('progress-interval-seconds', { default: 30, min: 1, max: 600 }),
     pollIntervalSeconds: inputs.number('poll-interval-seconds', { default: 2, min: 0.1, max: 60 }),
     dryRun: inputs.boolean('dry-run', false),
+    earlierBackupIds: readEarlier(inputs),
   };
   inputs.done();
   return config;
@@ -62,3 +68,24 @@ function readApplications(inputs: Inputs): string[] {
 
 /** The output name for an application's backup id, e.g. kfp-db-backup-id. */
 export const backupIdOutput = (app: string): string => `${app}-backup-id`;
+
+const EARLIER_FORM = `a JSON object of application to the charm's backup-id (%Y-%m-%dT%H:%M:%SZ), as the backup-ids output gives it, for example {"kfp-db":"2026-11-22T01:30:45Z"}; empty means none`;
+
+function readEarlier(inputs: Inputs): Record<string, string> {
+  const raw = inputs.raw('earlier-backup-ids');
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const entries = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.entries(parsed) : undefined;
+  const bad = entries?.filter(([app, id]) => !isJujuApplication(app) || typeof id !== 'string' || !CHARM_BACKUP_ID.test(id));
+  if (!entries || bad?.length) {
+    const why = bad?.length ? `; not valid: ${bad.map(([app, id]) => `${JSON.stringify(app)}: ${JSON.stringify(id)}`).join(', ')}` : '';
+    inputs.problem('earlier-backup-ids', `must be ${EARLIER_FORM}${why}.`);
+    return {};
+  }
+  return Object.fromEntries(entries as [string, string][]);
+}

@@ -31,6 +31,8 @@ export interface DbReport {
   backupId?: string;
   /** list-backups' status for it. */
   listed?: string;
+  /** The backup is one an earlier run of the set made (earlier-backup-ids): nothing was made this time. */
+  reused?: boolean;
   /** The run stopped before the charm's backup was confirmed: what may be in S3, and where. */
   unfinished?: string;
   startedAt: Date;

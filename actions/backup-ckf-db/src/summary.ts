@@ -22,7 +22,7 @@ export function renderSummary(config: BackupCkfDbConfig, run: CkfDbReport): JobS
     reports.map((r) => [
       r.application,
       r.error ? `${r.status} during ${r.phase}: ${r.error}` : r.status,
-      r.backupId ? `${r.backupId}${r.listed ? ` (${r.listed})` : ''}` : '-',
+      r.backupId ? `${r.backupId}${r.listed ? ` (${r.listed})` : ''}${r.reused ? ', reused from an earlier run of the set' : ''}` : '-',
       r.unit ?? '-',
       scaleText(r),
       formatDuration(seconds(r, now)),

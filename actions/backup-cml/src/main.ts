@@ -22,7 +22,7 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   const { plan, aws } = await preflight(run);
   run.setOutputs(workspaceOutputs(report.workspace));
   if (config.dryRun) {
-    if (plan.kind === 'start') log.info(`dry run: the backup would be ${plan.backupName}`);
+    log.info(plan.kind === 'start' ? `dry run: the backup would be ${plan.backupName}` : `dry run: ${plan.why ?? `would follow backup ${plan.backupCrn}`}`);
     return 'checked';
   }
 
@@ -36,8 +36,8 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
 
   if (plan.kind === 'attach') {
     report.phase = 'attach';
-    Object.assign(report.backup, { backupCrn: plan.backupCrn, vaultName: plan.vaultName });
-    log.info(`attaching to backup ${plan.backupCrn}: following it, not starting one`);
+    Object.assign(report.backup, { backupCrn: plan.backupCrn, vaultName: plan.vaultName, backupName: plan.backupName, earlier: plan.why });
+    log.info(plan.why ?? `attaching to backup ${plan.backupCrn}: following it, not starting one`);
   } else {
     if (suspension) await step('suspend', 'Suspend the workspace (Azure)', () => suspension.suspend(timing, (s) => (report.suspend = s)));
     report.backup.backupName = plan.backupName;

@@ -3,13 +3,15 @@ import { withDeadline } from '@ml-backup-actions/core';
 import { checkOptIns } from './aws.js';
 import type { BackupCmlRun } from './clients.js';
 import { defaultBackupName } from './config.js';
-import { checkWorkspace } from './workspace.js';
+import { describeEarlier, findEarlier } from './earlier.js';
+import { checkWorkspace, mustBeReady } from './workspace.js';
 
 /** The pre-flight only reads (and tags disks): minutes, not hours, even with retries. */
 const PREFLIGHT_MINUTES = 10;
 
 /** What the run does once the checks have passed: follow a backup already started, or start one. */
-export type Plan = { kind: 'attach'; backupCrn: string; vaultName?: string } | { kind: 'start'; workspaceCrn: string; backupName: string };
+export type Plan =
+  { kind: 'attach'; backupCrn: string; vaultName?: string; backupName?: string; why?: string } | { kind: 'start'; workspaceCrn: string; backupName: string };
 
 export interface Checked {
   plan: Plan;
@@ -29,13 +31,20 @@ export async function preflight(run: BackupCmlRun): Promise<Checked> {
   const checks = { ...run, signal };
   const found = await step('pre-flight', 'Pre-flight: the workspace', () => checkWorkspace(clients.ml, config, run.log, signal));
   report.workspace = found?.view;
-  const plan: Plan = config.backupCrn
-    ? { kind: 'attach', backupCrn: config.backupCrn, vaultName: found?.workspace.backupMetadata?.backupVaultName }
+  const vaultName = found?.workspace.backupMetadata?.backupVaultName;
+  let plan: Plan = config.backupCrn
+    ? { kind: 'attach', backupCrn: config.backupCrn, vaultName }
     : {
         kind: 'start',
         workspaceCrn: found?.workspace.crn ?? '',
         backupName: config.backupName || defaultBackupName(found?.workspace.instanceName ?? 'workspace', config.startedAt),
       };
+  if (plan.kind === 'start' && config.backupName) {
+    const { backupName, workspaceCrn } = plan;
+    const earlier = await step('pre-flight', `Pre-flight: no backup named ${backupName} yet`, () => findEarlier(clients.ml, workspaceCrn, backupName, signal));
+    if (earlier) plan = { kind: 'attach', backupCrn: earlier.backupCrn, vaultName, backupName, why: describeEarlier(backupName, earlier) };
+  }
+  if (plan.kind === 'start' && found) mustBeReady(found.view);
   // The cloud SDKs are loaded here only: each would double the start-up of every run.
   if (found?.view.platform === 'AWS') {
     const aws = await clients.backup(config.awsRegion);

@@ -33,6 +33,8 @@ export interface BackupState {
   backupCrn?: string;
   backupName?: string;
   vaultName?: string;
+  /** A rerun with the same backup-name: what became of the backup the first run made. */
+  earlier?: string;
   backupStatus?: string;
   /** AWS Backup jobs as last seen. */
   jobs: JobView[];

@@ -16,6 +16,7 @@ export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSu
     ['Status', statusLine(report, b.backupStatus ? ` (CDP: ${b.backupStatus})` : '')],
     ['Duration', formatDuration(durationSeconds(report))],
   ];
+  if (b.earlier) rows.push(['Earlier run', b.earlier]);
   if (b.vaultName) rows.push(['AWS Backup vault', b.vaultName]);
   if (b.stoppedJobs.length) rows.push(['Stopped AWS Backup jobs', b.stoppedJobs.join(', ')]);
   if (report.suspend)

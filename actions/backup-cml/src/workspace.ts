@@ -26,13 +26,14 @@ export async function checkWorkspace(
     nfsVersion: workspace.nfsVersion ?? '',
   };
   log.info(`workspace ${workspace.instanceName} (${view.crn}) in ${view.environment}, ${view.platform}, status ${status}, version ${workspace.version ?? '?'}`);
-  // Attaching to a running backup: an Azure workspace is suspended then, and that is expected.
-  if (!config.backupCrn && classifyWorkspaceStatus(status) !== 'ready') {
-    throw new ActionError(
-      `workspace ${workspace.instanceName} is ${status}, not ready (installation:finished or modify:finished): a backup needs a ready workspace`,
-    );
-  }
   if (!['AWS', 'AZURE'].includes(view.platform))
     throw new ActionError(`workspace ${workspace.instanceName} runs on ${view.platform || 'an unknown cloud'}; backup-cml supports AWS and Azure`);
   return { workspace, view };
+}
+
+/** Only a backup to start needs it: while one runs (attached to), an Azure workspace is suspended. */
+export function mustBeReady(view: WorkspaceView): void {
+  if (classifyWorkspaceStatus(view.status) !== 'ready') {
+    throw new ActionError(`workspace ${view.name} is ${view.status}, not ready (installation:finished or modify:finished): a backup needs a ready workspace`);
+  }
 }

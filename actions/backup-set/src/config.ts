@@ -1,7 +1,7 @@
 import { BACKUP_ID_FORM, Inputs, JUJU_MODEL_FORM, isBackupId, isJujuModel, utcStamp } from '@ml-backup-actions/core';
 import { readS3Target, type S3Target } from '@ml-backup-actions/rclone';
 
-export const MODES = ['begin', 'complete', 'verify', 'prune'] as const;
+export const MODES = ['begin', 'complete', 'verify', 'prune', 'recorded'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface BackupSetConfig {
@@ -32,7 +32,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   const inputs = new Inputs(env);
   const mode = inputs.choice('mode', MODES, 'begin');
   if (!inputs.raw('mode')) inputs.problem('mode', `is required: one of ${MODES.join(', ')}.`);
-  const needsId = mode === 'complete' || mode === 'verify';
+  const needsId = mode === 'complete' || mode === 'verify' || mode === 'recorded';
   const config: BackupSetConfig = {
     mode,
     backupId: inputs.text('backup-id', { default: mode === 'begin' ? utcStamp(now) : '', required: needsId, form: BACKUP_ID_FORM, valid: isBackupId }),

@@ -4,13 +4,15 @@ import { backupSetClients, type BackupSetClients, type BackupSetRun } from './cl
 import { complete } from './complete.js';
 import { readConfig, type BackupSetConfig } from './config.js';
 import { prune } from './prune.js';
+import { recorded } from './recorded.js';
 import { newSetReport, type SetReport } from './report.js';
 import { renderSummary } from './summary.js';
 import { verify } from './verify.js';
 
 /**
  * The backup set around the components: begin opens its manifest (incomplete), complete records
- * what each component job did, verify checks the stored set against it, prune applies retention.
+ * what each component job did, verify checks the stored set against it, prune applies retention;
+ * recorded tells a rerun job what the set already holds.
  */
 async function backupSet(run: BackupSetRun): Promise<void> {
   const { config, clients, report, step, setOutputs } = run;
@@ -47,6 +49,12 @@ async function backupSet(run: BackupSetRun): Promise<void> {
             .map((c) => `${c.what}: ${c.detail}`)
             .join('; ')}`,
         );
+      return;
+    }
+    case 'recorded': {
+      const found = await step('recorded', `What backup set ${id} has recorded`, () => recorded(run));
+      Object.assign(report, { manifest: found.manifest, url: found.url });
+      setOutputs({ 'backup-id': id, 'manifest-url': found.url, status: found.manifest?.status ?? 'none', 'backup-ids': JSON.stringify(found.backupIds) });
       return;
     }
     case 'prune': {
