@@ -171,6 +171,8 @@ describe('backup-cml on AWS', () => {
     const first = await backup(cdp, { ...named, wait: 'false' });
     expect(first.code).toBe(0);
     const crn = must(first.outputs['backup-crn'], 'the backup-crn output');
+    // The lookup is a read: a transient 503 is tried again, not taken for "no such backup".
+    cdp.faults.errorNext(1, 503, 'listWorkspaceBackups');
     const followed = await backup(cdp, named);
     expect(followed.code).toBe(0);
     expect(followed.stdout).toContain(`backup pre-upgrade of this workspace was started before (${crn}, status`);

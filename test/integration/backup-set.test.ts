@@ -457,6 +457,32 @@ describe('retention', () => {
     expect(await keys(`${P}/`)).toEqual(before.filter((k) => k !== 'o1.json'));
   });
 
+  test('a prune stopped by failing deletes leaves the doomed set saying incomplete, never complete over missing objects; the next prune finishes it', async () => {
+    const P = 'cut';
+    await seedPair(P, { id: 'c1', archive: `${P}.archive/c1` }, { id: 'c2' });
+    for (const name of ['a', 'b', 'c']) await writeObject(ckf.s3, BUCKET, `${P}.archive/c1/pipelines/${name}.yaml`, name);
+    await ckf.s3.faults([{ method: 'DELETE', match: `${P}.archive/c1/pipelines/b.yaml`, status: 500, code: 'InternalError' }]);
+    try {
+      const failed = await backupSet({ mode: 'prune', 's3-prefix': P, keep: '1' });
+      expect(failed.code).toBe(1);
+      expect(failed.summary).toMatch(/prune failed/);
+    } finally {
+      await ckf.s3.faults([]);
+    }
+    const m = JSON.parse(String(await readObject(ckf.s3, BUCKET, `${P}/c1.json`)));
+    expectSchemaValid(m);
+    expect(m.status).toBe('incomplete');
+    expect(m.verification).toMatchObject({
+      ok: false,
+      checks: [{ what: 'retention', ok: false, detail: expect.stringMatching(/^being deleted by prune \(keep 1\)/) }],
+    });
+    const again = await backupSet({ mode: 'prune', 's3-prefix': P, keep: '1' });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.outputs.deleted)).toEqual(['c1']);
+    expect(await keys(`${P}.archive/`)).toEqual([]);
+    expect(await keys(`${P}/`)).toEqual(['c2.json']);
+  });
+
   test("an older set's archive that holds a kept set's stamped archive: prune deletes only the older one's own keys", async () => {
     const P = 'nest';
     // sync-minio adds the run's stamp when the archive-prefix was used before: the kept set's

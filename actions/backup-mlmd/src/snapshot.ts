@@ -30,6 +30,9 @@ export async function takeSnapshot(
     }, options.progressEveryMs);
     try {
       await kube.execToStream({ ...target, command: ['cat', file], stdout: out, signal: options.signal });
+    } catch (err) {
+      await out.discard();
+      throw err;
     } finally {
       clearInterval(progress);
     }

@@ -1,6 +1,6 @@
 import { ActionError } from '@ml-backup-actions/core';
 import type { BackupSetRun } from './clients.js';
-import { manifestKey, newManifest, type Manifest } from './manifest.js';
+import { manifestKey, newManifest, type Manifest, manifestText } from './manifest.js';
 import { runInfo, toolVersions } from './tools.js';
 
 /**
@@ -24,7 +24,7 @@ export async function begin({ config, clients, log, signal, env }: BackupSetRun,
     run: runInfo(env),
     tools,
   });
-  const url = await bucket.writeText(key, `${JSON.stringify(manifest, null, 2)}\n`);
+  const url = await bucket.writeText(key, manifestText(manifest));
   log.info(`backup set ${config.backupId} opened: ${url} (incomplete until every component is recorded)`);
   return { manifest, url };
 }

@@ -12,6 +12,7 @@ import {
   overallStatus,
   parseManifest,
   recordComponents,
+  manifestText,
 } from './manifest.js';
 import { type BackupBucket, keyOf } from './store.js';
 import { archiveClash } from './layout.js';
@@ -39,7 +40,7 @@ export async function complete({ config, clients, log }: BackupSetRun, now = new
   }
   manifest.finishedAt = now.toISOString();
   manifest.status = overallStatus(manifest);
-  const url = await bucket.writeText(key, `${JSON.stringify(manifest, null, 2)}\n`);
+  const url = await bucket.writeText(key, manifestText(manifest));
   return { manifest, url };
 }
 

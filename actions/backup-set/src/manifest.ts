@@ -110,6 +110,9 @@ export function overallStatus(m: Manifest): Manifest['status'] {
 }
 
 /** The manifest's key: <prefix>/<backup-id>.json. */
+/** A manifest as stored: indented JSON, one trailing newline. */
+export const manifestText = (m: Manifest): string => `${JSON.stringify(m, null, 2)}\n`;
+
 export const manifestKey = (prefix: string, backupId: string): string => `${prefix ? `${prefix}/` : ''}${backupId}.json`;
 
 /**

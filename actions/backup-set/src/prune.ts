@@ -1,7 +1,7 @@
 import { ActionError, errorMessage, formatBytes } from '@ml-backup-actions/core';
 import type { BackupSetRun } from './clients.js';
 import { archiveClash, isManifestKey, trimPrefix, under } from './layout.js';
-import { type Manifest, parseManifest } from './manifest.js';
+import { type Manifest, manifestText, parseManifest } from './manifest.js';
 
 export interface PruneResult {
   kept: string[];
@@ -87,6 +87,8 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
       log.info(`would delete ${what}`);
     } else {
       log.info(`deleting ${what}`);
+      // Stopped half-way, the set must not still say complete and verified over missing objects.
+      if (keys.length) await bucket.writeText(set.key, manifestText(condemned(set.manifest, config.keep)));
       await bucket.delete(keys);
       await bucket.delete([set.key]);
     }
@@ -114,4 +116,10 @@ function keptKeys(kept: { manifest: Manifest }[], prefix: string): (key: string)
 function artifacts(m: Manifest): { key: string; bytes: number }[] {
   const { object, sidecar } = m.components.mlmd;
   return [object, sidecar].flatMap((l) => (l && l.bucket === m.target.bucket ? [{ key: l.key, bytes: l.bytes }] : []));
+}
+
+/** The manifest of a set being deleted: incomplete, with a failed retention check saying why. */
+function condemned(m: Manifest, keep: number, now = new Date()): Manifest {
+  const detail = `being deleted by prune (keep ${keep}) since ${now.toISOString()}: its objects may be partly gone; a next prune finishes it`;
+  return { ...m, status: 'incomplete', verification: { at: now.toISOString(), ok: false, checks: [{ what: 'retention', ok: false, detail }] } };
 }

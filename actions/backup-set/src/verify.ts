@@ -6,7 +6,7 @@ import { errorMessage, hashFile } from '@ml-backup-actions/core';
 import type { Juju } from '@ml-backup-actions/juju';
 import { integrityCheck, restoreDump, rowCounts } from '@ml-backup-actions/sqlite';
 import type { BackupSetRun } from './clients.js';
-import { type Manifest, type Verification, manifestKey, parseManifest } from './manifest.js';
+import { type Manifest, type Verification, manifestKey, parseManifest, manifestText } from './manifest.js';
 import type { BackupBucket } from './store.js';
 
 type Check = Verification['checks'][number];
@@ -55,7 +55,7 @@ export async function verify({ config, clients, log, signal }: BackupSetRun): Pr
 
   const verification = { at: new Date().toISOString(), ok: checks.every((c) => c.ok), checks };
   manifest.verification = verification;
-  const url = await bucket.writeText(key, `${JSON.stringify(manifest, null, 2)}\n`);
+  const url = await bucket.writeText(key, manifestText(manifest));
   return { manifest, url, verification };
 }
 

@@ -34,6 +34,19 @@ export class HashingFileWriter extends Writable {
     callback(error);
   }
 
+  /**
+   * After a failed copy: stops writing and resolves once the file is closed, so that nothing opens
+   * or writes it after its directory is removed; an error of its own is not the one to report.
+   */
+  discard(): Promise<void> {
+    this.on('error', () => undefined);
+    this.file.on('error', () => undefined);
+    if (this.file.closed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.file.once('close', () => resolve()));
+    this.destroy();
+    return closed;
+  }
+
   /** The hex sha256 of everything written; only once the stream has finished. */
   sha256(): string {
     this.digest ??= this.hash.digest('hex');

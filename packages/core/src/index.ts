@@ -11,7 +11,7 @@ export { actionsRunner, type Runner } from './runner.js';
 export { withDeadline } from './deadline.js';
 export { containsSecret, redact, registerSecret } from './secrets.js';
 export { JobSummary, type Cell } from './summary.js';
-export { formatBytes, formatDuration, sleep, utcStamp } from './time.js';
+export { formatBytes, formatDuration, onAbort, sleep, utcStamp } from './time.js';
 export { HashingFileWriter, hashFile } from './hashing.js';
 export { allOrNothing } from './parallel.js';
 export { Grace, PutBackError, putBack, type PutBackOptions, type PutBackTask } from './put-back.js';

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ActionError, type Logger } from '@ml-backup-actions/core';
+import { ActionError, onAbort, type Logger } from '@ml-backup-actions/core';
 import WebSocket from 'ws';
 import { parseStatus, type KubeStatus, type Target } from './errors.js';
 import { abortReason, onConnectionFailure, openChannelSocket } from './websocket.js';
@@ -99,9 +99,10 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
       }
     };
     let ping: NodeJS.Timeout | undefined;
+    let forgetAbort = () => {};
     const cleanup = () => {
       clearInterval(ping);
-      signal?.removeEventListener('abort', onAbort);
+      forgetAbort();
       stdout.off('error', onStdoutError);
       options.stdin?.unpipe?.();
     };
@@ -112,10 +113,10 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
       if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
       reject(err);
     };
-    const onAbort = () => signal && fail(abortReason(signal));
     const onStdoutError = (err: Error) => fail(new ActionError(`writing the output of ${label} failed: ${err.message}`, { cause: err }));
-    signal?.addEventListener('abort', onAbort, { once: true });
     stdout.on('error', onStdoutError);
+    // Also a signal that came while the socket was being opened.
+    forgetAbort = onAbort(signal, () => signal && fail(abortReason(signal)));
 
     onConnectionFailure(ws, target, fail);
 

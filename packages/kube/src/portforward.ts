@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ActionError, TimeoutError, type Logger } from '@ml-backup-actions/core';
+import { ActionError, TimeoutError, onAbort, type Logger } from '@ml-backup-actions/core';
 import WebSocket from 'ws';
 import type { Target } from './errors.js';
 import { abortReason, onConnectionFailure, openChannelSocket } from './websocket.js';
@@ -119,7 +119,7 @@ class Forwarder implements PortForward {
   private accepted = 0;
   private failure?: string;
   private readonly target: Target;
-  private readonly onAbort = () => void this.close();
+  private forgetAbort = () => {};
 
   constructor(
     private readonly kc: KubeConfig,
@@ -155,11 +155,12 @@ class Forwarder implements PortForward {
       const { namespace, pod, port, signal } = this.options;
       const timeoutMs = this.options.connectTimeoutMs ?? 30_000;
       let settled = false;
+      let forgetAbort = () => {};
       const settle = (err?: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        forgetAbort();
         if (err) {
           ws.terminate();
           reject(err);
@@ -173,8 +174,8 @@ class Forwarder implements PortForward {
           settle(new TimeoutError(`port-forward to pod ${namespace}/${pod} port ${port}: the API server did not open the stream within ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
-      const onAbort = () => signal && settle(abortReason(signal));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Also a signal that came while connecting.
+      forgetAbort = onAbort(signal, () => signal && settle(abortReason(signal)));
       onConnectionFailure(ws, this.target, settle);
       ws.on('open', () => {
         if (ws.protocol !== PORT_FORWARD_PROTOCOL) settle(this.protocolError(ws.protocol));
@@ -203,13 +204,13 @@ class Forwarder implements PortForward {
     });
     this.port = (server.address() as net.AddressInfo).port;
     server.on('error', (err) => this.note(`the port-forward listener failed: ${err.message}`));
-    this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.options.log?.debug(`port-forward listening: ${this.description}`);
+    this.forgetAbort = onAbort(this.options.signal, () => void this.close());
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.options.signal?.removeEventListener('abort', this.onAbort);
+      this.forgetAbort();
       const server = this.server;
       const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       for (const c of this.open) c.ws?.terminate();
