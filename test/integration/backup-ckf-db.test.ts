@@ -350,6 +350,9 @@ describe('backup-ckf-db', () => {
 
   test('force is passed only where the charm declares it', async () => {
     sb.mysql.declareForce('kfp-db');
+    const dry = await backup({ force: 'true', 'dry-run': 'true' });
+    expect(dry.stdout).toMatch(/\[kfp-db\] kfp-db: would scale to 2, run create-backup with force=true on/);
+    expect(dry.stdout).toMatch(/\[katib-db\] katib-db: would scale to 2, run create-backup on/);
     const result = await backup({ force: 'true' });
     expect(result.code).toBe(0);
     const creates = runCalls().filter((c) => c.argv.includes('create-backup'));

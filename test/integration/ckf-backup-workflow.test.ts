@@ -168,6 +168,34 @@ describe('ckf-backup workflow', () => {
     expectScalesBack(ckf);
   });
 
+  test("the actions' settings reach them: applications, force, scale-up, ignore-running-workloads (a dry run)", async () => {
+    const ckf = await sandbox();
+    ckf.kube.addObject('workflows', { name: 'nightly-abc12', phase: 'Running' });
+    const refused = await workflow(ckf, { inputs: { 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, 'dry-run': true } });
+    expect(refused.jobs.preflight.result).toBe('failure');
+    expect(logOf(refused, 'preflight')).toMatch(/nightly-abc12/);
+    const run = await workflow(ckf, {
+      inputs: {
+        's3-bucket': BUCKET,
+        's3-endpoint': ckf.s3.endpoint,
+        'dry-run': true,
+        applications: 'kfp-db',
+        force: 'true',
+        'scale-up': 'false',
+        'ignore-running-workloads': 'true',
+      },
+    });
+    expect(run.jobs.preflight.result).toBe('success');
+    const log = logOf(run, 'preflight');
+    expect(log).toMatch(/::warning::backing up while 1 workloads run.*nightly-abc12/);
+    // force reached the action: this revision of the charm does not declare it, and the action says so.
+    expect(log).toMatch(/force is not passed to create-backup: revision 210 of the charm does not declare it/);
+    expect(log).toMatch(/kfp-db: would run create-backup on kfp-db\/0/);
+    expect(log).not.toMatch(/katib-db: .*revision/);
+    expect(log).not.toMatch(/kfp-db: would scale to 2/);
+    expect(ckf.juju.scale('kfp-db')).toBe(1);
+  });
+
   test('cancelled while MLMD is being taken: the writer is back, the set says incomplete, nothing deleted', async () => {
     const ckf = await sandbox();
     const before = await keys(ckf);

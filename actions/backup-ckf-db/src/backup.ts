@@ -51,8 +51,9 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
     const cluster = await juju.clusterStatus(inspected.leader, timing(config, ctx.signal));
     report.primary = cluster.primary;
     const where = target > 1 ? `an ONLINE secondary (primary now: ${cluster.primary ?? 'none'})` : `${cluster.members[0]?.unit ?? 'its only unit'}`;
+    const force = config.force && inspected.forceDeclared ? ' with force=true' : '';
     log.info(
-      `${app}: would ${target > original ? `scale to ${target}, ` : ''}run create-backup on ${where}${target > original && config.restoreScale ? `, then scale back to ${original}` : ''}`,
+      `${app}: would ${target > original ? `scale to ${target}, ` : ''}run create-backup${force} on ${where}${target > original && config.restoreScale ? `, then scale back to ${original}` : ''}`,
     );
     report.status = 'checked';
     return;
