@@ -6,7 +6,7 @@ import { type Manifest, manifestText, parseManifest } from './manifest.js';
 export interface PruneResult {
   kept: string[];
   deleted: string[];
-  /** Sets whose manifest could not be read: never touched. */
+  /** Manifests that are not a backup set's (another kind or version, not JSON): never touched. */
   unreadable: string[];
   objects: number;
   bytes: number;
@@ -29,8 +29,10 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
   const sets: { key: string; manifest: Manifest }[] = [];
   const unreadable: string[] = [];
   for (const key of manifestKeys) {
+    // A manifest that cannot be read fails the prune (nothing is deleted yet); one that is not a set's is left alone.
+    const text = await bucket.readText(key);
     try {
-      sets.push({ key, manifest: parseManifest(await bucket.readText(key), bucket.url(key)) });
+      sets.push({ key, manifest: parseManifest(text, bucket.url(key)) });
     } catch (err) {
       unreadable.push(key);
       log.warning(`left alone: ${errorMessage(err)}`);

@@ -98,7 +98,7 @@ export function pruneSummary(result: PruneResult, keep: number, dryRun: boolean)
     ['Kept', result.kept.join(', ') || 'none'],
     [dryRun ? 'Would delete' : 'Deleted', result.deleted.join(', ') || 'none'],
     ['Objects', `${result.objects} (${formatBytes(result.bytes)})`],
-    ...(result.unreadable.length ? ([['Unreadable manifests, left alone', result.unreadable.join(', ')]] as [string, string][]) : []),
+    ...(result.unreadable.length ? ([['Not backup-set manifests, left alone', result.unreadable.join(', ')]] as [string, string][]) : []),
   ]);
   return summary;
 }

@@ -107,6 +107,8 @@ function sideOf(detail: string, sides: Sides, { config }: Sync): string | undefi
   const sourceHost = host(sides.source.endpoint);
   const targetHost = host(sides.target.endpoint);
   if (sourceHost && detail.includes(sourceHost)) return sides.source.label;
+  // Reached through the port-forward, the source's host is 127.0.0.1: rclone names it by role.
+  if (/failed to (open|read) source object/i.test(detail)) return sides.source.label;
   if (targetHost && detail.includes(targetHost)) return sides.target.label;
   if (detail.includes(`bucket ${config.s3.bucket} `) || detail.includes(`/${config.s3.bucket}/`)) return sides.target.label;
   if (detail.includes(`bucket ${config.minio.bucket} `)) return sides.source.label;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { ActionError, type Logger } from '@ml-backup-actions/core';
 import { diagnose, PROBLEM_HINTS } from './diagnose.js';
 import { describeExit } from './exit.js';
@@ -52,6 +52,10 @@ export async function uploadFile(
 export async function downloadFile(rclone: Rclone, { remote, bucket, key }: ObjectAt, file: string, signal?: AbortSignal): Promise<void> {
   const run = await rclone.run('copyto', [remotePath(remote, bucket, key), file, ...TRANSFER_FLAGS], { signal });
   checkRun(run, `downloading s3://${bucket}/${key}`, signal);
+  // rclone copyto exits 0 having copied nothing when the object's HEAD says it is not there.
+  if (!existsSync(file)) {
+    throw new ActionError(`downloading s3://${bucket}/${key} copied nothing: the object is not there, or reading it (HEAD) was refused`);
+  }
 }
 
 /** Deletes exactly these keys of the bucket, in one rclone call (--files-from); keys must not be empty. */
