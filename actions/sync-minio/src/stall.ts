@@ -25,7 +25,7 @@ export async function runWatched(sync: Sync, command: string, args: string[], op
   const silent = await silentSides(sync);
   const who = silent.length
     ? `${silent.map((s) => `the ${s.remote.label}`).join(' and ')} does not answer (a listing of bucket '${silent.map((s) => s.bucket).join("', '")}' got no answer in ${PROBE_SECONDS} s)`
-    : 'both sides answer a listing now, so a request of the sync hung on one of them';
+    : "both sides answer a listing now, so requests of the sync hung or kept failing on one of them (see rclone's messages above)";
   throw new ActionError(`rclone ${command} moved nothing for ${config.stallTimeoutSeconds} s (stall-timeout-seconds) and was stopped: ${who}. ${sofar()}`);
 }
 
