@@ -3,55 +3,27 @@
 // mysql-k8s (primary and secondaries, create-backup writing the charm's objects to a real S3 server
 // through the real rclone, list-backups) and its refusals: the primary, juju's 60 s default wait, a
 // failed task that juju reports with exit 0, a backup already in progress.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { listObjects, runActionBundle, startS3 } from '../../sandbox/index.js';
-import { createJujuModel } from '../../sandbox/juju/index.js';
+import { listObjects, runActionBundle } from '../../sandbox/index.js';
 import { backupCkfDbAction } from '../../actions/backup-ckf-db/src/main.js';
 import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
+import { CHARM_BUCKET, charmBackups, type CharmS3, type CharmSandbox } from '../support/charm-backups.js';
 import { must } from '../support/must.js';
 
-type Sandbox = ReturnType<typeof createJujuModel>;
-type S3 = Awaited<ReturnType<typeof startS3>>;
-
-const BUCKET = 'charm-backups';
+const BUCKET = CHARM_BUCKET;
 const ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const DBS = ['kfp-db', 'katib-db'];
 
-let root: string;
-let s3: S3;
-let sb: Sandbox;
+let s3: CharmS3;
+let sb: CharmSandbox;
 let prefix: string;
-let n = 0;
 
-beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'backup-ckf-db-'));
-  s3 = await startS3({ name: 's3', root, accessKey: 'AKIASANDBOXCKFDB01', secretKey: 'ckfdb-Secret-41b7aa', buckets: [BUCKET] });
-});
-afterAll(async () => {
-  await s3?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
+// Model time x 0.01: juju's 60 s default wait lasts 0.6 s, a 30 s create-backup 0.3 s.
+const charms = charmBackups('backup-ckf-db');
 beforeEach(() => {
-  prefix = `run${++n}`;
-  // Model time x 0.01: juju's 60 s default wait lasts 0.6 s, a 30 s create-backup 0.3 s.
-  sb = createJujuModel({
-    settleMs: 300,
-    timeScale: 0.01,
-    s3: {
-      endpoint: s3.endpoint,
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      bucket: BUCKET,
-      paths: { 'kfp-db': `${prefix}/kfp-db`, 'katib-db': `${prefix}/katib-db` },
-    },
-  });
+  ({ s3, sb, prefix } = charms);
 });
-afterEach(() => sb.cleanup());
 
 /** In-process, or the bundle with bundle: true. */
 function backup(inputs: Record<string, string> = {}, onLine?: (line: string, child: ChildProcess | InProcessChild) => void, bundle = false) {

@@ -4,52 +4,27 @@
 // row, the run holds: each database is back at its scale or the error and summary name the command
 // that puts it back; a backup-id in the outputs is a charm backup the charm wrote whole and lists
 // as finished; the summary is written; a failure exits non-zero, and a success backed up both.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { listObjects, startS3 } from '../../sandbox/index.js';
-import { createJujuModel } from '../../sandbox/juju/index.js';
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { listObjects } from '../../sandbox/index.js';
 import { backupCkfDbAction } from '../../actions/backup-ckf-db/src/main.js';
 import { type FaultCase, driver, on, sigterm } from '../support/fault-matrix.js';
+import { CHARM_BUCKET, charmBackups, type CharmS3, type CharmSandbox } from '../support/charm-backups.js';
 import { runInProcess, sandboxJuju } from '../support/in-process.js';
 
-type Sandbox = ReturnType<typeof createJujuModel>;
-type S3 = Awaited<ReturnType<typeof startS3>>;
-const BUCKET = 'charm-backups';
+type Sandbox = CharmSandbox;
+const BUCKET = CHARM_BUCKET;
 const DBS = ['kfp-db', 'katib-db'];
 const command = (app: string) => `juju scale-application -m kubeflow ${app} 1`;
 
-let root: string;
-let s3: S3;
+let s3: CharmS3;
 let sb: Sandbox;
 let prefix: string;
-let n = 0;
 
-beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'fault-matrix-ckf-db-'));
-  s3 = await startS3({ name: 's3', root, accessKey: 'AKIASANDBOXFMCKF01', secretKey: 'fm-ckfdb-Secret-5e21', buckets: [BUCKET] });
-});
-afterAll(async () => {
-  await s3?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+// Model time x 0.01: a 30 s create-backup lasts 0.3 s.
+const charms = charmBackups('fault-matrix-ckf-db');
 beforeEach(() => {
-  prefix = `fm${++n}`;
-  // Model time x 0.01: a 30 s create-backup lasts 0.3 s.
-  sb = createJujuModel({
-    settleMs: 300,
-    timeScale: 0.01,
-    s3: {
-      endpoint: s3.endpoint,
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      bucket: BUCKET,
-      paths: { 'kfp-db': `${prefix}/kfp-db`, 'katib-db': `${prefix}/katib-db` },
-    },
-  });
+  ({ s3, sb, prefix } = charms);
 });
-afterEach(() => sb.cleanup());
 
 const SCALED_UP = 'kfp-db: scaling from 1 to 2 units';
 const TASK = /create-backup on kfp-db\/\d is task \d+/;
