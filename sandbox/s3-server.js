@@ -289,8 +289,8 @@ function indexStore(store) {
 }
 
 /**
- * Faults a test sets at run time (PUT /_sandbox/faults with a JSON list; no bucket name starts
- * with '_'). The first rule whose method (or '*') and key match a request applies: after `skip` matching
+ * Faults a test sets at run time (PUT /_sandbox/faults with a JSON list, GET to read them with
+ * their hits; no bucket name starts with '_'). The first rule whose method (or '*') and key match a request applies: after `skip` matching
  * requests have passed, the next `times` (default: all) are delayed by delayMs and, with a status,
  * answered with that error instead of being served.
  * @typedef {{ method: string, match?: string, skip?: number, times?: number, status?: number, code?: string, delayMs?: number, hits?: number }} FaultRule
@@ -304,7 +304,8 @@ function setFaults(req, res) {
   const body = [];
   req.on('data', (d) => body.push(d));
   req.on('end', () => {
-    faults = req.method === 'DELETE' ? [] : JSON.parse(Buffer.concat(body).toString() || '[]');
+    if (req.method === 'DELETE') faults = [];
+    else if (req.method !== 'GET') faults = JSON.parse(Buffer.concat(body).toString() || '[]');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(faults));
   });

@@ -9,7 +9,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * @typedef {{ name: string, endpoint: string, port: number, accessKey: string, secretKey: string,
- *   dir: string, pid: number, faults: (rules: import('./s3-server.js').FaultRule[]) => Promise<void>, stop: () => Promise<void> }} S3Server
+ *   dir: string, pid: number, faults: (rules: import('./s3-server.js').FaultRule[]) => Promise<void>,
+ *   faultRules: () => Promise<import('./s3-server.js').FaultRule[]>, stop: () => Promise<void> }} S3Server
  * @typedef {Pick<S3Server, 'name' | 'endpoint' | 'accessKey' | 'secretKey'>} S3Remote what rclone needs to reach a server
  */
 
@@ -66,6 +67,12 @@ export async function startS3(options) {
     async faults(rules) {
       const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify(rules) });
       if (!res.ok) throw new Error(`s3 server ${options.name}: setting faults failed with ${res.status}`);
+    },
+    /** The server's fault rules, each with the number of requests it has matched so far (hits). */
+    async faultRules() {
+      const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`);
+      if (!res.ok) throw new Error(`s3 server ${options.name}: reading faults failed with ${res.status}`);
+      return /** @type {Promise<import('./s3-server.js').FaultRule[]>} */ (res.json());
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

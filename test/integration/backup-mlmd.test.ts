@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { corruptDatabase, listObjects, mlmdRowCounts, readObject, runActionBundle, startCkf } from '../../sandbox/index.js';
+import { corruptDatabase, deleteObject, listObjects, mlmdRowCounts, readObject, runActionBundle, startCkf } from '../../sandbox/index.js';
 import { backupMlmdAction } from '../../actions/backup-mlmd/src/main.js';
 import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 import { childCommandLines } from '../support/procs.js';
@@ -346,6 +346,18 @@ describe('an object is never left without its sidecar', () => {
     const rerun = await backup(ckf, { 'backup-id': 'orphan-1' });
     expect(rerun.code).toBe(0);
     expect((await stored(ckf)).sort()).toEqual([objectKey('orphan-1'), `${objectKey('orphan-1')}.json`]);
+  });
+
+  test('an object stored without its sidecar (an upload cut off by a timeout) is named by a rerun as no backup', async () => {
+    const ckf = await sandbox();
+    expect((await backup(ckf, { 'backup-id': 'cut-1' })).code).toBe(0);
+    await deleteObject(ckf.s3, 'ckf-backups', `${objectKey('cut-1')}.json`);
+    const rerun = await backup(ckf, { 'backup-id': 'cut-1' });
+    expect(rerun.code).toBe(1);
+    expect(rerun.stdout).toContain(
+      `s3://ckf-backups/${objectKey('cut-1')} already exists without its sidecar: an earlier run's upload that did not finish, no backup; delete it`,
+    );
+    expect(await stored(ckf)).toEqual([objectKey('cut-1')]);
   });
 
   test('SIGTERM between the object and its sidecar removes the object within the grace', async () => {

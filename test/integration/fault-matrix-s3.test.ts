@@ -430,8 +430,11 @@ interface SetRow {
   inputs?: Record<string, string>;
   /** Faults to set before the run, given the case's manifests prefix. */
   faults?: (p: string) => Rule[];
-  /** SIGTERM: the ::group:: title it is sent at, or a log line (and a delay) for one inside the step. */
-  sigterm?: { group?: string; line?: RegExp; afterMs?: number };
+  /**
+   * SIGTERM: the ::group:: title it is sent at, or a log line for one inside the step, and then a
+   * delay, or the number of requests the first fault rule must have met (held ones in flight).
+   */
+  sigterm?: { group?: string; line?: RegExp; afterMs?: number; afterHits?: number };
   /** How long requests the run left at the server (delayed ones) may take to land before the state is read. */
   settleMs?: number;
   says: RegExp;
@@ -729,9 +732,9 @@ const setRows: [string, SetRow][] = [
     {
       mode: 'prune',
       fault: 'SIGTERM',
-      // Its objects' DELETEs are held back, so the SIGTERM lands while they are in flight; they land after it.
-      faults: (p) => [{ method: 'DELETE', match: `/${p}-mlmd/`, delayMs: 1500 }],
-      sigterm: { line: /^deleting d2 /, afterMs: 700 },
+      // Its objects' DELETEs are held back, so the SIGTERM lands once they are in flight; they land after it.
+      faults: (p) => [{ method: 'DELETE', match: `/${p}-mlmd/mlmd-d2.`, delayMs: 1500 }],
+      sigterm: { line: /^deleting d2 /, afterHits: 2 },
       settleMs: 2000,
       says: /SIGTERM received/,
       // cut between d2's objects and its manifest: the objects went, the manifest and the older d1 stay
@@ -751,6 +754,14 @@ const setRows: [string, SetRow][] = [
   ],
 ];
 
+/** Once the first fault rule has met this many requests (at most 30 s). */
+async function whenHits(hits: number) {
+  for (const end = Date.now() + 30_000; Date.now() < end; await sleep(50)) {
+    if (((await ckf.s3.faultRules())[0]?.hits ?? 0) >= hits) return;
+  }
+  throw new Error(`the fault rule did not meet ${hits} requests within 30 s`);
+}
+
 async function setCase(name: string, row: SetRow) {
   const p = `fm-set-${slug(name)}`.slice(0, 60);
   const id = 'fm-set';
@@ -769,6 +780,7 @@ async function setCase(name: string, row: SetRow) {
     if ((term.group && line.startsWith(`::group::${term.group}`)) || term.line?.test(line)) {
       sent = true;
       if (term.afterMs) setTimeout(() => child.kill('SIGTERM'), term.afterMs);
+      else if (term.afterHits) void whenHits(term.afterHits).then(() => child.kill('SIGTERM'));
       else child.kill('SIGTERM');
     }
   };

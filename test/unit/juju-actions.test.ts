@@ -296,7 +296,7 @@ describe('runAction against a stand-in juju', () => {
   test('a task still running at the deadline: ActionTimeoutError with its id, nothing run again', async () => {
     writeFileSync(argvLog, '');
     const err = await juju('running')
-      .runAction('kfp-db/1', 'create-backup', {}, { waitMs: 200, intervalMs: 20, progressEveryMs: 50 })
+      .runAction('kfp-db/1', 'create-backup', {}, { waitMs: 1500, intervalMs: 20, progressEveryMs: 50 })
       .catch((e) => e);
     expect(err).toBeInstanceOf(ActionTimeoutError);
     expect(err).toMatchObject({ taskId: '8', lastStatus: 'running' });

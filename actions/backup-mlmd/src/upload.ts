@@ -35,7 +35,14 @@ async function removeUnfinished(run: Run): Promise<void> {
   const at = place(run, key);
   try {
     await deleteKeys(run.clients.rclone, at, [key, sidecar], path.join(run.workDir(), 'unfinished.txt'), run.grace.budget());
-    run.log.warning(`s3://${at.bucket}/${key} was removed: its sidecar was not stored, and an object without it is no backup`);
+    if (run.signal.aborted) {
+      // rclone was killed mid-PUT: S3 may still store a body it had received, after this delete.
+      run.log.warning(
+        `s3://${at.bucket}/${key} may be stored without its sidecar: its upload was cut off (timeout-minutes or a cancel), and S3 can store a cut-off upload after the delete that followed it; a rerun with this backup-id says so, and the object is to be deleted then (rclone deletefile)`,
+      );
+    } else {
+      run.log.warning(`s3://${at.bucket}/${key} was removed: its sidecar was not stored, and an object without it is no backup`);
+    }
   } catch (err) {
     run.log.error(
       `s3://${at.bucket}/${key} may be stored without its sidecar and could not be removed (${errorMessage(err)}): delete it before a rerun with this backup-id (rclone deletefile)`,
