@@ -10,7 +10,10 @@
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -20,11 +23,18 @@ import { Sha256 } from '@aws-crypto/sha256-js';
  * @typedef {Record<string, string>} Metadata
  * @typedef {{ delimiter?: string, startAfter?: string, prefix?: string, maxKeys?: number }} ListOptions
  * @typedef {{ key: string }} S3ObjectModel
+ * @typedef {{ bucket: string, key: string, content: Buffer | NodeJS.ReadableStream, metadata: Metadata }} PutObjectModel
+ * @typedef {{ size: number, md5: string }} Stored
  * @typedef {{
  *   listObjects: (bucket: string, options?: ListOptions) => Promise<{ objects: S3ObjectModel[], commonPrefixes: string[], isTruncated: boolean }>,
  *   getMetadata: (bucket: string, key: string) => Promise<Metadata>,
  *   existsObject: (bucket: string, key: string) => Promise<boolean>,
  *   getResourcePath: (bucket: string, key: string | undefined, resource: string) => string,
+ *   getBucketPath: (bucket: string) => string,
+ *   putObject: (object: PutObjectModel) => Promise<Stored>,
+ *   putMetadata: (bucket: string, key: string, metadata: Metadata, md5?: string) => Promise<void>,
+ *   putPart: (bucket: string, uploadId: string, partNumber: number | string, content: NodeJS.ReadableStream) => Promise<Stored>,
+ *   deleteObject: (bucket: string, key: string) => Promise<void>,
  *   putObjectMultipart: (bucket: string, uploadId: string, parts: { number: number, etag: string }[]) => Promise<{ size: number, md5: string }>,
  * }} Store
  * @typedef {(...args: any[]) => Promise<unknown>} StoreMethod the store's writes, as indexStore wraps them whatever their arguments
@@ -289,6 +299,79 @@ function indexStore(store) {
 }
 
 /**
+ * S3 answers a PUT once the object is stored, and from then on lists it. s3rver's filesystem store
+ * resolves a PUT (and an upload part) when the request body has been read, not when its file has
+ * been written: the file's open and writes could still be pending when the answer went out, and
+ * the index above, asking right then whether the object exists, dropped it from every later
+ * listing while a HEAD or GET found it. Under CPU load that lost one object of a sync from the
+ * listings now and then. Here a write ends when its file is closed, and its errors are the request's.
+ * s3rver also keeps a directory for each level of a key and removes the ones a delete leaves empty,
+ * which races with a write into them (the write's open failed, or the delete, on a directory
+ * filled meanwhile): a key has no directories in S3, so neither is an error here.
+ * @param {Store} store
+ */
+function storeWholly(store) {
+  const gone = new Set(['ENOENT', 'ENOTEMPTY', 'EEXIST']);
+  /** @param {string} file a new file, in directories made for it, even if a delete removes them meanwhile */
+  const create = async (file) => {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(path.dirname(file), { recursive: true });
+      try {
+        return await open(file, 'w');
+      } catch (err) {
+        if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT' || attempt === 5) throw err;
+      }
+    }
+  };
+  /** @param {string} file @param {Buffer | NodeJS.ReadableStream} content @returns {Promise<Stored>} once file holds all of content */
+  const write = async (file, content) => {
+    const md5 = createHash('md5');
+    let size = 0;
+    const count = new Transform({
+      transform(chunk, _encoding, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const source = Buffer.isBuffer(content) ? [content] : content;
+    await pipeline(source, count, createWriteStream('', { fd: await create(file) }));
+    return { size, md5: md5.digest('hex') };
+  };
+  store.putObject = async (object) => {
+    const stored = await write(store.getResourcePath(object.bucket, object.key, 'object'), object.content);
+    await store.putMetadata(object.bucket, object.key, object.metadata, stored.md5);
+    return stored;
+  };
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const part = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+    const stored = await write(part, content);
+    await writeFile(`${part}.md5`, stored.md5);
+    return stored;
+  };
+  store.deleteObject = async (bucket, key) => {
+    const files = ['object', 'object.md5', 'metadata.json'].map((resource) => store.getResourcePath(bucket, key, resource));
+    await Promise.all(
+      files.map((file) =>
+        unlink(file).catch((err) => {
+          if (err.code !== 'ENOENT') throw err;
+        }),
+      ),
+    );
+    // rmdir removes only an empty directory: one a write has just filled stays, one a delete beside it removed is gone
+    const levels = key.split('/').slice(0, -1);
+    for (; levels.length; levels.pop()) {
+      try {
+        await rmdir(path.join(store.getBucketPath(bucket), ...levels));
+      } catch (err) {
+        if (gone.has(/** @type {NodeJS.ErrnoException} */ (err).code ?? '')) break;
+        throw err;
+      }
+    }
+  };
+}
+
+/**
  * Faults a test sets at run time (PUT /_sandbox/faults with a JSON list, GET to read them with
  * their hits; no bucket name starts with '_'). The first rule whose method (or '*') and key match a request applies: after `skip` matching
  * requests have passed, the next `times` (default: all) are delayed by delayMs and, with a status,
@@ -367,6 +450,7 @@ const s3 = new VerifyingS3rver({
 // s3rver gives a multipart object the MD5 of its whole content as ETag; S3 gives
 // md5(concatenated part MD5s)-<parts>, and clients (rclone among them) check that form.
 const { store } = s3;
+storeWholly(store); // first: the index wraps these writes
 const index = indexStore(store);
 const completeMultipart = store.putObjectMultipart.bind(store);
 /** @type {Store['putObjectMultipart']} */

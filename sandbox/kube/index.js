@@ -24,6 +24,7 @@ import {
   socketTransport,
   wsTransport,
 } from './portforward.js';
+import { createRbac } from './rbac.js';
 import { parseLabelSelector } from './selector.js';
 import * as st from './status.js';
 import {
@@ -92,9 +93,11 @@ const CUSTOM_RESOURCES = /** @type {CustomResource[]} */ (Object.keys(CUSTOM));
  * @param {{ namespace?: string, token?: string, user?: string, pods?: PodSpec[], services?: ServiceSpec[],
  *   workflows?: CustomObjectSpec[], experiments?: CustomObjectSpec[],
  *   crds?: { workflows?: boolean, experiments?: boolean },
- *   execProtocols?: string[], root?: string }} [options]
+ *   execProtocols?: string[], root?: string, rbac?: import('./rbac.js').RbacObject[], websocketCreateCheck?: boolean }} [options]
  *   namespace: the kubeconfig context's namespace and the default for everything (kubeflow);
- *   execProtocols: the exec subprotocols served, in order (default v5 then v4: an apiserver >= 1.30).
+ *   execProtocols: the exec subprotocols served, in order (default v5 then v4: an apiserver >= 1.30);
+ *   rbac: Roles, ClusterRoles and their bindings that authorize the user (default: everything allowed);
+ *   websocketCreateCheck: a WebSocket exec or port-forward also needs create, as from Kubernetes 1.31 (default true).
  */
 export async function startKube(options = {}) {
   const defaultNs = options.namespace ?? 'kubeflow';
@@ -201,8 +204,30 @@ export async function startKube(options = {}) {
   for (const e of options.experiments ?? [])
     custom.experiments.set(key(e.namespace ?? defaultNs, e.name), makeExperiment({ ...e, namespace: e.namespace ?? defaultNs }));
 
-  /** @param {string} resource @param {string} verb */
-  const isForbidden = (resource, verb) => forbidden.has(resource) || forbidden.has(`${resource}:${verb}`);
+  const rbac = createRbac(user);
+  rbac.set(options.rbac);
+  // Kubernetes 1.31+ (AuthorizePodWebsocketUpgradeCreatePermission) also checks create on a
+  // WebSocket exec or port-forward, which is a GET and so authorized as get; older ones only get.
+  let websocketCreateCheck = options.websocketCreateCheck ?? true;
+  /**
+   * The 403 Status for a request the deny-list (forbid) or the RBAC objects refuse; undefined when allowed.
+   * @param {import('./rbac.js').Attributes} a
+   */
+  function denied(a) {
+    const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+    if (!forbidden.has(full) && !forbidden.has(`${full}:${a.verb}`) && rbac.allows(a)) return undefined;
+    return st.forbidden({ user, ...a, namespace: a.namespace ?? '' });
+  }
+  /**
+   * An upgrade to pods/exec or pods/portforward: a POST (SPDY) is a create; a GET (WebSocket) is a
+   * get, and then a create where that is checked.
+   * @param {import('node:http').IncomingMessage} req @param {string} subresource @param {string} ns @param {string} name
+   */
+  const deniedUpgrade = (req, subresource, ns, name) => {
+    const a = { resource: 'pods', subresource, namespace: ns, name };
+    if (req.method === 'POST') return denied({ verb: 'create', ...a });
+    return denied({ verb: 'get', ...a }) ?? (websocketCreateCheck ? denied({ verb: 'create', ...a }) : undefined);
+  };
 
   // ---- HTTP ----
 
@@ -276,6 +301,8 @@ export async function startKube(options = {}) {
 
     let m;
     if ((m = /^\/api\/v1\/namespaces(?:\/([^/]+))?$/.exec(p))) {
+      const refused = denied({ verb: m[1] ? 'get' : 'list', resource: 'namespaces', name: m[1] && decodeURIComponent(m[1]) });
+      if (refused) return sendJson(res, 403, refused);
       const known = namespaces();
       if (!m[1])
         return sendJson(res, 200, {
@@ -292,7 +319,8 @@ export async function startKube(options = {}) {
     }
     if ((m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/services$/.exec(p))) {
       const ns = m[1] && decodeURIComponent(m[1]);
-      if (isForbidden('services', 'list')) return sendJson(res, 403, st.forbidden({ user, verb: 'list', resource: 'services', namespace: ns ?? '' }));
+      const refused = denied({ verb: 'list', resource: 'services', namespace: ns });
+      if (refused) return sendJson(res, 403, refused);
       let match;
       try {
         match = parseLabelSelector(q.get('labelSelector') ?? '');
@@ -310,7 +338,8 @@ export async function startKube(options = {}) {
     }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(p))) {
       const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
-      if (isForbidden('services', 'get')) return sendJson(res, 403, st.forbidden({ user, verb: 'get', resource: 'services', namespace: ns, name }));
+      const refused = denied({ verb: 'get', resource: 'services', namespace: ns, name });
+      if (refused) return sendJson(res, 403, refused);
       const svc = services.get(key(ns, name));
       if (!svc) return sendJson(res, 404, st.notFound('services', name));
       if (wantsTable(req)) return sendJson(res, 200, serviceTable([svc], q.get('includeObject') ?? 'Metadata'));
@@ -318,7 +347,8 @@ export async function startKube(options = {}) {
     }
     if ((m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/pods$/.exec(p))) {
       const ns = m[1] && decodeURIComponent(m[1]);
-      if (isForbidden('pods', 'list')) return sendJson(res, 403, st.forbidden({ user, verb: 'list', resource: 'pods', namespace: ns ?? '' }));
+      const refused = denied({ verb: 'list', resource: 'pods', namespace: ns });
+      if (refused) return sendJson(res, 403, refused);
       let match;
       try {
         match = parseLabelSelector(q.get('labelSelector') ?? '');
@@ -336,7 +366,8 @@ export async function startKube(options = {}) {
     }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(p))) {
       const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
-      if (isForbidden('pods', 'get')) return sendJson(res, 403, st.forbidden({ user, verb: 'get', resource: 'pods', namespace: ns, name }));
+      const refused = denied({ verb: 'get', resource: 'pods', namespace: ns, name });
+      if (refused) return sendJson(res, 403, refused);
       const pod = pods.get(key(ns, name));
       if (!pod) return sendJson(res, 404, st.notFound('pods', name));
       if (wantsTable(req)) return sendJson(res, 200, podTable([pod], q.get('includeObject') ?? 'Metadata'));
@@ -350,9 +381,8 @@ export async function startKube(options = {}) {
       const ns = m[1] && decodeURIComponent(m[1]);
       const name = m[2] && decodeURIComponent(m[2]);
       const verb = name ? 'get' : 'list';
-      if (isForbidden(resource, verb)) {
-        return sendJson(res, 403, st.forbidden({ user, verb, resource, group: def.group, namespace: ns ?? '', name }));
-      }
+      const refused = denied({ verb, resource, group: def.group, namespace: ns, name });
+      if (refused) return sendJson(res, 403, refused);
       if (name) {
         const obj = custom[resource].get(key(ns, name));
         if (!obj) return sendJson(res, 404, st.notFound(resource, name, def.group));
@@ -417,9 +447,8 @@ export async function startKube(options = {}) {
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
     if (!m) return refuseUpgrade(socket, 404, st.pathNotFound());
     const [ns, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
-    if (isForbidden('pods/exec', 'create') || isForbidden('pods/exec', 'get')) {
-      return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, name }));
-    }
+    const refused = deniedUpgrade(req, 'exec', ns, name);
+    if (refused) return refuseUpgrade(socket, 403, refused);
     const pod = pods.get(key(ns, name));
     if (!pod) return refuseUpgrade(socket, 404, st.notFound('pods', name));
     const q = url.searchParams;
@@ -479,9 +508,8 @@ export async function startKube(options = {}) {
    * @returns {number} the status code sent
    */
   function upgradePortForward({ req, socket, head, record }, { ns, name, q }) {
-    if (isForbidden('pods/portforward', 'create') || isForbidden('pods/portforward', 'get')) {
-      return refuseUpgrade(socket, 403, st.forbidden({ user, verb: 'create', resource: 'pods', subresource: 'portforward', namespace: ns, name }));
-    }
+    const refused = deniedUpgrade(req, 'portforward', ns, name);
+    if (refused) return refuseUpgrade(socket, 403, refused);
     const pod = pods.get(key(ns, name));
     if (!pod) return refuseUpgrade(socket, 404, st.notFound('pods', name));
     if (pod.status.phase === 'Pending') return refuseUpgrade(socket, 400, st.badRequest(`pod ${name} does not have a host assigned`));
@@ -738,6 +766,18 @@ export async function startKube(options = {}) {
      */
     forbid(resource, verb) {
       forbidden.add(verb ? `${resource}:${verb}` : resource);
+    },
+    /**
+     * Authorizes the user with these RBAC objects (Role, ClusterRole, RoleBinding, ClusterRoleBinding),
+     * as from `kubectl apply -f`; undefined allows everything again.
+     * @param {import('./rbac.js').RbacObject[] | undefined} objects
+     */
+    setRbac(objects) {
+      rbac.set(objects);
+    },
+    /** @param {boolean} on */
+    setWebsocketCreateCheck(on) {
+      websocketCreateCheck = on;
     },
     /** @param {string} resource @param {string} [verb] */
     allow(resource, verb) {

@@ -25,7 +25,8 @@ export const notFound = (resource, name, group = '') =>
 export const pathNotFound = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 
 /**
- * `pods "mlmd-0" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "kubeflow"`
+ * `pods "mlmd-0" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "kubeflow"`, or
+ * "at the cluster scope" for a request across all namespaces (namespace '').
  * @param {{ user: string, verb: string, resource: string, subresource?: string, group?: string, namespace: string, name?: string }} a
  */
 export function forbidden(a) {
@@ -35,7 +36,7 @@ export function forbidden(a) {
   return failure(
     403,
     'Forbidden',
-    `${subject} is forbidden: User "${a.user}" cannot ${a.verb} resource "${full}" in API group "${group}" in the namespace "${a.namespace}"`,
+    `${subject} is forbidden: User "${a.user}" cannot ${a.verb} resource "${full}" in API group "${group}" ${a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope'}`,
     { ...(a.name ? { name: a.name } : {}), ...(group ? { group } : {}), kind: a.resource },
   );
 }

@@ -42,7 +42,7 @@ export async function runUses(uses: string, given: Record<string, string>, call:
     return 'failure';
   }
   if (uses.startsWith('docker://')) throw new HarnessError(`${call.where}: docker actions are not supported by the harness`);
-  if (!uses.startsWith('./')) {
+  if (!uses.startsWith('./') && !uses.startsWith('$/')) {
     const note = `${uses} not run: the harness does not run remote actions (pass a stub to replace it)`;
     step.notes.push(note);
     const top = frame.top ?? step;
@@ -51,7 +51,8 @@ export async function runUses(uses: string, given: Record<string, string>, call:
   }
   if (/\.ya?ml$/.test(uses)) throw new HarnessError(`${call.where}: a workflow can only be called at the job level`);
 
-  const dir = path.resolve(frame.job.options.repoRoot, uses);
+  // $/ is the workflow's own repository at the running commit; ./ is the workspace (what a checkout put there).
+  const dir = uses.startsWith('$/') ? path.resolve(frame.job.options.repoRoot, uses.slice(2)) : path.resolve(frame.job.workspace, uses);
   const file = ['action.yml', 'action.yaml'].map((name) => path.join(dir, name)).find((f) => existsSync(f));
   if (!file) throw new HarnessError(`${call.where}: no action.yml in ${dir}`);
   const action = (parse(readFileSync(file, 'utf8')) ?? {}) as ActionFile;

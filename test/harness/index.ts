@@ -2,5 +2,6 @@
 // step's action as the runner would. See README.md.
 export { runWorkflow, jobOrder } from './workflow.js';
 export { HarnessError } from './expressions.js';
+export { Repository, type Lease } from './repository.js';
 export { parseFileCommand, runnerTimings, type KillTimings } from './process.js';
 export type * from './types.js';

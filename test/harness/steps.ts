@@ -123,7 +123,7 @@ export async function runSteps(stepsYaml: unknown, frame: Frame): Promise<StepsO
 function generatedId(def: Record<string, unknown>, taken: Set<string>): string {
   const uses = typeof def.uses === 'string' ? def.uses : '';
   const [action, ref] = uses.split('@');
-  const id = uses.startsWith('./') ? 'self' : ref ? action.split('/').slice(0, 2).join('/') : 'run';
+  const id = uses.startsWith('./') || uses.startsWith('$/') ? 'self' : ref ? action.split('/').slice(0, 2).join('/') : 'run';
   const base = `__${id}`.replace(/[^A-Za-z0-9_-]/g, '_');
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}_${n}`;

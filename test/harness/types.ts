@@ -1,4 +1,5 @@
 import type { KillTimings } from './process.js';
+import type { Repository } from './repository.js';
 
 export type Conclusion = 'success' | 'failure' | 'cancelled' | 'skipped';
 
@@ -29,10 +30,14 @@ export interface JobResult {
   steps: StepResult[];
   summary: string;
   notes: string[];
+  /** A job that calls a reusable workflow: that workflow's run. */
+  called?: WorkflowResult;
 }
 
 export interface WorkflowResult {
   result: 'success' | 'failure' | 'cancelled';
+  /** The inputs context the run had. */
+  inputs: Record<string, string | number | boolean>;
   jobs: Record<string, JobResult>;
   /** Job ids in the order they were considered (run or skipped). */
   order: string[];
@@ -82,9 +87,9 @@ export interface CancelWhen {
 export interface RunWorkflowOptions {
   /** The workflow file (absolute, or relative to repoRoot). */
   workflow: string;
-  /** Where `uses: ./...` resolves, and the default workspace. */
+  /** The workflow's own repository: where `uses: $/...` resolves, and the default workspace. */
   repoRoot: string;
-  /** GITHUB_WORKSPACE and the default working directory; repoRoot by default. */
+  /** GITHUB_WORKSPACE, the default working directory, and where `uses: ./...` resolves; repoRoot by default. */
   workspace?: string;
   /** The environment every process starts from (PATH, HOME, ...): nothing else is inherited. */
   env: Record<string, string | undefined>;
@@ -114,4 +119,15 @@ export interface RunWorkflowOptions {
    * needs them run again; the others keep their result and outputs (set github.run_attempt too).
    */
   rerunFailedOf?: WorkflowResult;
+  /**
+   * The repository's concurrency groups and protected environments, shared by the runs of a test
+   * that overlap (github.run_id tells them apart). Without it, concurrency: and environment: are
+   * not emulated: nothing waits.
+   */
+  repository?: Repository;
+  /**
+   * Other repositories' checkouts, by "owner/repo@ref", for jobs that call their reusable
+   * workflows (uses: owner/repo/.github/workflows/x.yml@ref).
+   */
+  remotes?: Record<string, string>;
 }

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { data } from '@actions/expressions';
 import { parse } from 'yaml';
-import { evaluateIf, evaluateMap, evaluateString, evaluateValue, HarnessError, type Scope } from './expressions.js';
+import { evaluateBoolean, evaluateIf, evaluateMap, evaluateString, evaluateValue, HarnessError, type Scope } from './expressions.js';
 import { killGroup, runnerTimings } from './process.js';
 import { jobStatus, runSteps, type Frame, type JobRuntime } from './steps.js';
+import type { Lease } from './repository.js';
 import type { JobResult, RunWorkflowOptions, WorkflowResult } from './types.js';
 
 type Mapping = Record<string, unknown>;
@@ -141,6 +142,25 @@ function githubContext(options: RunWorkflowOptions, wf: Mapping, file: string, e
   return github;
 }
 
+/** A concurrency: key (a group, or a mapping with group and cancel-in-progress), evaluated. */
+function concurrencyOf(value: unknown, scope: Scope): { group: string; cancelInProgress: boolean } | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return { group: evaluateString(value, scope), cancelInProgress: false };
+  const m = asMapping(value);
+  const queue = m.queue === undefined ? 'single' : evaluateString(m.queue, scope);
+  if (queue !== 'single') throw new HarnessError(`${scope.where}: queue: ${queue} is not supported by the harness`);
+  return {
+    group: evaluateString(m.group, scope),
+    cancelInProgress: m['cancel-in-progress'] === undefined ? false : evaluateBoolean(m['cancel-in-progress'], scope),
+  };
+}
+
+/** The environment: key's name (a string, or a mapping with name). */
+function environmentOf(value: unknown, scope: Scope): string | undefined {
+  if (value === undefined) return undefined;
+  return evaluateString(typeof value === 'string' ? value : asMapping(value).name, scope);
+}
+
 /**
  * Runs a workflow file's jobs against real processes. Throws HarnessError for workflow mistakes
  * and features the harness does not emulate; failures of steps and jobs are in the result.
@@ -175,11 +195,24 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   else options.signal?.addEventListener('abort', onSignal, { once: true });
   const cancelWhen = options.cancelWhen === undefined ? [] : [options.cancelWhen].flat();
 
+  // Concurrency and reviews across overlapping runs, when the test shares a Repository between them.
+  const repo = options.repository;
+  const runLabel = `run ${String(github.run_id)}`;
+  const cancelRun = (reason: string) => run.abort(new Error(reason));
+  const leases: Lease[] = [];
+  const runConcurrency =
+    repo && concurrencyOf(wf.concurrency, { schema: 'workflow', definition: 'workflow-concurrency', contexts: { github, inputs, vars }, where: 'concurrency' });
+
   const results: Record<string, JobResult> = {};
   const earlier = options.rerunFailedOf;
   const failedBefore = new Set(order.filter((id) => ['failure', 'cancelled'].includes(earlier?.jobs[id]?.result ?? '')));
   const keep = (id: string) => earlier?.jobs[id] && !failedBefore.has(id) && ![...ancestors(jobs, id)].some((a) => failedBefore.has(a));
   try {
+    if (repo && runConcurrency) {
+      const lease = await repo.acquire(runConcurrency.group, { label: runLabel, cancel: cancelRun }, runConcurrency.cancelInProgress);
+      if (!lease) run.abort(new Error(`cancelled while pending on ${runConcurrency.group}`));
+      else leases.push(lease);
+    }
     for (const id of order) {
       const def = asMapping(jobs[id]);
       const before = earlier?.jobs[id];
@@ -189,7 +222,6 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       }
       const result: JobResult = { result: 'skipped', outputs: {}, steps: [], summary: '', notes: [] };
       results[id] = result;
-      if (def.uses !== undefined) throw new HarnessError(`job ${id}: calling a reusable workflow (uses: ${def.uses}) is not supported by the harness`);
       for (const key of ['strategy', 'container', 'services']) {
         if (def[key] !== undefined) throw new HarnessError(`job ${id}: ${key} is not supported by the harness`);
       }
@@ -208,9 +240,38 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
         result.notes.push(e instanceof Error ? e.message : String(e));
         continue;
       }
-      await runJob(id, def, result, contexts);
+      // A job waits for its concurrency group and then for a reviewer of its environment (holding the group meanwhile).
+      const cancel = new AbortController();
+      let lease: Lease | undefined;
+      try {
+        const scope = (definition: string, where: string): Scope => ({ schema: 'workflow', definition, contexts, where: `job ${id} ${where}` });
+        const concurrency = repo && concurrencyOf(def.concurrency, scope('job-concurrency', 'concurrency'));
+        if (repo && concurrency) {
+          lease = await repo.acquire(
+            concurrency.group,
+            { label: `${runLabel} job ${id}`, cancel: (reason) => cancel.abort(new Error(reason)) },
+            concurrency.cancelInProgress,
+          );
+          if (!lease) {
+            result.result = 'cancelled';
+            result.notes.push(`cancelled while pending on ${concurrency.group}: a newer run's job took its place`);
+            continue;
+          }
+        }
+        const environment = repo && environmentOf(def.environment, scope('job-environment', 'environment'));
+        if (repo && environment && !(await repo.review(String(github.run_id), id, environment))) {
+          result.result = 'failure';
+          result.notes.push(`the review of environment ${environment} was rejected`);
+          continue;
+        }
+        if (def.uses !== undefined) await callWorkflow(id, def, result, contexts, cancel.signal);
+        else await runJob(id, def, result, contexts, cancel);
+      } finally {
+        lease?.release();
+      }
     }
   } finally {
+    for (const lease of leases) lease.release();
     options.signal?.removeEventListener('abort', onSignal);
     if (!options.tempDir) rmSync(tempRoot, { recursive: true, force: true });
   }
@@ -218,12 +279,74 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const all = Object.values(results).map((r) => r.result);
   return {
     result: run.signal.aborted ? 'cancelled' : all.includes('failure') ? 'failure' : 'success',
+    inputs,
     jobs: results,
     order,
     summary: order.map((id) => results[id].summary).join(''),
   };
 
-  async function runJob(id: string, def: Mapping, result: JobResult, contexts: Mapping): Promise<void> {
+  /**
+   * A job that calls a reusable workflow: `./path.yml` from this repository, or
+   * `owner/repo/path.yml@ref` from options.remotes. Its jobs run with this run's github context,
+   * the job's with: and secrets:, and its own repository as repoRoot (where its `$/` resolves),
+   * while `./` still means this run's workspace, as on GitHub.
+   */
+  async function callWorkflow(id: string, def: Mapping, result: JobResult, contexts: Mapping, signal: AbortSignal): Promise<void> {
+    const uses = String(def.uses);
+    const remote = /^([^./][^/]*\/[^/]+)\/(.+\.ya?ml)@(.+)$/.exec(uses);
+    let root: string;
+    let workflowPath: string;
+    if (remote) {
+      const key = `${remote[1]}@${remote[3]}`;
+      const found = options.remotes?.[key];
+      if (!found) throw new HarnessError(`job ${id}: uses ${uses}, but options.remotes has no ${key}`);
+      [root, workflowPath] = [found, remote[2]];
+    } else if (/^\.\/.+\.ya?ml$/.test(uses)) {
+      [root, workflowPath] = [options.repoRoot, uses.slice(2)];
+    } else {
+      throw new HarnessError(`job ${id}: uses: ${uses} is not a reusable workflow reference (./path.yml or owner/repo/path.yml@ref)`);
+    }
+    const scope = (definition: string, where: string): Scope => ({ schema: 'workflow', definition, contexts, where: `job ${id} ${where}` });
+    const plain = (value: unknown, where: string, definition: string) =>
+      JSON.parse(JSON.stringify(evaluateValue(value, scope(definition, where)), data.replacer));
+    const withInputs = Object.fromEntries(Object.entries(asMapping(def.with)).map(([k, v]) => [k, plain(v, `with.${k}`, 'scalar-needs-context')]));
+    const calledSecrets =
+      def.secrets === 'inherit'
+        ? secrets
+        : Object.fromEntries(
+            Object.entries(asMapping(def.secrets)).map(([k, v]) => [k, String(plain(v, `secrets.${k}`, 'scalar-needs-context-with-secrets') ?? '')]),
+          );
+    const called = await runWorkflow({
+      ...options,
+      workflow: workflowPath,
+      repoRoot: root,
+      workspace,
+      event: 'workflow_call',
+      inputs: withInputs,
+      secrets: calledSecrets,
+      // A called workflow sees its caller's github context.
+      github: { ...github },
+      rerunFailedOf: undefined,
+      signal,
+      tempDir: path.join(tempRoot, id, 'called'),
+    });
+    result.called = called;
+    result.result = called.result === 'success' ? 'success' : called.result;
+    result.summary = called.summary;
+    const calledWf = asMapping(parse(readFileSync(path.resolve(root, workflowPath), 'utf8')));
+    const outputs = asMapping(asMapping(asMapping(calledWf.on).workflow_call).outputs);
+    const jobsContext = Object.fromEntries(Object.entries(called.jobs).map(([job, r]) => [job, { result: r.result, outputs: r.outputs }]));
+    for (const [name, spec] of Object.entries(outputs)) {
+      result.outputs[name] = evaluateString(asMapping(spec).value, {
+        schema: 'workflow',
+        definition: 'workflow-output-context',
+        contexts: { github, inputs: called.inputs, vars, jobs: jobsContext },
+        where: `${workflowPath} outputs.${name}`,
+      });
+    }
+  }
+
+  async function runJob(id: string, def: Mapping, result: JobResult, contexts: Mapping, cancel: AbortController): Promise<void> {
     const temp = path.join(tempRoot, id, '_temp');
     const toolCache = path.join(tempRoot, '_tool');
     mkdirSync(path.join(temp, '_runner_file_commands'), { recursive: true });
@@ -231,7 +354,6 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     const runner = { os: 'Linux', arch: 'X64', name: 'workflow-harness', environment: 'self-hosted', ...options.runner, temp, tool_cache: toolCache };
 
     // A job started before the run was cancelled is cancelled with it; one started after (if: always()) runs its steps normally.
-    const cancel = new AbortController();
     const onCancel = () => cancel.abort(run.signal.reason);
     if (!run.signal.aborted) run.signal.addEventListener('abort', onCancel, { once: true });
 

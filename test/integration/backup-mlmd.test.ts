@@ -403,9 +403,21 @@ describe('refusals before the writer is touched', () => {
       'a pipeline running',
       (c) => c.kube.addObject('workflows', { name: 'train-xgboost-x7k2p', phase: 'Running' }),
       {},
-      /Argo Workflow train-xgboost-x7k2p.*ignore-running-workloads/,
+      /Argo Workflow kubeflow\/train-xgboost-x7k2p.*ignore-running-workloads/,
     ],
-    ['an experiment running', (c) => c.kube.addObject('experiments', { name: 'hpo-random', phase: 'Running' }), {}, /Katib Experiment hpo-random/],
+    [
+      "a pipeline running in a user's profile namespace",
+      (c) => c.kube.addObject('workflows', { name: 'train-1', namespace: 'kubeflow-user-alice', phase: 'Running' }),
+      {},
+      /1 workloads are running \(Argo Workflow kubeflow-user-alice\/train-1; all namespaces checked: 1 running; workflows or experiments exist in kubeflow-user-alice\)/,
+    ],
+    [
+      'workflows not listable across namespaces (a Role, not a ClusterRole)',
+      (c) => c.kube.forbid('workflows', 'list'),
+      {},
+      /not allowed to list Argo Workflows \(workflows.argoproj.io\) in all namespaces .*at the cluster scope.* in a ClusterRole with a ClusterRoleBinding/,
+    ],
+    ['an experiment running', (c) => c.kube.addObject('experiments', { name: 'hpo-random', phase: 'Running' }), {}, /Katib Experiment kubeflow\/hpo-random/],
     ['a backup with this id already stored', () => undefined, { 'backup-id': 'taken' }, /already exists; a backup is never overwritten/],
     [
       'a backup with this id already stored in the other format',
@@ -432,6 +444,7 @@ describe('refusals before the writer is touched', () => {
     const run = await backup(ckf, { 'ignore-running-workloads': 'true' });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/::warning::backing up while 1 workloads run.*nightly-abc12/);
+    expect(run.summary).toMatch(/Running workloads.*all namespaces checked: 1 running; workflows or experiments exist in kubeflow\b/);
   });
 
   test('malformed inputs are all named at once, before anything is called', async () => {

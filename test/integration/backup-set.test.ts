@@ -4,21 +4,12 @@
 // passes integrity_check), and retention that never deletes the newest complete set. backup-set runs
 // in-process through its main, and as its bundle where the runner's view matters (bad inputs).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { deleteObject, listObjects, readObject, repoRoot, runActionBundle, startCkf, writeObject } from '../../sandbox/index.js';
+import { deleteObject, listObjects, readObject, runActionBundle, startCkf, writeObject } from '../../sandbox/index.js';
 import { backupSetAction } from '../../actions/backup-set/src/main.js';
 import { runInProcess } from '../support/in-process.js';
+import { BUCKET, validate, verifiedSetManifest } from '../support/manifests.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
-
-const BUCKET = 'ckf-backups';
-const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'ckf-backup-set-manifest.v1.json'), 'utf8'));
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const validate = ajv.compile(schema);
 
 /** Fails with ajv's own words when a manifest breaks the schema. */
 function expectSchemaValid(manifest: unknown) {
@@ -311,8 +302,9 @@ describe('backup-set', () => {
   });
 
   test('bad inputs are named before anything is touched', async () => {
-    const result = await backupSet({ mode: 'complete', 'backup-id': '', results: '[1]', keep: '0' }, true);
+    const result = await backupSet({ mode: 'complete', 'backup-id': '', results: '[1]', keep: '0', 'delete-only': 's1,s2' }, true);
     expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`Input 'delete-only' must be a JSON list of backup ids, as a dry-run prune's deleted output gives it`);
     expect(result.stdout).toContain("Input 'backup-id' is required");
     expect(result.stdout).toContain("Input 'results' must be the JSON of the component jobs' results");
     expect(result.stdout).toContain("Input 'keep' must be a whole number from 1 to 10000");
@@ -389,6 +381,13 @@ describe('retention', () => {
     expect(await keys('')).toEqual(everything);
     await seedSet('s2', 2, 'complete', true);
 
+    // Only what a reviewer approved goes: s3 is due too, but not in the approved list.
+    const approved = await backupSet({ mode: 'prune', 's3-prefix': PREFIX, keep: '2', 'delete-only': '["s1"]' });
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.outputs.deleted)).toEqual(['s1']);
+    expect(approved.stdout).toContain('keeping s3 this time: it is due, but not in delete-only (the approved list)');
+    expect(await keys(PREFIX + '/')).toEqual(['not-a-manifest.json', 's2.json', 's3.json', 's4.json', 's5.json']);
+
     const real = await backupSet({ mode: 'prune', 's3-prefix': PREFIX, keep: '2' });
     expect(real.code).toBe(0);
     expect(await keys(PREFIX + '/')).toEqual(['not-a-manifest.json', 's2.json', 's4.json', 's5.json']);
@@ -421,22 +420,7 @@ describe('retention', () => {
   async function seedPair(prefix: string, older: { id: string; archive: string }, newer: { id: string; archive?: string }) {
     const seed = async (id: string, hour: number, archive: string | undefined) => {
       const startedAt = new Date(Date.UTC(2026, 10, 2, hour)).toISOString();
-      const manifest = {
-        manifestVersion: 1,
-        kind: 'ckf-backup-set',
-        backupId: id,
-        status: 'complete',
-        model: 'kubeflow',
-        target: { bucket: BUCKET, endpoint: ckf.s3.endpoint },
-        startedAt,
-        tools: {},
-        components: {
-          databases: { status: 'complete' },
-          mlmd: { status: 'complete' },
-          mlpipeline: { status: 'complete', bucket: BUCKET, prefix: `${prefix}-mirror`, ...(archive ? { archivePrefix: archive } : {}) },
-        },
-        verification: { at: startedAt, ok: true, checks: [{ what: 'seeded', ok: true, detail: 'seeded' }] },
-      };
+      const manifest = verifiedSetManifest({ id, startedAt, endpoint: ckf.s3.endpoint, mirrorPrefix: `${prefix}-mirror`, archivePrefix: archive });
       expectSchemaValid(manifest);
       await writeObject(ckf.s3, BUCKET, `${prefix}/${id}.json`, JSON.stringify(manifest));
     };

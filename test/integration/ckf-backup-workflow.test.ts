@@ -2,74 +2,36 @@
 // needs, job outputs and expressions with GitHub's own evaluator, and runs each step's action bundle
 // as the runner would, against the CKF sandbox (Kubernetes API and juju emulators, mysql-k8s
 // create-backup writing to a real S3 server, a real MLMD database, MinIO behind a port-forward).
-import { afterEach, describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { runWorkflow, type RunWorkflowOptions } from '../harness/index.js';
-import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf, writeObject } from '../../sandbox/index.js';
+import { describe, expect, jest, test } from '@jest/globals';
+import { listObjects, writeObject } from '../../sandbox/index.js';
 import { settle } from '../support/settle.js';
+import {
+  ALL_SUCCEEDED,
+  BUCKET,
+  JOBS,
+  expectScalesBack,
+  jobResults,
+  keys,
+  logOf,
+  manifestOf,
+  sandbox,
+  stopSandboxesAfterEach,
+  validate,
+  workflow,
+} from '../support/ckf-workflow.js';
 
-type Ckf = Awaited<ReturnType<typeof startCkf>>;
-const BUCKET = 'ckf-backups';
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const validate = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'ckf-backup-set-manifest.v1.json'), 'utf8')));
-
-const started: Ckf[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((c) => c.stop()));
-});
-
-async function sandbox(): Promise<Ckf> {
-  const ckf = await startCkf({ dbBytes: 2 * 1024 * 1024, charmBackups: true, timeScale: 0.01 });
-  started.push(ckf);
-  await seedMlpipeline(ckf.minio, 'mlpipeline', { objects: 40 });
-  return ckf;
-}
-
-function workflow(ckf: Ckf, extra: Partial<RunWorkflowOptions> = {}) {
-  return runWorkflow({
-    workflow: '.github/workflows/ckf-backup.yml',
-    repoRoot,
-    event: 'workflow_call',
-    env: {
-      PATH: ckf.env.PATH,
-      HOME: process.env.HOME,
-      JUJU_SANDBOX_STATE: ckf.env.JUJU_SANDBOX_STATE,
-      ...(process.env.AWS_CA_BUNDLE ? { AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE } : {}),
-    },
-    inputs: { 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, keep: 3 },
-    secrets: { S3_ACCESS_KEY_ID: ckf.s3.accessKey, S3_SECRET_ACCESS_KEY: ckf.s3.secretKey, KUBECONFIG: ckf.kube.kubeconfig },
-    github: { repository: 'example/ml-backup-actions', run_id: '4242', run_attempt: '1' },
-    killTimings: { sigintMs: 7500, sigtermMs: 2500 },
-    ...extra,
-  });
-}
-
-const keys = async (ckf: Ckf) => (await listObjects(ckf.s3, BUCKET, '')).map((o: { Path: string }) => o.Path).sort();
-const manifestOf = async (ckf: Ckf, id: string) => JSON.parse(String(await readObject(ckf.s3, BUCKET, `manifests/${id}.json`)));
-const jobResults = (run: Awaited<ReturnType<typeof runWorkflow>>) => Object.fromEntries(Object.entries(run.jobs).map(([id, j]) => [id, j.result]));
-const logOf = (run: Awaited<ReturnType<typeof runWorkflow>>, job: string) =>
-  run.jobs[job].steps.map((s) => [s.stdout, ...(s.steps ?? []).map((a) => a.stdout)].join('\n')).join('\n');
-
-const ALL_SUCCEEDED = Object.fromEntries(['preflight', 'databases', 'mlmd', 'mlpipeline', 'manifest', 'verify', 'retention'].map((job) => [job, 'success']));
-
-/** Every scale is where it was before the run. */
-function expectScalesBack(ckf: Ckf) {
-  expect(ckf.juju.scale('kfp-db')).toBe(1);
-  expect(ckf.juju.scale('katib-db')).toBe(1);
-  expect(ckf.juju.scale('kfp-metadata-writer')).toBe(1);
-}
+// A workflow run is several action bundles one after the other; a loaded machine needs the room.
+jest.setTimeout(300_000);
+stopSandboxesAfterEach();
 
 describe('ckf-backup workflow', () => {
   test('a complete backup set: every job in order, one backup-id, a complete manifest that verify passes', async () => {
     const ckf = await sandbox();
     const run = await workflow(ckf);
-    for (const [id, job] of Object.entries(run.jobs)) if (job.result !== 'success') console.log(id, logOf(run, id).slice(-3000));
+    for (const [id, job] of Object.entries(run.jobs)) if (job.result === 'failure') console.log(id, logOf(run, id).slice(-3000));
     expect(jobResults(run)).toEqual(ALL_SUCCEEDED);
-    expect(run.order).toEqual(['preflight', 'databases', 'mlmd', 'mlpipeline', 'manifest', 'verify', 'retention']);
+    expect(run.order).toEqual(JOBS);
+    expect(run.jobs['retention-plan'].outputs.deleted).toBe('[]');
 
     const id = run.jobs.preflight.outputs['backup-id'];
     expect(id).toMatch(/^\d{8}T\d{6}Z$/);
@@ -154,12 +116,16 @@ describe('ckf-backup workflow', () => {
     expectScalesBack(ckf);
   });
 
-  test("the actions' settings reach them: applications, force, scale-up, ignore-running-workloads (a dry run)", async () => {
+  test("a pipeline running in a user's profile namespace stops the nightly run; the actions' settings reach them (a dry run)", async () => {
     const ckf = await sandbox();
-    ckf.kube.addObject('workflows', { name: 'nightly-abc12', phase: 'Running' });
-    const refused = await workflow(ckf, { inputs: { 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, 'dry-run': true } });
-    expect(refused.jobs.preflight.result).toBe('failure');
-    expect(logOf(refused, 'preflight')).toMatch(/nightly-abc12/);
+    // Multi-user Kubeflow: the run is in the profile's namespace, not in the model's.
+    ckf.kube.addObject('workflows', { name: 'nightly-abc12', namespace: 'kubeflow-user-alice', phase: 'Running' });
+    const refused = await workflow(ckf);
+    expect(jobResults(refused)).toMatchObject({ preflight: 'failure', databases: 'skipped', mlmd: 'skipped', mlpipeline: 'skipped' });
+    expect(logOf(refused, 'preflight')).toContain(
+      '::error::backup-mlmd failed: 1 workloads are running (Argo Workflow kubeflow-user-alice/nightly-abc12; all namespaces checked: 1 running; workflows or experiments exist in kubeflow-user-alice)',
+    );
+    expect(await keys(ckf)).toEqual([]);
     const run = await workflow(ckf, {
       inputs: {
         's3-bucket': BUCKET,
@@ -173,7 +139,7 @@ describe('ckf-backup workflow', () => {
     });
     expect(run.jobs.preflight.result).toBe('success');
     const log = logOf(run, 'preflight');
-    expect(log).toMatch(/::warning::backing up while 1 workloads run.*nightly-abc12/);
+    expect(log).toMatch(/::warning::backing up while 1 workloads run \(ignore-running-workloads is true\): Argo Workflow kubeflow-user-alice\/nightly-abc12/);
     // force reached the action: this revision of the charm does not declare it, and the action says so.
     expect(log).toMatch(/force is not passed to create-backup: revision 210 of the charm does not declare it/);
     expect(log).toMatch(/kfp-db: would run create-backup on kfp-db\/0/);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ActionError, CancelledError } from '@ml-backup-actions/core';
-import { ExecError, KubeClient, type PortForward } from '@ml-backup-actions/kube';
+import { describeWorkloads, ExecError, KubeClient, runningNames, type PortForward } from '@ml-backup-actions/kube';
 import { startKube } from '../../sandbox/kube/index.js';
 import { isAlive } from '../support/procs.js';
 import { must } from '../support/must.js';
@@ -445,7 +445,7 @@ describe('errors name what failed', () => {
 
   test('403 Forbidden names the resource and the permission to grant', async () => {
     kube.forbid('pods', 'get');
-    kube.forbid('pods/exec');
+    kube.forbid('pods/exec', 'create');
     try {
       await expect(client.getPod(NS, POD)).rejects.toThrow(
         'not allowed to get pod mlmd-0 in namespace kubeflow (403 Forbidden: pods "mlmd-0" is forbidden: User "system:serviceaccount:kubeflow:ckf-backup" cannot get resource "pods" in API group "" in the namespace "kubeflow"); grant the kubeconfig\'s user RBAC permission to get pod',
@@ -455,7 +455,7 @@ describe('errors name what failed', () => {
       );
     } finally {
       kube.allow('pods', 'get');
-      kube.allow('pods/exec');
+      kube.allow('pods/exec', 'create');
     }
     await expect(client.getPod(NS, POD)).resolves.toMatchObject({ phase: 'Running' });
   });
@@ -475,12 +475,39 @@ describe('errors name what failed', () => {
 });
 
 describe('listRunningWorkloads', () => {
-  test('pending, running and just-submitted workflows; experiments not finished; this namespace only', async () => {
+  const inNs = (ns: string, ...names: string[]) => names.map((name) => ({ namespace: ns, name }));
+
+  test('pending, running and just-submitted workflows; experiments not finished; in one namespace', async () => {
     await expect(client.listRunningWorkloads(NS)).resolves.toEqual({
-      workflows: ['run-pending', 'run-running', 'run-submitted'],
-      experiments: ['exp-created', 'exp-running'],
+      namespace: NS,
+      workflows: inNs(NS, 'run-pending', 'run-running', 'run-submitted'),
+      experiments: inNs(NS, 'exp-created', 'exp-running'),
+      namespacesSeen: [NS],
     });
-    await expect(client.listRunningWorkloads('admin')).resolves.toEqual({ workflows: ['other-ns-run'], experiments: [] });
+    await expect(client.listRunningWorkloads('admin')).resolves.toEqual({
+      namespace: 'admin',
+      workflows: inNs('admin', 'other-ns-run'),
+      experiments: [],
+      namespacesSeen: ['admin'],
+    });
+  });
+
+  test('without a namespace, in all of them: one cluster-wide list per resource', async () => {
+    const from = kube.requests.length;
+    const all = await client.listRunningWorkloads();
+    expect(all).toEqual({
+      workflows: [...inNs('admin', 'other-ns-run'), ...inNs(NS, 'run-pending', 'run-running', 'run-submitted')],
+      experiments: inNs(NS, 'exp-created', 'exp-running'),
+      namespacesSeen: ['admin', NS],
+    });
+    expect(
+      kube.requests
+        .slice(from)
+        .map((q) => q.path)
+        .sort(),
+    ).toEqual(['/apis/argoproj.io/v1alpha1/workflows?limit=500', '/apis/kubeflow.org/v1beta1/experiments?limit=500']);
+    expect(describeWorkloads(all)).toBe('all namespaces checked: 6 running; workflows or experiments exist in admin, kubeflow');
+    expect(runningNames(all)[0]).toBe('Argo Workflow admin/other-ns-run');
   });
 
   test('follows changes to the cluster', async () => {
@@ -489,9 +516,9 @@ describe('listRunningWorkloads', () => {
     kube.addObject('experiments', { name: 'exp-restarting', phase: 'Restarting' });
     kube.removeObject('workflows', 'run-pending');
     try {
-      await expect(client.listRunningWorkloads(NS)).resolves.toEqual({
-        workflows: ['run-submitted'],
-        experiments: ['exp-created', 'exp-restarting'],
+      await expect(client.listRunningWorkloads(NS)).resolves.toMatchObject({
+        workflows: inNs(NS, 'run-submitted'),
+        experiments: inNs(NS, 'exp-created', 'exp-restarting'),
       });
     } finally {
       kube.setPhase('workflows', 'run-running', 'Running');
@@ -501,11 +528,11 @@ describe('listRunningWorkloads', () => {
     }
   });
 
-  test('a CRD that is not installed counts as none; 403 is an error', async () => {
+  test('a CRD that is not installed counts as none; 403 is an error, cluster-wide one pointing at a ClusterRole', async () => {
     kube.setCrdInstalled('experiments', false);
     try {
-      await expect(client.listRunningWorkloads(NS)).resolves.toEqual({
-        workflows: ['run-pending', 'run-running', 'run-submitted'],
+      await expect(client.listRunningWorkloads(NS)).resolves.toMatchObject({
+        workflows: inNs(NS, 'run-pending', 'run-running', 'run-submitted'),
         experiments: [],
       });
       expect(kube.requests.some((q) => q.path.startsWith('/apis/kubeflow.org/v1beta1/namespaces/kubeflow/experiments') && q.status === 404)).toBe(true);
@@ -516,6 +543,9 @@ describe('listRunningWorkloads', () => {
     try {
       await expect(client.listRunningWorkloads(NS)).rejects.toThrow(
         /^not allowed to list Katib Experiments \(experiments.kubeflow.org\) in namespace kubeflow \(403 Forbidden: experiments.kubeflow.org is forbidden: User ".*" cannot list resource "experiments" in API group "kubeflow.org" in the namespace "kubeflow"\)/,
+      );
+      await expect(client.listRunningWorkloads()).rejects.toThrow(
+        /^not allowed to list Katib Experiments \(experiments.kubeflow.org\) in all namespaces \(403 Forbidden: experiments.kubeflow.org is forbidden: User ".*" cannot list resource "experiments" in API group "kubeflow.org" at the cluster scope\); .* in a ClusterRole with a ClusterRoleBinding/,
       );
     } finally {
       kube.allow('experiments', 'list');
@@ -774,13 +804,13 @@ describe('port-forward', () => {
   });
 
   test("errors: RBAC, a missing or pending pod fail at open; a port nothing listens on fails each connection with the kubelet's words", async () => {
-    kube.forbid('pods/portforward');
+    kube.forbid('pods/portforward', 'create');
     try {
       await expect(client.portForward({ namespace: NS, pod: 'web-0', port: 8080 })).rejects.toThrow(
         /^not allowed to port-forward to pod web-0 in namespace kubeflow \(403 Forbidden: pods "web-0" is forbidden: .* cannot create resource "pods\/portforward"/,
       );
     } finally {
-      kube.allow('pods/portforward');
+      kube.allow('pods/portforward', 'create');
     }
     await expect(client.portForward({ namespace: NS, pod: 'web-9', port: 8080 })).rejects.toThrow('pod web-9 not found in namespace kubeflow');
     await expect(client.portForward({ namespace: NS, pod: 'web-1', port: 8080 })).rejects.toThrow(

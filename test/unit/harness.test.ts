@@ -1,13 +1,14 @@
 // The workflow harness (test/harness) against small fixture workflows and actions
 // (test/fixtures/harness), not the real actions.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   HarnessError,
   jobOrder,
+  Repository,
   parseFileCommand,
   runnerTimings,
   runWorkflow,
@@ -252,9 +253,163 @@ describe('errors', () => {
     expect(result.jobs.a.steps[0]).toMatchObject({ outcome: 'failure', notes: ['empty input'] });
   });
 
-  test('a reusable workflow call is not supported', async () => {
-    const file = workflowFile('call', 'on: workflow_dispatch\njobs:\n  a:\n    uses: ./.github/workflows/x.yml\n');
-    await expect(runWorkflow({ ...base, workflow: file })).rejects.toThrow(/calling a reusable workflow .* is not supported/);
+  test("a call of another repository's workflow that options.remotes does not map fails naming it", async () => {
+    const file = workflowFile('call', 'on: workflow_dispatch\njobs:\n  a:\n    uses: acme/lib/.github/workflows/x.yml@v1\n');
+    await expect(runWorkflow({ ...base, workflow: file })).rejects.toThrow(
+      'job a: uses acme/lib/.github/workflows/x.yml@v1, but options.remotes has no acme/lib@v1',
+    );
+  });
+});
+
+describe('reusable workflows', () => {
+  test("another repository's workflow at a ref: with:, secrets:, its outputs in needs, and $/ in its own repository", async () => {
+    const lib = path.join(scratch, 'lib');
+    mkdirSync(path.join(lib, '.github', 'workflows'), { recursive: true });
+    mkdirSync(path.join(lib, 'greet'), { recursive: true });
+    writeFileSync(
+      path.join(lib, 'greet', 'action.yml'),
+      'name: greet\ndescription: d\ninputs:\n  who: { required: true }\noutputs:\n  text: { value: "${{ steps.s.outputs.text }}" }\nruns:\n  using: composite\n  steps:\n    - id: s\n      shell: bash\n      run: echo "text=hello $WHO" >> "$GITHUB_OUTPUT"\n      env: { WHO: "${{ inputs.who }}" }\n',
+    );
+    writeFileSync(
+      path.join(lib, '.github', 'workflows', 'greet.yml'),
+      [
+        'on:',
+        '  workflow_call:',
+        '    inputs: { who: { type: string, required: true }, n: { type: number, default: 1 } }',
+        '    secrets: { TOKEN: { required: true } }',
+        '    outputs: { greeting: { value: "${{ jobs.greet.outputs.text }} x${{ inputs.n }}" } }',
+        'jobs:',
+        '  greet:',
+        '    runs-on: x',
+        '    outputs: { text: "${{ steps.g.outputs.text }}" }',
+        '    steps:',
+        '      - run: test -n "$TOKEN"',
+        '        env: { TOKEN: "${{ secrets.TOKEN }}" }',
+        '      - id: g',
+        '        uses: $/greet',
+        '        with: { who: "${{ inputs.who }} of ${{ github.repository }}" }',
+        '',
+      ].join('\n'),
+    );
+    const caller = workflowFile(
+      'caller',
+      [
+        'on: workflow_dispatch',
+        'jobs:',
+        '  call:',
+        '    uses: acme/lib/.github/workflows/greet.yml@v2',
+        '    with: { who: world, n: 3 }',
+        '    secrets: { TOKEN: "${{ secrets.MY_TOKEN }}" }',
+        '  after:',
+        '    needs: call',
+        '    runs-on: x',
+        '    steps:',
+        '      - run: echo "got $G"',
+        '        env: { G: "${{ needs.call.outputs.greeting }}" }',
+        '',
+      ].join('\n'),
+    );
+    const result = await runWorkflow({
+      ...base,
+      workflow: caller,
+      remotes: { 'acme/lib@v2': lib },
+      secrets: { MY_TOKEN: 't0k' },
+      github: { repository: 'acme/app' },
+    });
+    expect(result.result).toBe('success');
+    expect(result.jobs.call.outputs).toEqual({ greeting: 'hello world of acme/app x3' });
+    expect(result.jobs.call.called?.jobs.greet.result).toBe('success');
+    expect(result.jobs.after.steps[0].stdout).toContain('got hello world of acme/app x3');
+    // Without the secret it requires, the call fails before any job runs.
+    await expect(runWorkflow({ ...base, workflow: caller, remotes: { 'acme/lib@v2': lib } })).rejects.toThrow('Secret TOKEN is required, but not provided');
+  });
+});
+
+describe('runs that overlap: concurrency groups and reviews (a shared Repository)', () => {
+  /** A backup job, then a retention job behind a protected environment; concurrency where asked. */
+  const nightly = (name: string, { workflowGroup, jobGroups }: { workflowGroup?: boolean; jobGroups?: boolean }) =>
+    workflowFile(
+      name,
+      [
+        'on: { workflow_dispatch: { inputs: { model: { type: string } } } }',
+        ...(workflowGroup ? ["concurrency: nightly-${{ inputs.model || 'kubeflow' }}"] : []),
+        'jobs:',
+        '  backup:',
+        '    runs-on: ubuntu-latest',
+        ...(jobGroups ? ['    concurrency: nightly-backup'] : []),
+        '    steps:',
+        '      - run: echo backed up',
+        '  retention:',
+        '    needs: backup',
+        '    runs-on: ubuntu-latest',
+        ...(jobGroups ? ['    concurrency: { group: nightly-retention, cancel-in-progress: false }'] : []),
+        '    environment: { name: retention }',
+        '    steps:',
+        '      - run: echo pruned',
+        '',
+      ].join('\n'),
+    );
+  const start = (file: string, repository: Repository, runId: string) =>
+    runWorkflow({ ...base, workflow: file, repository, github: { run_id: runId }, killTimings: { sigintMs: 200, sigtermMs: 200, streamsMs: 200 } });
+  const until = async (done: () => boolean) => {
+    for (const end = Date.now() + 20_000; !done(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error('never');
+  };
+
+  test("a workflow-level group held by a job waiting for a reviewer holds back the next run's backup (the deadlock)", async () => {
+    const repository = new Repository({ protectedEnvironments: ['retention'] });
+    const file = nightly('deadlock', { workflowGroup: true });
+    const first = start(file, repository, '1');
+    await repository.whenWaiting('1', 'retention');
+    const second = start(file, repository, '2');
+    await until(() => repository.events.includes('run 2: pending on nightly-kubeflow (held by run 1)'));
+    // A third night replaces the second while it is pending: GitHub keeps one pending per group.
+    const third = start(file, repository, '3');
+    expect((await second).result).toBe('cancelled');
+    repository.approve('1', 'retention');
+    expect((await first).jobs.retention.result).toBe('success');
+    await repository.whenWaiting('3', 'retention');
+    repository.reject('3', 'retention');
+    const last = await third;
+    expect(last.jobs.backup.result).toBe('success');
+    expect(last.jobs.retention).toMatchObject({ result: 'failure', notes: ['the review of environment retention was rejected'] });
+  });
+
+  test("job-level groups: the waiting retention holds only its own group, and the next run's backup runs", async () => {
+    const repository = new Repository({ protectedEnvironments: ['retention'] });
+    const file = nightly('jobs', { jobGroups: true });
+    const first = start(file, repository, '1');
+    await repository.whenWaiting('1', 'retention');
+    const second = start(file, repository, '2');
+    await until(() => repository.events.includes('run 2 job retention: pending on nightly-retention (held by run 1 job retention)'));
+    expect(repository.events).toContain('run 2 job backup: releases nightly-backup');
+    repository.approve('1', 'retention');
+    await repository.whenWaiting('2', 'retention');
+    repository.approve('2', 'retention');
+    expect([(await first).result, (await second).result]).toEqual(['success', 'success']);
+  });
+
+  test('cancel-in-progress cancels the job that holds the group', async () => {
+    const repository = new Repository();
+    const holder = (name: string, script: string) =>
+      workflowFile(
+        name,
+        [
+          'on: workflow_dispatch',
+          'jobs:',
+          '  long:',
+          '    runs-on: ubuntu-latest',
+          '    concurrency: { group: one, cancel-in-progress: true }',
+          '    steps:',
+          `      - run: ${script}`,
+          '',
+        ].join('\n'),
+      );
+    const first = start(holder('in-progress', 'sleep 30'), repository, '1');
+    await until(() => repository.events.includes('run 1 job long: holds one'));
+    const second = start(holder('newer', 'echo newer'), repository, '2');
+    expect((await first).jobs.long.result).toBe('cancelled');
+    expect((await second).jobs.long.result).toBe('success');
+    expect(repository.events).toContain("run 1 job long: cancelled (Canceling since a higher priority waiting request for 'one' exists)");
   });
 });
 

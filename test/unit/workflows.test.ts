@@ -14,7 +14,7 @@ import type { File } from '@actions/workflow-parser/workflows/file';
 import type { FileProvider } from '@actions/workflow-parser/workflows/file-provider';
 import type { FileReference } from '@actions/workflow-parser/workflows/file-reference';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -103,7 +103,41 @@ async function lint(file: string, text: string): Promise<Diagnostic[]> {
     });
   }
   diagnostics.push(...expressionsInRun(text));
+  if (isWorkflow) diagnostics.push(...needsNotDeclared(text));
   return diagnostics;
+}
+
+/**
+ * A job's needs context holds only the jobs in its needs: list, and GitHub's validator does not say
+ * when an expression reads another: needs.<job> of an undeclared job is an error here.
+ */
+function needsNotDeclared(text: string): Diagnostic[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const jobs = doc.get('jobs', true);
+  const found: Diagnostic[] = [];
+  if (!isMap(jobs)) return found;
+  for (const pair of jobs.items) {
+    if (!isScalar(pair.key) || !isMap(pair.value)) continue;
+    const name = String(pair.key.value);
+    const declared = [pair.value.toJSON()?.needs ?? []].flat().map(String);
+    visit(pair.value, {
+      Scalar(_, node) {
+        if (typeof node.value !== 'string') return;
+        for (const [, job] of node.value.matchAll(/\bneeds\.([A-Za-z_][\w-]*)/g)) {
+          if (declared.includes(job)) continue;
+          const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
+          const position = { line: line - 1, character: col - 1 };
+          found.push({
+            message: `job ${name} reads needs.${job}, but ${job} is not in its needs:`,
+            range: { start: position, end: position },
+            severity: 1,
+          });
+        }
+      },
+    });
+  }
+  return found;
 }
 
 /**
@@ -163,6 +197,58 @@ describe('GitHub Actions metadata and workflows', () => {
 
   test.each(files)('%s', async (file) => {
     await expectClean(file, readFileSync(path.join(root, file), 'utf8'));
+  });
+});
+
+describe('the YAML examples of the READMEs, exactly as written', () => {
+  const readmes = [
+    'README.md',
+    ...readdirSync(path.join(root, 'actions'))
+      .map((name) => `actions/${name}/README.md`)
+      .filter((file) => existsSync(path.join(root, file))),
+  ];
+  const examples = readmes.flatMap((file) =>
+    [...readFileSync(path.join(root, file), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m, i) => ({ file, n: i + 1, text: m[1] })),
+  );
+  /** This repository's own actions and workflow at @v1 are checked against the files here. */
+  const asHere = (text: string) =>
+    text
+      .replace(/uses: owner\/ml-backup-actions\/(\.github\/workflows\/[^@\s]+)@v1/g, 'uses: ./$1')
+      .replace(/uses: owner\/ml-backup-actions\/(actions\/[^@\s]+)@v1/g, 'uses: $$/$1');
+
+  test('there are examples, and each is a whole workflow: on:, permissions: and jobs:', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(8);
+    for (const e of examples)
+      expect({ example: `${e.file} #${e.n}`, whole: /^on:/m.test(e.text) && /^permissions:/m.test(e.text) && /^jobs:/m.test(e.text) }).toEqual({
+        example: `${e.file} #${e.n}`,
+        whole: true,
+      });
+  });
+
+  test.each(examples)('$file, example $n', async ({ file, n, text }) => {
+    await expectClean(`.github/workflows/example-${file.replace(/\W+/g, '-')}-${n}.yml`, asHere(text));
+  });
+
+  test("this repository's own workflows pin every third-party action by full commit SHA, its version in a comment", () => {
+    const uses = repositoryFiles().flatMap((f) =>
+      [...readFileSync(path.join(root, f), 'utf8').matchAll(/uses:\s*([^\s$.][^\s]*)(.*)$/gm)].map((m) => `${f}: ${m[1]}${m[2]}`),
+    );
+    expect(uses.length).toBeGreaterThan(0);
+    expect(uses.filter((u) => !/: [\w.-]+\/[\w.-]+(\/[^@\s]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(u))).toEqual([]);
+  });
+
+  test('one version of each third-party action, across the examples and the workflows', () => {
+    const texts = [...examples.map((e) => e.text), ...repositoryFiles().map((f) => readFileSync(path.join(root, f), 'utf8'))];
+    const versions = new Map<string, Set<string>>();
+    for (const text of texts) {
+      for (const [, action, ref] of text.matchAll(/uses:\s*([\w.-]+\/[\w.-]+)(?:\/[^@\s]*)?@([^\s#]+)/g)) {
+        if (action === 'owner/ml-backup-actions') continue;
+        versions.set(action, (versions.get(action) ?? new Set()).add(ref));
+      }
+    }
+    const several = [...versions].filter(([, refs]) => refs.size > 1).map(([action, refs]) => `${action}: ${[...refs].join(', ')}`);
+    expect(several).toEqual([]);
+    expect(versions.size).toBeGreaterThan(0);
   });
 });
 
@@ -236,6 +322,12 @@ describe('the lint catches broken documents', () => {
       '.github/workflows/bad-call.yml',
       `on: push\njobs:\n  call:\n    uses: ./.github/workflows/no-such-workflow.yml\n`,
       /Unable to find reusable workflow/,
+    ],
+    [
+      "a job reading another job's outputs without needs:",
+      '.github/workflows/bad-needs.yml',
+      workflow('      - run: echo "$ID"\n        env:\n          ID: ${{ needs.preflight.outputs.backup-id }}\n'),
+      /job job reads needs\.preflight, but preflight is not in its needs:/,
     ],
   ];
 

@@ -1,4 +1,5 @@
 import { ActionError } from '@ml-backup-actions/core';
+import { describeWorkloads, runningNames } from '@ml-backup-actions/kube';
 import type { BackupMlmdRun } from './clients.js';
 import { objectNames } from './config.js';
 import { locateDatabase, type Located } from './locate.js';
@@ -12,15 +13,16 @@ export interface Checked extends Located {
 /**
  * Everything that can be checked without touching anything, before the writer is scaled down:
  * the pod, container and file, the writer application and its scale, no pipeline or experiment
- * running, and the backup target reachable with no backup of this id in it.
+ * running in any namespace, and the backup target reachable with no backup of this id in it.
  */
-export async function preflight({ config, clients, log, signal }: BackupMlmdRun): Promise<Checked> {
+export async function preflight({ config, clients, report, log, signal }: BackupMlmdRun): Promise<Checked> {
   const { kube, juju, rclone, target } = clients;
   const { object, sidecar } = objectNames(config);
   const [located, scale, workloads] = await Promise.all([
     locateDatabase(kube, config, signal),
     juju.applicationScale(config.writerApplication),
-    kube.listRunningWorkloads(config.namespace),
+    // Every namespace: multi-user Kubeflow runs pipelines and experiments in the profiles' namespaces.
+    kube.listRunningWorkloads(),
     // A backup of this id in the other format is this id's backup too: a rerun never makes a second.
     probeTarget(
       rclone,
@@ -34,18 +36,18 @@ export async function preflight({ config, clients, log, signal }: BackupMlmdRun)
   log.info(`writer ${config.writerApplication} in model ${config.jujuModel}: scale ${scale.scale}, units ${scale.units.join(', ') || 'none'}`);
   log.info(`${target.label}: s3://${config.s3.bucket}/${config.s3.prefix} is reachable; the backup will be s3://${config.s3.bucket}/${object}`);
 
-  const running = [...workloads.workflows.map((w) => `Argo Workflow ${w}`), ...workloads.experiments.map((e) => `Katib Experiment ${e}`)];
+  const running = runningNames(workloads);
+  report.workloads = describeWorkloads(workloads);
   if (running.length) {
     const list = running.slice(0, 10).join(', ') + (running.length > 10 ? `, and ${running.length - 10} more` : '');
     if (!config.ignoreRunningWorkloads) {
       throw new ActionError(
-        `${running.length} workloads are running in namespace ${config.namespace} (${list}). The runbook requires pipelines ` +
+        `${running.length} workloads are running (${list}; ${report.workloads}). The runbook requires pipelines ` +
           'and experiments to be stopped so that MLMD is not written during the backup; stop them, or set ignore-running-workloads: true.',
       );
     }
     log.warning(`backing up while ${running.length} workloads run (ignore-running-workloads is true): ${list}`);
-  } else {
-    log.info(`no Argo Workflow or Katib Experiment is running in namespace ${config.namespace}`);
   }
+  log.info(`running workloads: ${report.workloads}`);
   return { ...located, writerScale: scale.scale };
 }

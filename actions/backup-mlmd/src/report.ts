@@ -18,6 +18,8 @@ export interface CopyCheck {
 export interface BackupReport extends Report {
   pod?: string;
   container?: string;
+  /** Where the pre-flight looked for running pipelines and experiments, and what it found. */
+  workloads?: string;
   /** The writer's scale and pause: kept by the WriterPause that owns them. */
   writer: WriterState;
   files: SnapshotFile[];

@@ -12,6 +12,7 @@ export function renderSummary(config: BackupMlmdConfig, report: BackupReport): J
     ['Backup id', config.backupId],
     ['Format', config.format],
   ];
+  if (report.workloads) rows.push(['Running workloads', report.workloads]);
   if (writer.pausedAt) {
     const back =
       writer.restore === 'failed'

@@ -16,6 +16,8 @@ export interface BackupSetConfig {
   checkDatabases: boolean;
   /** prune: backup sets to keep. */
   keep: number;
+  /** prune: the only sets that may be deleted (what a reviewer approved); undefined: any doomed set. */
+  deleteOnly?: string[];
   dryRun: boolean;
   timeoutMinutes: number;
 }
@@ -24,6 +26,25 @@ export interface BackupSetConfig {
 export interface JobResult {
   result: string;
   outputs: Record<string, string>;
+}
+
+const DELETE_ONLY_FORM = 'a JSON list of backup ids, as a dry-run prune\'s deleted output gives it: ["20261101T021700Z", ...]';
+
+/** delete-only: empty means no limit; otherwise a JSON list of backup ids. */
+function readDeleteOnly(inputs: Inputs): string[] | undefined {
+  const raw = inputs.raw('delete-only').trim();
+  if (!raw) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((id) => typeof id === 'string' && isBackupId(id))) {
+    inputs.problem('delete-only', `must be ${DELETE_ONLY_FORM}, or empty.`);
+    return undefined;
+  }
+  return parsed as string[];
 }
 
 const RESULTS_FORM = 'the JSON of the component jobs\' results, as toJSON(needs) gives it: {"databases": {"result": "success", "outputs": {...}}, ...}';
@@ -41,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     results: mode === 'complete' ? readResults(inputs) : {},
     checkDatabases: inputs.boolean('check-databases', true),
     keep: inputs.integer('keep', { default: 14, min: 1, max: 10_000 }),
+    deleteOnly: readDeleteOnly(inputs),
     dryRun: inputs.boolean('dry-run', false),
     timeoutMinutes: inputs.number('timeout-minutes', { default: 60, min: 0.1, max: 1440 }),
   };

@@ -6,6 +6,8 @@ import { type Manifest, manifestText, parseManifest } from './manifest.js';
 export interface PruneResult {
   kept: string[];
   deleted: string[];
+  /** Each set deleted (or, in a dry run, to be): what a reviewer of the deletion reads. */
+  sets: { backupId: string; status: string; startedAt: string; objects: number; bytes: number }[];
   /** Manifests that are not a backup set's (another kind or version, not JSON): never touched. */
   unreadable: string[];
   objects: number;
@@ -47,7 +49,12 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
     log.info(`keeping ${newestComplete.manifest.backupId} beyond the newest ${config.keep}: it is the newest complete set`);
   }
   if (!newestComplete) log.warning('there is no complete backup set in the bucket');
-  const doomed = sets.filter((s) => !kept.includes(s));
+  const due = sets.filter((s) => !kept.includes(s));
+  // What a reviewer approved (a dry run's list) bounds what goes: a set due since then waits for the next approval.
+  const doomed = config.deleteOnly ? due.filter((s) => config.deleteOnly?.includes(s.manifest.backupId)) : due;
+  for (const s of due.filter((d) => !doomed.includes(d)))
+    log.info(`keeping ${s.manifest.backupId} this time: it is due, but not in delete-only (the approved list)`);
+  kept.push(...due.filter((d) => !doomed.includes(d)));
   // Proof first: nothing is deleted unless a complete set remains that verify has passed.
   if (doomed.length && !config.dryRun && !newestComplete?.manifest.verification?.ok) {
     throw new ActionError(
@@ -60,7 +67,7 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
   // Restoring a set's mirror takes the archives of every newer set, so those stay.
   const oldestKept = Math.max(-1, ...kept.map((s) => sets.indexOf(s)));
   const owned = keptKeys(kept, prefix);
-  const result: PruneResult = { kept: kept.map((s) => s.manifest.backupId), deleted: [], unreadable, objects: 0, bytes: 0 };
+  const result: PruneResult = { kept: kept.map((s) => s.manifest.backupId), deleted: [], sets: [], unreadable, objects: 0, bytes: 0 };
   for (const set of doomed) {
     // Sizes as recorded (artifacts) or as listed (archives): no object is looked up one by one.
     const doomedSizes = new Map<string, number>();
@@ -95,6 +102,8 @@ export async function prune({ config, clients, log }: BackupSetRun): Promise<Pru
       await bucket.delete([set.key]);
     }
     result.deleted.push(set.manifest.backupId);
+    const { backupId, status, startedAt } = set.manifest;
+    result.sets.push({ backupId, status, startedAt, objects: keys.length + 1, bytes: bytes + (listing.get(set.key) ?? 0) });
     result.objects += keys.length + 1;
     result.bytes += bytes + (listing.get(set.key) ?? 0);
   }

@@ -100,5 +100,11 @@ export function pruneSummary(result: PruneResult, keep: number, dryRun: boolean)
     ['Objects', `${result.objects} (${formatBytes(result.bytes)})`],
     ...(result.unreadable.length ? ([['Not backup-set manifests, left alone', result.unreadable.join(', ')]] as [string, string][]) : []),
   ]);
+  if (result.sets.length) {
+    summary.table(
+      ['Backup set', 'Status', 'Started', 'Objects (manifest included)', 'Size'],
+      result.sets.map((s) => [s.backupId, s.status, s.startedAt, String(s.objects), formatBytes(s.bytes)]),
+    );
+  }
   return summary;
 }

@@ -52,7 +52,8 @@ export class KubeClient {
     return openPortForward(this.config, { log: this.log, ...options });
   }
 
-  listRunningWorkloads(namespace: string): Promise<RunningWorkloads> {
+  /** In one namespace, or (without one) in all. */
+  listRunningWorkloads(namespace?: string): Promise<RunningWorkloads> {
     return listRunningWorkloads(this.custom, this.server, namespace);
   }
 }

@@ -12,7 +12,8 @@ export interface Target {
   /** singular, as a person says it: "pod", "Argo Workflows", "exec into pod" */
   resource: string;
   name?: string;
-  namespace: string;
+  /** undefined: across all namespaces (a cluster-wide request) */
+  namespace: string | undefined;
   /** the API server URL */
   server: string;
 }
@@ -58,8 +59,10 @@ export function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+const where = (t: Target) => (t.namespace === undefined ? 'in all namespaces' : `in namespace ${t.namespace}`);
+
 function what(t: Target): string {
-  return `${t.verb} ${t.resource}${t.name ? ` ${t.name}` : ''} in namespace ${t.namespace}`;
+  return `${t.verb} ${t.resource}${t.name ? ` ${t.name}` : ''} ${where(t)}`;
 }
 
 /** Turns any failure of an API call into an ActionError that says what failed and what to do. */
@@ -93,14 +96,13 @@ export function explainHttp(code: number, status: KubeStatus | undefined, t: Tar
         { cause },
       );
     case 403:
-      return new ActionError(`not allowed to ${what(t)} (403 Forbidden${detail}); grant the kubeconfig's user RBAC permission to ${t.verb} ${t.resource}`, {
-        cause,
-      });
-    case 404:
       return new ActionError(
-        t.name ? `${t.resource} ${t.name} not found in namespace ${t.namespace}` : `${t.resource} not found in namespace ${t.namespace}${detail}`,
+        `not allowed to ${what(t)} (403 Forbidden${detail}); grant the kubeconfig's user RBAC permission to ${t.verb} ${t.resource}` +
+          (t.namespace === undefined ? ' in a ClusterRole with a ClusterRoleBinding (a Role allows one namespace only; see docs/runner.md)' : ''),
         { cause },
       );
+    case 404:
+      return new ActionError(t.name ? `${t.resource} ${t.name} not found ${where(t)}` : `${t.resource} not found ${where(t)}${detail}`, { cause });
     default:
       return new ActionError(`could not ${what(t)}: the API server answered ${code}${status?.reason ? ` ${status.reason}` : ''}${detail}`, { cause });
   }

@@ -5,4 +5,4 @@ export { explain, type KubeStatus, type Target } from './errors.js';
 export { getPod, summarizePod, type PodSummary, type ContainerSummary } from './pods.js';
 export { channelFrame, openPortForward, PortForwardChannels, PORT_FORWARD_PROTOCOL, type PortForward, type PortForwardOptions } from './portforward.js';
 export { containerPortFor, pickPod, pickServicePort, resolveServicePort, type ServiceTarget } from './services.js';
-export { listRunningWorkloads, workflowActive, experimentActive, type RunningWorkloads } from './workloads.js';
+export { listRunningWorkloads, describeWorkloads, runningNames, workflowActive, experimentActive, type RunningWorkloads, type Workload } from './workloads.js';

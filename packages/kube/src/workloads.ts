@@ -1,15 +1,24 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { explain, httpFailure } from './errors.js';
 
+export interface Workload {
+  namespace: string;
+  name: string;
+}
+
 export interface RunningWorkloads {
+  /** The namespace looked in; undefined when every namespace was (a cluster-wide list). */
+  namespace?: string;
   /** Argo Workflows (Kubeflow Pipelines runs) not finished: phase Pending, Running, or not set yet. */
-  workflows: string[];
+  workflows: Workload[];
   /** Katib Experiments neither Succeeded nor Failed. */
-  experiments: string[];
+  experiments: Workload[];
+  /** Every namespace that holds a workflow or an experiment, running or not. */
+  namespacesSeen: string[];
 }
 
 interface Item {
-  metadata?: { name?: string };
+  metadata?: { name?: string; namespace?: string };
   status?: { phase?: string; conditions?: { type?: string; status?: string }[] };
 }
 
@@ -17,15 +26,31 @@ const WORKFLOWS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflow
 const EXPERIMENTS = { group: 'kubeflow.org', version: 'v1beta1', plural: 'experiments', label: 'Katib Experiments' };
 
 /**
- * Pipeline runs and Katib experiments still running (or about to) in a namespace. A custom
- * resource that is not installed (404) counts as none; any other failure, 403 included, is an error.
+ * Pipeline runs and Katib experiments still running (or about to), in one namespace or, without
+ * one, in all: multi-user Kubeflow runs them in the users' profile namespaces. A custom resource
+ * that is not installed (404) counts as none; any other failure, 403 included, is an error.
  */
-export async function listRunningWorkloads(api: CustomObjectsApi, server: string, namespace: string): Promise<RunningWorkloads> {
+export async function listRunningWorkloads(api: CustomObjectsApi, server: string, namespace?: string): Promise<RunningWorkloads> {
   const [workflows, experiments] = await Promise.all([list(api, server, namespace, WORKFLOWS), list(api, server, namespace, EXPERIMENTS)]);
   return {
-    workflows: workflows.filter(workflowActive).map(nameOf).sort(),
-    experiments: experiments.filter(experimentActive).map(nameOf).sort(),
+    ...(namespace === undefined ? {} : { namespace }),
+    workflows: workflows.filter(workflowActive).map(workloadOf(namespace)).sort(byPlace),
+    experiments: experiments.filter(experimentActive).map(workloadOf(namespace)).sort(byPlace),
+    namespacesSeen: [...new Set([...workflows, ...experiments].map((i) => workloadOf(namespace)(i).namespace))].sort(),
   };
+}
+
+/** One line for the log and the summary: where was looked, and what was found. */
+export function describeWorkloads(w: RunningWorkloads): string {
+  const where = w.namespace === undefined ? 'all namespaces' : `namespace ${w.namespace}`;
+  const seen = w.namespacesSeen.length ? `; workflows or experiments exist in ${w.namespacesSeen.join(', ')}` : '; none exist';
+  const running = runningNames(w);
+  return `${where} checked: ${running.length ? `${running.length} running` : 'none running'}${seen}`;
+}
+
+/** "Argo Workflow <namespace>/<name>" for each running one, workflows first. */
+export function runningNames(w: RunningWorkloads): string[] {
+  return [...w.workflows.map((x) => `Argo Workflow ${x.namespace}/${x.name}`), ...w.experiments.map((x) => `Katib Experiment ${x.namespace}/${x.name}`)];
 }
 
 /** Argo sets no phase until the controller picks a workflow up; that one is about to run. */
@@ -40,21 +65,21 @@ export function experimentActive(exp: Item): boolean {
   return !done;
 }
 
-const nameOf = (i: Item) => i.metadata?.name ?? '(unnamed)';
+const workloadOf =
+  (namespace: string | undefined) =>
+  (i: Item): Workload => ({ namespace: i.metadata?.namespace ?? namespace ?? '', name: i.metadata?.name ?? '(unnamed)' });
+const byPlace = (a: Workload, b: Workload) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
 
-async function list(api: CustomObjectsApi, server: string, namespace: string, r: typeof WORKFLOWS): Promise<Item[]> {
+async function list(api: CustomObjectsApi, server: string, namespace: string | undefined, r: typeof WORKFLOWS): Promise<Item[]> {
   const items: Item[] = [];
   let continueToken: string | undefined;
   try {
     do {
-      const page = (await api.listNamespacedCustomObject({
-        group: r.group,
-        version: r.version,
-        namespace,
-        plural: r.plural,
-        limit: 500,
-        _continue: continueToken,
-      })) as { items?: Item[]; metadata?: { continue?: string } };
+      const query = { group: r.group, version: r.version, plural: r.plural, limit: 500, _continue: continueToken };
+      const page = (await (namespace === undefined ? api.listClusterCustomObject(query) : api.listNamespacedCustomObject({ ...query, namespace }))) as {
+        items?: Item[];
+        metadata?: { continue?: string };
+      };
       items.push(...(page.items ?? []));
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
