@@ -14,5 +14,6 @@ export default {
   // Most of a test's time is spent waiting on child processes (rclone, sqlite3, S3 servers) and
   // emulated delays, so on 2 cores three workers finish in 158 s where two take 236 s.
   maxWorkers: 3,
-  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  // default and summary, with ::add-mask:: lines and test keys left out of failure messages
+  reporters: ['<rootDir>/test/support/quiet-reporter.cjs', '<rootDir>/test/support/summary-reporter.cjs'],
 };

@@ -10,6 +10,7 @@ import { createJujuModel } from './juju/index.js';
 import { startKube } from './kube/index.js';
 import { createMlmdDatabase, DEFAULT_TEST_BYTES } from './mlmd.js';
 import { startS3 } from './s3.js';
+import { stopStarted } from './stop-started.js';
 
 /** minio: like the charm's generated key (30 characters of A-Z and 0-9), published only in relation data. */
 export const CKF_SECRETS = { s3: 'ckf-backup-Secret-7c1d9e2f4a', minio: 'Q7M2X9K4T1B8N6V3C5Z0L2H7J9R4WD' };
@@ -25,7 +26,7 @@ export async function startCkf(options = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlba-ckf-'));
   const container = options.container ?? 'mlmd-grpc-server';
   const minioSecretKey = options.minioSecretKey ?? CKF_SECRETS.minio;
-  const [kube, minio, s3] = await Promise.all([
+  const starting = /** @type {const} */ ([
     startKube({
       root,
       pods: [
@@ -65,6 +66,10 @@ export async function startCkf(options = {}) {
     startS3({ name: 'minio', root, accessKey: 'minio', secretKey: minioSecretKey, buckets: ['mlpipeline'] }),
     startS3({ name: 's3', root, accessKey: 'AKIACKFBACKUP000001', secretKey: CKF_SECRETS.s3, buckets: ['ckf-backups'] }),
   ]);
+  const [kube, minio, s3] = await Promise.all(starting).catch(async (err) => {
+    await stopStarted(root, starting);
+    throw err;
+  });
   kube.setPortForwards('minio-0', { 9000: minio.port });
   const juju = createJujuModel({
     dir: path.join(root, 'juju'),
@@ -93,12 +98,20 @@ export async function startCkf(options = {}) {
     's3-secret-access-key': s3.secretKey,
     'progress-interval-seconds': '1',
   };
+  const stop = async () => {
+    await Promise.all([kube.stop(), s3.stop(), minio.stop()]);
+    juju.cleanup?.();
+    rmSync(root, { recursive: true, force: true });
+  };
   const dbPath = kube.hostPath('mlmd-0', container, '/data/mlmd.db');
   const db = await createMlmdDatabase(dbPath, {
     targetBytes: options.dbBytes ?? DEFAULT_TEST_BYTES,
     seed: options.seed ?? 1,
     journalMode: options.journalMode ?? 'delete',
     keepWal: options.keepWal ?? false,
+  }).catch(async (err) => {
+    await stop();
+    throw err;
   });
   return {
     root,
@@ -114,10 +127,6 @@ export async function startCkf(options = {}) {
     backupMlmdInputs: (extra = {}) => ({ ...commonInputs, ...extra }),
     /** sync-minio's inputs for this sandbox: no MinIO endpoint or keys, so it uses Juju and a port-forward. @param {Record<string, string>} [extra] */
     syncMinioInputs: (extra = {}) => ({ ...commonInputs, ...extra }),
-    async stop() {
-      await Promise.all([kube.stop(), s3.stop(), minio.stop()]);
-      juju.cleanup?.();
-      rmSync(root, { recursive: true, force: true });
-    },
+    stop,
   };
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startS3 } from './s3.js';
+import { stopStarted } from './stop-started.js';
 
 export { startS3, rcloneEnvFor, storedEtag } from './s3.js';
 export { rclone, listObjects, readObject, writeObject, deleteObject } from './rclone.js';
@@ -18,10 +19,14 @@ export const SANDBOX_SECRETS = {
 
 export async function startSandbox() {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlba-sandbox-'));
-  const [minio, s3] = await Promise.all([
+  const starting = /** @type {const} */ ([
     startS3({ name: 'minio', root, accessKey: 'minio', secretKey: SANDBOX_SECRETS.minio, buckets: ['mlpipeline'] }),
     startS3({ name: 's3', root, accessKey: 'AKIASANDBOXBACKUP01', secretKey: SANDBOX_SECRETS.s3, buckets: ['ckf-backups'] }),
   ]);
+  const [minio, s3] = await Promise.all(starting).catch(async (err) => {
+    await stopStarted(root, starting);
+    throw err;
+  });
   return {
     root,
     minio,
@@ -45,7 +50,14 @@ export async function startSandbox() {
     },
   };
 }
-export { createMlmdDatabase, rowCounts as mlmdRowCounts, integrityCheck as mlmdIntegrityCheck, corruptDatabase, DEFAULT_TEST_BYTES } from './mlmd.js';
+export {
+  createMlmdDatabase,
+  removeMlmdTemplates,
+  rowCounts as mlmdRowCounts,
+  integrityCheck as mlmdIntegrityCheck,
+  corruptDatabase,
+  DEFAULT_TEST_BYTES,
+} from './mlmd.js';
 export { startCkf, CKF_SECRETS } from './ckf.js';
 export { startCdp } from './cdp/index.js';
 export { startAzure } from './azure/index.js';

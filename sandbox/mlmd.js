@@ -652,7 +652,21 @@ const SUFFIXES = ['', '-wal', '-shm', '-journal'];
 const templates = new Map();
 /** @type {string | undefined} */
 let templatesDir;
-process.once('exit', () => templatesDir && rmSync(templatesDir, { recursive: true, force: true }));
+
+/**
+ * Removes the folder of built templates and forgets them (a later cached build starts a new one).
+ * A plain node process does this at exit. Under jest the module sees a copy of process whose 'exit'
+ * never fires, so it is registered as an afterAll of each test file that loads this module (jest's
+ * module registry is per file, and so is this cache).
+ */
+export function removeMlmdTemplates() {
+  if (templatesDir) rmSync(templatesDir, { recursive: true, force: true });
+  templatesDir = undefined;
+  templates.clear();
+}
+process.once('exit', removeMlmdTemplates);
+const jestAfterAll = /** @type {{ afterAll?: (fn: () => void) => void }} */ (globalThis).afterAll;
+if (typeof jestAfterAll === 'function') jestAfterAll(removeMlmdTemplates);
 
 /**
  * @param {string} file

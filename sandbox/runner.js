@@ -47,6 +47,18 @@ export function parseOutputFile(text) {
  */
 export async function runActionBundle(action, inputs, options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `run-${action}-`));
+  try {
+    return await runIn(dir, action, inputs, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * runActionBundle in dir (its output and summary files).
+ * @param {string} dir @param {string} action @param {Record<string, string>} inputs @param {NonNullable<Parameters<typeof runActionBundle>[2]>} options
+ */
+async function runIn(dir, action, inputs, options) {
   const outputFile = path.join(dir, 'output');
   const summaryFile = path.join(dir, 'summary');
   writeFileSync(outputFile, '');
@@ -88,6 +100,5 @@ export async function runActionBundle(action, inputs, options = {}) {
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
   };
-  rmSync(dir, { recursive: true, force: true });
   return result;
 }

@@ -11,7 +11,8 @@ export async function demoCkfBackup() {
   try {
     const seeded = await seedMlpipeline(ckf.minio, 'mlpipeline', { objects: 200 });
     console.log(
-      `\n\x1b[1m=== ckf-backup workflow\x1b[0m: kfp-db and katib-db (mysql-k8s), MLMD ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB, mlpipeline ${seeded.objects} objects in MinIO`,
+      `\n\x1b[1m=== ckf-backup workflow\x1b[0m: kfp-db and katib-db (mysql-k8s), MLMD ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB, mlpipeline ${seeded.objects} objects in MinIO` +
+        '\n(time is scaled: the emulated charms and units take 50 times less time than real ones to back up, scale and settle)',
     );
     let last = '';
     const run = await runWorkflow({

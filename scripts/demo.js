@@ -16,7 +16,8 @@ import { demoCkfBackup } from './demo-ckf-backup.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
 
-function show(title, run) {
+/** Prints a run; it must end with exit 0, or (refused: true) with the refusal it is shown for. */
+function show(title, run, { refused = false } = {}) {
   console.log(`\n\x1b[1m=== ${title} (exit ${run.code}, ${run.seconds.toFixed(1)} s)\x1b[0m`);
   for (const line of run.stdout.split('\n')) {
     if (!line || line.startsWith('::add-mask::') || line.startsWith('::debug::') || line === '::endgroup::') continue;
@@ -25,7 +26,7 @@ function show(title, run) {
   if (run.stderr.trim()) console.log(run.stderr);
   console.log('\noutputs:', run.outputs);
   console.log(`\njob summary:\n${run.summary}`);
-  if (run.code !== 0) throw new Error(`${title} failed`);
+  if (refused ? run.code === 0 : run.code !== 0) throw new Error(`${title} ${refused ? 'was not refused' : 'failed'}`);
 }
 
 const sandbox = await startSandbox();
@@ -53,6 +54,15 @@ const ckf = await startCkf({ writerScale: 2, dbBytes: 32 * 1024 * 1024 });
 try {
   console.log(`\nCKF sandbox: Kubernetes API ${ckf.kube.server}, juju model kubeflow, MLMD database ${(ckf.db.bytes / 2 ** 20).toFixed(1)} MiB`);
   show('backup-mlmd: dry run', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'dry-run': 'true' }), { env: ckf.env }));
+  // A refusal: a pipeline running in a user's profile namespace, which the runbook says to stop first.
+  ckf.kube.addObject('workflows', { name: 'train-demo-x7k2p', namespace: 'kubeflow-user-alice', phase: 'Running' });
+  show(
+    'backup-mlmd: refused while a pipeline runs in a profile namespace (nothing touched)',
+    await runActionBundle('backup-mlmd', ckf.backupMlmdInputs(), { env: ckf.env }),
+    { refused: true },
+  );
+  ckf.kube.setPhase('workflows', 'train-demo-x7k2p', 'Succeeded', 'kubeflow-user-alice');
+  console.log('\nthe pipeline finished; the backup goes ahead');
   show('backup-mlmd: dump format', await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'progress-interval-seconds': '2' }), { env: ckf.env }));
   show(
     'backup-mlmd: sqlite format',
@@ -69,6 +79,9 @@ await demoCkfBackup();
 // backup-cml: the CDP control-plane emulator (a 10-hour backup takes about 4 s here) and its AWS
 // Backup endpoint, reached by the action's own CDP client and the AWS SDK.
 const cdp = await startCdp({ timeScale: 10_000 });
+console.log(
+  '\n\x1b[1mtime is scaled from here on\x1b[0m: the CDP and AWS Backup emulators run 10,000 times faster than real, so a 10-hour backup takes about 4 s and "minutes" in the logs are real-world minutes',
+);
 const azure = await startAzureForCml(cdp.workspace('ml-azure').crn);
 try {
   const cml = (inputs, env = {}) =>

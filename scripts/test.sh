@@ -8,5 +8,6 @@ bash scripts/setup.sh
 node24="$(bash scripts/node24.sh)"
 export PATH="$(dirname "$node24"):$PATH"
 echo "Node.js $(node --version) ($node24)"
+echo "Checking that each committed dist/ bundle is what its sources build to (npm run check-dist)"
 npm run --silent check-dist
 npm test --silent

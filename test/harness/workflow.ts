@@ -166,6 +166,15 @@ function environmentOf(value: unknown, scope: Scope): string | undefined {
  * and features the harness does not emulate; failures of steps and jobs are in the result.
  */
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
+  const tempRoot = options.tempDir ?? mkdtempSync(path.join(os.tmpdir(), 'workflow-harness-'));
+  try {
+    return await runWorkflowIn(options, tempRoot);
+  } finally {
+    if (!options.tempDir) rmSync(tempRoot, { recursive: true, force: true });
+  }
+}
+
+async function runWorkflowIn(options: RunWorkflowOptions, tempRoot: string): Promise<WorkflowResult> {
   const file = path.resolve(options.repoRoot, options.workflow);
   const wf = asMapping(parse(readFileSync(file, 'utf8')));
   const jobs = asMapping(wf.jobs);
@@ -173,7 +182,6 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const event = options.event ?? 'workflow_dispatch';
   const workspace = options.workspace ?? options.repoRoot;
   const timings = { ...runnerTimings, ...options.killTimings };
-  const tempRoot = options.tempDir ?? mkdtempSync(path.join(os.tmpdir(), 'workflow-harness-'));
   mkdirSync(tempRoot, { recursive: true });
 
   const github = githubContext(options, wf, file, event, workspace);
@@ -273,7 +281,6 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   } finally {
     for (const lease of leases) lease.release();
     options.signal?.removeEventListener('abort', onSignal);
-    if (!options.tempDir) rmSync(tempRoot, { recursive: true, force: true });
   }
 
   const all = Object.values(results).map((r) => r.result);

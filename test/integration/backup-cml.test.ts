@@ -180,7 +180,7 @@ describe('backup-cml on AWS', () => {
     const reused = await backup(cdp, named);
     expect(reused.code).toBe(0);
     expect(reused.stdout).toContain(`backup pre-upgrade of this workspace already finished (${crn}, status ${cdp.backupStatuses.finished}): reused`);
-    expect(reused.summary).toMatch(/\| Earlier run \| backup pre-upgrade of this workspace already finished/);
+    expect(reused.summary).toMatch(/<th align="left">Earlier run<\/th><td>backup pre-upgrade of this workspace already finished/);
     expect(operations(cdp).filter((o: string) => o === 'backupWorkspace')).toHaveLength(1);
 
     cdp.faults.failNextBackup(10, 'snapshot quota exceeded');

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -18,8 +18,11 @@ import { must } from '../support/must.js';
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 const WRITER = 'kfp-metadata-writer';
 const started: Ckf[] = [];
+/** Folders of restore() (removed after each test). */
+const restores: string[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((c) => c.stop()));
+  for (const dir of restores.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 afterAll(async () => {
   await Promise.all(started.splice(0).map((c) => c.stop()));
@@ -76,7 +79,9 @@ function scaleCalls(ckf: Ckf): { n: string; at: number }[] {
 
 /** Restores an object into a fresh database file with the real sqlite3, as a user would. */
 function restore(object: Buffer, format: string): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlmd-restore-')), 'mlmd.db');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlmd-restore-'));
+  restores.push(dir);
+  const file = path.join(dir, 'mlmd.db');
   if (format === 'dump') {
     const r = spawnSync('sqlite3', [file], { input: gunzipSync(object) });
     expect(r.status).toBe(0);
@@ -409,7 +414,7 @@ describe('refusals before the writer is touched', () => {
       "a pipeline running in a user's profile namespace",
       (c) => c.kube.addObject('workflows', { name: 'train-1', namespace: 'kubeflow-user-alice', phase: 'Running' }),
       {},
-      /1 workloads are running \(Argo Workflow kubeflow-user-alice\/train-1; all namespaces checked: 1 running; workflows or experiments exist in kubeflow-user-alice\)/,
+      /1 workload is running \(Argo Workflow kubeflow-user-alice\/train-1; all namespaces checked: 1 running; workflows or experiments exist in kubeflow-user-alice\)/,
     ],
     [
       'workflows not listable across namespaces (a Role, not a ClusterRole)',
@@ -443,7 +448,7 @@ describe('refusals before the writer is touched', () => {
     ckf.kube.addObject('workflows', { name: 'nightly-abc12', phase: 'Running' });
     const run = await backup(ckf, { 'ignore-running-workloads': 'true' });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/::warning::backing up while 1 workloads run.*nightly-abc12/);
+    expect(run.stdout).toMatch(/::warning::backing up while 1 workload is running.*nightly-abc12/);
     expect(run.summary).toMatch(/Running workloads.*all namespaces checked: 1 running; workflows or experiments exist in kubeflow\b/);
   });
 
@@ -483,7 +488,7 @@ describe('refusals before the writer is touched', () => {
     expect(scaleCalls(ckf)).toEqual([]);
     expect(await listObjects(ckf.s3, 'ckf-backups', '')).toEqual([]);
     expect(ckf.kube.execs.map((e) => (e.command as string[])[0])).toEqual(['sh']);
-    expect(run.summary).toContain('backup-mlmd: checked (dry run)');
+    expect(run.summary).toContain('backup-mlmd: pre-flight passed (dry run: nothing changed)');
   });
 });
 

@@ -123,7 +123,7 @@ describe('ckf-backup workflow', () => {
     const refused = await workflow(ckf);
     expect(jobResults(refused)).toMatchObject({ preflight: 'failure', databases: 'skipped', mlmd: 'skipped', mlpipeline: 'skipped' });
     expect(logOf(refused, 'preflight')).toContain(
-      '::error::backup-mlmd failed: 1 workloads are running (Argo Workflow kubeflow-user-alice/nightly-abc12; all namespaces checked: 1 running; workflows or experiments exist in kubeflow-user-alice)',
+      '::error::backup-mlmd failed: 1 workload is running (Argo Workflow kubeflow-user-alice/nightly-abc12; all namespaces checked: 1 running; workflows or experiments exist in kubeflow-user-alice)',
     );
     expect(await keys(ckf)).toEqual([]);
     const run = await workflow(ckf, {
@@ -139,7 +139,9 @@ describe('ckf-backup workflow', () => {
     });
     expect(run.jobs.preflight.result).toBe('success');
     const log = logOf(run, 'preflight');
-    expect(log).toMatch(/::warning::backing up while 1 workloads run \(ignore-running-workloads is true\): Argo Workflow kubeflow-user-alice\/nightly-abc12/);
+    expect(log).toMatch(
+      /::warning::backing up while 1 workload is running \(ignore-running-workloads is true\): Argo Workflow kubeflow-user-alice\/nightly-abc12/,
+    );
     // force reached the action: this revision of the charm does not declare it, and the action says so.
     expect(log).toMatch(/force is not passed to create-backup: revision 210 of the charm does not declare it/);
     expect(log).toMatch(/kfp-db: would run create-backup on kfp-db\/0/);

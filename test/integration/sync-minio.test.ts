@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -48,6 +48,17 @@ afterAll(async () => {
   await sb?.stop();
 });
 
+/** Folders for stand-in rclone binaries, removed after the file's tests. */
+const scratch: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('mirroring mlpipeline', () => {
   test('2,000 objects with multipart ones are mirrored and verified; a rerun transfers nothing', async () => {
     expect(seeded.files.filter((f) => f.size > 64 * 1024 * 1024)).toHaveLength(3);
@@ -67,7 +78,7 @@ describe('mirroring mlpipeline', () => {
     });
     expect(Number(first.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
     expect(first.stdout).toMatch(/progress: .* of .* objects/);
-    expect(first.summary).toContain('| Objects transferred | 2000 |');
+    expect(first.summary).toContain('<th align="left">Objects transferred</th><td>2000</td>');
     expect(first.stdout).toMatch(/::debug::run: rclone sync /);
 
     // the largest object went up in parts on both sides and arrived byte for byte
@@ -141,7 +152,7 @@ describe('mirroring mlpipeline', () => {
     const before = await listObjects(sb.s3, 'ckf-backups', '');
     const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'dry-run': 'true', 'archive-prefix': 'mlpipeline.archive/dry' }));
     expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ 'objects-transferred': '0', 'objects-archived': '1', verified: 'false' });
+    expect(run.outputs).toMatchObject({ 'objects-transferred': '0', 'objects-archived': '1', verified: 'not checked' });
     expect(run.summary).toContain('Would archive');
     expect(run.summary).toContain(key);
     expect(await listObjects(sb.s3, 'ckf-backups', '')).toEqual(before);
@@ -164,8 +175,8 @@ describe('a first sync into an empty target', () => {
     const run = await runInProcess(syncMinioAction, sb.syncMinioInputs({ 'dry-run': 'true', 's3-prefix': 'never-synced' }));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`bucket 'mlpipeline' holds`);
-    expect(run.summary).toMatch(/\| Would copy \| \d+ objects/);
-    expect(run.summary).toContain('| Would archive | 0 objects');
+    expect(run.summary).toMatch(/<th align="left">Would copy<\/th><td>\d+ objects/);
+    expect(run.summary).toContain('<th align="left">Would archive</th><td>0 objects');
     expect(Number(run.outputs['objects-transferred'])).toBeGreaterThan(1000);
     expect(await listObjects(sb.s3, 'ckf-backups', 'never-synced')).toEqual([]);
   });
@@ -176,7 +187,7 @@ describe('a first sync into an empty target', () => {
    * onTerm, a stopped full listing takes that many seconds to exit, and says when it was stopped.
    */
   function slowSourceListing(onTerm?: { seconds: number }) {
-    const bin = mkdtempSync(path.join(os.tmpdir(), 'slow-listing-rclone-'));
+    const bin = tempDir('slow-listing-rclone-');
     const listedInFull = path.join(bin, 'listed-in-full');
     const stopped = path.join(bin, 'stopped');
     const hold = onTerm
@@ -247,7 +258,7 @@ describe('a first sync into an empty target', () => {
       'bytes-transferred': String(total(stored)),
       'objects-archived': '0',
       'objects-checked': '0',
-      verified: 'false',
+      verified: 'not checked',
     });
   });
 });
@@ -257,7 +268,7 @@ describe('verification', () => {
     const small = await seedMlpipeline(sb.minio, 'lossy', { objects: 40, seed: 5 });
     const lost = small.files[7].key;
     // rclone that, once its sync has finished, loses one object from the target
-    const bin = mkdtempSync(path.join(os.tmpdir(), 'lossy-rclone-'));
+    const bin = tempDir('lossy-rclone-');
     writeFileSync(
       path.join(bin, 'rclone'),
       `#!/bin/sh\n/usr/bin/rclone "$@"; rc=$?\n` +
@@ -313,7 +324,7 @@ describe('secrets', () => {
 });
 
 describe('bad input is refused before rclone starts', () => {
-  const fakeBin = mkdtempSync(path.join(os.tmpdir(), 'fake-rclone-'));
+  const fakeBin = tempDir('fake-rclone-');
   const marker = path.join(fakeBin, 'rclone-was-started');
   writeFileSync(path.join(fakeBin, 'rclone'), `#!/bin/sh\ntouch '${marker}'\nexit 1\n`);
   chmodSync(path.join(fakeBin, 'rclone'), 0o755);
@@ -439,7 +450,7 @@ describe('cancellation', () => {
     expect(isAlive(rclonePid)).toBe(false);
     expect(run.stdout).toContain('SIGTERM received');
     expect(run.summary).toContain('sync-minio: interrupted');
-    expect(run.summary).toMatch(/Last progress \| [1-9][\d.]* [KM]iB of/);
-    expect(run.summary).toMatch(/Objects transferred \| \d+/);
+    expect(run.summary).toMatch(/Last progress<\/th><td>[1-9][\d.]* [KM]iB of/);
+    expect(run.summary).toMatch(/Objects transferred<\/th><td>\d+/);
   });
 });

@@ -1,7 +1,7 @@
 // Where the CDP access key and the endpoint come from: inputs, CDP_ACCESS_KEY_ID/CDP_PRIVATE_KEY
 // (the key itself or a file), and ~/.cdp profiles in a temporary HOME; precedence and errors.
-import { describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,15 @@ const keys = JSON.parse(readFileSync(VECTORS, 'utf8')).keys;
 const ED = keys.ed25519.privateKey as string;
 const RSA = keys.rsa.privateKeyPem as string;
 
-/** A temporary HOME with ~/.cdp/credentials (and config) as given. */
+const homes: string[] = [];
+afterAll(() => {
+  for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary HOME with ~/.cdp/credentials (and config) as given (removed after the file's tests). */
 function home(credentials?: string, config?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cdp-home-'));
+  homes.push(dir);
   mkdirSync(path.join(dir, '.cdp'));
   if (credentials !== undefined) writeFileSync(path.join(dir, '.cdp', 'credentials'), credentials);
   if (config !== undefined) writeFileSync(path.join(dir, '.cdp', 'config'), config);

@@ -1,7 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -340,11 +340,12 @@ describe('runProcess', () => {
 
 describe('outputs and summary', () => {
   test('an output that would carry a secret is refused', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'out-')), 'o');
-    writeFileSync(file, '');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'out-'));
+    const file = path.join(dir, 'o');
     const saved = process.env.GITHUB_OUTPUT;
     process.env.GITHUB_OUTPUT = file;
     try {
+      writeFileSync(file, '');
       let refused: unknown;
       const code = await runAction(
         demo(async ({ setOutputs }) => {
@@ -366,6 +367,7 @@ describe('outputs and summary', () => {
       expect(readFileSync(file, 'utf8')).not.toContain('output-secret-1234');
     } finally {
       process.env.GITHUB_OUTPUT = saved;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -378,7 +380,8 @@ describe('outputs and summary', () => {
       ])
       .text();
     expect(text).toContain('## sync &lt;x&gt;');
-    expect(text).toContain('| Status | a \\| b &lt;script&gt; |');
+    expect(text).toContain('<tr><th align="left">Status</th><td>a | b &lt;script&gt;</td></tr>');
+    expect(new JobSummary('t').table(['a', 'b'], [['x | y', 1]]).text()).toContain('| x \\| y | 1 |');
     expect(text).not.toContain('summary-secret-999');
   });
 });

@@ -2,8 +2,8 @@
 // and against mysql-k8s result shapes composed from the charm's code (reference/ckf.md 2.3: no
 // verbatim kfp-db capture exists). The client against the emulator is in
 // test/integration/juju-mysql.test.ts.
-import { describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,6 +234,7 @@ describe('mysql-k8s results', () => {
 describe('runAction against a stand-in juju', () => {
   // Plays juju 3.6 for one scenario per JUJU_FAKE; prints its argv to a log file.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'juju-actions-fake-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fake = path.join(dir, 'juju');
   const argvLog = path.join(dir, 'argv');
   writeFileSync(

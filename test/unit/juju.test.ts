@@ -1,8 +1,8 @@
 // The juju client's pure logic against real juju output (test/vectors/juju), and its argv and
 // error handling against a stand-in binary. The client against the emulator is in
 // test/integration/juju-sandbox.test.ts.
-import { describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,7 @@ describe('juju errors', () => {
 describe('Juju client', () => {
   // A stand-in juju that prints its argv on stderr and a status (or fails) as told by JUJU_FAKE.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'juju-fake-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fake = path.join(dir, 'juju');
   writeFileSync(path.join(dir, 'status.json'), JSON.stringify(realStatus));
   writeFileSync(

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@ml-backup-actions/core';
@@ -11,20 +11,24 @@ const quiet: Logger = { info() {}, notice() {}, warning() {}, error() {}, debug(
 describe('listObjects', () => {
   test('parses what the real rclone lsjson prints, awkward names included', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'listing-'));
-    const files: Record<string, number> = {
-      'plain.txt': 10,
-      'with space, and comma.json': 0,
-      'quote"and\\backslash': 3,
-      'v2/artifacts/run/ünïcode/模型.bin': 70_000,
-      'v2/artifacts/run/{braces}[brackets].log': 5,
-    };
-    for (const [name, size] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-      writeFileSync(path.join(dir, name), Buffer.alloc(size, 1));
+    try {
+      const files: Record<string, number> = {
+        'plain.txt': 10,
+        'with space, and comma.json': 0,
+        'quote"and\\backslash': 3,
+        'v2/artifacts/run/ünïcode/模型.bin': 70_000,
+        'v2/artifacts/run/{braces}[brackets].log': 5,
+      };
+      for (const [name, size] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        writeFileSync(path.join(dir, name), Buffer.alloc(size, 1));
+      }
+      const run = await listObjects(new Rclone({ remotes: [], log: quiet }), dir);
+      expect(run.code).toBe(0);
+      expect(Object.fromEntries(run.objects)).toEqual(files);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    const run = await listObjects(new Rclone({ remotes: [], log: quiet }), dir);
-    expect(run.code).toBe(0);
-    expect(Object.fromEntries(run.objects)).toEqual(files);
   });
 
   test('ignores brackets and log lines; rejects entries without a path or size', () => {

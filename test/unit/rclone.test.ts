@@ -1,5 +1,5 @@
-import { describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@ml-backup-actions/core';
@@ -54,6 +54,10 @@ describe('parseLine', () => {
       retryError: false,
     };
     expect(formatProgress(s)).toBe('50.0 MiB of 200.0 MiB (25%), 10 of 40 objects, 5 checked, 4.00 MiB/s/s, ETA 1m15s, 12s elapsed'.replace('/s/s', '/s'));
+    // A sync's --backup-dir moves are transfers to rclone: named apart, as the outputs count them.
+    expect(formatProgress(s, { copied: 8, archived: 2 })).toBe(
+      '50.0 MiB of 200.0 MiB (25%), 8 copied and 2 archived of 40 objects, 5 checked, 4.00 MiB/s, ETA 1m15s, 12s elapsed',
+    );
   });
 });
 
@@ -88,6 +92,7 @@ describe('remotes', () => {
 describe('Rclone', () => {
   // A stand-in binary that prints the argv and environment it was given.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rclone-args-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fake = path.join(dir, 'rclone');
   writeFileSync(
     fake,

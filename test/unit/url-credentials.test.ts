@@ -2,7 +2,7 @@
 // refused naming the input, and neither the error nor anything else echoes the password: every
 // URL input of every action, and the CDP endpoint from the environment or a profile.
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, type ActionDefinition, type Report } from '@ml-backup-actions/core';
@@ -69,13 +69,17 @@ describe('URL inputs with a user name or password', () => {
       /CDP_ENDPOINT_URL.*has a user name or password in it \(https:\/\/\*\*\*@s3\.example\.com:9000\)/,
     );
     const home = mkdtempSync(path.join(os.tmpdir(), 'cdp-home-'));
-    mkdirSync(path.join(home, '.cdp'));
-    writeFileSync(path.join(home, '.cdp', 'config'), `[default]\ncdp_endpoint_url = ${URLS[0]}\n`);
     let message = '';
     try {
-      resolveEndpoint({ env: { HOME: home } });
-    } catch (err) {
-      message = String(err);
+      mkdirSync(path.join(home, '.cdp'));
+      writeFileSync(path.join(home, '.cdp', 'config'), `[default]\ncdp_endpoint_url = ${URLS[0]}\n`);
+      try {
+        resolveEndpoint({ env: { HOME: home } });
+      } catch (err) {
+        message = String(err);
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
     expect(message).toMatch(/has a user name or password in it/);
     expect(message).not.toContain(PASSWORD);

@@ -1,4 +1,4 @@
-import { FAILED, JobSummary, formatDuration } from '@ml-backup-actions/core';
+import { endedAs, FAILED, formatDuration, JobSummary } from '@ml-backup-actions/core';
 import type { BackupCkfDbConfig } from './config.js';
 import { type CkfDbReport, type DbReport, seconds } from './report.js';
 
@@ -11,7 +11,7 @@ export function renderSummary(config: BackupCkfDbConfig, run: CkfDbReport): JobS
       : r,
   );
   const failed = reports.filter((r) => r.status === 'failed' || r.status === 'interrupted').length;
-  const title = config.dryRun ? 'checked (dry run)' : failed ? `${failed} of ${reports.length} failed` : 'succeeded';
+  const title = config.dryRun ? endedAs(run.status, true) : failed ? `${failed} of ${reports.length} failed` : 'succeeded';
   const summary = new JobSummary(`backup-ckf-db: ${title}`);
   summary.keyValues([
     ['Model', config.jujuModel],

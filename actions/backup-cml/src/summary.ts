@@ -1,9 +1,9 @@
-import { JobSummary, formatBytes, formatDuration, statusLine } from '@ml-backup-actions/core';
+import { endedAs, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import type { BackupCmlConfig } from './config.js';
 import { type CmlReport, type WorkspaceView, durationSeconds } from './report.js';
 
 export function renderSummary(config: BackupCmlConfig, report: CmlReport): JobSummary {
-  const summary = new JobSummary(`backup-cml: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
+  const summary = new JobSummary(`backup-cml: ${endedAs(report.status, config.dryRun)}`);
   const w = report.workspace;
   const b = report.backup;
   const rows: [string, string][] = [

@@ -39,14 +39,15 @@ export async function preflight({ config, clients, report, log, signal }: Backup
   const running = runningNames(workloads);
   report.workloads = describeWorkloads(workloads);
   if (running.length) {
+    const n = running.length === 1 ? '1 workload is' : `${running.length} workloads are`;
     const list = running.slice(0, 10).join(', ') + (running.length > 10 ? `, and ${running.length - 10} more` : '');
     if (!config.ignoreRunningWorkloads) {
       throw new ActionError(
-        `${running.length} workloads are running (${list}; ${report.workloads}). The runbook requires pipelines ` +
+        `${n} running (${list}; ${report.workloads}). The runbook requires pipelines ` +
           'and experiments to be stopped so that MLMD is not written during the backup; stop them, or set ignore-running-workloads: true.',
       );
     }
-    log.warning(`backing up while ${running.length} workloads run (ignore-running-workloads is true): ${list}`);
+    log.warning(`backing up while ${n} running (ignore-running-workloads is true): ${list}`);
   }
   log.info(`running workloads: ${report.workloads}`);
   return { ...located, writerScale: scale.scale };

@@ -1,10 +1,10 @@
-import { elapsedSeconds, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
+import { elapsedSeconds, endedAs, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import type { BackupMlmdConfig } from './config.js';
 import { pausedSeconds, type BackupReport } from './report.js';
 
 export function renderSummary(config: BackupMlmdConfig, report: BackupReport): JobSummary {
   const now = report.finishedAt ?? new Date();
-  const summary = new JobSummary(`backup-mlmd: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
+  const summary = new JobSummary(`backup-mlmd: ${endedAs(report.status, config.dryRun)}`);
   const { writer } = report;
   const rows: [string, string | number][] = [
     ['Database', `${config.namespace}/${report.pod ?? config.pod}${report.container ? ` container ${report.container}` : ''}: ${config.dbPath}`],

@@ -9,8 +9,13 @@ export function renderSummary(config: BackupSetConfig, report: SetReport): JobSu
   const { manifest, url } = report;
   if (report.pruned) return pruneSummary(report.pruned, config.keep, config.dryRun);
   if (manifest && url) {
+    // The set's table once per run, in complete: begin and verify say only what they add.
     const summary =
-      manifest.verification && config.mode === 'verify' ? verifySummary(manifest, url, manifest.verification) : setSummary(manifest, url, manifest.status);
+      manifest.verification && config.mode === 'verify'
+        ? verifySummary(manifest, url, manifest.verification)
+        : config.mode === 'begin'
+          ? openedSummary(manifest, url)
+          : setSummary(manifest, url, manifest.status);
     if (report.error) summary.paragraph(`${config.mode} ${statusLine(report)}`);
     return summary;
   }
@@ -83,8 +88,16 @@ export function mermaid(m: Manifest): string {
   return lines.join('\n');
 }
 
+function openedSummary(manifest: Manifest, url: string): JobSummary {
+  return new JobSummary(`Backup set ${manifest.backupId}: opened`).paragraph(
+    `${url} says incomplete until every component is recorded (model ${manifest.model}, started ${manifest.startedAt}).`,
+  );
+}
+
 export function verifySummary(manifest: Manifest, url: string, v: Verification): JobSummary {
-  const summary = setSummary(manifest, url, v.ok ? 'verified' : 'verification FAILED');
+  const summary = new JobSummary(`Backup set ${manifest.backupId}: ${v.ok ? 'verified' : 'verification FAILED'}`);
+  summary.paragraph(`${url}, ${manifest.status}, checked ${v.at}.`);
+  summary.raw(mermaid(manifest));
   summary.table(
     ['check', 'result', 'detail'],
     v.checks.map((c) => [c.what, c.ok ? '✅' : '❌', c.detail]),

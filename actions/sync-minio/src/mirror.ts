@@ -35,7 +35,8 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
   }
   const { archived, copied } = transfer;
   const plan: Plan = { copy: 0, copyBytes: 0, replace: 0, remove: 0, archiveBytes: 0, examples: [] };
-  const progress = everyInterval(config.progressIntervalSeconds, (stats) => log.info(`progress: ${formatProgress(stats)}`));
+  const counts = () => ({ copied: copied.size, archived: archived.size });
+  const progress = everyInterval(config.progressIntervalSeconds, (stats) => log.info(`progress: ${formatProgress(stats, counts())}`));
   const onEvent = (event: RcloneEvent) => {
     switch (event.type) {
       case 'stats':
@@ -81,7 +82,7 @@ export async function mirror(sync: Sync, survey: Survey, transfer: Transfer): Pr
   const run = await runWatched(sync, config.mode, args, { onEvent }, sofar);
   if (run.stats) {
     transfer.lastStats = run.stats;
-    log.info(`done: ${formatProgress(run.stats)}`);
+    log.info(`done: ${formatProgress(run.stats, counts())}`);
   }
   if (run.aborted) throw signal.reason;
   if (run.code !== 0) {

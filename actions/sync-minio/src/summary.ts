@@ -1,4 +1,4 @@
-import { elapsedSeconds, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
+import { elapsedSeconds, endedAs, formatBytes, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import { formatProgress } from '@ml-backup-actions/rclone';
 import type { SyncMinioConfig } from './config.js';
 import type { SyncReport } from './report.js';
@@ -8,7 +8,7 @@ export function destination(config: SyncMinioConfig): string {
 }
 
 export function renderSummary(config: SyncMinioConfig, report: SyncReport): JobSummary {
-  const summary = new JobSummary(`sync-minio: ${report.status}${config.dryRun ? ' (dry run)' : ''}`);
+  const summary = new JobSummary(`sync-minio: ${endedAs(report.status, config.dryRun)}`);
   const { transfer } = report;
   const rows: [string, string | number][] = [
     [
@@ -41,7 +41,8 @@ export function renderSummary(config: SyncMinioConfig, report: SyncReport): JobS
       ['Verified', report.verified ? 'yes' : config.verify ? 'no' : 'not requested'],
     );
   }
-  if (transfer.lastStats && (report.status === 'failed' || report.status === 'interrupted')) rows.push(['Last progress', formatProgress(transfer.lastStats)]);
+  if (transfer.lastStats && (report.status === 'failed' || report.status === 'interrupted'))
+    rows.push(['Last progress', formatProgress(transfer.lastStats, { copied: transfer.copied.size, archived: transfer.archived.size })]);
   rows.push(['Duration', formatDuration(elapsedSeconds(report))]);
   summary.keyValues(rows);
   if (report.plan?.examples.length)
@@ -57,7 +58,8 @@ export function syncOutputs(config: SyncMinioConfig, report: SyncReport) {
     'bytes-transferred': plan ? plan.copyBytes : report.bytesTransferred,
     'objects-archived': plan ? plan.replace + plan.remove : transfer.archived.size,
     'objects-checked': report.objectsChecked,
-    verified: report.verified,
+    // A dry run (or verify: false) checked nothing: not a failed verification.
+    verified: report.verified ? 'true' : plan || !config.verify ? 'not checked' : 'false',
     destination: destination(config),
     'archive-prefix': report.archivePrefix ?? config.archivePrefix,
     'duration-seconds': Math.round(elapsedSeconds(report)),

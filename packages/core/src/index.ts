@@ -10,7 +10,7 @@ export { runAction, type ActionDefinition, type ActionRun, type ClientContext, t
 export { actionsRunner, type Runner } from './runner.js';
 export { withDeadline } from './deadline.js';
 export { containsSecret, redact, registerSecret } from './secrets.js';
-export { JobSummary, type Cell } from './summary.js';
+export { endedAs, JobSummary, type Cell } from './summary.js';
 export { formatBytes, formatDuration, onAbort, sleep, utcStamp } from './time.js';
 export { HashingFileWriter, hashFile } from './hashing.js';
 export { allOrNothing } from './parallel.js';

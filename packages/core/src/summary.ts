@@ -6,6 +6,14 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * How a run ended, for a summary's title: a dry run is a pre-flight ("pre-flight passed (dry run:
+ * nothing changed)"), as the nightly workflow's pre-flight job runs it.
+ */
+export function endedAs(status: string, dryRun: boolean): string {
+  return dryRun ? `pre-flight ${status === 'checked' ? 'passed' : status} (dry run: nothing changed)` : status;
+}
+
 /** A job summary section: a heading, a key/value table, optional further tables and notes. */
 export class JobSummary {
   private readonly parts: string[] = [];
@@ -20,8 +28,11 @@ export class JobSummary {
     return this;
   }
 
+  /** Rows of a name and its value, as an HTML table: a markdown table would need an empty header row. */
   keyValues(rows: readonly (readonly [string, Cell])[]): this {
-    return this.table(['', ''], rows);
+    const cell = (c: Cell) => escapeHtml(String(c)).replace(/\n/g, ' ');
+    this.parts.push(['<table>', ...rows.map(([k, v]) => `<tr><th align="left">${cell(k)}</th><td>${cell(v)}</td></tr>`), '</table>'].join('\n') + '\n');
+    return this;
   }
 
   paragraph(text: string): this {
