@@ -127,6 +127,20 @@ export async function startCkf(options = {}) {
     backupMlmdInputs: (extra = {}) => ({ ...commonInputs, ...extra }),
     /** sync-minio's inputs for this sandbox: no MinIO endpoint or keys, so it uses Juju and a port-forward. @param {Record<string, string>} [extra] */
     syncMinioInputs: (extra = {}) => ({ ...commonInputs, ...extra }),
+    /**
+     * What a harness run of .github/workflows/ckf-backup.yml against this sandbox needs: the
+     * runner's environment, the workflow_call inputs and the secrets (the demo and the tests share it).
+     */
+    workflowOptions: () => ({
+      env: {
+        PATH: juju.env.PATH,
+        HOME: process.env.HOME,
+        JUJU_SANDBOX_STATE: juju.stateFile,
+        ...(process.env.AWS_CA_BUNDLE ? { AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE } : {}),
+      },
+      inputs: { 's3-bucket': 'ckf-backups', 's3-endpoint': s3.endpoint, keep: 3 },
+      secrets: { S3_ACCESS_KEY_ID: s3.accessKey, S3_SECRET_ACCESS_KEY: s3.secretKey, KUBECONFIG: kube.kubeconfig },
+    }),
     stop,
   };
 }

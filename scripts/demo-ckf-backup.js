@@ -19,14 +19,7 @@ export async function demoCkfBackup() {
       workflow: '.github/workflows/ckf-backup.yml',
       repoRoot,
       event: 'workflow_call',
-      env: {
-        PATH: ckf.env.PATH,
-        HOME: process.env.HOME,
-        JUJU_SANDBOX_STATE: ckf.env.JUJU_SANDBOX_STATE,
-        ...(process.env.AWS_CA_BUNDLE ? { AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE } : {}),
-      },
-      inputs: { 's3-bucket': BUCKET, 's3-endpoint': ckf.s3.endpoint, keep: 3 },
-      secrets: { S3_ACCESS_KEY_ID: ckf.s3.accessKey, S3_SECRET_ACCESS_KEY: ckf.s3.secretKey, KUBECONFIG: ckf.kube.kubeconfig },
+      ...ckf.workflowOptions(),
       github: { repository: 'example/ml-backup-actions', run_id: '1', run_attempt: '1' },
       onLog: ({ job, stepName, stream, line }) => {
         if (stream !== 'stdout' || /^::(debug|add-mask|endgroup)/.test(line) || !line.trim()) return;
