@@ -64,7 +64,8 @@ async function runIn(dir, action, inputs, options) {
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
   /** @type {Record<string, string | undefined>} */
-  const env = { ...process.env, ...options.env, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_ACTIONS: 'true' };
+  // RUNNER_TEMP, as the runner gives every job: here the run's own folder, removed after it.
+  const env = { RUNNER_TEMP: dir, ...process.env, ...options.env, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_ACTIONS: 'true' };
   for (const key of Object.keys(env)) if (key.startsWith('INPUT_') || env[key] === undefined) delete env[key];
   for (const [name, value] of Object.entries(inputs)) env[inputVar(name)] = value;
 

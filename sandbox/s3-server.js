@@ -473,3 +473,7 @@ store.putObjectMultipart = async (bucket, uploadId, parts) => {
 const { port } = await s3.run();
 process.stdout.write(JSON.stringify({ port }) + '\n');
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
+// S3 does not go down because one request went wrong: say what happened, and go on serving.
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, (err) => console.error(`s3-server: ${event}: ${err instanceof Error ? err.stack : String(err)}`));
+}

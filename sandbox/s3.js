@@ -51,7 +51,20 @@ export async function startS3(options) {
     });
   });
   child.removeAllListeners('exit');
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let stopping = false;
+  /** Why the server is gone when it went before stop(): the tests that then fail say it. */
+  let died = '';
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        died = `s3 server ${options.name} (pid ${child.pid}) exited on its own with ${signal ?? `code ${code}`}: ${stderr.trim() || 'nothing on stderr'}`;
+        process.stderr.write(`${died}\n`);
+      }
+      resolve(undefined);
+    }),
+  );
+  /** @param {string} what */
+  const unreachable = (what) => new Error(`s3 server ${options.name}: ${what}${died ? ` (${died})` : ''}`);
   return {
     name: options.name,
     endpoint: `http://127.0.0.1:${port}`,
@@ -65,16 +78,21 @@ export async function startS3(options) {
      * @param {import('./s3-server.js').FaultRule[]} rules
      */
     async faults(rules) {
-      const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify(rules) });
-      if (!res.ok) throw new Error(`s3 server ${options.name}: setting faults failed with ${res.status}`);
+      const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify(rules) }).catch((err) => {
+        throw unreachable(`setting faults failed: ${err.cause?.code ?? err.message}`);
+      });
+      if (!res.ok) throw unreachable(`setting faults failed with ${res.status}`);
     },
     /** The server's fault rules, each with the number of requests it has matched so far (hits). */
     async faultRules() {
-      const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`);
-      if (!res.ok) throw new Error(`s3 server ${options.name}: reading faults failed with ${res.status}`);
+      const res = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`).catch((err) => {
+        throw unreachable(`reading faults failed: ${err.cause?.code ?? err.message}`);
+      });
+      if (!res.ok) throw unreachable(`reading faults failed with ${res.status}`);
       return /** @type {Promise<import('./s3-server.js').FaultRule[]>} */ (res.json());
     },
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },

@@ -7,15 +7,22 @@
 //   - A model of workspaces and backups whose statuses progress over model time (options.timeScale).
 //   - On AWS, backupWorkspace starts AWS Backup jobs (EBS volumes + the EFS file system) in the
 //     workspace's vault, served at their wire protocol by aws-backup.js.
+//   - Each workspace's CML API v2 (projects, jobs, models, applications; Bearer API keys), served by
+//     cml-api.js at the workspace's instanceUrl, http://127.0.0.1:<port>/<subdomain>.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { loadModel, validate } from './schema.js';
 import { generateTestKeys, knownKey, verifyRequest } from './auth.js';
 import { startAwsBackup } from './aws-backup.js';
 import { startAwsEc2 } from './aws-ec2.js';
+import { DEFAULT_API_USERS, defaultProjects, makeApiKeys, makeProjects, newApiKey, startCmlApi } from './cml-api.js';
 
 export { generateTestKeys, knownKey, verifyRequest } from './auth.js';
 export { loadModel, validate, ML_YAML } from './schema.js';
+export { APPLICATION_STATUS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defaultProjects } from './cml-api.js';
+
+/** What getLatestWorkspaceVersion answers, and the version every restore installs (a restore always installs the latest). */
+export const LATEST_WORKSPACE_VERSION = '2.0.52-b45';
 
 /** Workspace statuses (reference cdp.md section 6; suspend/resume values are low confidence). */
 export const WORKSPACE_STATUS = {
@@ -27,6 +34,7 @@ export const WORKSPACE_STATUS = {
   resumeStarted: 'resume:started',
   resumed: 'resume:finished',
   deprovisionStarted: 'deprovision:started',
+  installationFailed: 'installation:failed',
 };
 /** Statuses in which a workspace counts as ready (cloudera.cloud READY_STATES, plus resume:finished). */
 export const READY_STATUSES = ['installation:finished', 'modify:finished', 'resume:finished'];
@@ -34,22 +42,41 @@ export const READY_STATUSES = ['installation:finished', 'modify:finished', 'resu
 /** Backup statuses. No public source gives CML's backupStatus values: these are the emulator's choice. */
 export const DEFAULT_BACKUP_STATUS = { started: 'backup:started', finished: 'backup:finished', failed: 'backup:failed' };
 
+/** The failure message of a restore failed by faults.failNextRestore() unless one is given (the emulator's wording). */
+export const DEFAULT_RESTORE_FAILURE = 'Restore failed: the workbench installation did not complete.';
+
 const ACCOUNT = '9d74eee4-1cad-45d7-b645-7ccf9edbb73d';
 const CREATOR = `crn:altus:iam:us-west-1:${ACCOUNT}:user:3a1c2b0e-77d4-4b56-9a2e-6d1f3c4b5a69`;
 const TERMINAL_JOB = new Set(['COMPLETED', 'ABORTED', 'FAILED', 'EXPIRED', 'PARTIAL']);
 const GiB = 1024 ** 3;
 
 /**
+ * A workspace as a test describes it; the describe-only fields (tags ... isPrivate) default to what
+ * a typical workspace shows (tags [{ team: ml-platform }], two subnets, an LB allow-list).
+ * @typedef {import('./cml-api.js').ProjectSpec} ProjectSpec
+ * @typedef {import('./cml-api.js').Project} Project
+ * @typedef {import('./cml-api.js').ApiKey} ApiKey
+ * @typedef {import('./cml-api.js').CmlRequest} CmlRequest
+ * @typedef {{ key: string, value: string }} Tag
+ * @typedef {{ resourceName: string, isHealthy: boolean, updatedAt: string, message: string, details: string[] }} HealthInfo
+ * @typedef {{ instanceType: string, instanceCount: number, instanceGroupName: string, name: string, minInstances: number,
+ *   maxInstances: number, instances: { instanceId: string, availabilityZone: string }[], tags: Tag[], rootVolumeSize: number,
+ *   accelerator?: { type?: string, count?: number } }} WorkspaceInstanceGroup
  * @typedef {{ name: string, environmentName?: string, cloudPlatform?: 'AWS' | 'AZURE', status?: string,
  *   version?: string, filesystemID?: string, existingNFS?: string, nfsVersion?: string, crn?: string,
- *   ebsVolumes?: { id?: string, sizeGiB: number, gcTag?: boolean, pvc?: string, tags?: Record<string, string> }[], efsBytes?: number, staticSubdomain?: string }} WorkspaceSpec
+ *   ebsVolumes?: { id?: string, sizeGiB: number, gcTag?: boolean, pvc?: string, tags?: Record<string, string> }[], efsBytes?: number, staticSubdomain?: string,
+ *   projects?: ProjectSpec[], apiUsers?: { username: string, admin?: boolean }[],
+ *   tags?: Tag[], subnets?: string[], loadBalancerIPWhitelists?: string[], subnetsForLoadBalancers?: string[], authorizedIPRanges?: string[],
+ *   whitelistAuthorizedIPRanges?: boolean, httpsEnabled?: boolean, monitoringEnabled?: boolean, governanceEnabled?: boolean,
+ *   modelMetricsEnabled?: boolean, isPrivate?: boolean, endpointPublicAccess?: boolean }} WorkspaceSpec
  * @typedef {{ timeScale?: number, region?: string, awsRegion?: string, awsAccountId?: string,
  *   maxSkewSeconds?: number, workspaces?: WorkspaceSpec[], backupSeconds?: number, suspendSeconds?: number,
  *   resumeSeconds?: number, restoreSeconds?: number, deleteSeconds?: number, abortSeconds?: number,
  *   backupStatuses?: Partial<typeof DEFAULT_BACKUP_STATUS>, extraKeys?: { accessKeyId: string, method: 'ed25519v1' | 'rsav1' | 'ecdsav1', publicKey: string }[],
- *   optIn?: Record<string, boolean> }} CdpOptions
+ *   optIn?: Record<string, boolean>, keysSurviveRestore?: boolean }} CdpOptions
  *   timeScale: model seconds per real second (default 1); backupSeconds: model duration of a
- *   backup's EFS job (default 10 h), EBS jobs take a tenth of it.
+ *   backup's EFS job (default 10 h), EBS jobs take a tenth of it. keysSurviveRestore (default true):
+ *   whether a restored workspace accepts the CML API keys of the backed-up one (low confidence, so a switch).
  */
 
 /**
@@ -59,10 +86,19 @@ const GiB = 1024 ** 3;
  * @typedef {{ crn: string, id: string, name: string, environmentName: string, environmentCrn: string, cloudPlatform: 'AWS' | 'AZURE',
  *   version: string, staticSubdomain: string, filesystemID: string, existingNFS?: string, nfsVersion?: string, ebsVolumes: Volume[],
  *   efsBytes: number, k8sClusterName: string, createdWall: number, isRestored: boolean, vaultName?: string,
- *   timeline: { at: number, status: string }[], deleteAt?: number, removeStorage?: boolean }} Workspace
+ *   timeline: { at: number, status: string }[], deleteAt?: number, removeStorage?: boolean,
+ *   projects: Project[], apiKeys: ApiKey[], tags: Tag[], subnets: string[], loadBalancerIPWhitelists: string[], subnetsForLoadBalancers: string[],
+ *   authorizedIPRanges: string[], whitelistAuthorizedIPRanges: boolean, httpsEnabled: boolean, monitoringEnabled: boolean,
+ *   governanceEnabled: boolean, modelMetricsEnabled: boolean, isPrivate: boolean, endpointPublicAccess: boolean,
+ *   instanceGroups: WorkspaceInstanceGroup[], health: HealthInfo[], failure?: { at: number, message: string },
+ *   restoreJobTimeoutMinutes?: number, restoredFrom?: string }} Workspace
  * @typedef {{ crn: string, name: string, workspaceCrn: string, workspaceName: string, environmentName: string, platform: 'AWS' | 'AZURE',
- *   workspaceVersion: string, staticSubdomain: string, ebsVolumes: Volume[], efsBytes: number, existingNFS?: string, vaultName?: string,
- *   createdWall: number, startModel: number, timeoutMinutes?: number, fault?: BackupFault, jobIds: string[], deleted: boolean }} Backup
+ *   workspaceVersion: string, staticSubdomain: string, ebsVolumes: Volume[], efsBytes: number, existingNFS?: string, nfsVersion?: string,
+ *   vaultName?: string, createdWall: number, startModel: number, timeoutMinutes?: number, fault?: BackupFault, jobIds: string[], deleted: boolean,
+ *   projects: Project[], apiKeys: ApiKey[], instanceGroups: WorkspaceInstanceGroup[] }} Backup
+ * @typedef {{ message: string, atFraction: number }} RestoreFault
+ * @typedef {{ backupCrn: string, workspaceCrn: string, workspaceName: string, useStaticSubdomain: boolean,
+ *   restoreJobTimeoutMinutes?: number, at: number }} RestoreRecord
  * @typedef {{ id: string, backupCrn: string, vaultName?: string, resourceType: 'EBS' | 'EFS', resourceArn: string, resourceName: string,
  *   bytes: number, startModel: number, createdWall: number, createdFor: number, duration: number, percentStyle: 'percent' | 'plain',
  *   recoveryPointArn: string, fail?: { atPercent: number, message: string }, hang: boolean, stopModel?: number, deadlineModel?: number }} Job
@@ -161,7 +197,22 @@ export async function startCdp(options = {}) {
     backups: [],
     /** @type {{ status: number, type: string, remaining: number }[]} */
     aws: [],
+    /** @type {RestoreFault[]} */
+    restores: [],
+    /** @type {string[]} CDP operations whose next answer is lost (the call is carried out, the socket destroyed) */
+    lostAnswers: [],
+    /** @type {string[]} names of projects the next restore leaves out */
+    droppedProjects: [],
+    /** @type {{ status: number, remaining: number }[]} */
+    cmlErrors: [],
+    /** @type {{ ms: number, remaining: number }[]} */
+    cmlDelays: [],
   };
+  /** @type {RestoreRecord[]} */
+  const restoreRecords = [];
+  /** @type {CmlRequest[]} */
+  const cmlRequests = [];
+  let keysSurviveRestore = options.keysSurviveRestore ?? true;
   /** @type {Record<string, boolean>} */
   const optIn = {
     Aurora: true,
@@ -200,12 +251,72 @@ export async function startCdp(options = {}) {
     }
   };
 
-  /** @param {WorkspaceSpec} spec @param {{ status?: string, timeline?: [string, number][], isRestored?: boolean }} [extra] */
+  /**
+   * One CPU group; instanceGroupName is system-assigned (unlike name, what a create request gives).
+   * @param {'AWS' | 'AZURE'} platform @param {Tag[]} tags @param {string} cluster @returns {WorkspaceInstanceGroup[]}
+   */
+  const defaultInstanceGroups = (platform, tags, cluster) => [
+    {
+      instanceType: platform === 'AWS' ? 'm5.2xlarge' : 'Standard_DS3_v2',
+      instanceCount: 2,
+      instanceGroupName: `${cluster}-cpu0`,
+      name: 'cpu0',
+      minInstances: 1,
+      maxInstances: 10,
+      instances: [
+        {
+          instanceId: platform === 'AWS' ? 'i-0a1b2c3d4e5f60718' : 'aks-cpu0-31415926-vmss_0',
+          availabilityZone: platform === 'AWS' ? `${awsRegion}a` : '1',
+        },
+      ],
+      tags: tags.map((t) => ({ ...t })),
+      rootVolumeSize: 512,
+    },
+  ];
+  /**
+   * A describe's group for a restore request's InstanceGroup (cml-restore.md 1.3, read backwards).
+   * @param {any} g @param {number} i @param {Tag[]} tags @param {'AWS' | 'AZURE'} platform @returns {WorkspaceInstanceGroup}
+   */
+  const requestedGroup = (g, i, tags, platform) => {
+    const count = g.instanceCount ?? g.autoscaling?.minInstances ?? 1;
+    const name = g.name ?? `group${i}`;
+    return {
+      instanceType: g.instanceType,
+      instanceCount: count,
+      instanceGroupName: `liftie-${randomUUID().slice(0, 8)}-${name}`,
+      name,
+      minInstances: g.autoscaling?.minInstances ?? count,
+      maxInstances: g.autoscaling?.maxInstances ?? count,
+      instances: Array.from({ length: count }, (_, n) => ({
+        instanceId: platform === 'AWS' ? `i-${randomUUID().replace(/-/g, '').slice(0, 17)}` : `aks-${name}-27182818-vmss_${n}`,
+        availabilityZone: platform === 'AWS' ? `${awsRegion}${'abc'[n % 3]}` : String((n % 3) + 1),
+      })),
+      tags: tags.map((t) => ({ ...t })),
+      rootVolumeSize: g.rootVolume?.size ?? 512,
+      ...(g.accelerator ? { accelerator: { ...g.accelerator } } : {}),
+    };
+  };
+  /** The describe's health list: every resource healthy, as of now. @returns {HealthInfo[]} */
+  const healthyNow = () =>
+    ['web', 'ds-cdh-client', 'livelog', 'model-proxy', 'db'].map((resourceName) => ({
+      resourceName,
+      isHealthy: true,
+      updatedAt: new Date().toISOString(),
+      message: '',
+      details: [],
+    }));
+
+  /**
+   * @param {WorkspaceSpec} spec
+   * @param {{ status?: string, timeline?: [string, number][], isRestored?: boolean, projects?: Project[], apiKeys?: ApiKey[],
+   *   instanceGroups?: WorkspaceInstanceGroup[] }} [extra] a restore's already-made projects, keys and groups
+   */
   function addWorkspace(spec, extra = {}) {
     const id = randomUUID();
     const platform = spec.cloudPlatform ?? 'AWS';
     const env = spec.environmentName ?? (platform === 'AWS' ? 'cdp-aws-env' : 'cdp-azure-env');
     const sub = spec.staticSubdomain ?? `ml-${id.slice(0, 8)}`;
+    const tags = spec.tags ?? [{ key: 'team', value: 'ml-platform' }];
     /** @type {Workspace} */
     const ws = {
       crn: spec.crn ?? `crn:cdp:ml:${region}:${ACCOUNT}:workspace:${id}`,
@@ -242,6 +353,22 @@ export async function startCdp(options = {}) {
       vaultName: platform === 'AWS' ? `cml-backup-vault-${env}`.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 50) : undefined,
       timeline: [{ at: -Infinity, status: spec.status ?? extra.status ?? WORKSPACE_STATUS.ready }],
       deleteAt: undefined,
+      projects: extra.projects ?? makeProjects(spec.projects ?? defaultProjects()),
+      apiKeys: extra.apiKeys ?? makeApiKeys(spec.apiUsers ?? DEFAULT_API_USERS),
+      tags: tags.map((t) => ({ ...t })),
+      subnets: spec.subnets ?? (platform === 'AWS' ? ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'] : [`${env}-cml-subnet-1`]),
+      loadBalancerIPWhitelists: spec.loadBalancerIPWhitelists ?? ['10.0.0.0/8', '192.168.0.0/16'],
+      subnetsForLoadBalancers: spec.subnetsForLoadBalancers ?? [],
+      authorizedIPRanges: spec.authorizedIPRanges ?? [],
+      whitelistAuthorizedIPRanges: spec.whitelistAuthorizedIPRanges ?? false,
+      httpsEnabled: spec.httpsEnabled ?? true,
+      monitoringEnabled: spec.monitoringEnabled ?? true,
+      governanceEnabled: spec.governanceEnabled ?? false,
+      modelMetricsEnabled: spec.modelMetricsEnabled ?? false,
+      isPrivate: spec.isPrivate ?? false,
+      endpointPublicAccess: spec.endpointPublicAccess ?? false,
+      instanceGroups: extra.instanceGroups ?? defaultInstanceGroups(platform, tags, `liftie-${id.slice(0, 8)}`),
+      health: healthyNow(),
     };
     if (extra.timeline) setTimeline(ws, extra.timeline);
     workspaces.set(ws.crn, ws);
@@ -434,48 +561,37 @@ export async function startCdp(options = {}) {
     };
   }
   /** @param {Workspace} ws */
-  function instanceGroups(ws) {
-    return [
-      {
-        instanceType: ws.cloudPlatform === 'AWS' ? 'm5.2xlarge' : 'Standard_DS3_v2',
-        instanceCount: 2,
-        instanceGroupName: 'cpu0',
-        name: 'cpu0',
-        minInstances: 1,
-        maxInstances: 10,
-        instances: [
-          {
-            instanceId: ws.cloudPlatform === 'AWS' ? 'i-0a1b2c3d4e5f60718' : 'aks-cpu0-31415926-vmss_0',
-            availabilityZone: ws.cloudPlatform === 'AWS' ? `${awsRegion}a` : '1',
-          },
-        ],
-        tags: [],
-        rootVolumeSize: 512,
-      },
-    ];
-  }
+  const instanceGroups = (ws) => structuredClone(ws.instanceGroups);
+  /** @param {Workspace} ws the failure message once a failure has happened (model time) */
+  const failureOf = (ws) => (ws.failure && clock.now() >= ws.failure.at ? ws.failure.message : undefined);
+  /** The workspace's URL: its subdomain as a path prefix on the CML API server (real CML: https://<subdomain>.<domain>). @param {Workspace} ws */
+  const instanceUrl = (ws) => `${cmlServer.url}/${ws.staticSubdomain}`;
   /** @param {Workspace} ws */
   function summary(ws) {
     const meta = backupMetadata(ws);
+    const failureMessage = failureOf(ws);
     return {
       instanceName: ws.name,
       environmentName: ws.environmentName,
       instanceStatus: statusOf(ws),
-      instanceUrl: `https://${ws.staticSubdomain}.${ws.environmentName}.xcu2-8y8x.cloudera.site`,
+      instanceUrl: instanceUrl(ws),
       environmentCrn: ws.environmentCrn,
       crn: ws.crn,
       k8sClusterName: ws.k8sClusterName,
       creatorCrn: CREATOR,
       version: ws.version,
-      httpsEnabled: true,
+      httpsEnabled: ws.httpsEnabled,
       filesystemID: ws.filesystemID,
       cloudPlatform: ws.cloudPlatform,
-      monitoringEnabled: true,
+      monitoringEnabled: ws.monitoringEnabled,
+      loadBalancerIPWhitelists: [...ws.loadBalancerIPWhitelists],
       creationDate: new Date(ws.createdWall).toISOString(),
+      ...(failureMessage ? { failureMessage } : {}),
+      healthInfoLists: structuredClone(ws.health),
       ...(ws.nfsVersion ? { nfsVersion: ws.nfsVersion } : {}),
       ...(meta ? { backupMetadata: meta } : {}),
       clusterID: ws.k8sClusterName,
-      isPrivate: false,
+      isPrivate: ws.isPrivate,
       isRestored: ws.isRestored,
     };
   }
@@ -483,11 +599,16 @@ export async function startCdp(options = {}) {
   function workspaceView(ws) {
     return {
       ...summary(ws),
-      endpointPublicAccess: false,
-      tags: [],
+      endpointPublicAccess: ws.endpointPublicAccess,
+      tags: ws.tags.map((t) => ({ ...t })),
       instanceGroups: instanceGroups(ws),
       clusterBaseDomain: `${ws.environmentName}.xcu2-8y8x.cloudera.site`,
-      healthInfoLists: [],
+      modelMetricsEnabled: ws.modelMetricsEnabled,
+      governanceEnabled: ws.governanceEnabled,
+      subnets: [...ws.subnets],
+      whitelistAuthorizedIPRanges: ws.whitelistAuthorizedIPRanges,
+      authorizedIPRanges: [...ws.authorizedIPRanges],
+      subnetsForLoadBalancers: [...ws.subnetsForLoadBalancers],
     };
   }
 
@@ -501,6 +622,14 @@ export async function startCdp(options = {}) {
     }
   }
   const live = () => [...workspaces.values()].filter((w) => !isGone(w));
+  /** A workspace by CRN, or a live one by name. */
+  const find = (/** @type {string} */ crnOrName) => workspaces.get(crnOrName) ?? [...workspaces.values()].find((w) => w.name === crnOrName && !isGone(w));
+  /** @param {string} crnOrName */
+  const must = (crnOrName) => {
+    const w = find(crnOrName);
+    if (!w) throw new Error(`no workspace ${crnOrName}`);
+    return w;
+  };
   /** @param {any} body a request naming a workspace by workspaceCrn or environmentName and workspaceName */
   function findWorkspace(body) {
     let ws;
@@ -567,6 +696,7 @@ export async function startCdp(options = {}) {
         ebsVolumes: ws.ebsVolumes,
         efsBytes: ws.efsBytes,
         existingNFS: ws.existingNFS,
+        nfsVersion: ws.nfsVersion,
         vaultName: ws.vaultName,
         createdWall: Date.now(),
         startModel: clock.now(),
@@ -574,6 +704,10 @@ export async function startCdp(options = {}) {
         fault,
         jobIds: [],
         deleted: false,
+        // What a restore brings back: the workbench's database (projects, users and their API keys) and its groups.
+        projects: structuredClone(ws.projects),
+        apiKeys: ws.apiKeys.map((k) => ({ ...k })),
+        instanceGroups: structuredClone(ws.instanceGroups),
       };
       if (ws.cloudPlatform === 'AWS') b.jobIds = createJobs(b, ws, fault, body.backupJobTimeoutMinutes).map((j) => j.id);
       backups.set(b.crn, b);
@@ -582,8 +716,8 @@ export async function startCdp(options = {}) {
     },
     describeWorkspaceBackup(body) {
       const b = findBackup(body.backupCrn);
-      const ws = workspaces.get(b.workspaceCrn);
-      return { ...backupDetail(b), isCrossNsBackup: false, instanceGroups: ws ? instanceGroups(ws) : [] };
+      // The groups as they were at backup time, also once the workspace is gone (reference cml-restore.md 1.3).
+      return { ...backupDetail(b), isCrossNsBackup: false, instanceGroups: structuredClone(b.instanceGroups) };
     },
     listWorkspaceBackups(body) {
       let crns;
@@ -613,33 +747,109 @@ export async function startCdp(options = {}) {
       if (live().some((w) => w.environmentName === p.environmentName && w.name === p.workspaceName)) {
         throw new CdpError(409, 'ALREADY_EXISTS', `A workbench named ${p.workspaceName} already exists in environment ${p.environmentName}`);
       }
-      if (body.useStaticSubdomain) {
-        const holder = live().find((w) => w.staticSubdomain === b.staticSubdomain);
-        if (holder) throw new CdpError(400, 'FAILED_PRECONDITION', `The subdomain ${b.staticSubdomain} is still used by workbench ${holder.name}`);
+      const k8s = p.provisionK8sRequest;
+      /** @type {string[]} */
+      const warnings = [];
+      let existingNFS = b.existingNFS;
+      let nfsVersion = p.nfsVersion;
+      if (b.platform === 'AZURE') {
+        if (p.existingNFS) existingNFS = p.existingNFS;
+        // A public-cloud request (it carries provisionK8sRequest) must name the NFS the workbench runs on;
+        // a bare request (older tests) takes the backup's.
+        else if (k8s) throw new CdpError(400, 'INVALID_ARGUMENT', 'existingNFS is required to restore a workbench on Azure');
+        else {
+          nfsVersion = nfsVersion ?? b.nfsVersion;
+          warnings.push(`existingNFS was not given: the backed-up workbench's NFS ${b.existingNFS ?? '(none)'} is used.`);
+        }
+      } else if (p.existingNFS) {
+        warnings.push('existingNFS is ignored on AWS: the restore makes a new EFS file system.');
       }
+      const subdomain = body.useStaticSubdomain ? b.staticSubdomain : p.staticSubdomain;
+      if (subdomain) {
+        // A workspace being deleted (deprovision:started) still holds its subdomain until it is gone.
+        const holder = live().find((w) => w.staticSubdomain === subdomain);
+        if (holder) throw new CdpError(400, 'FAILED_PRECONDITION', `The subdomain ${subdomain} is still used by workbench ${holder.name}`);
+      }
+
+      const dropped = faultState.droppedProjects.splice(0);
+      const projects = structuredClone(b.projects).filter((x) => !dropped.includes(x.name));
+      /** @type {Map<string, { username: string, admin: boolean }>} */
+      const users = new Map();
+      for (const k of b.apiKeys) users.set(k.username, { username: k.username, admin: k.admin || (users.get(k.username)?.admin ?? false) });
+      const apiKeys = keysSurviveRestore ? b.apiKeys.map((k) => ({ ...k })) : makeApiKeys([...users.values()]);
+      const tags = (k8s?.tags ?? []).map((/** @type {Tag} */ t) => ({ key: t.key, value: t.value }));
+      const groups = k8s?.instanceGroups?.length
+        ? k8s.instanceGroups.map((/** @type {any} */ g, /** @type {number} */ i) => requestedGroup(g, i, tags, b.platform))
+        : structuredClone(b.instanceGroups);
+
+      // Model time: provision:started -> installation:started (a third) -> installation:finished, or
+      // installation:failed at a failNextRestore fault or at the restore job's timeout, whichever comes first.
+      const total = durations.restore;
+      const fault = faultState.restores.shift();
+      /** @type {{ at: number, message: string } | undefined} */
+      let failure = fault ? { at: total * Math.min(1, Math.max(0, fault.atFraction)), message: fault.message } : undefined;
+      const timeout = body.restoreJobTimeoutMinutes ? body.restoreJobTimeoutMinutes * 60 : Infinity;
+      if (timeout < total && (!failure || timeout < failure.at)) {
+        failure = { at: timeout, message: `The restore job did not finish within restoreJobTimeoutMinutes (${body.restoreJobTimeoutMinutes} minutes).` };
+      }
+      /** @type {[string, number][]} */
+      let timeline;
+      if (!failure) {
+        timeline = [
+          [WORKSPACE_STATUS.installationStarted, total / 3],
+          [WORKSPACE_STATUS.ready, (total * 2) / 3],
+        ];
+      } else if (failure.at <= total / 3) timeline = [[WORKSPACE_STATUS.installationFailed, failure.at]];
+      else {
+        timeline = [
+          [WORKSPACE_STATUS.installationStarted, total / 3],
+          [WORKSPACE_STATUS.installationFailed, failure.at - total / 3],
+        ];
+      }
+
       const ws = addWorkspace(
         {
           name: p.workspaceName,
           environmentName: p.environmentName,
           cloudPlatform: b.platform,
-          version: b.workspaceVersion,
-          staticSubdomain: body.useStaticSubdomain ? b.staticSubdomain : p.staticSubdomain,
-          existingNFS: p.existingNFS ?? b.existingNFS,
-          nfsVersion: p.nfsVersion,
+          // A restore always installs the latest version, not the backup's (runbook; cml-restore.md 1.1).
+          version: LATEST_WORKSPACE_VERSION,
+          staticSubdomain: subdomain,
+          // On AWS filesystemID stays unset: addWorkspace makes a new EFS id (a restore makes a new file system).
+          existingNFS: b.platform === 'AZURE' ? existingNFS : undefined,
+          nfsVersion: b.platform === 'AZURE' ? nfsVersion : undefined,
           ebsVolumes: b.ebsVolumes.map((v) => ({ sizeGiB: v.sizeGiB })),
           efsBytes: b.efsBytes,
+          tags,
+          subnets: k8s?.network?.topology?.subnets ?? [],
+          loadBalancerIPWhitelists: p.loadBalancerIPWhitelists ?? [],
+          subnetsForLoadBalancers: p.subnetsForLoadBalancers ?? [],
+          authorizedIPRanges: p.authorizedIPRanges ?? [],
+          whitelistAuthorizedIPRanges: p.whitelistAuthorizedIPRanges ?? false,
+          // Omitted booleans are false, as for any protobuf-generated API (cml-restore.md 3).
+          httpsEnabled: !(p.disableTLS ?? false),
+          monitoringEnabled: p.enableMonitoring ?? false,
+          governanceEnabled: p.enableGovernance ?? false,
+          modelMetricsEnabled: p.enableModelMetrics ?? false,
+          isPrivate: p.privateCluster ?? false,
+          endpointPublicAccess: p.usePublicLoadBalancer ?? false,
         },
-        {
-          status: WORKSPACE_STATUS.provisionStarted,
-          isRestored: true,
-          timeline: [
-            [WORKSPACE_STATUS.installationStarted, durations.restore / 3],
-            [WORKSPACE_STATUS.ready, (durations.restore * 2) / 3],
-          ],
-        },
+        { status: WORKSPACE_STATUS.provisionStarted, isRestored: true, timeline, projects, apiKeys, instanceGroups: groups },
       );
       ws.timeline[0].at = clock.now();
-      return { workspaceCrn: ws.crn, warnings: [] };
+      for (const g of ws.instanceGroups) g.instanceGroupName = `${ws.k8sClusterName}-${g.name}`;
+      if (failure) ws.failure = { at: clock.now() + failure.at, message: failure.message };
+      ws.restoreJobTimeoutMinutes = body.restoreJobTimeoutMinutes;
+      ws.restoredFrom = b.crn;
+      restoreRecords.push({
+        backupCrn: b.crn,
+        workspaceCrn: ws.crn,
+        workspaceName: ws.name,
+        useStaticSubdomain: body.useStaticSubdomain ?? false,
+        restoreJobTimeoutMinutes: body.restoreJobTimeoutMinutes,
+        at: Date.now(),
+      });
+      return { workspaceCrn: ws.crn, warnings };
     },
     deleteWorkspace(body) {
       const ws = findWorkspace(body);
@@ -649,7 +859,7 @@ export async function startCdp(options = {}) {
       ws.removeStorage = body.removeStorage ?? false;
       return {};
     },
-    getLatestWorkspaceVersion: () => ({ version: '2.0.52-b45' }),
+    getLatestWorkspaceVersion: () => ({ version: LATEST_WORKSPACE_VERSION }),
   };
 
   // ---- faults ----
@@ -688,11 +898,63 @@ export async function startCdp(options = {}) {
     setOptIn(resourceType, enabled) {
       optIn[resourceType] = enabled;
     },
+    /**
+     * The next restoreWorkspace creates its workspace, which then ends in installation:failed at
+     * `atFraction` of restoreSeconds, with describe's failureMessage set to `message`.
+     * @param {string} [message] @param {number} [atFraction]
+     */
+    failNextRestore(message = DEFAULT_RESTORE_FAILURE, atFraction = 0.5) {
+      faultState.restores.push({ message, atFraction });
+    },
+    /**
+     * The next successful call of `operation` is carried out (a restore's workspace IS created) but its
+     * answer is never sent: the socket is destroyed, so the client sees a connection reset.
+     * @param {string} [operation]
+     */
+    loseNextAnswer(operation = 'restoreWorkspace') {
+      faultState.lostAnswers.push(operation);
+    },
+    /** The next restore leaves out the project named `projectName`. @param {string} projectName */
+    dropProjectOnRestore(projectName) {
+      faultState.droppedProjects.push(projectName);
+    },
+    /**
+     * Sets the health of a workspace's resources (describe's healthInfoLists), adding unknown ones.
+     * @param {string} crnOrName @param {{ resourceName: string, isHealthy: boolean, message?: string, details?: string[] }[]} entries
+     */
+    setHealth(crnOrName, entries) {
+      const w = must(crnOrName);
+      for (const e of entries) {
+        const h = w.health.find((x) => x.resourceName === e.resourceName);
+        const next = {
+          resourceName: e.resourceName,
+          isHealthy: e.isHealthy,
+          updatedAt: new Date().toISOString(),
+          message: e.message ?? '',
+          details: e.details ?? [],
+        };
+        if (h) Object.assign(h, next);
+        else w.health.push(next);
+      }
+    },
+    /** The next `count` CML API v2 requests (any workspace) answer `status` (503 UNAVAILABLE, 429, 500). @param {number} count @param {number} [status] */
+    cmlErrorNext(count, status = 503) {
+      faultState.cmlErrors.push({ status, remaining: count });
+    },
+    /** The next `count` CML API v2 requests are answered after `ms` milliseconds. @param {number} ms @param {number} [count] */
+    cmlSlow(ms, count = Infinity) {
+      faultState.cmlDelays.push({ ms, remaining: count });
+    },
     clear() {
       faultState.errors.length = 0;
       faultState.delays.length = 0;
       faultState.backups.length = 0;
       faultState.aws.length = 0;
+      faultState.restores.length = 0;
+      faultState.lostAnswers.length = 0;
+      faultState.droppedProjects.length = 0;
+      faultState.cmlErrors.length = 0;
+      faultState.cmlDelays.length = 0;
     },
   };
   /**
@@ -770,10 +1032,35 @@ export async function startCdp(options = {}) {
     }
     const bad = validate(op.response, out, model.definitions);
     if (bad) return reply(500, { code: 'INTERNAL', message: `sandbox response does not match ml.yaml: ${bad.message}` });
+    const lost = faultState.lostAnswers.indexOf(op.operation);
+    if (lost >= 0) {
+      // Carried out, never answered: the client sees the connection reset.
+      faultState.lostAnswers.splice(lost, 1);
+      rec.status = 0;
+      rec.code = 'ANSWER_LOST';
+      res.socket?.destroy();
+      return;
+    }
     return reply(200, out);
   }
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+
+  // The CML API v2 of every workspace: a path prefix per subdomain, routed to the live workspace
+  // holding that subdomain now (after a static-subdomain restore, the restored one).
+  const cmlServer = await startCmlApi({
+    resolve(subdomain) {
+      const ws = live()
+        .filter((w) => w.staticSubdomain === subdomain)
+        .at(-1);
+      if (!ws) return undefined;
+      const status = statusOf(ws);
+      return { ws, status, ready: READY_STATUSES.includes(status) };
+    },
+    record: (r) => cmlRequests.push(r),
+    takeError: () => take(faultState.cmlErrors, undefined),
+    takeDelay: () => take(faultState.cmlDelays, undefined),
+  });
 
   const awsServer = await startAwsBackup({
     ...aws,
@@ -805,7 +1092,13 @@ export async function startCdp(options = {}) {
     record: (r) => ec2Requests.push(r),
   });
 
-  const find = (/** @type {string} */ crnOrName) => workspaces.get(crnOrName) ?? [...workspaces.values()].find((w) => w.name === crnOrName && !isGone(w));
+  /** @param {string} crnOrName @param {string} username */
+  const keyOf = (crnOrName, username) => {
+    const w = must(crnOrName);
+    const k = w.apiKeys.find((x) => x.username === username);
+    if (!k) throw new Error(`workspace ${w.name} has no CML API user ${username}`);
+    return k.key;
+  };
   return {
     /** Base URL for cdpcli's --endpoint-url / cdp_endpoint_url (no trailing slash). */
     endpoint: `http://127.0.0.1:${port}`,
@@ -875,9 +1168,42 @@ export async function startCdp(options = {}) {
       })),
     /** AWS Backup jobs as DescribeBackupJob shows them (dates as epoch ms). */
     backupJobs: (/** @type {string | undefined} */ backupCrn) => [...jobs.values()].filter((j) => !backupCrn || j.backupCrn === backupCrn).map(jobView),
+    /** The CML API v2 server; each workspace's instanceUrl is `${cmlApi.endpoint}/<subdomain>`, its API under `<instanceUrl>/api/v2`. */
+    cmlApi: { endpoint: cmlServer.url },
+    /** Every CML API v2 request: { method, path (after the subdomain), query, subdomain, workspaceCrn, username, status, at }; never the key. */
+    cmlRequests,
+    /**
+     * A CML API v2 key of a workspace's user (a secret: do not log it).
+     * @param {string} crnOrName @param {string} [username] @returns {string}
+     */
+    cmlApiKey: (crnOrName, username = 'admin') => keyOf(crnOrName, username),
+    /**
+     * Makes a new key for `username` (adding the user if new; `admin` makes them a site administrator, who sees every project).
+     * @param {string} crnOrName @param {string} username @param {{ admin?: boolean }} [opts] @returns {string}
+     */
+    addCmlApiKey(crnOrName, username, opts = {}) {
+      const w = must(crnOrName);
+      const known = w.apiKeys.find((x) => x.username === username);
+      const admin = opts.admin ?? known?.admin ?? false;
+      if (opts.admin !== undefined) for (const k of w.apiKeys) if (k.username === username) k.admin = admin;
+      const key = newApiKey();
+      w.apiKeys.push({ key, username, admin });
+      return key;
+    },
+    /** Whether a restored workspace accepts the backed-up workspace's CML API keys (default true; low confidence). @param {boolean} survive */
+    setKeysSurviveRestore(survive) {
+      keysSurviveRestore = survive;
+    },
+    /**
+     * A workspace's projects as the emulator holds them (ids, owner, visibility, jobs, models, applications), a copy.
+     * @param {string} crnOrName @returns {Project[]}
+     */
+    cmlProjects: (crnOrName) => structuredClone(must(crnOrName).projects),
+    /** Restore requests that created a workspace: { backupCrn, workspaceCrn, workspaceName, useStaticSubdomain, restoreJobTimeoutMinutes, at }. */
+    restores: () => restoreRecords.map((r) => ({ ...r })),
     async stop() {
       server.closeAllConnections();
-      await Promise.all([new Promise((r) => server.close(() => r(undefined))), awsServer.stop(), ec2Server.close()]);
+      await Promise.all([new Promise((r) => server.close(() => r(undefined))), awsServer.stop(), ec2Server.close(), cmlServer.stop()]);
     },
   };
 }

@@ -4,6 +4,9 @@
 // bundle's. Clients come in pointed at the sandbox (a Juju client on the in-process emulator, say);
 // SIGINT and SIGTERM are sent through the child handle the callbacks get. The few bundle tests per
 // action (sandbox/runner.js) cover what only a process shows: its start, its env, real signals.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { runAction, type ActionDefinition, type ClientContext, type Logger, type Report, type Runner } from '@ml-backup-actions/core';
 import { Juju } from '@ml-backup-actions/juju';
@@ -56,7 +59,9 @@ export async function runInProcess<C, K, R extends Report>(
   inputs: Record<string, string>,
   options: InProcessOptions<C, K> = {},
 ): Promise<ActionResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, GITHUB_ACTIONS: 'true' };
+  // RUNNER_TEMP, as the runner gives every job: unless the test gives one, a folder removed after the run.
+  const ownTemp = options.env?.RUNNER_TEMP || process.env.RUNNER_TEMP ? undefined : mkdtempSync(path.join(os.tmpdir(), `runner-temp-${action.name}-`));
+  const env: NodeJS.ProcessEnv = { ...(ownTemp ? { RUNNER_TEMP: ownTemp } : {}), ...process.env, ...options.env, GITHUB_ACTIONS: 'true' };
   for (const key of Object.keys(env)) if (key.startsWith('INPUT_') || env[key] === undefined) delete env[key];
   delete env.GITHUB_OUTPUT;
   delete env.GITHUB_STEP_SUMMARY;
@@ -134,6 +139,7 @@ export async function runInProcess<C, K, R extends Report>(
     clearTimeout(timer);
     process.off('warning', onWarning);
     child.emit('close', null, null);
+    if (ownTemp) rmSync(ownTemp, { recursive: true, force: true });
   }
   return { code, signal: null, seconds: Number(process.hrtime.bigint() - started) / 1e9, stdout, stderr: warnings.join(''), outputs, summary };
 }

@@ -3,6 +3,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError, type ActionRun, type ClientContext } from '@ml-backup-actions/core';
 import type { AzureClients } from '@ml-backup-actions/azure';
 import { connectCdp, type MlApi } from '@ml-backup-actions/cdp';
+import { CmlApi } from '@ml-backup-actions/cml';
 import type { BackupCmlConfig } from './config.js';
 import type { CmlReport } from './report.js';
 
@@ -18,6 +19,8 @@ export interface BackupCmlClients {
   ec2(region: string): Promise<EC2Client>;
   /** Azure Resource Manager, signed in with the job's GitHub OIDC token (azure-* inputs). */
   azure(): Promise<AzureClients>;
+  /** The workspace's CML API v2 with cml-api-key (read only). */
+  cml(instanceUrl: string): CmlApi;
 }
 
 export type BackupCmlRun = ActionRun<BackupCmlConfig, BackupCmlClients, CmlReport>;
@@ -50,6 +53,7 @@ export function backupCmlClients(
     backup: async (region) => new (await import('@aws-sdk/client-backup')).BackupClient(aws(region, reach.backup)),
     ec2: async (region) => new (await import('@aws-sdk/client-ec2')).EC2Client(aws(region, reach.ec2)),
     azure: () => azureClients(config, context, reach.azure),
+    cml: (instanceUrl) => new CmlApi({ instanceUrl, apiKey: config.cmlApiKey, log }),
   };
 }
 

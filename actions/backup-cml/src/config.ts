@@ -1,5 +1,8 @@
+import path from 'node:path';
+import os from 'node:os';
+import { DEFAULT_RECORD_NAME, RECORD_FILE_FORM, isRecordFile } from '@ml-backup-actions/cml';
 import { Inputs, REGION_FORM, isRegion, utcStamp } from '@ml-backup-actions/core';
-import { readCdpConnection, type CdpConnectionConfig } from '@ml-backup-actions/cdp';
+import { BACKUP_CRN_FORM, WORKSPACE_CRN_FORM, isBackupCrn, isWorkspaceCrn, readCdpConnection, type CdpConnectionConfig } from '@ml-backup-actions/cdp';
 
 /** How the workspace is named: its CRN, or its environment and name (CDP accepts either). */
 export type WorkspaceRef = { workspaceCrn: string } | { environmentName: string; workspaceName: string };
@@ -33,15 +36,15 @@ export interface BackupCmlConfig {
   };
   /** Attach to this backup instead of starting one. */
   backupCrn: string;
+  /** A CML API v2 key of the original workspace (an MLAdmin's): its project inventory goes into the record. */
+  cmlApiKey: string;
+  /** Where the upgrade record is written. */
+  recordFile: string;
   dryRun: boolean;
   startedAt: Date;
 }
 
-export const WORKSPACE_CRN_FORM = 'a CML workspace CRN, crn:cdp:ml:<region>:<account id>:workspace:<id>';
-export const BACKUP_CRN_FORM = 'a CML backup CRN, crn:cdp:ml:<region>:<account id>:workspace_backup:<id>';
-const crn = (type: string) => new RegExp(`^crn:cdp:ml:[a-z0-9-]{2,32}:[A-Za-z0-9-]{1,64}:${type}:[A-Za-z0-9-]{1,64}$`);
-export const isWorkspaceCrn = (v: string): boolean => crn('workspace').test(v);
-export const isBackupCrn = (v: string): boolean => crn('workspace_backup').test(v);
+export { BACKUP_CRN_FORM, WORKSPACE_CRN_FORM, isBackupCrn, isWorkspaceCrn };
 
 const ENVIRONMENT_FORM = 'a CDP environment name: letters, digits and hyphens, starting with a letter, at most 100 characters';
 const isEnvironmentName = (v: string) => /^[A-Za-z][A-Za-z0-9-]{0,99}$/.test(v);
@@ -93,6 +96,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
       authorityHost: env.AZURE_AUTHORITY_HOST ?? '',
     },
     backupCrn,
+    cmlApiKey: inputs.secret('cml-api-key', { form: 'a CML API v2 key of the workspace' }),
+    recordFile: inputs.text('record-file', {
+      default: path.join(env.RUNNER_TEMP || os.tmpdir(), DEFAULT_RECORD_NAME),
+      form: RECORD_FILE_FORM,
+      valid: isRecordFile,
+    }),
     dryRun: inputs.boolean('dry-run', false),
     startedAt: now,
   };

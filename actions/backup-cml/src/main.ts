@@ -3,6 +3,7 @@ import { followBackup } from './follow.js';
 import { backupCmlClients, type BackupCmlClients, type BackupCmlRun } from './clients.js';
 import { readConfig, type BackupCmlConfig } from './config.js';
 import { preflight } from './preflight.js';
+import { recordBackup, recordOriginal } from './record.js';
 import { durationSeconds, newCmlReport, type CmlReport } from './report.js';
 import { RunningBackup } from './running.js';
 import { startBackup } from './start.js';
@@ -19,8 +20,9 @@ const JOBS_SINCE_SKEW_MS = 5 * 60_000;
  */
 async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   const { config, clients, report, step, log, signal } = run;
-  const { plan, aws } = await preflight(run);
+  const { plan, aws, workspace } = await preflight(run);
   run.setOutputs(workspaceOutputs(report.workspace));
+  const record = workspace ? await step('record', 'Record the original workspace for the restore', () => recordOriginal(run, workspace)) : undefined;
   if (config.dryRun) {
     log.info(plan.kind === 'start' ? `dry run: the backup would be ${plan.backupName}` : `dry run: ${plan.why ?? `would follow backup ${plan.backupCrn}`}`);
     return 'checked';
@@ -45,6 +47,7 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   }
   const { backupCrn, vaultName } = report.backup;
   if (!backupCrn) throw new ActionError('no backup to follow: neither backup-crn nor CDP named one');
+  if (record) recordBackup(run, record, { crn: backupCrn, name: report.backup.backupName, vaultName });
   const jobs = aws && vaultName ? { client: aws, vault: vaultName, since: new Date(config.startedAt.getTime() - JOBS_SINCE_SKEW_MS) } : undefined;
   const running = new RunningBackup(backupCrn, report.backup, jobs);
   current.backup = running;

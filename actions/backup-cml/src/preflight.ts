@@ -1,5 +1,6 @@
 import type { BackupClient } from '@aws-sdk/client-backup';
 import { withDeadline } from '@ml-backup-actions/core';
+import type { Workspace } from '@ml-backup-actions/cdp';
 import { checkOptIns } from './aws.js';
 import type { BackupCmlRun } from './clients.js';
 import { defaultBackupName } from './config.js';
@@ -17,6 +18,8 @@ export interface Checked {
   plan: Plan;
   /** AWS: the AWS Backup client, for the jobs of the backup. */
   aws?: BackupClient;
+  /** describeWorkspace's answer, for the upgrade record. */
+  workspace?: Workspace;
 }
 
 /**
@@ -53,11 +56,11 @@ export async function preflight(run: BackupCmlRun): Promise<Checked> {
       await checkOptIns(aws, config.awsRegion);
       await checkAwsDisks(checks);
     });
-    return { plan, aws };
+    return { plan, aws, workspace: found.workspace };
   }
   if (found?.view.platform === 'AZURE') {
     const { checkAzure } = await import('./azure.js');
     await step('pre-flight', 'Pre-flight: Azure snapshot resource group, disk tags', () => checkAzure(checks));
   }
-  return { plan };
+  return { plan, workspace: found?.workspace };
 }

@@ -33,3 +33,5 @@ export {
   type StatusClass,
   type WaitOptions,
 } from './waiters.js';
+export { ML_SPEC_VERSION, checkRequest, type SpecProblem } from './spec.js';
+export { BACKUP_CRN_FORM, WORKSPACE_CRN_FORM, isBackupCrn, isWorkspaceCrn } from './crn.js';
