@@ -2,81 +2,48 @@
 // restores over scaled time): from backup-cml's upgrade record to a ready workspace, on AWS and
 // Azure; the guards before anything is sent; one restore, never two, after a lost answer or a
 // rerun; attach mode across processes; the final restore with the original's URL.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { runActionBundle, startAzureForCml, startCdp } from '../../sandbox/index.js';
-import { backupCmlAction } from '../../actions/backup-cml/src/main.js';
-import { backupCmlClients } from '../../actions/backup-cml/src/clients.js';
+import { runActionBundle } from '../../sandbox/index.js';
 import { restoreCmlAction } from '../../actions/restore-cml/src/main.js';
 import { restoreCmlClients } from '../../actions/restore-cml/src/clients.js';
 import { connectCdp } from '../../packages/cdp/src/index.js';
 import { RESTORED_FROM_TAG, type UpgradeRecord } from '../../packages/cml/src/index.js';
+import { CML_WORKSPACES, cmlSandbox, shown, type Cdp } from '../support/cml.js';
 import { runInProcess } from '../support/in-process.js';
 import { must } from '../support/must.js';
 
-type Cdp = Awaited<ReturnType<typeof startCdp>>;
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 
-const WS = {
-  aws: { 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod' },
-  azure: { 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure' },
-};
 const PARAMS = JSON.stringify({ usePublicLoadBalancer: false });
 
 /** A sandbox and a finished backup of the workspace, with its upgrade record. */
 async function backedUp(cloud: 'aws' | 'azure') {
   // 10 model hours of restore take about 1.8 s: long enough for progress lines every 0.6 s.
-  const cdp = await startCdp({ timeScale: 20_000, restoreSeconds: 10 * 3600 });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'restore-cml-'));
-  stops.push(
-    () => cdp.stop(),
-    () => rmSync(dir, { recursive: true, force: true }),
-  );
+  const { cdp, dir, cdpInputs, backup } = await cmlSandbox(stops, { timeScale: 20_000, restoreSeconds: 10 * 3600 });
   const record = path.join(dir, 'record.json');
-  const cdpInputs = { 'cdp-access-key-id': cdp.keys.ed25519.accessKeyId, 'cdp-private-key': cdp.keys.ed25519.privateKey, 'cdp-endpoint-url': cdp.endpoint };
-  let inputs: Record<string, string> = { ...cdpInputs, ...WS[cloud], 'record-file': record, 'progress-interval-minutes': '0.01' };
-  let env: Record<string, string> = { ...cdp.awsEnv, HOME: '/nonexistent' };
-  if (cloud === 'azure') {
-    const side = await startAzureForCml(must(cdp.workspace('ml-azure'), 'ml-azure').crn);
-    stops.push(() => side.stop());
-    env = { ...env, ...side.env };
-    inputs = { ...side.inputs, ...inputs };
-  }
-  const credentials = { accessKeyId: cdp.awsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: cdp.awsEnv.AWS_SECRET_ACCESS_KEY };
-  const b = await runInProcess(backupCmlAction, inputs, {
-    env,
-    timeoutMs: 60_000,
-    clients: (config, context) =>
-      backupCmlClients(config, context, {
-        backup: { endpoint: cdp.awsEnv.AWS_ENDPOINT_URL_BACKUP, credentials },
-        ec2: { endpoint: cdp.awsEnv.AWS_ENDPOINT_URL_EC2, credentials },
-        azure: { ca: env.NODE_EXTRA_CA_CERTS ? readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined },
-      }),
-  });
+  const b = await backup({ ...CML_WORKSPACES[cloud], 'record-file': record });
   expect(b.code).toBe(0);
   const original = JSON.parse(readFileSync(record, 'utf8')) as UpgradeRecord;
   const restore = (more: Record<string, string>) =>
     runInProcess(
       restoreCmlAction,
       { ...cdpInputs, 'record-file': record, 'progress-interval-minutes': '0.01', ...more },
-      { env: { HOME: '/nonexistent' }, timeoutMs: 60_000, clients: (config, context) => ({ ...restoreCmlClients(config, context), goneConfirmMs: 50 }) },
+      {
+        env: { HOME: '/nonexistent' },
+        timeoutMs: 60_000,
+        clients: (config, context) => ({ ...restoreCmlClients(config, context), goneConfirmMs: 50, lookForMs: 50 }),
+      },
     );
   return { cdp, dir, record, original, cdpInputs, restore };
 }
 
 const restoreCalls = (cdp: Cdp) => cdp.requests.filter((r: { operation?: string }) => r.operation === 'restoreWorkspace');
-const noKey = (cdp: Cdp, run: { stdout: string; stderr: string; summary: string; outputs: Record<string, string> }) => {
-  const shown = run.stdout
-    .split('\n')
-    .filter((l) => !l.startsWith('::add-mask::'))
-    .join('\n');
-  for (const text of [shown, run.stderr, run.summary, JSON.stringify(run.outputs)]) expect(text).not.toContain(cdp.keys.ed25519.privateKey);
-};
+const noKey = (cdp: Cdp, run: Parameters<typeof shown>[0]) => expect(shown(run)).not.toContain(cdp.keys.ed25519.privateKey);
 
 describe('restore-cml', () => {
   test.each(['aws', 'azure'] as const)('%s: restores the backup into an interim workspace, derived from the record, with progress lines', async (cloud) => {

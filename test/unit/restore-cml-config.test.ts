@@ -3,18 +3,12 @@
 // in them is never echoed.
 import { describe, expect, test } from '@jest/globals';
 import { readConfig } from '../../actions/restore-cml/src/config.js';
+import { inputEnv, problemsOf } from '../support/inputs.js';
 
 const BACKUP = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace_backup:0b7f3e52-9a51-4f4e-a0c6-6e1d8d1f2c33';
 const CRN = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:f5c7a0a1-24b4-4c5b-9c5e-0a3d2a7e1b11';
-const env = (inputs: Record<string, string>) => Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
-const problems = (inputs: Record<string, string>): string => {
-  try {
-    readConfig(env(inputs));
-  } catch (err) {
-    return String((err as Error).message);
-  }
-  throw new Error('no input error');
-};
+const env = inputEnv;
+const problems = problemsOf(readConfig);
 const NAME = { 'workspace-name': 'ml-interim' };
 
 describe('restore-cml inputs', () => {

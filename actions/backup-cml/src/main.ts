@@ -22,7 +22,9 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   const { config, clients, report, step, log, signal } = run;
   const { plan, aws, workspace } = await preflight(run);
   run.setOutputs(workspaceOutputs(report.workspace));
-  const record = workspace ? await step('record', 'Record the original workspace for the restore', () => recordOriginal(run, workspace)) : undefined;
+  const record = workspace
+    ? await step('record', 'Record the original workspace for the restore', () => recordOriginal(run, workspace, plan.kind === 'attach'))
+    : undefined;
   if (config.dryRun) {
     log.info(plan.kind === 'start' ? `dry run: the backup would be ${plan.backupName}` : `dry run: ${plan.why ?? `would follow backup ${plan.backupCrn}`}`);
     return 'checked';

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { errorMessage } from '@ml-backup-actions/core';
 import type { Workspace } from '@ml-backup-actions/cdp';
-import { RECORD_VERSION, takeInventory, writeRecord, type UpgradeRecord } from '@ml-backup-actions/cml';
+import { RECORD_VERSION, readRecord, takeInventory, writeRecord, type UpgradeRecord } from '@ml-backup-actions/cml';
 import type { BackupCmlRun } from './clients.js';
 
 /**
@@ -8,8 +9,16 @@ import type { BackupCmlRun } from './clients.js';
  * cml-api-key, its projects. The restore derives its request from it and the validation compares
  * against it, when the original is suspended or gone.
  */
-export async function recordOriginal(run: BackupCmlRun, workspace: Workspace): Promise<UpgradeRecord> {
+export async function recordOriginal(run: BackupCmlRun, workspace: Workspace, attaching: boolean): Promise<UpgradeRecord> {
   const { config, clients, log, signal } = run;
+  // A job that attaches finds the workspace as the backup left it (suspended, on Azure): the record
+  // the starting job wrote, before anything changed, is the one to keep.
+  const earlier = attaching ? earlierRecord(run, workspace) : undefined;
+  if (earlier) {
+    log.info(`upgrade record: keeping ${config.recordFile}, written ${earlier.writtenAt} before the backup started`);
+    run.setOutputs({ 'record-file': config.recordFile });
+    return earlier;
+  }
   const platform = (workspace.cloudPlatform ?? '').toUpperCase() === 'AZURE' ? 'AZURE' : 'AWS';
   const record: UpgradeRecord = {
     recordVersion: RECORD_VERSION,
@@ -27,7 +36,15 @@ export async function recordOriginal(run: BackupCmlRun, workspace: Workspace): P
     },
     describeWorkspace: workspace,
   };
-  if (config.cmlApiKey) {
+  if (config.cmlApiKey && attaching) {
+    // The backup has already changed the workspace: an inventory it cannot answer is no reason to stop following it.
+    try {
+      record.inventory = await takeInventory(clients.cml(workspace.instanceUrl), workspace.instanceUrl, { log, signal });
+    } catch (err) {
+      record.inventoryMissing = `backup-cml attached to a running backup and could not list the projects: ${errorMessage(err)}`;
+      log.warning(`${record.inventoryMissing}; the record of the job that started the backup has them`);
+    }
+  } else if (config.cmlApiKey) {
     // No inventory, no validation later: a failure here stops the run before the workspace changes.
     record.inventory = await takeInventory(clients.cml(workspace.instanceUrl), workspace.instanceUrl, { log, signal });
   } else {
@@ -47,6 +64,19 @@ export function recordBackup(run: BackupCmlRun, record: UpgradeRecord, backup: {
   } catch (err) {
     run.log.warning(`the upgrade record could not be updated with the backup CRN: ${errorMessage(err)}; give backup-crn to restore-cml`);
   }
+}
+
+function earlierRecord(run: BackupCmlRun, workspace: Workspace): UpgradeRecord | undefined {
+  const file = run.config.recordFile;
+  if (!existsSync(file)) return undefined;
+  try {
+    const record = readRecord(file);
+    if (record.original.crn === workspace.crn) return record;
+    run.log.warning(`${file} records ${record.original.crn}, not ${workspace.crn}: it is replaced`);
+  } catch (err) {
+    run.log.warning(`${errorMessage(err)} It is replaced.`);
+  }
+  return undefined;
 }
 
 function save(run: BackupCmlRun, record: UpgradeRecord): void {

@@ -10,10 +10,12 @@ export interface RestoreCmlClients {
    * restore (reference/cml-restore.md §4): a 500 or a lagging replica must not read as "gone".
    */
   goneConfirmMs: number;
+  /** How far apart a lost answer's restore is looked for (four looks). */
+  lookForMs: number;
 }
 
 export type RestoreCmlRun = ActionRun<RestoreCmlConfig, RestoreCmlClients, RestoreReport>;
 
 export function restoreCmlClients(config: RestoreCmlConfig, { log, env }: ClientContext): RestoreCmlClients {
-  return { ml: connectCdp(config.cdp, { log, env }).ml, goneConfirmMs: 120_000 };
+  return { ml: connectCdp(config.cdp, { log, env }).ml, goneConfirmMs: 120_000, lookForMs: 15_000 };
 }

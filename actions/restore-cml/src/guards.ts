@@ -51,13 +51,14 @@ export async function originalGone(run: RestoreCmlRun, original: { crn: string; 
       `use-static-subdomain: true takes the original's URL (${original.instanceUrl}), so ${original.name} (${original.crn}) must be deleted first: ${why}`,
     );
   for (let check = 1; check <= 2; check++) {
-    try {
-      const { workspace } = await clients.ml.describeWorkspace({ workspaceCrn: original.crn }, { signal });
-      throw refuse(`it is ${workspace.instanceStatus}`);
-    } catch (err) {
-      if (!(err instanceof CdpError && err.code === 'NOT_FOUND'))
-        throw err instanceof CdpError ? refuse(`describeWorkspace did not say NOT_FOUND (${err.message})`) : err;
-    }
+    const answer = await clients.ml.describeWorkspace({ workspaceCrn: original.crn }, { signal }).then(
+      ({ workspace }) => ({ workspace }),
+      (err: unknown) => ({ err }),
+    );
+    if ('workspace' in answer) throw refuse(`it is ${answer.workspace.instanceStatus}`);
+    const { err } = answer;
+    if (!(err instanceof CdpError)) throw err;
+    if (err.code !== 'NOT_FOUND') throw refuse(`describeWorkspace did not say NOT_FOUND (${err.message})`);
     if (check === 1) {
       log.info(`the original ${original.name} is NOT_FOUND; asking again in ${Math.round(clients.goneConfirmMs / 1000)} s`);
       await sleep(clients.goneConfirmMs, signal);

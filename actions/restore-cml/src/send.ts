@@ -3,9 +3,8 @@ import { CdpError, type RestoreWorkspaceRequest, type Workspace } from '@ml-back
 import type { RestoreCmlRun } from './clients.js';
 import { restoredFrom, workspaceNamed } from './guards.js';
 
-/** How often, and how far apart, a lost answer's restore is looked for. */
+/** How often a lost answer's restore is looked for (clients.lookForMs apart). */
 const LOOKS = 4;
-const LOOK_EVERY_MS = 15_000;
 
 /**
  * restoreWorkspace, sent once and never retried blindly: a second restore would make a second
@@ -50,7 +49,7 @@ async function lookFor(run: RestoreCmlRun, env: string, name: string, backupCrn:
   for (let look = 1; look <= LOOKS; look++) {
     const found = await workspaceNamed(run.clients.ml, env, name, run.signal).catch(() => undefined);
     if (found && restoredFrom(found) === backupCrn) return found;
-    if (look < LOOKS) await sleep(Math.min(LOOK_EVERY_MS, run.clients.goneConfirmMs), run.signal);
+    if (look < LOOKS) await sleep(run.clients.lookForMs, run.signal);
   }
   return undefined;
 }
