@@ -27,7 +27,9 @@ export function rclone(servers, args, { stdin } = {}) {
     child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(' ')} failed (${code}): ${err}`))));
+    // A refused connection says whether the server died, was stopped, or still runs.
+    const states = () => (/connection refused/.test(err) ? ` [${servers.map((s) => s.state?.() ?? `${s.name}: no state`).join('; ')}]` : '');
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(' ')} failed (${code}): ${err}${states()}`))));
   });
 }
 

@@ -10,8 +10,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /**
  * @typedef {{ name: string, endpoint: string, port: number, accessKey: string, secretKey: string,
  *   dir: string, pid: number, faults: (rules: import('./s3-server.js').FaultRule[]) => Promise<void>,
- *   faultRules: () => Promise<import('./s3-server.js').FaultRule[]>, stop: () => Promise<void> }} S3Server
- * @typedef {Pick<S3Server, 'name' | 'endpoint' | 'accessKey' | 'secretKey'>} S3Remote what rclone needs to reach a server
+ *   faultRules: () => Promise<import('./s3-server.js').FaultRule[]>, stop: () => Promise<void>,
+ *   state: () => string }} S3Server
+ * @typedef {Pick<S3Server, 'name' | 'endpoint' | 'accessKey' | 'secretKey'> & { state?: () => string }} S3Remote what rclone needs to reach a server
  */
 
 /**
@@ -91,6 +92,9 @@ export async function startS3(options) {
       if (!res.ok) throw unreachable(`reading faults failed with ${res.status}`);
       return /** @type {Promise<import('./s3-server.js').FaultRule[]>} */ (res.json());
     },
+    /** Whether the process still runs, for a test's error when a request to it is refused. */
+    state: () =>
+      died || (stopping ? `s3 server ${options.name} (pid ${child.pid}) was stopped by the test` : `s3 server ${options.name} (pid ${child.pid}) is running`),
     async stop() {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

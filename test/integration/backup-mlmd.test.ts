@@ -14,6 +14,7 @@ import { backupMlmdAction } from '../../actions/backup-mlmd/src/main.js';
 import { runInProcess, sandboxJuju, type InProcessChild } from '../support/in-process.js';
 import { childCommandLines } from '../support/procs.js';
 import { must } from '../support/must.js';
+import { poll } from '../support/poll.js';
 
 type Ckf = Awaited<ReturnType<typeof startCkf>>;
 const WRITER = 'kfp-metadata-writer';
@@ -370,15 +371,14 @@ describe('an object is never left without its sidecar', () => {
     // The sidecar's PUT is held back; the SIGTERM comes once the object is stored.
     await ckf.s3.faults([{ method: 'PUT', match: `${objectKey('orphan-2')}.json`, delayMs: 4000 }]);
     let signalled = 0;
-    const poll = setInterval(() => {
-      void stored(ckf).then((keys) => {
-        if (signalled || !keys.includes(objectKey('orphan-2'))) return;
-        signalled = Date.now();
-        must(child, 'the running action').kill('SIGTERM');
-      });
-    }, 100);
     let child: Child | undefined;
-    const run = await backup(ckf, { 'backup-id': 'orphan-2' }, (_line, c) => (child = c)).finally(() => clearInterval(poll));
+    const polling = poll(async () => {
+      if (!(await stored(ckf)).includes(objectKey('orphan-2'))) return false;
+      signalled = Date.now();
+      must(child, 'the running action').kill('SIGTERM');
+      return true;
+    }, 100);
+    const run = await backup(ckf, { 'backup-id': 'orphan-2' }, (_line, c) => (child = c)).finally(polling.stop);
     expect(signalled).toBeGreaterThan(0);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('SIGTERM received');

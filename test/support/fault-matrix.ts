@@ -3,6 +3,7 @@
 // the first stdout line it waits for (or from a timer, for a moment no line marks), and the
 // action's own check then holds the run to the same invariants whatever the fault.
 import type { InProcessChild } from './in-process.js';
+import { poll } from './poll.js';
 
 export type Fault = 'slow' | 'fails once' | 'fails always' | 'SIGTERM';
 
@@ -33,24 +34,21 @@ export const sigterm = <S>(marker: string | RegExp) => on<S>(marker, (_s, child)
 /** The run's callbacks for a row: whether it acted, and the onLine the in-process run takes. */
 export function driver<S>(c: FaultCase<S>, s: S) {
   const state = { acted: !c.act && !c.poll, at: 0, child: undefined as InProcessChild | undefined };
-  let timer: NodeJS.Timeout | undefined;
-  let busy = false;
-  if (c.poll) {
-    timer = setInterval(() => {
-      if (state.acted || busy || !state.child) return;
-      busy = true;
-      void c
-        .poll?.(s, state.child)
-        .then((done) => done && !state.acted && Object.assign(state, { acted: true, at: Date.now() }))
-        .finally(() => (busy = false));
-    }, 100);
-  }
+  const polling = c.poll
+    ? poll(async () => {
+        if (state.acted || !state.child) return false;
+        const done = await c.poll?.(s, state.child);
+        if (done && !state.acted) Object.assign(state, { acted: true, at: Date.now() });
+        return state.acted;
+      }, 100)
+    : undefined;
   return {
     state,
     onLine: (line: string, child: InProcessChild) => {
       state.child = child;
       if (!state.acted && c.act?.(line, s, child)) Object.assign(state, { acted: true, at: Date.now() });
     },
-    stop: () => clearInterval(timer),
+    /** Waits for a poll in flight (see poll). */
+    stop: () => polling?.stop(),
   };
 }
