@@ -11,7 +11,7 @@ import { restoreCmlClients } from '../../actions/restore-cml/src/clients.js';
 import { connectCdp } from '../../packages/cdp/src/index.js';
 import { RESTORED_FROM_TAG, type UpgradeRecord } from '../../packages/cml/src/index.js';
 import { CML_WORKSPACES, cmlSandbox, shown, type Cdp } from '../support/cml.js';
-import { runInProcess } from '../support/in-process.js';
+import { runInProcess, type InProcessChild } from '../support/in-process.js';
 import { must } from '../support/must.js';
 
 const stops: (() => unknown)[] = [];
@@ -29,13 +29,14 @@ async function backedUp(cloud: 'aws' | 'azure') {
   const b = await backup({ ...CML_WORKSPACES[cloud], 'record-file': record });
   expect(b.code).toBe(0);
   const original = JSON.parse(readFileSync(record, 'utf8')) as UpgradeRecord;
-  const restore = (more: Record<string, string>) =>
+  const restore = (more: Record<string, string>, onLine?: (line: string, child: InProcessChild) => void) =>
     runInProcess(
       restoreCmlAction,
       { ...cdpInputs, 'record-file': record, 'progress-interval-minutes': '0.01', ...more },
       {
         env: { HOME: '/nonexistent' },
         timeoutMs: 60_000,
+        onLine,
         clients: (config, context) => ({ ...restoreCmlClients(config, context), goneConfirmMs: 50, lookForMs: 50 }),
       },
     );
@@ -164,5 +165,25 @@ describe('restore-cml', () => {
     expect(followed.outputs).toMatchObject({ 'workspace-crn': crn, status: 'installation:finished' });
     expect(cdp.restores()).toHaveLength(1);
     noKey(cdp, followed);
+  });
+
+  test("SIGTERM while following: the restore runs on, the run says how to attach, within GitHub's grace", async () => {
+    const { cdp, restore } = await backedUp('aws');
+    let at = 0;
+    const run = await restore({ 'workspace-name': 'ml-interim', 'workspace-parameters': PARAMS }, (line, child) => {
+      if (!at && /still waiting for the restore of ml-interim/.test(line)) {
+        at = Date.now();
+        child.kill('SIGTERM');
+      }
+    });
+    expect(at).toBeGreaterThan(0);
+    expect(Date.now() - at).toBeLessThan(10_000);
+    expect(run.code).toBe(1);
+    const crn = must(run.outputs['workspace-crn'], 'workspace-crn');
+    expect(run.stdout).toContain(`::warning::stopped following: the restore runs on in CDP: follow it with workspace-crn: ${crn}`);
+    expect(run.summary).toMatch(/restore-cml: interrupted/);
+    // Not cancelled, not deleted: the restore goes on to ready.
+    expect(cdp.restores()).toHaveLength(1);
+    expect(must(cdp.workspace('ml-interim'), 'ml-interim').instanceStatus).toMatch(/:started$/);
   });
 });

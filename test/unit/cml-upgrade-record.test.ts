@@ -10,7 +10,15 @@ import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { registerSecret } from '../../packages/core/src/index.js';
 import type { Workspace } from '../../packages/cdp/src/index.js';
-import { RESTORED_FROM_TAG, deriveRestoreRequest, readRecord, writeRecord, type RestoreChoices, type UpgradeRecord } from '../../packages/cml/src/index.js';
+import {
+  RESTORED_FROM_TAG,
+  deriveRestoreRequest,
+  readRecord,
+  recordOf as originalRecord,
+  writeRecord,
+  type RestoreChoices,
+  type UpgradeRecord,
+} from '../../packages/cml/src/index.js';
 import { startCdp } from '../../sandbox/cdp/index.js';
 import { loadModel, validate } from '../../sandbox/cdp/schema.js';
 
@@ -32,25 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function recordOf(w: Workspace): UpgradeRecord {
-  return {
-    recordVersion: 1,
-    kind: 'cml-upgrade-record',
-    writtenAt: new Date().toISOString(),
-    cloud: w.cloudPlatform === 'AZURE' ? 'AZURE' : 'AWS',
-    original: {
-      crn: w.crn,
-      name: w.instanceName,
-      environmentName: w.environmentName,
-      instanceUrl: w.instanceUrl,
-      version: w.version,
-      filesystemId: w.filesystemID,
-      ...(w.nfsVersion ? { nfsVersion: w.nfsVersion } : {}),
-    },
-    backup: { crn: BACKUP },
-    describeWorkspace: w,
-  };
-}
+const recordOf = (w: Workspace): UpgradeRecord => ({ ...originalRecord(w), backup: { crn: BACKUP } });
 const choices = (over: Partial<RestoreChoices> = {}): RestoreChoices => ({
   backupCrn: BACKUP,
   workspaceName: 'ml-interim',

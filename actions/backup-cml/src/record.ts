@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { errorMessage } from '@ml-backup-actions/core';
 import type { Workspace } from '@ml-backup-actions/cdp';
-import { RECORD_VERSION, readRecord, takeInventory, writeRecord, type UpgradeRecord } from '@ml-backup-actions/cml';
+import { readRecord, recordOf, takeInventory, writeRecord, type UpgradeRecord } from '@ml-backup-actions/cml';
 import type { BackupCmlRun } from './clients.js';
 
 /**
@@ -19,23 +19,7 @@ export async function recordOriginal(run: BackupCmlRun, workspace: Workspace, at
     run.setOutputs({ 'record-file': config.recordFile });
     return earlier;
   }
-  const platform = (workspace.cloudPlatform ?? '').toUpperCase() === 'AZURE' ? 'AZURE' : 'AWS';
-  const record: UpgradeRecord = {
-    recordVersion: RECORD_VERSION,
-    kind: 'cml-upgrade-record',
-    writtenAt: new Date().toISOString(),
-    cloud: platform,
-    original: {
-      crn: workspace.crn,
-      name: workspace.instanceName,
-      environmentName: workspace.environmentName,
-      instanceUrl: workspace.instanceUrl,
-      version: workspace.version,
-      filesystemId: workspace.filesystemID ?? '',
-      ...(workspace.nfsVersion ? { nfsVersion: workspace.nfsVersion } : {}),
-    },
-    describeWorkspace: workspace,
-  };
+  const record = recordOf(workspace);
   if (config.cmlApiKey && attaching) {
     // The backup has already changed the workspace: an inventory it cannot answer is no reason to stop following it.
     try {

@@ -38,6 +38,26 @@ export interface UpgradeRecord {
 
 export const DEFAULT_RECORD_NAME = 'cml-upgrade-record.json';
 
+/** The record of an original as describeWorkspace gives it, before the backup and the inventory. */
+export function recordOf(workspace: Workspace, now = new Date()): UpgradeRecord {
+  return {
+    recordVersion: RECORD_VERSION,
+    kind: 'cml-upgrade-record',
+    writtenAt: now.toISOString(),
+    cloud: (workspace.cloudPlatform ?? '').toUpperCase() === 'AZURE' ? 'AZURE' : 'AWS',
+    original: {
+      crn: workspace.crn,
+      name: workspace.instanceName,
+      environmentName: workspace.environmentName,
+      instanceUrl: workspace.instanceUrl,
+      version: workspace.version,
+      filesystemId: workspace.filesystemID ?? '',
+      ...(workspace.nfsVersion ? { nfsVersion: workspace.nfsVersion } : {}),
+    },
+    describeWorkspace: workspace,
+  };
+}
+
 /** The record as given, checked; a clear error naming the input when it is not one. */
 export function readRecord(file: string, input = 'record-file'): UpgradeRecord {
   let text: string;
