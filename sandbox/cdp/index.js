@@ -34,8 +34,13 @@ export const WORKSPACE_STATUS = {
   resumeStarted: 'resume:started',
   resumed: 'resume:finished',
   deprovisionStarted: 'deprovision:started',
+  deprovisionFailed: 'deprovision:failed',
   installationFailed: 'installation:failed',
 };
+/** The failure message of a delete failed by faults.failNextDelete() unless one is given (the emulator's wording). */
+export const DEFAULT_DELETE_FAILURE = 'Failed to delete the workbench: timed out waiting for the Kubernetes cluster to be deleted.';
+/** What deleteWorkspace answers for a suspended workspace when deleteSuspended is 'refuse' (no public source: the emulator's wording). */
+export const SUSPENDED_DELETE_REFUSAL = 'Cannot delete a workbench that is suspended. Resume it first.';
 /** Statuses in which a workspace counts as ready (cloudera.cloud READY_STATES, plus resume:finished). */
 export const READY_STATUSES = ['installation:finished', 'modify:finished', 'resume:finished'];
 
@@ -73,10 +78,12 @@ const GiB = 1024 ** 3;
  *   maxSkewSeconds?: number, workspaces?: WorkspaceSpec[], backupSeconds?: number, suspendSeconds?: number,
  *   resumeSeconds?: number, restoreSeconds?: number, deleteSeconds?: number, abortSeconds?: number,
  *   backupStatuses?: Partial<typeof DEFAULT_BACKUP_STATUS>, extraKeys?: { accessKeyId: string, method: 'ed25519v1' | 'rsav1' | 'ecdsav1', publicKey: string }[],
- *   optIn?: Record<string, boolean>, keysSurviveRestore?: boolean }} CdpOptions
+ *   optIn?: Record<string, boolean>, keysSurviveRestore?: boolean, deleteSuspended?: 'accept' | 'refuse' }} CdpOptions
  *   timeScale: model seconds per real second (default 1); backupSeconds: model duration of a
  *   backup's EFS job (default 10 h), EBS jobs take a tenth of it. keysSurviveRestore (default true):
  *   whether a restored workspace accepts the CML API keys of the backed-up one (low confidence, so a switch).
+ *   deleteSuspended (default 'accept'): whether deleteWorkspace takes a suspend:finished workspace
+ *   or refuses it (reference cml-restore.md §8.4: unknown, so a switch).
  */
 
 /**
@@ -199,6 +206,8 @@ export async function startCdp(options = {}) {
     aws: [],
     /** @type {RestoreFault[]} */
     restores: [],
+    /** @type {{ message: string }[]} deletes that end in deprovision:failed */
+    deletes: [],
     /** @type {string[]} CDP operations whose next answer is lost (the call is carried out, the socket destroyed) */
     lostAnswers: [],
     /** @type {string[]} names of projects the next restore leaves out */
@@ -213,6 +222,9 @@ export async function startCdp(options = {}) {
   /** @type {CmlRequest[]} */
   const cmlRequests = [];
   let keysSurviveRestore = options.keysSurviveRestore ?? true;
+  const deleteSuspended = options.deleteSuspended ?? 'accept';
+  /** @type {{ workspaceCrn: string, workspaceName: string, force: boolean, removeStorage: boolean, at: number }[]} */
+  const deleteRecords = [];
   /** @type {Record<string, boolean>} */
   const optIn = {
     Aurora: true,
@@ -853,10 +865,36 @@ export async function startCdp(options = {}) {
     },
     deleteWorkspace(body) {
       const ws = findWorkspace(body);
-      if (statusOf(ws) === WORKSPACE_STATUS.deprovisionStarted) return {};
-      setTimeline(ws, [[WORKSPACE_STATUS.deprovisionStarted, 0]]);
-      ws.deleteAt = clock.now() + durations.delete;
+      const status = statusOf(ws);
+      if (status === WORKSPACE_STATUS.deprovisionStarted) return {};
+      if (status === WORKSPACE_STATUS.suspended && deleteSuspended === 'refuse') throw new CdpError(400, 'FAILED_PRECONDITION', SUSPENDED_DELETE_REFUSAL);
+      if (status === WORKSPACE_STATUS.deprovisionFailed && !body.force) {
+        throw new CdpError(
+          400,
+          'FAILED_PRECONDITION',
+          `The workbench ${ws.name} failed to delete; delete it with force to remove it without the cleanup guarantee.`,
+        );
+      }
+      deleteRecords.push({
+        workspaceCrn: ws.crn,
+        workspaceName: ws.name,
+        force: body.force ?? false,
+        removeStorage: body.removeStorage ?? false,
+        at: Date.now(),
+      });
       ws.removeStorage = body.removeStorage ?? false;
+      const fault = body.force ? undefined : faultState.deletes.shift();
+      if (fault) {
+        setTimeline(ws, [
+          [WORKSPACE_STATUS.deprovisionStarted, 0],
+          [WORKSPACE_STATUS.deprovisionFailed, durations.delete / 2],
+        ]);
+        ws.failure = { at: clock.now() + durations.delete / 2, message: fault.message };
+        return {};
+      }
+      setTimeline(ws, [[WORKSPACE_STATUS.deprovisionStarted, 0]]);
+      ws.failure = undefined;
+      ws.deleteAt = clock.now() + durations.delete;
       return {};
     },
     getLatestWorkspaceVersion: () => ({ version: LATEST_WORKSPACE_VERSION }),
@@ -914,6 +952,10 @@ export async function startCdp(options = {}) {
     loseNextAnswer(operation = 'restoreWorkspace') {
       faultState.lostAnswers.push(operation);
     },
+    /** The next deleteWorkspace without force ends in deprovision:failed with `message` (the workspace stays). @param {string} [message] */
+    failNextDelete(message = DEFAULT_DELETE_FAILURE) {
+      faultState.deletes.push({ message });
+    },
     /** The next restore leaves out the project named `projectName`. @param {string} projectName */
     dropProjectOnRestore(projectName) {
       faultState.droppedProjects.push(projectName);
@@ -951,6 +993,7 @@ export async function startCdp(options = {}) {
       faultState.backups.length = 0;
       faultState.aws.length = 0;
       faultState.restores.length = 0;
+      faultState.deletes.length = 0;
       faultState.lostAnswers.length = 0;
       faultState.droppedProjects.length = 0;
       faultState.cmlErrors.length = 0;
@@ -1199,6 +1242,8 @@ export async function startCdp(options = {}) {
      * @param {string} crnOrName @returns {Project[]}
      */
     cmlProjects: (crnOrName) => structuredClone(must(crnOrName).projects),
+    /** deleteWorkspace calls that started a delete: { workspaceCrn, workspaceName, force, removeStorage, at }. */
+    deletes: () => deleteRecords.map((d) => ({ ...d })),
     /** Restore requests that created a workspace: { backupCrn, workspaceCrn, workspaceName, useStaticSubdomain, restoreJobTimeoutMinutes, at }. */
     restores: () => restoreRecords.map((r) => ({ ...r })),
     async stop() {

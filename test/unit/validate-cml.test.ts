@@ -4,10 +4,16 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { startCdp } from '../../sandbox/index.js';
 import { readConfig } from '../../actions/validate-cml/src/config.js';
-import { compareVersions, configurationDrift, controlPlaneChecks } from '../../actions/validate-cml/src/control-plane.js';
-import { compareProjects } from '../../actions/validate-cml/src/projects.js';
 import type { Workspace } from '../../packages/cdp/src/index.js';
-import { recordOf, type InventoryProject, type ProjectInventory } from '../../packages/cml/src/index.js';
+import {
+  compareProjects,
+  compareVersions,
+  configurationDrift,
+  controlPlaneChecks,
+  recordOf,
+  type InventoryProject,
+  type ProjectInventory,
+} from '../../packages/cml/src/index.js';
 import { inputEnv, problemsOf } from '../support/inputs.js';
 
 const CRN = 'crn:cdp:ml:us-west-1:9d74eee4-1cad-45d7-b645-7ccf9edbb73d:workspace:f5c7a0a1-24b4-4c5b-9c5e-0a3d2a7e1b11';

@@ -1,5 +1,5 @@
-import { ActionError, sleep } from '@ml-backup-actions/core';
-import { CdpError, classifyBackupStatus, type MlApi, type Workspace } from '@ml-backup-actions/cdp';
+import { ActionError } from '@ml-backup-actions/core';
+import { CdpError, classifyBackupStatus, whyNotGone, type MlApi, type Workspace } from '@ml-backup-actions/cdp';
 import { RESTORED_FROM_TAG } from '@ml-backup-actions/cml';
 import type { RestoreCmlRun } from './clients.js';
 
@@ -46,26 +46,11 @@ export async function earlierRestore(run: RestoreCmlRun, environmentName: string
  */
 export async function originalGone(run: RestoreCmlRun, original: { crn: string; name: string; instanceUrl: string }): Promise<void> {
   const { clients, log, signal } = run;
-  const refuse = (why: string) =>
-    new ActionError(
+  const why = await whyNotGone(clients.ml, original, { gapMs: clients.goneConfirmMs, log, signal, label: `the original ${original.name}` });
+  if (why) {
+    throw new ActionError(
       `use-static-subdomain: true takes the original's URL (${original.instanceUrl}), so ${original.name} (${original.crn}) must be deleted first: ${why}`,
     );
-  for (let check = 1; check <= 2; check++) {
-    const answer = await clients.ml.describeWorkspace({ workspaceCrn: original.crn }, { signal }).then(
-      ({ workspace }) => ({ workspace }),
-      (err: unknown) => ({ err }),
-    );
-    if ('workspace' in answer) throw refuse(`it is ${answer.workspace.instanceStatus}`);
-    const { err } = answer;
-    if (!(err instanceof CdpError)) throw err;
-    if (err.code !== 'NOT_FOUND') throw refuse(`describeWorkspace did not say NOT_FOUND (${err.message})`);
-    if (check === 1) {
-      log.info(`the original ${original.name} is NOT_FOUND; asking again in ${Math.round(clients.goneConfirmMs / 1000)} s`);
-      await sleep(clients.goneConfirmMs, signal);
-    }
   }
-  const listed = (await clients.ml.listWorkspaces({}, { signal })).workspaces ?? [];
-  const still = listed.find((w) => w.crn === original.crn || (original.instanceUrl && w.instanceUrl === original.instanceUrl));
-  if (still) throw refuse(`listWorkspaces still has ${still.instanceName} (${still.instanceStatus}) at that URL`);
   log.info(`the original ${original.name} is gone (NOT_FOUND twice, not listed): its subdomain can be taken`);
 }

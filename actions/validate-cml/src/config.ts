@@ -2,9 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Inputs } from '@ml-backup-actions/core';
 import { WORKSPACE_CRN_FORM, isWorkspaceCrn, readCdpConnection, type CdpConnectionConfig } from '@ml-backup-actions/cdp';
-import { DEFAULT_RECORD_NAME, RECORD_FILE_FORM, isRecordFile } from '@ml-backup-actions/cml';
-
-export type ExpectUrl = 'same' | 'different';
+import { DEFAULT_RECORD_NAME, RECORD_FILE_FORM, isRecordFile, type ExpectUrl } from '@ml-backup-actions/cml';
 
 export interface ValidateCmlConfig {
   workspaceCrn: string;

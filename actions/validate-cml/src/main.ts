@@ -1,12 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { ActionError, errorMessage, type ActionDefinition } from '@ml-backup-actions/core';
-import type { Workspace } from '@ml-backup-actions/cdp';
-import { CmlApiError, readRecord, takeInventory, type ProjectInventory, type UpgradeRecord } from '@ml-backup-actions/cml';
+import { ActionError, type ActionDefinition } from '@ml-backup-actions/core';
+import { failedChecks, readRecord, validateRestored, type UpgradeRecord } from '@ml-backup-actions/cml';
 import { validateCmlClients, type ValidateCmlClients, type ValidateCmlRun } from './clients.js';
 import { readConfig, type ValidateCmlConfig } from './config.js';
-import { configurationDrift, controlPlaneChecks } from './control-plane.js';
-import { compareProjects } from './projects.js';
-import { failedChecks, newValidationReport, type Check, type ValidationReport } from './report.js';
+import { newValidationReport, type ValidationReport } from './report.js';
 import { checkTable, renderSummary } from './summary.js';
 
 /**
@@ -15,23 +12,28 @@ import { checkTable, renderSummary } from './summary.js';
  * backup-cml's record of the original. Any failed check fails the step, so no approval after it opens.
  */
 async function validateCml(run: ValidateCmlRun): Promise<void> {
-  const { config, report, step, log } = run;
+  const { config, report, step, log, clients, signal } = run;
   const v = report.validation;
   const record = readRecord(config.recordFile);
-  const restored = await step('control plane', 'The restored workspace, as CDP describes it', async () => {
-    const { workspace } = await run.clients.ml.describeWorkspace({ workspaceCrn: config.workspaceCrn }, { signal: run.signal });
-    Object.assign(v, {
-      workspaceName: workspace.instanceName,
-      instanceUrl: workspace.instanceUrl,
-      version: workspace.version,
-      instanceStatus: workspace.instanceStatus,
-    });
-    v.checks.push(...controlPlaneChecks(record, workspace, config.expectUrl), ...configurationDrift(record.describeWorkspace, workspace));
-    return workspace;
-  });
-  await step('projects', `The projects of ${restored.instanceName}, against the record`, async () =>
-    v.checks.push(...(await projectChecks(run, record, restored))),
+  const keys = [
+    { input: 'cml-api-key', key: config.cmlApiKey },
+    { input: 'original-cml-api-key', key: config.originalCmlApiKey },
+  ];
+  const found = await step('validate', 'The restored workspace against the record: CDP, then its projects', () =>
+    validateRestored(clients, record, config.workspaceCrn, { expectUrl: config.expectUrl, keys, log, signal }),
   );
+  const w = found.workspace;
+  Object.assign(v, {
+    workspaceName: w.instanceName,
+    instanceUrl: w.instanceUrl,
+    version: w.version,
+    instanceStatus: w.instanceStatus,
+    checks: found.checks,
+    projectsExpected: found.projectsExpected,
+    projectsFound: found.projectsFound,
+    missingProjects: found.missingProjects,
+    keyUsed: found.keyUsed,
+  });
 
   report.phase = 'comparison';
   for (const c of v.checks) {
@@ -40,52 +42,12 @@ async function validateCml(run: ValidateCmlRun): Promise<void> {
     else log.info(`${c.result.toUpperCase()} ${line}`);
   }
   writeReport(run, record);
-  const failed = failedChecks(v);
+  const failed = failedChecks(v.checks);
   if (failed.length) {
     log.info(`what differs:\n${checkTable(failed)}`);
     throw new ActionError(`${failed.length} of ${v.checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}; the job summary has the table`);
   }
-  log.info(`${restored.instanceName} is validated: ${v.checks.length} checks, ${v.projectsFound} projects`);
-}
-
-async function projectChecks(run: ValidateCmlRun, record: UpgradeRecord, w: Workspace): Promise<Check[]> {
-  const v = run.report.validation;
-  const expected = record.inventory;
-  if (!expected) {
-    return [
-      { name: 'Projects', result: 'fail', expected: "the record's inventory", found: `none: ${record.inventoryMissing ?? 'the record has no inventory'}` },
-    ];
-  }
-  v.projectsExpected = expected.projects.length;
-  const found = await inventoryOf(run, w);
-  if (typeof found === 'string') return [{ name: 'Projects', result: 'fail', expected: `${expected.projects.length} listed`, found }];
-  v.projectsFound = found.projects.length;
-  const { checks, missing } = compareProjects(expected, found, record.cloud);
-  v.missingProjects = missing;
-  return checks;
-}
-
-/** The restored workspace's projects with the first key it accepts; why not, as a sentence. */
-async function inventoryOf(run: ValidateCmlRun, w: Workspace): Promise<ProjectInventory | string> {
-  const { config, clients, log, signal, report } = run;
-  const keys = [
-    { input: 'cml-api-key', key: config.cmlApiKey },
-    { input: 'original-cml-api-key', key: config.originalCmlApiKey },
-  ].filter((k) => k.key);
-  if (!keys.length) return `not listed: no key; give cml-api-key, a CML API v2 key of ${w.instanceUrl} (or original-cml-api-key, the one backup-cml had)`;
-  const refused: string[] = [];
-  for (const { input, key } of keys) {
-    try {
-      const inventory = await takeInventory(clients.cml(w.instanceUrl, key), w.instanceUrl, { log, signal });
-      report.validation.keyUsed = input;
-      return inventory;
-    } catch (err) {
-      if (!(err instanceof CmlApiError) || (err.status !== 401 && err.status !== 403)) return `not listed: ${errorMessage(err)}`;
-      refused.push(`${input} (HTTP ${err.status})`);
-      log.info(`${w.instanceUrl} refused ${input} (HTTP ${err.status})${keys.length > refused.length ? '; trying the next key' : ''}`);
-    }
-  }
-  return `not listed: ${w.instanceUrl} refused ${refused.join(' and ')}; create an API key in ${w.instanceUrl} (User Settings > API Keys, audience API) for an MLAdmin user and give it as cml-api-key`;
+  log.info(`${w.instanceName} is validated: ${v.checks.length} checks, ${v.projectsFound} projects`);
 }
 
 function writeReport(run: ValidateCmlRun, record: UpgradeRecord): void {
@@ -95,7 +57,7 @@ function writeReport(run: ValidateCmlRun, record: UpgradeRecord): void {
     reportVersion: 1,
     kind: 'cml-validation-report',
     writtenAt: new Date().toISOString(),
-    validated: failedChecks(v).length === 0,
+    validated: failedChecks(v.checks).length === 0,
     expectUrl: config.expectUrl,
     workspace: { crn: config.workspaceCrn, name: v.workspaceName, instanceUrl: v.instanceUrl, version: v.version, instanceStatus: v.instanceStatus },
     original: { crn: record.original.crn, name: record.original.name, instanceUrl: record.original.instanceUrl, version: record.original.version },
@@ -117,7 +79,7 @@ export const validateCmlAction: ActionDefinition<ValidateCmlConfig, ValidateCmlC
   finalOutputs: (_config, report) => {
     const v = report.validation;
     return {
-      validated: String(report.status === 'succeeded' && v.checks.length > 0 && failedChecks(v).length === 0),
+      validated: String(report.status === 'succeeded' && v.checks.length > 0 && failedChecks(v.checks).length === 0),
       ...(v.projectsExpected !== undefined ? { 'projects-expected': String(v.projectsExpected) } : {}),
       ...(v.projectsFound !== undefined ? { 'projects-found': String(v.projectsFound) } : {}),
       'missing-projects': JSON.stringify(v.missingProjects),

@@ -1,18 +1,5 @@
 import { newReport, type Report } from '@ml-backup-actions/core';
-
-/** One comparison: pass, fail (the step fails), or warn (shown, the step passes). */
-export interface Check {
-  name: string;
-  result: 'pass' | 'fail' | 'warn';
-  expected: string;
-  found: string;
-}
-
-export interface MissingProject {
-  id: string;
-  name: string;
-  owner: string;
-}
+import type { Check, MissingProject } from '@ml-backup-actions/cml';
 
 export interface ValidationState {
   workspaceName?: string;
@@ -33,5 +20,3 @@ export interface ValidationReport extends Report {
 
 export const newValidationReport = (now = new Date()): ValidationReport =>
   newReport({ validation: { checks: [] as Check[], missingProjects: [] as MissingProject[] } }, now);
-
-export const failedChecks = (v: ValidationState): Check[] => v.checks.filter((c) => c.result === 'fail');

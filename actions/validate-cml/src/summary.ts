@@ -1,12 +1,13 @@
 import { JobSummary, statusLine } from '@ml-backup-actions/core';
+import { failedChecks, type Check } from '@ml-backup-actions/cml';
 import type { ValidateCmlConfig } from './config.js';
-import { failedChecks, type Check, type ValidationReport } from './report.js';
+import type { ValidationReport } from './report.js';
 
 const RESULT = { pass: 'pass', fail: '**FAIL**', warn: 'warning' } as const;
 
 export function renderSummary(config: ValidateCmlConfig, report: ValidationReport): JobSummary {
   const v = report.validation;
-  const failed = failedChecks(v);
+  const failed = failedChecks(v.checks);
   const validated = report.status === 'succeeded' && failed.length === 0;
   const summary = new JobSummary(`validate-cml: ${validated ? 'validated' : report.status === 'succeeded' ? 'failed' : report.status}`);
   summary.keyValues([

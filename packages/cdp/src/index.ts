@@ -35,3 +35,4 @@ export {
 } from './waiters.js';
 export { ML_SPEC_VERSION, checkRequest, type SpecProblem } from './spec.js';
 export { BACKUP_CRN_FORM, WORKSPACE_CRN_FORM, isBackupCrn, isWorkspaceCrn } from './crn.js';
+export { whyNotGone } from './gone.js';

@@ -1,5 +1,11 @@
-import type { InventoryProject, ProjectInventory } from '@ml-backup-actions/cml';
-import type { Check, MissingProject } from './report.js';
+import type { Check } from './checks.js';
+import type { InventoryProject, ProjectInventory } from './inventory.js';
+
+export interface MissingProject {
+  id: string;
+  name: string;
+  owner: string;
+}
 
 export interface ProjectComparison {
   checks: Check[];

@@ -1,7 +1,16 @@
 import type { Workspace } from '@ml-backup-actions/cdp';
-import type { UpgradeRecord } from '@ml-backup-actions/cml';
-import type { ExpectUrl } from './config.js';
-import type { Check } from './report.js';
+import type { UpgradeRecord } from './record.js';
+
+/** One comparison: pass, fail (the validation fails), or warn (shown; it passes). */
+export interface Check {
+  name: string;
+  result: 'pass' | 'fail' | 'warn';
+  expected: string;
+  found: string;
+}
+
+/** 'different' for the interim workspace (a URL of its own), 'same' for the final restore (the original's). */
+export type ExpectUrl = 'same' | 'different';
 
 /** Ready after a restore; resume:finished counts too (low confidence, reference/cml-restore.md §2). */
 const READY = ['installation:finished', 'modify:finished', 'resume:finished'];
