@@ -32,7 +32,8 @@ export async function runUses(uses: string, given: Record<string, string>, call:
   const stub = stubs[uses] ?? stubs[uses.replace(/@[^@/]*$/, '')];
   if (stub) {
     step.notes.push(`${uses} replaced by the test's stub`);
-    const result = (await stub({ uses, inputs: given, env: call.env })) ?? {};
+    const { github, runner } = call.contexts as { github: Record<string, unknown>; runner: Record<string, string> };
+    const result = (await stub({ uses, inputs: given, env: call.env, github, runner })) ?? {};
     Object.assign(step.outputs, result.outputs);
     Object.assign(frame.job.githubEnv, result.env);
     frame.job.path.unshift(...[...(result.path ?? [])].reverse());

@@ -5,3 +5,4 @@ export { HarnessError } from './expressions.js';
 export { Repository, type Lease } from './repository.js';
 export { parseFileCommand, runnerTimings, type KillTimings } from './process.js';
 export type * from './types.js';
+export { ArtifactStore } from './artifacts.js';

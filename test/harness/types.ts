@@ -60,6 +60,9 @@ export interface StubCall {
   uses: string;
   inputs: Record<string, string>;
   env: Record<string, string>;
+  /** The step's github and runner contexts (run_id, run_attempt, workspace; temp). */
+  github: Record<string, unknown>;
+  runner: Record<string, string>;
 }
 
 export interface StubResult {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ArtifactStore,
   HarnessError,
   jobOrder,
   Repository,
@@ -258,6 +259,89 @@ describe('errors', () => {
     await expect(runWorkflow({ ...base, workflow: file })).rejects.toThrow(
       'job a: uses acme/lib/.github/workflows/x.yml@v1, but options.remotes has no acme/lib@v1',
     );
+  });
+});
+
+describe('artifacts (actions/upload-artifact and download-artifact over an ArtifactStore)', () => {
+  const file = () =>
+    workflowFile(
+      'artifacts',
+      `on: workflow_dispatch
+jobs:
+  make:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          mkdir -p "$RUNNER_TEMP/out/sub" && echo '{"n": 1}' > "$RUNNER_TEMP/record.json" && echo deep > "$RUNNER_TEMP/out/sub/x.txt"
+      - uses: actions/upload-artifact@v6
+        with:
+          name: record
+          path: \${{ runner.temp }}/record.json
+      - uses: actions/upload-artifact@v6
+        with:
+          name: tree
+          path: \${{ runner.temp }}/out
+  use:
+    needs: make
+    runs-on: ubuntu-latest
+    steps:
+      - id: get
+        uses: actions/download-artifact@v5
+        with:
+          name: record
+          path: \${{ runner.temp }}
+      - uses: actions/download-artifact@v5
+        with:
+          name: tree
+          path: \${{ runner.temp }}/tree
+      - run: cat "$RUNNER_TEMP/record.json" "$RUNNER_TEMP/tree/sub/x.txt"
+  again:
+    needs: make
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo '{"n": 2}' > "$RUNNER_TEMP/record.json"
+      - uses: actions/upload-artifact@v6
+        with:
+          name: record
+          path: \${{ runner.temp }}/record.json
+  overwrite:
+    needs: again
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo '{"n": 3}' > "$RUNNER_TEMP/record.json"
+      - uses: actions/upload-artifact@v6
+        with:
+          name: record
+          path: \${{ runner.temp }}/record.json
+          overwrite: true
+  missing:
+    needs: make
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v5
+        with:
+          name: nothing-by-this-name
+`,
+    );
+
+  test("one job's file reaches another; a name is taken once per run unless overwrite; a missing name fails", async () => {
+    const store = new ArtifactStore();
+    const result = await runWorkflow({ ...base, workflow: file(), stubs: store.stubs(), github: { run_id: '77' } });
+    expect(result.jobs.make.result).toBe('success');
+    expect(result.jobs.use.result).toBe('success');
+    expect(result.jobs.use.steps[2].stdout).toBe('{"n": 1}\ndeep\n');
+    expect(result.jobs.use.steps[0].outputs['download-path']).toMatch(/\S/);
+    expect(result.jobs.again.result).toBe('failure');
+    expect(result.jobs.again.steps[1].stderr).toContain('(409) Conflict: an artifact with this name already exists on the workflow run');
+    expect(result.jobs.overwrite.result).toBe('success');
+    expect(result.jobs.missing.result).toBe('failure');
+    expect(result.jobs.missing.steps[0].stderr).toContain('Artifact not found for name: nothing-by-this-name');
+    expect(store.artifacts('77')).toEqual({ record: { 'record.json': '{"n": 3}\n' }, tree: { 'sub/x.txt': 'deep\n' } });
+    // Another run does not see them.
+    expect(store.artifacts('78')).toEqual({});
   });
 });
 
