@@ -115,6 +115,11 @@ export interface RunWorkflowOptions {
   onLog?: (line: LogLine) => void;
   /** The cancellation sequence's waits; the runner's by default. */
   killTimings?: Partial<KillTimings>;
+  /**
+   * How long a minute of a job's `timeout-minutes` (360 by default, GitHub-hosted runners' limit)
+   * lasts here, in ms; 60,000 by default. A test scales it down to prove a hand-over at 6 hours.
+   */
+  jobMinuteMs?: number;
   /** Holds RUNNER_TEMP etc.; a fresh directory, removed afterwards, by default. */
   tempDir?: string;
   /**

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { data } from '@actions/expressions';
 import { parse } from 'yaml';
-import { evaluateBoolean, evaluateIf, evaluateMap, evaluateString, evaluateValue, HarnessError, type Scope } from './expressions.js';
+import { evaluateBoolean, evaluateIf, evaluateMap, evaluateNumber, evaluateString, evaluateValue, HarnessError, type Scope } from './expressions.js';
 import { killGroup, runnerTimings } from './process.js';
 import { jobStatus, runSteps, type Frame, type JobRuntime } from './steps.js';
 import type { Lease } from './repository.js';
@@ -363,6 +363,18 @@ async function runWorkflowIn(options: RunWorkflowOptions, tempRoot: string): Pro
     // A job started before the run was cancelled is cancelled with it; one started after (if: always()) runs its steps normally.
     const onCancel = () => cancel.abort(run.signal.reason);
     if (!run.signal.aborted) run.signal.addEventListener('abort', onCancel, { once: true });
+    // The job's time limit: GitHub cancels a job at timeout-minutes (360 by default).
+    const limit =
+      def['timeout-minutes'] === undefined
+        ? 360
+        : evaluateNumber(def['timeout-minutes'], { schema: 'workflow', definition: 'number-strategy-context', contexts, where: `job ${id} timeout-minutes` });
+    const limitTimer = setTimeout(
+      () => {
+        result.notes.push(`The job running on runner ${runner.name} has exceeded the maximum execution time of ${limit} minutes.`);
+        cancel.abort(new Error('job timeout'));
+      },
+      limit * (options.jobMinuteMs ?? 60_000),
+    );
 
     const job: JobRuntime = {
       id,
@@ -429,6 +441,7 @@ async function runWorkflowIn(options: RunWorkflowOptions, tempRoot: string): Pro
       result.result = 'failure';
       result.notes.push(e instanceof Error ? e.message : String(e));
     } finally {
+      clearTimeout(limitTimer);
       run.signal.removeEventListener('abort', onCancel);
       // The runner's orphan-process cleanup at the end of a job.
       for (const group of job.groups) killGroup(group);

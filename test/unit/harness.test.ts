@@ -192,6 +192,42 @@ describe('timeouts and cancellation', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  test("a job's time limit (timeout-minutes, 360 by default) cancels it, scaled by jobMinuteMs; a job after it sees cancelled", async () => {
+    const file = workflowFile(
+      'job-limit',
+      `on: workflow_dispatch
+jobs:
+  long:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo started; exec sleep 30
+      - if: always()
+        run: echo always after the limit
+  short:
+    runs-on: ubuntu-latest
+    timeout-minutes: 600
+    steps:
+      - run: echo quick
+  next:
+    needs: long
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "long=\${{ needs.long.result }}"
+`,
+    );
+    const started = Date.now();
+    // 6 hours in 0.36 s
+    const result = await runWorkflow({ ...base, workflow: file, jobMinuteMs: 1, killTimings: { sigintMs: 200, sigtermMs: 200 } });
+    expect(result.jobs.long.result).toBe('cancelled');
+    expect(result.jobs.long.notes).toContain('The job running on runner workflow-harness has exceeded the maximum execution time of 360 minutes.');
+    expect(result.jobs.long.steps.map((s) => s.outcome)).toEqual(['cancelled', 'success']);
+    expect(result.jobs.long.steps[1].stdout).toBe('always after the limit\n');
+    expect(result.jobs.short.result).toBe('success');
+    expect(result.jobs.next.steps[0].stdout).toBe('long=cancelled\n');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   const cancelWays = {
     'an AbortSignal': (controller: AbortController): Partial<RunWorkflowOptions> => ({
       signal: controller.signal,
