@@ -83,6 +83,39 @@ describe('restore-cml', () => {
     expect(restoreCalls(cdp)).toHaveLength(0);
   });
 
+  test("pre-flight before the backup: on backup-cml's dry-run record the request is checked and printed, and nothing is sent", async () => {
+    const { cdp, dir, cdpInputs, backup } = await cmlSandbox(stops);
+    const record = path.join(dir, 'dry.json');
+    const planned = await backup({ ...CML_WORKSPACES.aws, 'record-file': record, 'dry-run': 'true' });
+    expect(planned.code).toBe(0);
+    const run = await runInProcess(
+      restoreCmlAction,
+      { ...cdpInputs, 'record-file': record, 'workspace-name': 'ml-interim', 'workspace-parameters': PARAMS, 'dry-run': 'true' },
+      { env: { HOME: '/nonexistent' }, timeoutMs: 60_000 },
+    );
+    expect(run.stdout).not.toMatch(/::error::/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/no backup yet \(the record is from a dry run\)/);
+    expect(run.stdout).toContain('"backupCrn": "<the backup backup-cml will make> of ml-prod"');
+    expect(restoreCalls(cdp)).toHaveLength(0);
+    // A bad parameter fails here, in minutes, not after the backup.
+    const bad = await runInProcess(
+      restoreCmlAction,
+      { ...cdpInputs, 'record-file': record, 'workspace-name': 'ml-interim', 'workspace-parameters': '{"enableYunikorn":"yes"}', 'dry-run': 'true' },
+      { env: { HOME: '/nonexistent' }, timeoutMs: 60_000 },
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/usePublicLoadBalancer cannot be derived[^]*enableYunikorn/);
+    // Without dry-run, the backup is required.
+    const real = await runInProcess(
+      restoreCmlAction,
+      { ...cdpInputs, 'record-file': record, 'workspace-name': 'ml-interim', 'workspace-parameters': PARAMS },
+      { env: { HOME: '/nonexistent' }, timeoutMs: 60_000 },
+    );
+    expect(real.code).toBe(1);
+    expect(real.stdout).toMatch(/Input 'backup-crn' is required: the upgrade record .* names no backup/);
+  });
+
   test('what cannot be derived, and a request the spec refuses, fail in one error before any CDP call', async () => {
     const { cdp, restore } = await backedUp('aws');
     const before = cdp.requests.length;

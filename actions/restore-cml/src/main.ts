@@ -21,9 +21,12 @@ async function restoreCml(run: RestoreCmlRun): Promise<Status | void> {
     log.info(`attaching to the restore of ${workspaceCrn}: following it, not starting one`);
   } else {
     const record = readRecord(config.recordFile);
-    const backupCrn = config.backupCrn || record.backup?.crn;
-    if (!backupCrn)
+    const given = config.backupCrn || record.backup?.crn;
+    // A dry run before the backup exists (the upgrade's pre-flight, on backup-cml's dry-run record)
+    // checks everything else: the request with a stand-in for the backup, the name.
+    if (!given && !config.dryRun)
       throw new ActionError(`Input 'backup-crn' is required: the upgrade record ${config.recordFile} names no backup (backup-cml's backup-crn output).`);
+    const backupCrn = given || `${PLANNED_BACKUP} of ${record.original.name}`;
     const request = requestFor(record, backupCrn, config);
     const p = request.newWorkspaceParameters;
     Object.assign(state, {
@@ -34,7 +37,8 @@ async function restoreCml(run: RestoreCmlRun): Promise<Status | void> {
     });
 
     const earlier = await step('pre-flight', 'Pre-flight: the backup, the name, the URL', async () => {
-      await backupFinished(run, backupCrn);
+      if (given) await backupFinished(run, backupCrn);
+      else log.info(`no backup yet (the record is from a dry run): the request is checked with "${backupCrn}" in its place`);
       const found = await earlierRestore(run, p?.environmentName ?? '', p?.workspaceName ?? '', backupCrn);
       if (!found && config.useStaticSubdomain) await originalGone(run, record.original);
       return found;
@@ -63,6 +67,9 @@ async function restoreCml(run: RestoreCmlRun): Promise<Status | void> {
   const ready = await step('wait', `Follow the restore of ${state.workspaceName ?? workspaceCrn}`, () => followRestore(run, workspaceCrn));
   log.info(`${ready.instanceName} is ready: ${ready.instanceUrl}, version ${ready.version}`);
 }
+
+/** What a pre-flight dry run puts where the backup's CRN will be. */
+const PLANNED_BACKUP = '<the backup backup-cml will make>';
 
 /** The request, derived and checked; everything wrong with it in one error, before any CDP call. */
 function requestFor(record: UpgradeRecord, backupCrn: string, config: RestoreCmlConfig) {
