@@ -55,4 +55,4 @@ export interface CmlReport extends Report, CloudFindings {
 
 export const newCmlReport = (now = new Date()): CmlReport => newReport({ backup: { jobs: [] as JobView[], stoppedJobs: [] as string[] } }, now);
 
-export const durationSeconds = (r: CmlReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 1000);
+export { durationSeconds } from '@ml-backup-actions/core';

@@ -1,4 +1,4 @@
-import { endedAs, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
+import { durationSeconds, endedAs, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import { failedChecks } from '@ml-backup-actions/cml';
 import type { DeleteCmlConfig } from './config.js';
 import type { DeleteReport } from './report.js';
@@ -36,4 +36,4 @@ function kept(cloud: 'AWS' | 'AZURE' | undefined, id: string | undefined): strin
     : `kept: ${id} (remove it later, once nothing uses it)`;
 }
 
-export const durationSeconds = (r: DeleteReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 1000);
+export { durationSeconds };

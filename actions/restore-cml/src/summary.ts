@@ -1,4 +1,4 @@
-import { endedAs, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
+import { durationSeconds, endedAs, formatDuration, JobSummary, statusLine } from '@ml-backup-actions/core';
 import type { RestoreCmlConfig } from './config.js';
 import type { RestoreReport } from './report.js';
 
@@ -22,4 +22,4 @@ export function renderSummary(config: RestoreCmlConfig, report: RestoreReport): 
   return summary;
 }
 
-export const durationSeconds = (r: RestoreReport, now = new Date()): number => Math.round(((r.finishedAt ?? now).getTime() - r.startedAt.getTime()) / 1000);
+export { durationSeconds };

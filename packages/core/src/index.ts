@@ -5,7 +5,7 @@ export { actionsLogger, prefixedLogger, type Logger } from './log.js';
 export { poll, type PollOptions } from './poll.js';
 export { runProcess, type ProcessOptions, type ProcessResult } from './process.js';
 export { retry, type RetryOptions } from './retry.js';
-export { FAILED, elapsedSeconds, newReport, statusLine, type Report, type Status } from './report.js';
+export { FAILED, durationSeconds, elapsedSeconds, newReport, statusLine, type Report, type Status } from './report.js';
 export { runAction, type ActionDefinition, type ActionRun, type ClientContext, type Outputs, type RunOptions } from './run.js';
 export { actionsRunner, type Runner } from './runner.js';
 export { withDeadline } from './deadline.js';

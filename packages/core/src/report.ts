@@ -28,6 +28,11 @@ export function statusLine(report: Report, detail = ''): string {
   return report.error ? `${report.status} during ${report.phase}: ${report.error}` : `${report.status}${detail}`;
 }
 
+/** Whole seconds from the start to the end (or now): the duration-seconds output. */
+export function durationSeconds(report: Report, now = new Date()): number {
+  return Math.round(((report.finishedAt ?? now).getTime() - report.startedAt.getTime()) / 1000);
+}
+
 /** Seconds from the start to the end (or now), to the tenth. */
 export function elapsedSeconds(report: Report, now = new Date()): number {
   return Math.round(((report.finishedAt ?? now).getTime() - report.startedAt.getTime()) / 100) / 10;
