@@ -14,6 +14,8 @@ export interface BackupCmlConfig {
   backupName: string;
   backupTimeoutMinutes: number;
   wait: boolean;
+  /** Follow at most this long, then hand over (0: to the end). */
+  handOverMinutes: number;
   progressIntervalMinutes: number;
   cancelOnTimeout: boolean;
   suspend: 'auto' | 'true' | 'false';
@@ -79,6 +81,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     backupName: inputs.text('backup-name', { form: BACKUP_NAME_FORM, valid: isBackupName }),
     backupTimeoutMinutes: inputs.number('backup-timeout-minutes', { default: 720, min: 0.01, max: 10_080 }),
     wait: inputs.boolean('wait', true),
+    handOverMinutes: inputs.number('hand-over-minutes', { default: 0, min: 0, max: 10_080 }),
     progressIntervalMinutes: inputs.number('progress-interval-minutes', { default: 15, min: 0.01, max: 720 }),
     cancelOnTimeout: inputs.boolean('cancel-on-timeout', false),
     suspend: inputs.choice('suspend', ['auto', 'true', 'false'] as const, 'auto'),
@@ -126,6 +129,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   if (backupCrn && config.backupName) inputs.problem('backup-name', 'names a new backup, but backup-crn attaches to one already started: give one of them.');
   if (config.progressIntervalMinutes > config.backupTimeoutMinutes) {
     inputs.problem('progress-interval-minutes', `must not be longer than backup-timeout-minutes (${config.backupTimeoutMinutes}).`);
+  }
+  if (config.handOverMinutes && !config.wait) {
+    inputs.problem(
+      'hand-over-minutes',
+      'is how long a step that follows the backup follows it before handing over; with wait: false nothing is followed: leave it empty.',
+    );
   }
   inputs.done();
   return config;

@@ -63,8 +63,9 @@ async function backupCml(run: BackupCmlRun): Promise<Status | void> {
   run.defer('stop the AWS Backup jobs', async (failure) => {
     if (failure instanceof CancelledError && running.running && config.cancelOnTimeout) await stopAwsJobs(running, 'the run was cancelled', log);
   });
-  await step('wait', `Follow backup ${report.backup.backupName ?? backupCrn}`, () => followBackup(run, running, timing));
+  const followed = await step('wait', `Follow backup ${report.backup.backupName ?? backupCrn}`, () => followBackup(run, running, timing));
   suspension?.keep();
+  if (followed === 'handed over') return 'started';
 }
 
 export const backupCmlAction: ActionDefinition<BackupCmlConfig, BackupCmlClients, CmlReport> = {
@@ -74,5 +75,9 @@ export const backupCmlAction: ActionDefinition<BackupCmlConfig, BackupCmlClients
   clients: (config, context) => backupCmlClients(config, context),
   main: backupCml,
   summary: renderSummary,
-  finalOutputs: (_config, report) => ({ 'backup-status': report.backup.backupStatus ?? report.status, 'duration-seconds': durationSeconds(report) }),
+  finalOutputs: (_config, report) => ({
+    'backup-status': report.backup.backupStatus ?? report.status,
+    'still-running': String(report.status === 'started'),
+    'duration-seconds': durationSeconds(report),
+  }),
 };

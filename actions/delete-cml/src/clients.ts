@@ -3,6 +3,7 @@ import { connectCdp, type MlApi } from '@ml-backup-actions/cdp';
 import { CmlApi } from '@ml-backup-actions/cml';
 import type { DeleteCmlConfig } from './config.js';
 import type { DeleteReport } from './report.js';
+import { deletePollMs } from './remove.js';
 
 export interface DeleteCmlClients {
   ml: MlApi;
@@ -17,6 +18,7 @@ export function deleteCmlClients(config: DeleteCmlConfig, { log, env }: ClientCo
   return {
     ml: connectCdp(config.cdp, { log, env }).ml,
     cml: (instanceUrl, apiKey) => new CmlApi({ instanceUrl, apiKey, log }),
-    goneConfirmMs: 60_000,
+    // Two polls apart: a minute at the default progress interval.
+    goneConfirmMs: 2 * deletePollMs(config),
   };
 }

@@ -27,6 +27,9 @@ export async function sendDelete(run: DeleteCmlRun, target: Workspace): Promise<
   log.info(`delete of ${target.instanceName} sent (force ${sent.force}, removeStorage ${sent.removeStorage})`);
 }
 
+/** How often the delete is polled: a quarter of progress-interval-minutes, 200 ms to 30 s. */
+export const deletePollMs = (config: { progressIntervalMinutes: number }) => Math.max(200, Math.min((config.progressIntervalMinutes * 60_000) / 4, 30_000));
+
 /**
  * Deleted means NOT_FOUND seen twice, goneConfirmMs apart, and not listed: a transient error is
  * never taken for deleted. A "*:failed" status ends it with CDP's message; force is the next step.
@@ -35,7 +38,7 @@ export async function waitUntilDeleted(run: DeleteCmlRun, name: string): Promise
   const { config, clients, log, signal } = run;
   const deadline = Date.now() + config.timeoutMinutes * 60_000;
   const progressEveryMs = config.progressIntervalMinutes * 60_000;
-  const intervalMs = Math.max(200, Math.min(progressEveryMs / 4, 30_000));
+  const intervalMs = deletePollMs(config);
   try {
     for (;;) {
       await waitForWorkspaceDeleted(

@@ -1,6 +1,7 @@
 import type { ActionRun, ClientContext } from '@ml-backup-actions/core';
 import { connectCdp, type MlApi } from '@ml-backup-actions/cdp';
 import type { RestoreCmlConfig } from './config.js';
+import { restorePollMs } from './follow.js';
 import type { RestoreReport } from './report.js';
 
 export interface RestoreCmlClients {
@@ -17,5 +18,6 @@ export interface RestoreCmlClients {
 export type RestoreCmlRun = ActionRun<RestoreCmlConfig, RestoreCmlClients, RestoreReport>;
 
 export function restoreCmlClients(config: RestoreCmlConfig, { log, env }: ClientContext): RestoreCmlClients {
-  return { ml: connectCdp(config.cdp, { log, env }).ml, goneConfirmMs: 120_000, lookForMs: 15_000 };
+  // NOT_FOUND on two polls two intervals apart: 2 minutes at the default progress interval.
+  return { ml: connectCdp(config.cdp, { log, env }).ml, goneConfirmMs: 2 * restorePollMs(config), lookForMs: 15_000 };
 }

@@ -15,6 +15,8 @@ export interface RestoreCmlConfig {
   nfsVersion: string;
   restoreTimeoutMinutes: number;
   wait: boolean;
+  /** Follow at most this long, then hand over (0: to the end). */
+  handOverMinutes: number;
   progressIntervalMinutes: number;
   /** Attach to this restore and only follow it. */
   workspaceCrn: string;
@@ -51,6 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     nfsVersion: inputs.text('nfs-version', { form: NFS_VERSION_FORM, valid: isNfsVersion }),
     restoreTimeoutMinutes: inputs.number('restore-timeout-minutes', { default: 720, min: 0.01, max: 10_080 }),
     wait: inputs.boolean('wait', true),
+    handOverMinutes: inputs.number('hand-over-minutes', { default: 0, min: 0, max: 10_080 }),
     progressIntervalMinutes: inputs.number('progress-interval-minutes', { default: 15, min: 0.01, max: 720 }),
     workspaceCrn: inputs.text('workspace-crn', { form: WORKSPACE_CRN_FORM, valid: isWorkspaceCrn }),
     cdp: readCdpConnection(inputs),
@@ -68,6 +71,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
   }
   if (config.progressIntervalMinutes > config.restoreTimeoutMinutes) {
     inputs.problem('progress-interval-minutes', `must not be longer than restore-timeout-minutes (${config.restoreTimeoutMinutes}).`);
+  }
+  if (config.handOverMinutes && !config.wait) {
+    inputs.problem(
+      'hand-over-minutes',
+      'is how long a step that follows the restore follows it before handing over; with wait: false nothing is followed: leave it empty.',
+    );
   }
   inputs.done();
   return config;

@@ -5,23 +5,30 @@ import type { RestoreCmlRun } from './clients.js';
 /** Ready after a restore; resume:finished counts too (low confidence, reference/cml-restore.md §2). */
 const READY = ['installation:finished', 'modify:finished', 'resume:finished'];
 
+/** How often the restore is polled: a quarter of progress-interval-minutes, 200 ms to 60 s. */
+export const restorePollMs = (config: { progressIntervalMinutes: number }) => Math.max(200, Math.min((config.progressIntervalMinutes * 60_000) / 4, 60_000));
+
 /**
  * Follows the restored workspace by CRN (the interim and the final can share a name pattern) to a
  * ready status: progress lines at the interval, jittered polls, restore-timeout-minutes as the
- * deadline, "*:failed" with CDP's failure message. A cancel leaves the restore running.
+ * deadline, "*:failed" with CDP's failure message. A cancel leaves the restore running; so does
+ * hand-over-minutes, for a next job to follow it by CRN.
  */
-export async function followRestore(run: RestoreCmlRun, workspaceCrn: string): Promise<Workspace> {
+export async function followRestore(run: RestoreCmlRun, workspaceCrn: string): Promise<Workspace | 'handed over'> {
   const { config, clients, report, log, signal } = run;
   const state = report.restore;
   const progressEveryMs = config.progressIntervalMinutes * 60_000;
-  const intervalMs = Math.max(200, Math.min(progressEveryMs / 4, 60_000));
+  const intervalMs = restorePollMs(config);
+  const timeoutMs = config.restoreTimeoutMinutes * 60_000;
+  const handOverMs = config.handOverMinutes * 60_000;
+  const handsOver = handOverMs > 0 && handOverMs < timeoutMs;
   const seen = new Set<string>();
   try {
     return await poll({
       label: `the restore of ${state.workspaceName ?? workspaceCrn}`,
       log,
       signal,
-      timeoutMs: config.restoreTimeoutMinutes * 60_000,
+      timeoutMs: handsOver ? handOverMs : timeoutMs,
       intervalMs,
       progressEveryMs,
       // Jittered: many restores started together must not poll CDP in step.
@@ -46,6 +53,12 @@ export async function followRestore(run: RestoreCmlRun, workspaceCrn: string): P
     });
   } catch (err) {
     const attach = `the restore runs on in CDP: follow it with workspace-crn: ${workspaceCrn}`;
+    if (err instanceof TimeoutError && handsOver) {
+      log.info(
+        `hand-over-minutes (${config.handOverMinutes}) passed with ${state.workspaceName ?? workspaceCrn} at ${state.instanceStatus ?? 'no status yet'}: handing over; ${attach}`,
+      );
+      return 'handed over';
+    }
     if (err instanceof TimeoutError) {
       throw new ActionError(
         `${state.workspaceName ?? workspaceCrn} was not ready within restore-timeout-minutes (${config.restoreTimeoutMinutes}); ${attach}`,

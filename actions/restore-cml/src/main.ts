@@ -65,6 +65,7 @@ async function restoreCml(run: RestoreCmlRun): Promise<Status | void> {
     return 'started';
   }
   const ready = await step('wait', `Follow the restore of ${state.workspaceName ?? workspaceCrn}`, () => followRestore(run, workspaceCrn));
+  if (ready === 'handed over') return 'started';
   log.info(`${ready.instanceName} is ready: ${ready.instanceUrl}, version ${ready.version}`);
 }
 
@@ -106,6 +107,7 @@ export const restoreCmlAction: ActionDefinition<RestoreCmlConfig, RestoreCmlClie
       ...(r.instanceUrl ? { 'instance-url': r.instanceUrl } : {}),
       ...(r.version ? { version: r.version } : {}),
       status: r.instanceStatus ?? report.status,
+      'still-running': String(report.status === 'started'),
       'duration-seconds': durationSeconds(report),
     };
   },

@@ -5,3 +5,4 @@ export { RESTORED_FROM_TAG, deriveRestoreRequest, type DerivedRequest, type Rest
 export { compareVersions, configurationDrift, controlPlaneChecks, type Check, type ExpectUrl } from './checks.js';
 export { compareProjects, type MissingProject, type ProjectComparison } from './compare-projects.js';
 export { failedChecks, validateRestored, type KeyChoice, type Validation } from './validate.js';
+export { UPGRADE_STAGES, standing, stageState, upgradeDiagram, type JobState, type Names, type Standing, type StageState } from './upgrade-chain.js';
