@@ -63,6 +63,8 @@ export async function upgradeSandbox(stops: (() => unknown)[], options: UpgradeS
   // hand-over-minutes is read by the action in real minutes: 330 model minutes, scaled.
   const realMinutes = (modelMinutes: number) => Number(((modelMinutes * jobMinuteMs) / 60_000).toFixed(4));
   const original = must(cdp.workspace(workspace), workspace);
+  // The original's key, read while it exists: a re-run after its delete passes the same secret.
+  const originalKey = cdp.cmlApiKey(workspace);
 
   /** Decides each review as decide says, as soon as a job waits for it; records what it was asked. */
   function reviewer(runId: string, decide: (gate: Gate) => 'approve' | 'reject' | 'wait' = () => 'approve') {
@@ -116,7 +118,7 @@ export async function upgradeSandbox(stops: (() => unknown)[], options: UpgradeS
         secrets: {
           CDP_ACCESS_KEY_ID: cdp.keys.ed25519.accessKeyId,
           CDP_PRIVATE_KEY: cdp.keys.ed25519.privateKey,
-          CML_API_KEY: cdp.cmlApiKey(workspace),
+          CML_API_KEY: originalKey,
         },
         github: { repository: 'example/ml-platform', run_id: runId, run_attempt: String(attempt) },
         killTimings: { sigintMs: 7500, sigtermMs: 2500 },

@@ -76,6 +76,13 @@ describe('restore-cml inputs', () => {
     ['attach and a name', { 'workspace-crn': CRN, ...NAME }, /Input 'workspace-name' is for starting a restore, but workspace-crn attaches/],
     ['attach and parameters', { 'workspace-crn': CRN, 'workspace-parameters': '{}' }, /Input 'workspace-parameters' is for starting a restore/],
     ['attach and a dry run', { 'workspace-crn': CRN, 'dry-run': 'true' }, /Input 'dry-run' checks a restore request before it is sent/],
+    ['attach and a static subdomain', { 'workspace-crn': CRN, 'use-static-subdomain': 'true' }, /Input 'use-static-subdomain' is for starting a restore/],
+    [
+      'hand-over without wait',
+      { ...NAME, wait: 'false', 'hand-over-minutes': '330' },
+      /Input 'hand-over-minutes' is how long .* with wait: false nothing is followed/,
+    ],
+    ['hand-over negative', { ...NAME, 'hand-over-minutes': '-1' }, /Input 'hand-over-minutes' must be a number from 0 to 10080/],
     ['a CDP key id without its key', { ...NAME, 'cdp-access-key-id': 'abc-123' }, /Input 'cdp-private-key' must be given together/],
     ['a CDP region unknown', { ...NAME, 'cdp-region': 'mars-1' }, /Input 'cdp-region' must be one of/],
     ['a CDP endpoint that is not a URL', { ...NAME, 'cdp-endpoint-url': 'api.cdp' }, /Input 'cdp-endpoint-url' must be an http\(s\) URL/],

@@ -203,6 +203,7 @@ describe('GitHub Actions metadata and workflows', () => {
 describe('the YAML examples of the READMEs, exactly as written', () => {
   const readmes = [
     'README.md',
+    'docs/cml-upgrade.md',
     ...readdirSync(path.join(root, 'actions'))
       .map((name) => `actions/${name}/README.md`)
       .filter((file) => existsSync(path.join(root, file))),

@@ -17,7 +17,8 @@ export async function followBackup(
   timing: { timeoutMs: number; progressEveryMs: number; intervalMs: number },
 ): Promise<'finished' | 'handed over'> {
   const { config, clients, log, signal } = run;
-  const handOverMs = config.handOverMinutes * 60_000;
+  // Counted from the step's start: it is the job's time limit that the hand-over keeps clear of.
+  const handOverMs = config.handOverMinutes ? Math.max(1, config.startedAt.getTime() + config.handOverMinutes * 60_000 - Date.now()) : 0;
   const handsOver = handOverMs > 0 && handOverMs < timing.timeoutMs;
   try {
     await trackBackup(clients.ml, backup, { ...timing, timeoutMs: handsOver ? handOverMs : timing.timeoutMs, log, signal });

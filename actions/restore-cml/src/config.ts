@@ -61,8 +61,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     startedAt: now,
   };
   if (config.workspaceCrn) {
+    // use-static-subdomain's default 'false' comes with every step of the action: only true is a conflict.
     for (const name of ['workspace-name', 'workspace-parameters', 'existing-nfs', 'nfs-version', 'backup-crn', 'use-static-subdomain'] as const) {
-      if (inputs.raw(name))
+      if (name === 'use-static-subdomain' ? config.useStaticSubdomain : inputs.raw(name))
         inputs.problem(name, 'is for starting a restore, but workspace-crn attaches to one already started and only follows it: give one of them.');
     }
     if (config.dryRun) inputs.problem('dry-run', 'checks a restore request before it is sent; with workspace-crn nothing is sent: leave it false.');

@@ -20,7 +20,8 @@ export async function followRestore(run: RestoreCmlRun, workspaceCrn: string): P
   const progressEveryMs = config.progressIntervalMinutes * 60_000;
   const intervalMs = restorePollMs(config);
   const timeoutMs = config.restoreTimeoutMinutes * 60_000;
-  const handOverMs = config.handOverMinutes * 60_000;
+  // Counted from the step's start: it is the job's time limit that the hand-over keeps clear of.
+  const handOverMs = config.handOverMinutes ? Math.max(1, config.startedAt.getTime() + config.handOverMinutes * 60_000 - Date.now()) : 0;
   const handsOver = handOverMs > 0 && handOverMs < timeoutMs;
   const seen = new Set<string>();
   try {
