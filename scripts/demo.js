@@ -1,21 +1,9 @@
 // The demo: starts the sandbox (real S3 server processes playing Charmed Kubeflow's MinIO and the
 // backup bucket), seeds a realistic mlpipeline bucket, and runs each action's dist bundle exactly
 // as the runner would (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {
-  deleteObject,
-  readObject,
-  runActionBundle,
-  seedMlpipeline,
-  startAzureForCml,
-  startCdp,
-  startCkf,
-  startSandbox,
-  writeObject,
-} from '../sandbox/index.js';
+import { deleteObject, readObject, runActionBundle, seedMlpipeline, startCkf, startSandbox, writeObject } from '../sandbox/index.js';
 import { demoCkfBackup } from './demo-ckf-backup.js';
+import { demoCmlUpgrade } from './demo-cml-upgrade.js';
 
 const OBJECTS = Number(process.env.DEMO_OBJECTS ?? 600);
 
@@ -79,68 +67,5 @@ try {
 // The whole control plane at once: the ckf-backup workflow's jobs, in needs order.
 await demoCkfBackup();
 
-// backup-cml: the CDP control-plane emulator (a 10-hour backup takes about 4 s here) and its AWS
-// Backup endpoint, reached by the action's own CDP client and the AWS SDK.
-const cdp = await startCdp({ timeScale: 10_000 });
-console.log(
-  '\n\x1b[1mtime is scaled from here on\x1b[0m: the CDP and AWS Backup emulators run 10,000 times faster than real, so a 10-hour backup takes about 4 s and "minutes" in the logs are real-world minutes',
-);
-const azure = await startAzureForCml(cdp.workspace('ml-azure').crn);
-const recordDir = mkdtempSync(path.join(os.tmpdir(), 'demo-cml-'));
-try {
-  const cdpInputs = {
-    'cdp-access-key-id': cdp.keys.ed25519.accessKeyId,
-    'cdp-private-key': cdp.keys.ed25519.privateKey,
-    'cdp-endpoint-url': cdp.endpoint,
-  };
-  const cml = (action, inputs, env = {}) =>
-    runActionBundle(action, { ...cdpInputs, ...inputs }, { env: { ...cdp.awsEnv, HOME: '/nonexistent', RUNNER_TEMP: recordDir, ...env } });
-  console.log(`\nCDP emulator ${cdp.endpoint}, AWS Backup ${cdp.awsBackup.endpoint}, EC2 ${cdp.ec2.endpoint}, Azure ARM ${azure.azure.endpoint}`);
-  console.log(`CML API v2 of every workspace under ${cdp.cmlApi.endpoint}; upgrade records in ${recordDir}`);
-  // The upgrade's first steps on each cloud: back up (recording the original and its projects),
-  // restore into an interim workspace, validate it against the record.
-  for (const [cloud, ws, side, title] of [
-    [
-      'aws',
-      { 'environment-name': 'cdp-aws-env', 'workspace-name': 'ml-prod', 'tag-disks': 'true' },
-      { inputs: {}, env: {} },
-      'AWS workspace (tag-disks adds the cluster tag a volume lacks)',
-    ],
-    [
-      'azure',
-      { 'environment-name': 'cdp-azure-env', 'workspace-name': 'ml-azure' },
-      azure,
-      'Azure workspace (snapshot resource group checked, suspended first; the NFS is not in the backup)',
-    ],
-  ]) {
-    const record = path.join(recordDir, `${cloud}-record.json`);
-    const apiKey = cdp.cmlApiKey(ws['workspace-name']);
-    show(
-      `backup-cml: ${title}`,
-      await cml('backup-cml', { ...ws, ...side.inputs, 'record-file': record, 'cml-api-key': apiKey, 'progress-interval-minutes': '0.02' }, side.env),
-    );
-    const restored = await cml('restore-cml', {
-      'record-file': record,
-      'workspace-name': 'ml-interim',
-      'workspace-parameters': '{"usePublicLoadBalancer": false}',
-      'progress-interval-minutes': '0.02',
-    });
-    show(
-      `restore-cml: ${cloud === 'aws' ? 'AWS' : 'Azure'}, the backup into the interim workspace ml-interim${cloud === 'azure' ? " (on the original's NFS)" : ''}`,
-      restored,
-    );
-    show(
-      `validate-cml: ml-interim against the record (read only; the original's key, which the restore carried over)`,
-      await cml('validate-cml', {
-        'workspace-crn': restored.outputs['workspace-crn'],
-        'record-file': record,
-        'expect-url': 'different',
-        'original-cml-api-key': apiKey,
-      }),
-    );
-  }
-} finally {
-  await azure.stop();
-  await cdp.stop();
-  rmSync(recordDir, { recursive: true, force: true });
-}
+// The CML upgrade, both clouds: the cml-upgrade workflow's jobs, in needs order, both gates approved by the demo.
+await demoCmlUpgrade();

@@ -113,4 +113,27 @@ describe('cml-upgrade workflow', () => {
     expect(summaryOf(run, 'report')).toContain('no delete was attempted and no approval is asked. The original ml-prod is untouched.');
     expect(sb.store.artifacts('5150')['cml-upgrade-validation-interim']).toBeDefined();
   });
+
+  test('one upgrade per workspace at a time: a second run waits, even while the first waits for a reviewer', async () => {
+    const sb = await upgradeSandbox(stops, { cloud: 'aws' });
+    let decided = false;
+    const first = sb.upgrade({ runId: '1', decide: () => (decided ? 'reject' : 'wait') });
+    await sb.repository.whenWaiting('1', 'cml-upgrade-delete-original');
+    const second = sb.upgrade({ runId: '2', inputs: { 'dry-run': true } });
+    const group = 'cml-upgrade-cdp-aws-env-ml-prod';
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sb.repository.events).toContain(`run 2: pending on ${group} (held by run 1)`);
+    expect(sb.repository.events.some((e) => e.startsWith('run 2') && e.includes('holds'))).toBe(false);
+    decided = true;
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.jobs['delete-original'].result).toBe('failure');
+    // Its pre-flight then meets the interim that the first kept: refused, in minutes, never replaced.
+    expect(jobResults(b)).toMatchObject({ preflight: 'failure', backup: 'skipped' });
+    expect(logOf(b, 'preflight')).toMatch(
+      /a workspace named ml-interim already exists in cdp-aws-env .* and was restored from another backup .*: it is never replaced/,
+    );
+    const events = sb.repository.events;
+    expect(events.indexOf(`run 1: releases ${group}`)).toBeLessThan(events.indexOf(`run 2: holds ${group}`));
+    expect(cdpCalls(sb.cdp)).toEqual({ backups: 1, restores: 1, deletes: 0 });
+  });
 });

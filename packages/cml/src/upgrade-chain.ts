@@ -71,7 +71,7 @@ const RERUN = 'Re-run failed jobs continues where it stopped: no second backup, 
 
 function nextStep(at: Stage | undefined, state: StageState, jobs: Record<string, JobState>, n: Names): string {
   if (!at)
-    return `The upgrade is done: ${n.final} has the original's URL; ${n.workspace} and ${n.interim} are deleted. Their file systems were kept (see delete-cml's kept-filesystem-id).`;
+    return `The upgrade is done: ${n.final} has the original's URL; the original workspace and the interim ${n.interim} are deleted, their file systems kept (delete-cml's kept-filesystem-id).`;
   const untouched = UPGRADE_STAGES.indexOf(at) <= UPGRADE_STAGES.findIndex((s) => s.id === 'delete-original');
   const original = untouched ? ` The original ${n.workspace} is untouched.` : '';
   switch (state) {
