@@ -117,9 +117,11 @@ export interface RunWorkflowOptions {
   killTimings?: Partial<KillTimings>;
   /**
    * How long a minute of a job's `timeout-minutes` (360 by default, GitHub-hosted runners' limit)
-   * lasts here, in ms; 60,000 by default. A test scales it down to prove a hand-over at 6 hours.
+   * lasts here, in ms; 60,000 by default. A test scales it down to prove a hand-over at 6 hours;
+   * a function scales only the jobs it names (the others keep real minutes, so a short job's
+   * real start-up on a loaded machine never runs into a scaled limit).
    */
-  jobMinuteMs?: number;
+  jobMinuteMs?: number | ((job: string) => number);
   /** Holds RUNNER_TEMP etc.; a fresh directory, removed afterwards, by default. */
   tempDir?: string;
   /**

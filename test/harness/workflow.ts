@@ -373,7 +373,7 @@ async function runWorkflowIn(options: RunWorkflowOptions, tempRoot: string): Pro
         result.notes.push(`The job running on runner ${runner.name} has exceeded the maximum execution time of ${limit} minutes.`);
         cancel.abort(new Error('job timeout'));
       },
-      limit * (options.jobMinuteMs ?? 60_000),
+      limit * (typeof options.jobMinuteMs === 'function' ? options.jobMinuteMs(id) : (options.jobMinuteMs ?? 60_000)),
     );
 
     const job: JobRuntime = {

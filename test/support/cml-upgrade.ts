@@ -31,6 +31,9 @@ export const CHAIN = [
   'report',
 ];
 
+/** The jobs that follow a CDP backup or restore, and hand over at hand-over-minutes. */
+const LONG_JOBS = /^(backup|restore-interim|restore-final)(-\d+)?$/;
+
 /**
  * Time: the emulator runs timeScale times faster than real, and a job minute is jobMinuteMs, so
  * that a job's limit and hand-over-minutes mean the same model time as CDP's backups and restores.
@@ -39,9 +42,10 @@ export interface UpgradeSandboxOptions {
   cloud: 'aws' | 'azure';
   cdp?: Parameters<typeof startCdp>[0];
   /**
-   * Job limits in model time too (a job minute = 60 s / timeScale). Off, a job minute is a real one:
-   * the actions' own seconds of work (bundles starting, artifacts) are not scaled, so short jobs'
-   * limits only hold at a time scale that leaves them those seconds.
+   * The long jobs' limits in model time too (a job minute = 60 s / timeScale): the backup and the
+   * restores, whose waits cross the 6-hour limit. The other jobs keep real minutes: the actions'
+   * own seconds of work (bundles starting, artifacts) are not scaled, and on a loaded machine a
+   * pre-flight's few real seconds would otherwise run into its scaled 120-minute limit.
    */
   scaledJobs?: boolean;
 }
@@ -95,7 +99,7 @@ export async function upgradeSandbox(stops: (() => unknown)[], options: UpgradeS
         event: 'workflow_dispatch',
         repository,
         stubs: store.stubs(),
-        jobMinuteMs,
+        jobMinuteMs: (job: string) => (LONG_JOBS.test(job) ? jobMinuteMs : 60_000),
         env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...cdp.awsEnv, ...(azure?.env ?? {}) },
         inputs: {
           'environment-name': ENVIRONMENT[options.cloud],
