@@ -11,7 +11,7 @@ import { main } from './lib/main.js';
  * already changed stays changed.
  * @param {string} _binary
  * @param {readonly string[]} argv
- * @param {{ env?: NodeJS.ProcessEnv, signal?: AbortSignal, onStdoutLine?: (line: string) => void,
+ * @param {{ env?: NodeJS.ProcessEnv, signal?: AbortSignal, stdin?: string, onStdoutLine?: (line: string) => void,
  *   onStderrLine?: (line: string) => void, log?: { debug(message: string): void } }} [options]
  * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, aborted: boolean }>}
  */
@@ -22,11 +22,13 @@ export async function runJujuInProcess(_binary, argv, options = {}) {
   const stdout = lines(options.onStdoutLine);
   const stderr = lines(options.onStderrLine);
   const stop = new AbortController();
-  const ran = main([...argv], options.env ?? process.env, { out: stdout.write, err: stderr.write, signal: stop.signal }).catch((err) => {
-    if (stop.signal.aborted) return null;
-    stderr.write(`ERROR juju sandbox: ${err && err.stack ? err.stack : err}\n`);
-    return 1;
-  });
+  const ran = main([...argv], options.env ?? process.env, { out: stdout.write, err: stderr.write, signal: stop.signal, stdin: options.stdin ?? '' }).catch(
+    (err) => {
+      if (stop.signal.aborted) return null;
+      stderr.write(`ERROR juju sandbox: ${err && err.stack ? err.stack : err}\n`);
+      return 1;
+    },
+  );
   /** @type {Promise<'aborted'>} */
   const killed = new Promise((resolve) => signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
   const first = await Promise.race([ran, killed]);

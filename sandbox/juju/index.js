@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { runJujuInProcess } from './in-process.js';
 import { createState } from './lib/kubeflow.js';
 import { appView } from './lib/lifecycle.js';
+import { applicationCounts, changeRows, charmPassword } from './lib/databases.js';
 import { clusterAt } from './lib/mysql.js';
 import { STATE_ENV, loadState, mutateState, readCalls, saveState } from './lib/state.js';
 import { advance, phaseOf, unitActivity } from './lib/tasks.js';
@@ -127,6 +128,16 @@ export function createJujuModel(options = {}) {
         ),
       /** Cluster statuses create-backup accepts without force. @param {string} app @param {string[]} statuses */
       healthyStatuses: (app, statuses) => update((s) => (mysqlOf(s, app).healthyStatuses = statuses)),
+      /** COUNT(*) of each application table now: { schema: { table: n } }. @param {string} app */
+      counts: (app) => applicationCounts(mysqlOf(loadState(stateFile), app).databases ?? {}),
+      /** Rows added (n > 0) or deleted (n < 0): changeRows('kfp-db', { 'mlpipeline.run_details': 3 }). @param {string} app @param {Record<string, number>} changes */
+      changeRows: (app, changes) => update((s) => changeRows((mysqlOf(s, app).databases ??= {}), changes)),
+      /** The charm's password for one of its users (get-password). @param {string} app @param {string} user */
+      password: (app, user) => charmPassword(app, user),
+      /** A unit left Blocked by a failed restore, with its message (undefined: none). @param {string} unit */
+      blocked: (unit) => mysqlOf(loadState(stateFile), unit.split('/')[0]).blocked?.[unit],
+      /** The charm revision (restore-to-time and the post-restore block from 254). @param {string} app @param {number} rev */
+      revision: (app, rev) => update((s) => (modelOf(s).applications[app].rev = rev)),
       /** After a restore the charm blocks writes to the S3 location. @param {string} app @param {string|boolean} [message] */
       blockS3: (app, message = true) => update((s) => (message ? (mysqlOf(s, app).s3Blocked = message) : delete mysqlOf(s, app).s3Blocked)),
     },
@@ -204,10 +215,18 @@ export function createJujuModel(options = {}) {
        */
       clusterStatusUnreadable: (app, on = true) =>
         setFault((f) => (on ? ((f.clusterStatusUnreadable ??= {})[app] = true) : delete f.clusterStatusUnreadable?.[app])),
+      /** juju ssh to this unit (or any unit of this app) fails as when the API server cannot open the exec. @param {string} unitOrApp @param {boolean|string} [on] */
+      sshFails: (unitOrApp, on = true) => setFault((f) => (on ? ((f.sshFails ??= {})[unitOrApp] = on) : delete f.sshFails?.[unitOrApp])),
       /** @param {string} unit @param {boolean} [on] */
       mysqldDown: (unit, on = true) => setFault((f) => (on ? ((f.mysqldDown ??= {})[unit] = true) : delete f.mysqldDown?.[unit])),
       /** @param {string} unit @param {boolean} [on] */
       unitBusy: (unit, on = true) => setFault((f) => (on ? ((f.unitBusy ??= {})[unit] = true) : delete f.unitBusy?.[unit])),
+      /**
+       * restore fails in this phase on the unit or application (reference ckf-restore.md 1.2): 'download' and 'prepare'
+       * leave the old data; 'empty', 'move-back', 'start' and 'post' leave the unit Blocked. null clears it.
+       * @param {string} unitOrApp @param {'download' | 'prepare' | 'empty' | 'move-back' | 'start' | 'post' | null} phase
+       */
+      restoreFails: (unitOrApp, phase) => setFault((f) => (phase ? ((f.restoreFails ??= {})[unitOrApp] = phase) : delete f.restoreFails?.[unitOrApp])),
       /**
        * The action takes ms of model time (e.g. 90_000: beyond juju's 60 s default wait); null: back to normal.
        * @param {string} action @param {number | null} ms

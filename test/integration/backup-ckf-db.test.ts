@@ -69,6 +69,7 @@ describe('backup-ckf-db', () => {
         `${prefix}/${app}/${ids[app]}.backup.log`,
         `${prefix}/${app}/${ids[app]}.md5`,
         `${prefix}/${app}/${ids[app]}.metadata`,
+        `${prefix}/${app}/${ids[app]}/ibdata1.00000000000000000000`,
       ]);
       await expectScale(app, 1);
       expect(
@@ -89,6 +90,55 @@ describe('backup-ckf-db', () => {
     expect(result.summary).toMatch(/\| kfp-db \| succeeded \|/);
     expect(result.summary).toMatch(/\| katib-db \| succeeded \|/);
     expect(result.summary).toContain('1 → 2, back to 1');
+
+    // What a restore is checked against: cluster name, revision and COUNT(*) per table, read as
+    // serverconfig on the unit that took the backup; its password masked and never on argv.
+    const facts = JSON.parse(result.outputs.databases);
+    for (const app of DBS) {
+      const status = JSON.parse((await sb.run(['status', app, '--format', 'json'])).stdout);
+      expect(facts[app]).toMatchObject({
+        backupId: ids[app],
+        charmRevision: status.applications[app]['charm-rev'],
+        bucket: BUCKET,
+        path: `${prefix}/${app}`,
+        rowCounts: sb.mysql.counts(app),
+        rowCountsExact: true,
+        unit: `${app}/1`,
+      });
+      expect(facts[app].clusterName).toMatch(/^cluster-[0-9a-f]+$/);
+      expect(Date.parse(facts[app].countedAt)).toBeGreaterThan(0);
+      const password = sb.mysql.password(app, 'serverconfig');
+      expect(result.stdout).toContain(`::add-mask::${password}`);
+      expect(result.stdout.split(`::add-mask::${password}`).join('')).not.toContain(password);
+      expect(sb.calls().some((c) => c.argv.join(' ').includes(password))).toBe(false);
+    }
+    expect(facts['kfp-db'].rowCounts.mlpipeline.run_details).toBe(12);
+    expect(facts['katib-db'].rowCounts.katib.observation_logs).toBe(40);
+  });
+
+  test('rows written while the backup runs: the counts after it are recorded, not as exact, with a warning', async () => {
+    sb.faults.slowAction('create-backup', 3_000);
+    const pending = backup({ applications: 'kfp-db' });
+    while (!backupTasks('kfp-db').length) await new Promise((r) => setTimeout(r, 50));
+    sb.mysql.changeRows('kfp-db', { 'mlpipeline.run_details': 2 });
+    const result = await pending;
+    expect(result.code).toBe(0);
+    const facts = JSON.parse(result.outputs.databases)['kfp-db'];
+    expect(facts.rowCountsExact).toBe(false);
+    expect(facts.rowCounts.mlpipeline.run_details).toBe(14);
+    expect(result.stdout).toMatch(/::warning::\[kfp-db\] rows changed while the backup ran \(mlpipeline\.run_details: 12 -> 14\)/);
+  });
+
+  test('rows that cannot be counted are a warning, and the backup still stands', async () => {
+    sb.faults.sshFails('katib-db');
+    const result = await backup({ applications: 'katib-db' });
+    expect(result.code).toBe(0);
+    const facts = JSON.parse(result.outputs.databases)['katib-db'];
+    expect(facts.backupId).toMatch(ID);
+    expect(facts.rowCounts).toBeUndefined();
+    expect(result.stdout).toMatch(
+      /::warning::\[katib-db\] could not count rows as serverconfig on katib-db\/\d: .*a restore of this backup cannot check its row counts/,
+    );
   });
 
   test('with three units nothing is scaled, and the backup runs on a secondary, not the primary', async () => {

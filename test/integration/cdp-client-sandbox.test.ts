@@ -2,22 +2,14 @@
 // accepted by an independent verifier, its bodies pass ml.yaml's validation, and a backup is
 // followed to its end with the waiter over scaled time.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import type { Logger } from '@ml-backup-actions/core';
+import { linesLogger } from '../support/lines-log.js';
 import { CdpClient, CdpError, MlApi, waitForBackup, waitForWorkspace } from '../../packages/cdp/src/index.js';
 import { startCdp } from '../../sandbox/index.js';
 import { must } from '../support/must.js';
 
 type Cdp = Awaited<ReturnType<typeof startCdp>>;
 let cdp: Cdp;
-const lines: string[] = [];
-const log: Logger = {
-  info: (m) => lines.push(m),
-  notice: (m) => lines.push(m),
-  warning: (m) => lines.push(m),
-  error: (m) => lines.push(m),
-  debug: () => undefined,
-  group: (_n, fn) => fn(),
-};
+const { log } = linesLogger();
 
 beforeAll(async () => {
   cdp = await startCdp({ timeScale: 20_000 });

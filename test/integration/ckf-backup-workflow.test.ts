@@ -52,7 +52,12 @@ describe('ckf-backup workflow', () => {
       const charm = m.components.databases.backups[app];
       expect(charm.backupId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       expect(await keys(ckf)).toContain(`mysql/${app}/${charm.backupId}.md5`);
+      // Manifest version 2: what a restore is checked against.
+      expect(charm).toMatchObject({ rowCounts: ckf.juju.mysql.counts(app), rowCountsExact: true, path: `mysql/${app}` });
+      expect(charm.clusterName).toMatch(/^cluster-/);
+      expect(charm.charmRevision).toEqual(expect.any(Number));
     }
+    expect(m.manifestVersion).toBe(2);
     expect(m.verification.checks.map((c: { what: string }) => c.what).sort()).toEqual([
       'MLMD object',
       'MLMD sidecar',

@@ -62,6 +62,8 @@ const cases: FaultCase<Sandbox>[] = [
     act: sigterm(TASK),
   },
   { name: 'SIGTERM · list-backups', fault: 'SIGTERM', act: sigterm('running list-backups on kfp-db/') },
+  // The row counts read through juju ssh on the unit that took the backup, before the scale back.
+  { name: 'SIGTERM · counting the rows after the backup', fault: 'SIGTERM', act: sigterm('juju ssh -m kubeflow --container mysql kfp-db/1') },
   { name: 'SIGTERM · scaling back', fault: 'SIGTERM', act: sigterm('scaling kfp-db in model kubeflow to 1 unit') },
 ];
 
@@ -87,7 +89,12 @@ describe('backup-ckf-db fault matrix', () => {
     const ids: Record<string, string> = JSON.parse(run.outputs['backup-ids'] ?? '{}');
     for (const [app, id] of Object.entries(ids)) {
       const keys = (await listObjects(s3, BUCKET, `${prefix}/${app}/`)).map((o: { Path: string }) => o.Path);
-      expect(keys.filter((k: string) => k.startsWith(id)).sort()).toEqual([`${id}.backup.log`, `${id}.md5`, `${id}.metadata`]);
+      expect(keys.filter((k: string) => k.startsWith(id)).sort()).toEqual([
+        `${id}.backup.log`,
+        `${id}.md5`,
+        `${id}.metadata`,
+        `${id}/ibdata1.00000000000000000000`,
+      ]);
       const task = sb.tasks().find((t) => t.app === app && t.action === 'create-backup' && t.results?.['backup-id'] === id);
       expect(task?.phase).toBe('completed');
     }

@@ -239,7 +239,8 @@ describe('the client runs mysql-k8s actions', () => {
     expect(backups).toContainEqual({ id, type: 'physical', status: 'finished' });
 
     const keys = (await listObjects(s3, BUCKET, `${prefix}/mysql/kfp-db`)).map((o) => o.Path).sort();
-    expect(keys).toEqual([`${id}.backup.log`, `${id}.md5`, `${id}.metadata`]);
+    // xbcloud's chunks under <id>/, and the three objects beside them that list-backups reads
+    expect(keys).toEqual([`${id}.backup.log`, `${id}.md5`, `${id}.metadata`, `${id}/ibdata1.00000000000000000000`]);
     const metadata = String(await readObject(s3, BUCKET, `${prefix}/mysql/kfp-db/${id}.metadata`));
     expect(metadata).toBe(`Date Backup Requested: ${id}\nModel Name: kubeflow\nApplication Name: kfp-db\nUnit Name: kfp-db/1\nJuju Version: 3.6.1\n`);
     expect(await listObjects(s3, BUCKET, `${prefix}/mysql/katib-db`)).toEqual([]); // its own path

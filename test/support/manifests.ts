@@ -9,7 +9,11 @@ import { repoRoot } from '../../sandbox/index.js';
 export const BUCKET = 'ckf-backups';
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-export const validate = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'ckf-backup-set-manifest.v1.json'), 'utf8')));
+const schema = (version: number) => JSON.parse(readFileSync(path.join(repoRoot, 'schemas', `ckf-backup-set-manifest.v${version}.json`), 'utf8'));
+/** What the actions write: version 2. */
+export const validate = ajv.compile(schema(2));
+/** What earlier versions wrote and the actions still read. */
+export const validateV1 = ajv.compile(schema(1));
 
 /**
  * A schema-valid manifest of a complete set that verify passed, with no artifacts of its own: what
@@ -17,7 +21,7 @@ export const validate = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, 
  */
 export function verifiedSetManifest(a: { id: string; startedAt: string; endpoint: string; mirrorPrefix: string; archivePrefix?: string }) {
   const manifest = {
-    manifestVersion: 1,
+    manifestVersion: 2,
     kind: 'ckf-backup-set',
     backupId: a.id,
     status: 'complete',

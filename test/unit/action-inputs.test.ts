@@ -16,6 +16,7 @@ import { restoreCmlAction } from '../../actions/restore-cml/src/main.js';
 import { validateCmlAction } from '../../actions/validate-cml/src/main.js';
 import { deleteCmlAction } from '../../actions/delete-cml/src/main.js';
 import { cmlUpgradeStatusAction } from '../../actions/cml-upgrade-status/src/main.js';
+import { restoreCkfDbAction } from '../../actions/restore-ckf-db/src/main.js';
 import { repoRoot } from '../../sandbox/index.js';
 
 interface ActionYml {
@@ -30,6 +31,14 @@ const actions: [string, ActionDefinition<unknown, unknown, Report>, Record<strin
   ['sync-minio', syncMinioAction as never, [{}]],
   ['backup-mlmd', backupMlmdAction as never, [{}]],
   ['backup-ckf-db', backupCkfDbAction as never, [{}]],
+  [
+    'restore-ckf-db',
+    restoreCkfDbAction as never,
+    [
+      { manifest: 'manifests/20261122T013045Z.json', 's3-bucket': 'ckf-backups' },
+      { 'backup-ids': '{"kfp-db":"2026-11-22T01:30:45Z","katib-db":"2026-11-22T01:30:45Z"}' },
+    ],
+  ],
   ['backup-cml', backupCmlAction as never, [{}, { 'azure-subscription-id': '00000000-0000-0000-0000-000000000000' }]],
   // Some inputs are read only in the mode that uses them.
   ['backup-set', backupSetAction as never, MODES.map((mode) => ({ mode }))],

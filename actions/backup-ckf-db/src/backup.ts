@@ -1,9 +1,20 @@
 import { ActionError, TimeoutError, errorMessage, poll, type Grace, type Logger } from '@ml-backup-actions/core';
-import { ActionFailedError, ActionTimeoutError, type ActionTask, type Juju, JujuError, pickBackupUnit } from '@ml-backup-actions/juju';
+import {
+  ActionFailedError,
+  ActionTimeoutError,
+  CHECK_USER,
+  compareRowCounts,
+  type ActionTask,
+  type Juju,
+  JujuError,
+  pickBackupUnit,
+  type RowCounts,
+  type ScaleKeeper,
+  describeS3Location,
+} from '@ml-backup-actions/juju';
 import { BACKUP_SCALE, CHARM_BACKUP_ID, type BackupCkfDbConfig } from './config.js';
 import { type Inspected, inspect } from './preflight.js';
 import type { DbReport } from './report.js';
-import type { ScaleKeeper } from './scale.js';
 
 export interface DbBackupContext {
   config: BackupCkfDbConfig;
@@ -50,6 +61,9 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   if (config.dryRun) {
     const cluster = await juju.clusterStatus(inspected.leader, timing(config, ctx.signal));
     report.primary = cluster.primary;
+    report.clusterName = cluster.clusterName;
+    const counted = await countRows(report, inspected.leader, ctx);
+    if (counted) log.info(`row counts read as ${CHECK_USER} on ${inspected.leader}: ${describeCounts(counted)}`);
     const where = target > 1 ? `an ONLINE secondary (primary now: ${cluster.primary ?? 'none'})` : `${cluster.members[0]?.unit ?? 'its only unit'}`;
     const force = config.force && inspected.forceDeclared ? ' with force=true' : '';
     log.info(
@@ -63,11 +77,16 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   try {
     if (target > original) {
       report.phase = 'scale up';
-      await keeper.scaleUp(report, { from: original, to: target }, (a, n) => waitForScale(juju, a, n, config).then(() => undefined));
+      report.backupScale = target;
+      await keeper.change(report, { from: original, to: target }, 'so that a secondary can take the backup', (a, n) =>
+        waitForScale(juju, a, n, config).then(() => undefined),
+      );
     } else {
       report.backupScale = original;
       report.scaleRestored = 'not needed';
     }
+    report.phase = 'count rows';
+    const before = await countRows(report, inspected.leader, ctx);
     report.phase = 'create-backup';
     const task = await createBackup(report, inspected, ctx);
     const id = task.results['backup-id'];
@@ -82,11 +101,13 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
     report.phase = 'list-backups';
     report.listed = await confirmFinished(juju, inspected.leader, id, report, ctx);
     done = true;
+    report.phase = 'count rows';
+    await recordRowCounts(report, before, ctx);
   } finally {
     const unfinished = done ? undefined : await unconfirmed(report, ctx);
     report.unfinished = unfinished?.note;
     if (report.backupScale !== undefined && report.backupScale > original && unfinished?.stillRunning) {
-      keeper.leaveUp(app, unfinished.note);
+      keeper.leave(app, unfinished.note, 'scaling down could remove the unit that writes the backup', 'once the task has ended');
     } else if (report.backupScale !== undefined && report.backupScale > original) {
       // After a failure the phase it failed in stays the one reported; the scale goes back anyway.
       if (done) report.phase = 'scale back';
@@ -102,6 +123,46 @@ export async function backupDatabase(report: DbReport, ctx: DbBackupContext): Pr
   report.phase = 'done';
   report.status = 'succeeded';
 }
+
+/**
+ * COUNT(*) per table as serverconfig, through the charm's mysql client on the unit. A backup whose
+ * rows could not be counted is still a backup: the run warns and records why, and a restore of it
+ * cannot compare row counts.
+ */
+async function countRows(report: DbReport, unit: string, ctx: DbBackupContext): Promise<RowCounts | undefined> {
+  if (ctx.signal.aborted) return undefined;
+  try {
+    const password = await ctx.juju.checkPassword(unit, timing(ctx.config, ctx.signal));
+    return await ctx.juju.countRows(unit, password);
+  } catch (err) {
+    if (ctx.signal.aborted) return undefined;
+    report.countError = `could not count rows as ${CHECK_USER} on ${unit}: ${errorMessage(err)}`;
+    ctx.log.warning(`${report.countError}; a restore of this backup cannot check its row counts`);
+    return undefined;
+  }
+}
+
+/** The counts on the unit that took the backup, right after it; exact when they equal those right before. */
+async function recordRowCounts(report: DbReport, before: RowCounts | undefined, ctx: DbBackupContext): Promise<void> {
+  const after = await countRows(report, report.unit ?? '', ctx);
+  if (!after) return;
+  report.countError = undefined;
+  report.rowCounts = after;
+  report.countedAt = new Date();
+  const moved = before ? compareRowCounts(before, after) : ['not counted before'];
+  report.rowCountsExact = moved.length === 0;
+  ctx.log.info(`row counts on ${report.unit}: ${describeCounts(after)}`);
+  if (moved.length) {
+    ctx.log.warning(
+      `rows changed while the backup ran (${moved.slice(0, 5).join('; ')}${moved.length > 5 ? '; …' : ''}): the counts recorded are those right after it, and a restore reports differences from them as warnings, not failures`,
+    );
+  }
+}
+
+const describeCounts = (counts: RowCounts): string =>
+  Object.entries(counts)
+    .map(([schema, tables]) => `${schema} ${Object.keys(tables).length} tables, ${Object.values(tables).reduce((a, b) => a + b, 0)} rows`)
+    .join('; ') || 'no application tables';
 
 /**
  * A rerun of the set's databases job (earlier-backup-ids): a backup the first run made and the
@@ -147,7 +208,8 @@ async function unconfirmed(report: DbReport, ctx: DbBackupContext): Promise<{ no
     const note = `create-backup completed with backup-id ${report.backupId}, but list-backups had not shown it finished in ${where} (check: juju run -m ${ctx.juju.model} ${report.application}/leader list-backups)`;
     return { note };
   }
-  if (report.phase !== 'create-backup' || !unit) return undefined;
+  // The charm failed the task (ActionFailedError): it has ended, and a failed backup is not listed.
+  if (report.phase !== 'create-backup' || !unit || report.taskEnded) return undefined;
   if (!taskId) {
     return {
       note: `create-backup on ${unit} may have been scheduled as the run stopped (juju had not yet given a task id); check: juju operations -m ${ctx.juju.model} --units ${unit} --actions create-backup`,
@@ -156,7 +218,9 @@ async function unconfirmed(report: DbReport, ctx: DbBackupContext): Promise<{ no
   // A run that is stopping waits a little; one that gave up on the task (action-timeout-minutes) looks once.
   const waitMs = ctx.signal.aborted ? Math.floor(Math.min(5 * 60_000, ctx.grace.left() / 2)) : 0;
   try {
-    const juju = ctx.juju.with({ signal: ctx.grace.budget(waitMs + 2000), callTimeoutMs: Math.max(2000, waitMs) });
+    // A run that is stopping has only its grace; one that gave up gives the look a busy controller's time.
+    const callTimeoutMs = ctx.signal.aborted ? Math.max(2000, waitMs) : 30_000;
+    const juju = ctx.juju.with({ signal: ctx.grace.budget(waitMs + callTimeoutMs), callTimeoutMs });
     const task = await juju.waitForTask(taskId, { waitMs, intervalMs: Math.min(1000, ctx.config.pollIntervalSeconds * 1000) });
     // A task the charm failed has written no backup that it lists.
     if (task.status !== 'completed') return undefined;
@@ -179,6 +243,7 @@ async function createBackup(report: DbReport, inspected: Inspected, ctx: DbBacku
   for (let refusals = 0; ; refusals++) {
     const unit = await chooseUnit(report, inspected.leader, ctx);
     report.unit = unit;
+    report.taskEnded = false;
     try {
       return await juju.runAction(unit, 'create-backup', params, {
         waitMs: config.actionTimeoutMinutes * 60_000,
@@ -188,6 +253,7 @@ async function createBackup(report: DbReport, inspected: Inspected, ctx: DbBacku
         onTask: (id) => (report.taskId = id),
       });
     } catch (err) {
+      if (err instanceof ActionFailedError) report.taskEnded = true;
       if (err instanceof ActionFailedError && /as it is the cluster primary/.test(err.task.message) && refusals < PRIMARY_REFUSALS) {
         log.warning(
           `${unit} became the primary before create-backup started (a switchover); the charm refused and backed nothing up, so another unit is chosen`,
@@ -215,6 +281,7 @@ async function chooseUnit(report: DbReport, leader: string, ctx: DbBackupContext
       check: async () => {
         const cluster = await juju.clusterStatus(leader, timing(config, ctx.signal));
         report.primary = cluster.primary;
+        report.clusterName = cluster.clusterName;
         try {
           return pickBackupUnit(cluster, report.backupScale ?? report.originalScale ?? 1);
         } catch (err) {
@@ -299,7 +366,4 @@ const timing = (config: BackupCkfDbConfig, signal: AbortSignal) => ({
   signal,
 });
 
-export function describeLocation(report: DbReport): string {
-  const l = report.location;
-  return l ? `s3://${l.bucket}/${l.path ? `${l.path}/` : ''} at ${l.endpoint} (through ${l.integrator})` : 'an unknown S3 location';
-}
+export const describeLocation = (report: DbReport): string => describeS3Location(report.location);

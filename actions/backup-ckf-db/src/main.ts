@@ -1,10 +1,9 @@
 import { ActionError, CancelledError, errorMessage, prefixedLogger, type ActionDefinition, type Logger, type Status } from '@ml-backup-actions/core';
-import { type Juju, describeUnits, isActive, isDying } from '@ml-backup-actions/juju';
+import { type Juju, ScaleKeeper, describeUnits, isActive, isDying } from '@ml-backup-actions/juju';
 import { backupDatabase } from './backup.js';
 import { backupCkfDbClients, type BackupCkfDbClients, type BackupCkfDbRun } from './clients.js';
 import { backupIdOutput, readConfig, type BackupCkfDbConfig } from './config.js';
 import { newCkfDbReport, type CkfDbReport, type DbReport } from './report.js';
-import { ScaleKeeper } from './scale.js';
 import { renderSummary } from './summary.js';
 
 /**
@@ -38,6 +37,7 @@ async function backupCkfDb(run: BackupCkfDbRun): Promise<Status | void> {
     'backup-ids': JSON.stringify(Object.fromEntries(done.map((r) => [r.application, r.backupId]))),
     ...Object.fromEntries(done.map((r) => [backupIdOutput(r.application), r.backupId ?? ''])),
     's3-locations': JSON.stringify(Object.fromEntries(report.databases.filter((r) => r.location).map((r) => [r.application, r.location]))),
+    databases: JSON.stringify(Object.fromEntries(done.map((r) => [r.application, restoreFacts(r)]))),
     'backup-id': config.backupId,
     'duration-seconds': Math.round((Date.now() - report.startedAt.getTime()) / 1000),
   });
@@ -49,6 +49,18 @@ async function backupCkfDb(run: BackupCkfDbRun): Promise<Status | void> {
     throw new ActionError([...failed.map((r) => `${r.application} ${r.status} during ${r.phase}: ${r.error}${left(r)}`), ...ok].join('\n'));
   }
   return config.dryRun ? 'checked' : 'succeeded';
+}
+
+/** What a restore of the backup is checked against: the backup set records it in its manifest. */
+function restoreFacts(r: DbReport) {
+  return {
+    backupId: r.backupId,
+    ...(r.clusterName ? { clusterName: r.clusterName } : {}),
+    ...(r.charmRevision !== undefined ? { charmRevision: r.charmRevision } : {}),
+    ...(r.location ?? {}),
+    ...(r.rowCounts ? { rowCounts: r.rowCounts, rowCountsExact: r.rowCountsExact ?? false, countedAt: r.countedAt?.toISOString() } : {}),
+    ...(r.unit ? { unit: r.unit } : {}),
+  };
 }
 
 /** The runbook leaves this out: a failed backup can leave a unit blocked or hidden. */

@@ -1,9 +1,16 @@
 import { ActionError } from '@ml-backup-actions/core';
-import { type ApplicationStatus, type Juju, describeUnits, isActive, isDying, unitsRunningBackup } from '@ml-backup-actions/juju';
-import type { CharmS3Location } from './report.js';
-
-/** The relation endpoint mysql-k8s takes its S3 settings from (an s3-integrator on the other side). */
-const S3_ENDPOINT = 's3-parameters';
+import {
+  type ApplicationStatus,
+  type CharmS3Location,
+  type Juju,
+  S3_ENDPOINT,
+  describeUnits,
+  isActive,
+  isDying,
+  readS3Location,
+  s3IntegratorOf,
+  unitsRunningBackup,
+} from '@ml-backup-actions/juju';
 const NEEDED_ACTIONS = ['get-cluster-status', 'create-backup', 'list-backups'];
 
 export interface Inspected {
@@ -47,34 +54,13 @@ export async function inspect(juju: Juju, app: string, onStatus: (status: Applic
       `the charm of ${where} (revision ${status.charmRev ?? '?'}) does not declare ${missing.join(', ')}; it is not a mysql-k8s revision this action supports`,
     );
 
-  const integrator = status.relations[S3_ENDPOINT]?.[0]?.relatedApplication;
+  const integrator = s3IntegratorOf(status);
   if (!integrator) {
     throw new ActionError(
       `${where} has no relation on ${S3_ENDPOINT}, so its charm has nowhere to write backups ("Missing relation with S3 integrator charm"): deploy s3-integrator, configure it and run juju integrate -m ${juju.model} <s3-integrator> ${app}`,
     );
   }
-  const location = await readLocation(juju, integrator, app);
+  const location = await readS3Location(juju, integrator, app);
   const leader = Object.values(status.units).find((u) => u.leader)?.name ?? `${app}/leader`;
   return { status, leader, location, forceDeclared: Boolean(schema['create-backup']?.params.force) };
-}
-
-/** `juju config <integrator> --format json`: where the charm will put the backup. */
-async function readLocation(juju: Juju, integrator: string, app: string): Promise<CharmS3Location> {
-  const raw = (await juju.callJson('config', [integrator], { subject: integrator })) as { settings?: Record<string, { value?: unknown }> };
-  const value = (key: string): string => {
-    const v = raw.settings?.[key]?.value;
-    return v === undefined || v === null ? '' : String(v).trim();
-  };
-  const location = {
-    integrator,
-    endpoint: value('endpoint').replace(/\/+$/, '') || 'https://s3.amazonaws.com',
-    bucket: value('bucket').replace(/^\/+|\/+$/g, ''),
-    path: value('path').replace(/^\/+|\/+$/g, ''),
-  };
-  if (!location.bucket) {
-    throw new ActionError(
-      `${integrator}, the s3-integrator of ${app}, has no bucket configured: run juju config -m ${juju.model} ${integrator} bucket=<bucket> path=<path>`,
-    );
-  }
-  return location;
 }

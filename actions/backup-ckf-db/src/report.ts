@@ -1,16 +1,8 @@
-/** Where the charm writes its backups: the s3-integrator related on s3-parameters, and its settings. */
-export interface CharmS3Location {
-  integrator: string;
-  endpoint: string;
-  bucket: string;
-  /** The key prefix, without leading or trailing "/" (the charm strips them). */
-  path: string;
-}
-
 import { newReport, type Report, type Status } from '@ml-backup-actions/core';
+import type { CharmS3Location, RowCounts, ScaleRecord } from '@ml-backup-actions/juju';
 
 /** What happened to one database application, for outputs, the summary and the manifest. */
-export interface DbReport {
+export interface DbReport extends ScaleRecord {
   application: string;
   status: Status;
   /** The step it was in, named as the runbook reader knows it. */
@@ -20,19 +12,28 @@ export interface DbReport {
   originalScale?: number;
   /** The scale the backup ran at. */
   backupScale?: number;
-  scaleRestored?: 'restored' | 'not needed' | 'left as asked' | 'left up' | 'failed';
-  scaleRestoreError?: string;
   forceDeclared?: boolean;
   location?: CharmS3Location;
   primary?: string;
   unit?: string;
   taskId?: string;
+  /** The create-backup task has ended (the charm failed it): nothing of it is still running. */
+  taskEnded?: boolean;
   /** The charm's backup-id, once create-backup returned it. */
   backupId?: string;
   /** list-backups' status for it. */
   listed?: string;
   /** The backup is one an earlier run of the set made (earlier-backup-ids): nothing was made this time. */
   reused?: boolean;
+  /** The InnoDB cluster's name, from get-cluster-status: a restore into a new application needs it. */
+  clusterName?: string;
+  /** COUNT(*) per table of the application databases on the backup unit, right after the backup. */
+  rowCounts?: RowCounts;
+  /** The counts right before the backup were the same. */
+  rowCountsExact?: boolean;
+  countedAt?: Date;
+  /** Why no row counts were recorded. */
+  countError?: string;
   /** The run stopped before the charm's backup was confirmed: what may be in S3, and where. */
   unfinished?: string;
   startedAt: Date;

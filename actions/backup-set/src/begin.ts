@@ -1,6 +1,6 @@
 import { ActionError } from '@ml-backup-actions/core';
 import type { BackupSetRun } from './clients.js';
-import { manifestKey, newManifest, type Manifest, manifestText } from './manifest.js';
+import { manifestKey, newManifest, type Manifest, manifestText } from '@ml-backup-actions/ckf-set';
 import { runInfo, toolVersions } from './tools.js';
 
 /**

@@ -2,7 +2,7 @@ import type { ActionRun, ClientContext } from '@ml-backup-actions/core';
 import { Juju } from '@ml-backup-actions/juju';
 import type { BackupSetConfig } from './config.js';
 import type { SetReport } from './report.js';
-import { BackupBucket } from './store.js';
+import { BackupBucket } from '@ml-backup-actions/ckf-set';
 
 export interface BackupSetClients {
   bucket: BackupBucket;

@@ -1,7 +1,9 @@
 import { errorMessage, type Logger } from '@ml-backup-actions/core';
 import type { BackupSetRun } from './clients.js';
 import type { BackupSetConfig, JobResult } from './config.js';
+import type { RowCounts } from '@ml-backup-actions/juju';
 import {
+  type CharmBackup,
   type ComponentStatus,
   type DatabasesComponent,
   type Manifest,
@@ -13,8 +15,9 @@ import {
   parseManifest,
   recordComponents,
   manifestText,
-} from './manifest.js';
-import { type BackupBucket, keyOf } from './store.js';
+  type BackupBucket,
+  keyOf,
+} from '@ml-backup-actions/ckf-set';
 import { archiveClash } from './layout.js';
 
 /** The workflow's job ids for the components (ckf-backup.yml). */
@@ -87,15 +90,40 @@ function databases(job: JobResult | undefined): DatabasesComponent {
   const c: DatabasesComponent = jobStatus(job, COMPONENT_JOBS.databases);
   const ids = jsonObject(job?.outputs['backup-ids']);
   const locations = jsonObject(job?.outputs['s3-locations']) ?? {};
+  // backup-ckf-db's databases output: what a restore is checked against (absent from older versions).
+  const facts = jsonObject(job?.outputs.databases) ?? {};
   const duration = num(job?.outputs['duration-seconds']);
   if (duration !== undefined) c.durationSeconds = duration;
   if (ids && Object.keys(ids).length) {
     c.backups = {};
-    for (const [app, id] of Object.entries(ids)) c.backups[app] = { backupId: String(id), ...((locations[app] as object | undefined) ?? {}) };
+    for (const [app, id] of Object.entries(ids)) {
+      c.backups[app] = { ...charmBackupFacts(facts[app]), ...((locations[app] as object | undefined) ?? {}), backupId: String(id) };
+    }
   }
   const missing = Object.keys(locations).filter((app) => !c.backups?.[app]);
   if (!c.backups) return lacking(c, 'reported no charm backup-id');
   return missing.length ? lacking(c, `reported no backup-id for ${missing.join(', ')}`) : c;
+}
+
+/** The manifest's fields of one entry of the databases output, each only when it has the manifest's type. */
+function charmBackupFacts(v: unknown): Partial<CharmBackup> {
+  if (typeof v !== 'object' || v === null) return {};
+  const o = v as Record<string, unknown>;
+  const out: Partial<CharmBackup> = {};
+  for (const k of ['integrator', 'endpoint', 'bucket', 'path', 'clusterName', 'countedAt', 'unit'] as const) {
+    if (typeof o[k] === 'string') out[k] = o[k];
+  }
+  if (Number.isInteger(o.charmRevision) && (o.charmRevision as number) >= 0) out.charmRevision = o.charmRevision as number;
+  if (isRowCounts(o.rowCounts)) {
+    out.rowCounts = o.rowCounts;
+    out.rowCountsExact = o.rowCountsExact === true;
+  }
+  return out;
+}
+
+function isRowCounts(v: unknown): v is RowCounts {
+  const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  return obj(v) && Object.values(v).every((t) => obj(t) && Object.values(t).every((n) => Number.isInteger(n) && (n as number) >= 0));
 }
 
 async function mlmd(job: JobResult | undefined, bucket: BackupBucket, log: Logger): Promise<MlmdComponent> {

@@ -1,4 +1,4 @@
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '@ml-backup-actions/ckf-set';
 
 /** A prefix without trailing slashes. */
 export const trimPrefix = (p: string): string => p.replace(/\/+$/, '');

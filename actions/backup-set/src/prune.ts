@@ -1,7 +1,7 @@
 import { ActionError, errorMessage, formatBytes } from '@ml-backup-actions/core';
 import type { BackupSetRun } from './clients.js';
 import { archiveClash, isManifestKey, trimPrefix, under } from './layout.js';
-import { type Manifest, manifestText, parseManifest } from './manifest.js';
+import { type Manifest, manifestText, parseManifest } from '@ml-backup-actions/ckf-set';
 
 export interface PruneResult {
   kept: string[];

@@ -1,5 +1,5 @@
 import type { BackupSetRun } from './clients.js';
-import { type Manifest, manifestKey, parseManifest } from './manifest.js';
+import { type Manifest, manifestKey, parseManifest } from '@ml-backup-actions/ckf-set';
 
 export interface Recorded {
   manifest?: Manifest;

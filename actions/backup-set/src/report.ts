@@ -1,6 +1,6 @@
 import { newReport, type Report } from '@ml-backup-actions/core';
 import type { Mode } from './config.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '@ml-backup-actions/ckf-set';
 import type { PruneResult } from './prune.js';
 
 export interface SetReport extends Report {

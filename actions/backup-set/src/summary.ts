@@ -1,6 +1,6 @@
 import { JobSummary, formatBytes, formatDuration, statusLine } from '@ml-backup-actions/core';
 import type { BackupSetConfig } from './config.js';
-import { COMPONENTS, type ComponentName, type ComponentStatus, type Manifest, type Verification } from './manifest.js';
+import { COMPONENTS, type ComponentName, type ComponentStatus, type Manifest, type Verification } from '@ml-backup-actions/ckf-set';
 import type { PruneResult } from './prune.js';
 import type { SetReport } from './report.js';
 

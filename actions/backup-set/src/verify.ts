@@ -6,8 +6,7 @@ import { errorMessage, hashFile } from '@ml-backup-actions/core';
 import type { Juju } from '@ml-backup-actions/juju';
 import { integrityCheck, restoreDump, rowCounts } from '@ml-backup-actions/sqlite';
 import type { BackupSetRun } from './clients.js';
-import { type Manifest, type Verification, manifestKey, parseManifest, manifestText } from './manifest.js';
-import type { BackupBucket } from './store.js';
+import { type BackupBucket, type Manifest, type Verification, manifestKey, parseManifest, manifestText } from '@ml-backup-actions/ckf-set';
 
 type Check = Verification['checks'][number];
 

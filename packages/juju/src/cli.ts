@@ -85,6 +85,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The application or unit the call is about, named in not-found errors. */
   subject?: string;
+  /** Written to juju's stdin (juju ssh passes it on to the command): the way to hand over a secret. */
+  stdin?: string;
 }
 
 export interface JujuCall {
@@ -148,6 +150,7 @@ export class JujuCli {
       result = await this.runner(this.binary, argv, {
         env: this.options.env,
         signal,
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
         killGraceMs: 2000,
         log: this.log,
         onStdoutLine: (l) => stdout.push(l),

@@ -11,6 +11,9 @@ export {
   type JujuRunner,
 } from './cli.js';
 export { Juju } from './juju.js';
+export { BACKUP_IDS_FORM, CHARM_BACKUP_ID, readApplications, readBackupIds } from './inputs.js';
+export { ScaleKeeper, type ScaleRecord } from './scale-keeper.js';
+export { S3_ENDPOINT, describeS3Location, readS3Location, s3IntegratorOf, type CharmS3Location } from './charms/s3-integrator.js';
 export {
   pickBackupUnit,
   parseBackupsTable,
@@ -21,6 +24,7 @@ export {
   type ClusterMember,
   type ClusterStatus,
 } from './charms/mysql-k8s.js';
+export { CHECK_USER, SYSTEM_SCHEMAS, compareRowCounts, countRows, mysqlQuery, type RowCounts } from './charms/mysql-client.js';
 export { MINIO_DEFAULT_ACCESS_KEY, credentialsFromJuju, type MinioCredentials } from './charms/minio.js';
 export { parseFlatYaml, parseObjectStorageData, type ObjectStorageData } from './charms/minio-relation-data.js';
 export { ActionFailedError, ActionTimeoutError, type RunActionOptions } from './run-action.js';

@@ -1,4 +1,5 @@
 import { ActionError, putBack, type Logger } from '@ml-backup-actions/core';
+import { type RowCounts, CHECK_USER, charmPassword, countRows } from './charms/mysql-client.js';
 import { type BackupEntry, type ClusterStatus, clusterStatus, listBackups } from './charms/mysql-k8s.js';
 import { type CallOptions, type JujuCall, JujuCli, type JujuError, type JujuExit, type JujuOptions } from './cli.js';
 import { checkApplicationName } from './names.js';
@@ -157,6 +158,16 @@ export class Juju {
   /** mysql-k8s get-cluster-status on the unit: members with role and state, and the primary. */
   clusterStatus(unit: string, options: Partial<RunActionOptions> = {}): Promise<ClusterStatus> {
     return clusterStatus(this.cli, unit, options);
+  }
+
+  /** mysql-k8s get-password for the user checks read as (serverconfig), masked at once. */
+  checkPassword(unit: string, options: Partial<RunActionOptions> = {}): Promise<string> {
+    return charmPassword(this.cli, unit, CHECK_USER, options);
+  }
+
+  /** COUNT(*) per table of the application databases, through the charm's mysql client on the unit. */
+  countRows(unit: string, password: string): Promise<RowCounts> {
+    return countRows(this.cli, unit, password);
   }
 
   /** mysql-k8s list-backups on the unit: every backup in the S3 path with its status. */

@@ -7,6 +7,7 @@ import { FORMAT_FLAG, MODEL_FLAGS, OUTPUT_FLAG } from '../lib/args.js';
 import { JujuError } from '../lib/errors.js';
 import { toJson, toYaml } from '../lib/format.js';
 import { getApplication, resolveModel } from '../lib/model.js';
+import { onIntegratorConfig } from '../lib/restore.js';
 
 /** @import { Application } from '../lib/types.js' */
 /**
@@ -40,16 +41,22 @@ export default {
     if (sets.length || flags.reset) {
       if (sets.length !== rest.length) throw JujuError.usage('cannot get value and set key=value pairs simultaneously');
       mutate((s) => {
-        const target = getApplication(resolveModel(s, flags.model, env).model, appName);
+        const { model: m } = resolveModel(s, flags.model, env);
+        const target = getApplication(m, appName);
+        /** @type {Record<string, unknown>} */
+        const changed = {};
         for (const pair of sets) {
           const [key, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
           if (key === 'trust') target.trust = value === 'true';
-          else target.config[key] = coerce(target, key, value);
+          else target.config[key] = changed[key] = coerce(target, key, value);
         }
         for (const key of String(flags.reset ?? '')
           .split(',')
-          .filter(Boolean))
+          .filter(Boolean)) {
           delete target.config[key];
+          changed[key] = undefined;
+        }
+        if (target.charm === 's3-integrator') onIntegratorConfig(m, appName, changed);
       });
       return;
     }

@@ -13,6 +13,8 @@
 import { createHash } from 'node:crypto';
 import { appView } from './lifecycle.js';
 import { clusterAt, clusterStatusResults, isMysql, opsResults, pyList } from './mysql.js';
+import { charmPassword } from './databases.js';
+import { DATA_CHUNK, restoreOutcome } from './restore.js';
 import { integratorOf, objectPrefix, s3Parameters } from './s3.js';
 
 /** @import { Application, FailOutcome, Model, Outcome, PlannedIo, State, Task } from './types.js' */
@@ -22,7 +24,15 @@ import { integratorOf, objectPrefix, s3Parameters } from './s3.js';
  * Model milliseconds, unless the application or the state says otherwise.
  * @type {Record<string, number>}
  */
-export const DEFAULT_TIMING = { pickupMs: 200, failMs: 500, 'get-cluster-status': 1500, 'list-backups': 2000, 'create-backup': 30_000, default: 1000 };
+export const DEFAULT_TIMING = {
+  pickupMs: 200,
+  failMs: 500,
+  'get-cluster-status': 1500,
+  'list-backups': 2000,
+  'create-backup': 30_000,
+  restore: 20_000,
+  default: 1000,
+};
 
 /** Cluster statuses create-backup accepts without force (reference ckf.md 2.2: OK / OK_PARTIAL). */
 export const DEFAULT_HEALTHY = ['OK', 'OK_PARTIAL'];
@@ -75,23 +85,14 @@ function mysqlAction(ctx) {
       if (!params) return fail(`Missing S3 parameters: ${pyList(missing)}`);
       return { kind: 'list', s3: params, durationMs };
     }
-    case 'restore': {
-      if (!task.params['backup-id'] && !task.params['restore-to-time']) return fail('Missing backup-id to restore');
-      if (app.scale > 1) return fail('Unit cannot restore backup as there are more than one units in the cluster');
-      return fail('juju sandbox: restore is not emulated');
+    case 'restore':
+      return restoreOutcome({ state, model, app, task, durationMs });
+    case 'get-password': {
+      const username = String(task.params.username || 'root');
+      if (!['root', 'serverconfig', 'clusteradmin'].includes(username))
+        return fail('The action can be run only for users used by the charm: root, serverconfig, clusteradmin');
+      return { kind: 'done', durationMs, results: { username, password: charmPassword(app.name, username) } };
     }
-    case 'get-password':
-      return {
-        kind: 'done',
-        durationMs,
-        results: {
-          username: task.params.username || 'root',
-          password: createHash('sha256')
-            .update(`${app.name}/${task.params.username || 'root'}`)
-            .digest('base64url')
-            .slice(0, 24),
-        },
-      };
     default:
       return { kind: 'done', durationMs, results: {} };
   }
@@ -105,7 +106,7 @@ function createBackup(ctx, durationMs) {
   const integrator = integratorOf(model, app.name);
   if (!integrator) return fail('Missing relation with S3 integrator charm');
   if (app.mysql?.s3Blocked) return fail(typeof app.mysql.s3Blocked === 'string' ? app.mysql.s3Blocked : 'S3 relation is blocked for write');
-  if (faults.mysqldDown?.[unit]) return fail('Process mysqld not running');
+  if (faults.mysqldDown?.[unit] || app.mysql?.blocked?.[unit]) return fail('Process mysqld not running');
   const { params: s3, missing } = s3Parameters(integrator);
   if (!s3) return fail(`Missing S3 parameters: ${pyList(missing)}`);
   if (faults.switchoverOnBackup?.[app.name]) {
@@ -143,8 +144,10 @@ function createBackup(ctx, durationMs) {
     });
   } else {
     const lsn = 20_000_000 + (Math.floor(t / 1000) % 1_000_000);
-    const chunks = ['ibdata1', 'mysql.ibd', 'xtrabackup_checkpoints', 'xtrabackup_info'].map((f) => `${f}.00000000000000000000`);
-    const md5 = chunks.map((c) => `${createHash('md5').update(`${prefix}/${c}`).digest('hex')}  ${id}/${c}`).join('\n');
+    // xbcloud puts the stream as chunks under <path>/<id>/; the emulated one is the data as it is now.
+    const data = `${JSON.stringify({ app: app.name, lsn, databases: app.mysql?.databases ?? {} })}\n`;
+    io.push({ key: `${prefix}/${DATA_CHUNK}`, body: data, at: 'end', failMessage: 'Error backing up the database' });
+    const md5 = `${createHash('md5').update(data).digest('hex')}  ${id}/${DATA_CHUNK}`;
     io.push({ key: `${prefix}.md5`, body: `${md5}\n`, at: 'end', failMessage: 'Error backing up the database' });
     io.push({
       key: `${prefix}.backup.log`,

@@ -4,6 +4,7 @@
 // and the object-storage relation data follow reference/ckf.md (sections 1.5 and 3.4); revisions
 // and addresses are made up.
 import { randomInt, randomUUID } from 'node:crypto';
+import { initialDatabases } from './databases.js';
 import { toYaml } from './format.js';
 import { hash, settledUnit } from './lifecycle.js';
 
@@ -184,7 +185,7 @@ function buildApplication(name, spec, deployedAt) {
     options: spec.options ?? {},
     config: { ...(spec.config ?? {}) },
     scale: spec.scale ?? 1,
-    ...(spec.charm === 'mysql-k8s' ? { mysql: { ...(spec.mysql ?? {}) }, forceParam: spec.forceParam ?? false } : {}),
+    ...(spec.charm === 'mysql-k8s' ? { mysql: { databases: initialDatabases(name), ...(spec.mysql ?? {}) }, forceParam: spec.forceParam ?? false } : {}),
     ...(spec.additionalProperties !== undefined ? { additionalProperties: spec.additionalProperties } : {}),
     ...(spec.credentials ? { credentials: { ...spec.credentials } } : {}),
     ...(spec.actionTiming ? { actionTiming: { ...spec.actionTiming } } : {}),

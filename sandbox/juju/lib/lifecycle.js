@@ -79,6 +79,11 @@ export function unitView(app, unit, now, faults = {}) {
     phase = 'starting';
     workload = { current: 'maintenance', message: 'installing charm software', since: unit.startedAt };
     agent = { current: 'executing', message: 'running install hook', since: unit.startedAt };
+  } else if (app.mysql?.blocked?.[unit.name]) {
+    // a restore that failed after the data directory was emptied (restore.js): mysqld is down
+    phase = 'blocked';
+    workload = { current: 'blocked', message: app.mysql.blocked[unit.name], since: unit.activeAt };
+    agent = { current: 'idle', message: '', since: unit.activeAt };
   } else {
     phase = 'active';
     workload = { current: 'active', message: app.activeMessage ?? '', since: unit.activeAt };
@@ -139,7 +144,12 @@ export function appView(app, now, faults = {}, activity = {}) {
   const leaderView = views.find((v) => v.leader);
   /** @type {Status} */
   let status;
+  const blockedView = views.find((v) => v.phase === 'blocked');
   if (errored) status = { ...errored.workload };
+  else if (blockedView) status = { ...blockedView.workload };
+  else if (leaderView && typeof app.mysql?.s3Blocked === 'string' && leaderView.phase === 'active')
+    // the charm's app status after a restore (rev254+) or on a path another cluster claimed
+    status = { current: 'blocked', message: app.mysql.s3Blocked, since: leaderView.workload.since };
   else if (leaderView) status = { ...leaderView.workload };
   else if (app.scale > 0) status = { current: 'waiting', message: 'installing agent', since: app.scaledAt ?? app.status.since };
   else status = { ...app.status };

@@ -35,12 +35,14 @@ of existing resource pools, particularly cloud-based ones.
  * command at its next wait as a killed process would stop (what it changed stays changed).
  * @param {string[]} argv
  * @param {NodeJS.ProcessEnv} [env]
- * @param {{ out?: (s: string) => void, err?: (s: string) => void, signal?: AbortSignal }} [io]
+ * @param {{ out?: (s: string) => void, err?: (s: string) => void, signal?: AbortSignal, stdin?: string }} [io]
+ *   stdin: what the command reads from its stdin (this process's own by default)
  */
 export async function main(argv, env = process.env, io = {}) {
   const out = io.out ?? ((s) => process.stdout.write(s));
   const err = io.err ?? ((s) => process.stderr.write(s));
   const { signal } = io;
+  const readStdin = io.stdin !== undefined ? () => Promise.resolve(/** @type {string} */ (io.stdin)) : readProcessStdin;
   const stateFile = env[STATE_ENV];
   try {
     const [sub, ...rest] = argv;
@@ -64,14 +66,13 @@ export async function main(argv, env = process.env, io = {}) {
     const delay = loaded?.faults?.slow?.[command.name] ?? loaded?.faults?.slowMs ?? 0;
     if (delay > 0) await sleep(delay, undefined, { signal });
     if (!command.needsController) {
-      await command.run({ flags, args, state: loaded, env, now: Date.now(), out, err, signal });
-      return 0;
+      return (await command.run({ flags, args, state: loaded, env, now: Date.now(), out, err, signal, readStdin })) ?? 0;
     }
     if (!haveState || !loaded) throw new JujuError(messages.noControllers); // ruled out above, before the delay
     checkController(stateFile, loaded);
     await advance(stateFile, env); // actions started or finished since the last call
     const state = loadState(stateFile); // what the controller holds once the (slow) call gets there
-    await command.run({
+    const code = await command.run({
       flags,
       args,
       state,
@@ -81,9 +82,10 @@ export async function main(argv, env = process.env, io = {}) {
       out,
       err,
       signal,
+      readStdin,
       mutate: (fn) => mutateState(stateFile, fn),
     });
-    return 0;
+    return code ?? 0;
   } catch (e) {
     if (!(e instanceof JujuError)) throw e;
     err(`ERROR ${e.message}\n`);
@@ -105,4 +107,13 @@ function checkController(stateFile, state) {
     });
     if (message) throw new JujuError(message);
   }
+}
+
+/** @returns {Promise<string>} */
+async function readProcessStdin() {
+  if (process.stdin.isTTY) return '';
+  /** @type {Buffer[]} */
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(/** @type {Buffer} */ (chunk));
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -30,7 +30,8 @@ export function clusterAt(_model, modelName, app, t, faults = {}) {
   const members = [];
   for (const u of view.units) {
     if (u.life !== 'alive' || u.phase === 'allocating') continue;
-    const state = faults.memberStates?.[u.name] ?? (u.phase === 'active' ? 'ONLINE' : u.phase === 'error' ? 'ERROR' : 'RECOVERING');
+    const state =
+      faults.memberStates?.[u.name] ?? (u.phase === 'active' ? 'ONLINE' : u.phase === 'error' ? 'ERROR' : u.phase === 'blocked' ? 'OFFLINE' : 'RECOVERING');
     members.push({
       unit: u.name,
       label: u.name.replace('/', '-'),

@@ -9,6 +9,7 @@ import { relationsOf } from './model.js';
 /**
  * @typedef {{ ok: true, error?: undefined } | { ok: false, error: string }} PutResult
  * @typedef {{ names: string[], error?: undefined } | { names?: undefined, error: string }} ListResult
+ * @typedef {{ ok: true, body: string } | { ok: false, error: string }} GetResult
  */
 
 export const S3_INTERFACE = 's3';
@@ -120,6 +121,19 @@ function rclone(params, args, { stdin, env = process.env } = {}) {
 export async function putObject(params, key, body, env) {
   const r = await rclone(params, ['rcat', `charm:${params.bucket}/${key}`], { stdin: body, env });
   return r.code === 0 ? { ok: true } : { ok: false, error: r.stderr.trim() || `rclone exited ${r.code}` };
+}
+
+/**
+ * Reads one object (the charm's xbcloud get and its md5 check); resolves { ok, body } or { ok: false, error }.
+ * @param {S3Params} params @param {string} key @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<GetResult>}
+ */
+export async function getObject(params, key, env) {
+  // rclone cat of a key that is not there prints nothing and exits 0: look first
+  const found = await rclone(params, ['lsjson', `charm:${params.bucket}/${key}`, '--files-only'], { env });
+  if (found.code !== 0 || lsjson(found.stdout).length !== 1) return { ok: false, error: `${key}: not found` };
+  const r = await rclone(params, ['cat', `charm:${params.bucket}/${key}`], { env });
+  return r.code === 0 ? { ok: true, body: r.stdout } : { ok: false, error: r.stderr.trim() || `rclone exited ${r.code}` };
 }
 
 /** rclone lsjson's output: an entry per object (or directory). @param {string} stdout @returns {{ Path: string }[]} */

@@ -9,6 +9,8 @@
 // it either way (spec additionalProperties). A parameter that fails validation gives a task in
 // status "error" whose message is the validation error (juju/juju tests/suites/actions).
 
+import { PITR_REVISION } from './restore.js';
+
 /** @import { Application } from './types.js' */
 /**
  * @typedef {{ type: string, default?: unknown, description: string }} ParamSpec
@@ -85,6 +87,8 @@ const CATALOG = { 'mysql-k8s': MYSQL_ACTIONS, 's3-integrator': S3_INTEGRATOR_ACT
 export function actionSpecs(app) {
   const base = structuredClone(CATALOG[app.charm] ?? {});
   if (app.charm === 'mysql-k8s' && app.forceParam) base['create-backup'].params.force = { ...FORCE_PARAM };
+  // point-in-time recovery came with revision 254 (PR #600); before it restore takes backup-id only
+  if (app.charm === 'mysql-k8s' && app.rev < PITR_REVISION) delete base.restore.params['restore-to-time'];
   return base;
 }
 

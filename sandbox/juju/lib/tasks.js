@@ -17,14 +17,15 @@ import { evaluate, timingOf } from './charm-actions.js';
 import { timeScale } from './duration.js';
 import { goTime } from './format.js';
 import { appView } from './lifecycle.js';
-import { listNames, putObject } from './s3.js';
+import { applyRestoreEffect } from './restore.js';
+import { getObject, listNames, putObject } from './s3.js';
 import { loadState, mutateState } from './state.js';
 
 /** @import { Application, Faults, Model, S3Params, State, Task, TaskIo, TaskView, UnitActivity } from './types.js' */
-/** @import { ListResult, PutResult } from './s3.js' */
+/** @import { GetResult, ListResult, PutResult } from './s3.js' */
 /**
  * An S3 operation that is due, copied out of the state to be done outside the lock.
- * @typedef {{ model: string, id: string, index: number, io: TaskIo, s3: S3Params, result?: PutResult | ListResult }} IoJob
+ * @typedef {{ model: string, id: string, index: number, io: TaskIo, s3: S3Params, result?: PutResult | ListResult | GetResult }} IoJob
  */
 
 const TERMINAL = new Set(['completed', 'failed', 'error', 'cancelled', 'aborted']);
@@ -86,9 +87,11 @@ export function unitActivity(model, now) {
   for (const task of model.tasks ?? []) {
     if (phaseOf(task, now) !== 'running') continue;
     const startedAt = /** @type {number} */ (task.startedAt); // a running task has started
+    const phase = task.phases?.filter((p) => p.at <= now).at(-1);
+    const message = phase?.message ?? task.runningMessage;
     activity[task.unit] = {
       agent: { current: 'executing', message: `running action ${task.action}`, since: startedAt },
-      ...(task.runningMessage ? { workload: { current: 'maintenance', message: task.runningMessage, since: startedAt } } : {}),
+      ...(message ? { workload: { current: 'maintenance', message, since: phase?.at ?? startedAt } } : {}),
     };
   }
   return activity;
@@ -160,6 +163,19 @@ function start({ state, modelName, model, task, t, scale }) {
     task.io = outcome.io.map((i) => ({ kind: 'put', key: i.key, body: i.body, dueAt: i.at === 'start' ? t : end, failMessage: i.failMessage }));
     if (outcome.never) task.io = task.io.filter((i) => i.dueAt === t);
   }
+  if (outcome.phases) {
+    let from = t;
+    task.phases = outcome.phases.map((p) => {
+      const phase = { at: from, message: p.message };
+      from += p.ms * scale;
+      return phase;
+    });
+  }
+  if (outcome.steps) {
+    task.s3 = outcome.s3 ?? task.s3;
+    task.io = outcome.steps.map((st) => ({ ...st, at: undefined, dueAt: t + st.at * scale }));
+  }
+  if (outcome.failAtMs) Object.assign(task, { status: 'failed', message: outcome.failAtMs.message, results: {}, completeAt: t + outcome.failAtMs.ms * scale });
   if (outcome.failAtEnd) Object.assign(task, { status: 'failed', message: outcome.failAtEnd, results: {} });
   const injected = (faults.actionFails ?? []).find((f) => f.action === task.action && (!f.unit || f.unit === task.unit) && (!f.app || f.app === task.app));
   if (injected) Object.assign(task, { status: 'failed', message: injected.message, results: injected.results ?? {} });
@@ -186,6 +202,9 @@ function hasWork(state, now) {
   return false;
 }
 
+/** How long a process may take over an io it claimed before another takes it over. */
+const IO_CLAIM_MS = 60_000;
+
 /**
  * Brings the tasks up to now: evaluates those that have started, then does the S3 io that is
  * due (uploads before listings), and records the results. Every controller command calls it.
@@ -201,8 +220,13 @@ export async function advance(stateFile, env = process.env) {
       settle(s, name, model, now, env);
       for (const task of model.tasks ?? []) {
         (task.io ?? []).forEach((io, index) => {
+          // One process does each io: two juju commands advancing at once would otherwise both
+          // PUT the same key (the real charm uploads once). A claim older than a minute is a
+          // process that died: its io is taken over.
+          if (io.done || io.dueAt > now || (io.claimedAt !== undefined && now - io.claimedAt < IO_CLAIM_MS)) return;
+          io.claimedAt = now;
           // start() gives a task its s3 parameters along with its io
-          if (!io.done && io.dueAt <= now) found.push({ model: name, id: task.id, index, io: { ...io }, s3: /** @type {S3Params} */ (task.s3) });
+          found.push({ model: name, id: task.id, index, io: { ...io }, s3: /** @type {S3Params} */ (task.s3) });
         });
       }
     }
@@ -212,6 +236,7 @@ export async function advance(stateFile, env = process.env) {
   await Promise.all(
     jobs.map(async (j) => {
       if (j.io.kind === 'put') j.result = await putObject(j.s3, j.io.key, j.io.body, env);
+      if (j.io.kind === 'get') j.result = await getObject(j.s3, j.io.key, env);
     }),
   );
   for (const j of jobs) if (j.io.kind === 'list') j.result = await listNames(j.s3, env);
@@ -223,7 +248,19 @@ export async function advance(stateFile, env = process.env) {
       const io = task?.io?.[j.index];
       if (!task?.io || !io || io.done) continue;
       io.done = true;
-      if (io.kind === 'put') {
+      if (io.kind === 'apply') {
+        applyRestoreEffect(model.applications[task.app], task, io.effect);
+      } else if (io.kind === 'get') {
+        const got = /** @type {GetResult} */ (j.result);
+        if (got.ok) {
+          task.fetched = { ...task.fetched, [io.key]: got.body };
+          continue;
+        }
+        // Nothing after a failed read happens: the charm fails the action with its message.
+        for (const other of task.io) other.done = true;
+        const startedAt = /** @type {number} */ (task.startedAt);
+        Object.assign(task, { status: 'failed', message: io.failMessage, results: {}, completeAt: Math.max(startedAt, Math.min(task.completeAt ?? now, now)) });
+      } else if (io.kind === 'put') {
         const put = /** @type {PutResult} */ (j.result); // every job has run by now
         if (put.ok) continue;
         // The charm stops at the first upload that fails and fails the action with its message.

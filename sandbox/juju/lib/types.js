@@ -28,7 +28,10 @@ export {};
 /**
  * app.mysql of a mysql-k8s application: the configured primary, the cluster statuses create-backup
  * accepts without force, and the S3 block after a restore (true or the charm's message).
- * @typedef {{ primary?: string, healthyStatuses?: string[], s3Blocked?: string | boolean }} MysqlState
+ * databases: schema -> table -> row ids (databases.js); blocked: unit -> the Blocked message a
+ * failed restore left (mysqld down there); restoredPath: the S3 path of the last restore (rev254+).
+ * @typedef {{ primary?: string, healthyStatuses?: string[], s3Blocked?: string | boolean,
+ *   databases?: Record<string, Record<string, number[]>>, blocked?: Record<string, string>, restoredPath?: string }} MysqlState
  */
 
 /**
@@ -94,9 +97,12 @@ export {};
 
 /**
  * An S3 operation of a task (tasks.js): done outside the state lock once it is due.
- * @typedef {{ kind: 'put', key: string, body: string, dueAt: number, done?: boolean, failMessage: string }} PutIo
- * @typedef {{ kind: 'list', dueAt: number, done?: boolean }} ListIo
- * @typedef {PutIo | ListIo} TaskIo
+ * @typedef {{ kind: 'put', key: string, body: string, dueAt: number, done?: boolean, claimedAt?: number, failMessage: string }} PutIo
+ * @typedef {{ kind: 'list', dueAt: number, done?: boolean, claimedAt?: number }} ListIo
+ * get: reads the object into task.fetched[key]; apply: a restore's effect on the data at its time (restore.js)
+ * @typedef {{ kind: 'get', key: string, dueAt: number, done?: boolean, claimedAt?: number, failMessage: string }} GetIo
+ * @typedef {{ kind: 'apply', effect: string, dueAt: number, done?: boolean, claimedAt?: number }} ApplyIo
+ * @typedef {PutIo | ListIo | GetIo | ApplyIo} TaskIo
  */
 
 /**
@@ -127,6 +133,8 @@ export {};
  * @property {string} [runningMessage]
  * @property {boolean} [backup]
  * @property {string} [uploadError]
+ * @property {{ at: number, message: string }[]} [phases] the unit's status from each time on, while it runs
+ * @property {Record<string, string>} [fetched] what the task's get io read, by key
  */
 
 /**
@@ -158,7 +166,9 @@ export {};
  * @property {Record<string, string>} [clusterStatus]
  * @property {Record<string, boolean>} [clusterStatusUnreadable]
  * @property {Record<string, boolean>} [mysqldDown]
+ * @property {Record<string, boolean | string>} [sshFails] juju ssh to the unit (or app) fails with this message
  * @property {Record<string, boolean>} [unitBusy]
+ * @property {Record<string, 'download' | 'prepare' | 'empty' | 'move-back' | 'start' | 'post'>} [restoreFails]
  * @property {Record<string, number>} [actionDurations]
  * @property {Record<string, string>} [listBackups]
  * @property {{ action: string, message: string, unit?: string, app?: string, results?: Record<string, unknown> }[]} [actionFails]
@@ -209,7 +219,11 @@ export {};
  * What a charm action does when its task starts (charm-actions.js evaluate).
  * @typedef {{ key: string, body: string, at: 'start' | 'end', failMessage: string }} PlannedIo
  * @typedef {{ results?: Record<string, unknown>, s3?: S3Params, io?: PlannedIo[], never?: boolean, failAtEnd?: string,
- *   runningMessage?: string, backup?: boolean }} OutcomeDetails
+ *   runningMessage?: string, backup?: boolean, phases?: { message: string, ms: number }[],
+ *   steps?: ({ kind: 'get', key: string, at: number, failMessage: string } | { kind: 'apply', effect: string, at: number })[],
+ *   failAtMs?: { ms: number, message: string } }} OutcomeDetails
+ *   phases: the unit's status messages one after the other (their ms add up to durationMs); steps: io at
+ *   model ms from the start; failAtMs: event.fail(message) that far into the run
  * @typedef {{ kind: 'fail', message: string }} FailOutcome
  * @typedef {FailOutcome | (OutcomeDetails & { kind: 'done', durationMs: number, results: Record<string, unknown> })
  *   | (OutcomeDetails & { kind: 'list', durationMs: number, s3: S3Params })} Outcome
@@ -226,7 +240,7 @@ export {};
  * state is undefined when there is no state file.
  * @template {Flags} F
  * @typedef {{ flags: F, args: string[], env: NodeJS.ProcessEnv, now: number, out: (s: string) => void, err: (s: string) => void,
- *   signal?: AbortSignal }} BaseContext
+ *   signal?: AbortSignal, readStdin: () => Promise<string> }} BaseContext
  */
 /**
  * @template {Flags} F
@@ -244,11 +258,11 @@ export {};
  */
 /**
  * @template {Flags} [F=Flags]
- * @typedef {CommandBase<F> & { needsController: true, run(ctx: ControllerContext<F>): void | Promise<void> }} ControllerCommand
+ * @typedef {CommandBase<F> & { needsController: true, run(ctx: ControllerContext<F>): void | number | Promise<void | number> }} ControllerCommand
  */
 /**
  * @template {Flags} [F=Flags]
- * @typedef {CommandBase<F> & { needsController: false, run(ctx: ClientContext<F>): void | Promise<void> }} ClientCommand
+ * @typedef {CommandBase<F> & { needsController: false, run(ctx: ClientContext<F>): void | number | Promise<void | number> }} ClientCommand
  */
 /**
  * @template {Flags} [F=Flags]

@@ -1,7 +1,13 @@
 import { ActionError } from '@ml-backup-actions/core';
+import type { RowCounts } from '@ml-backup-actions/juju';
 
-/** schemas/ckf-backup-set-manifest.v1.json; bump with the schema, never change v1's meaning. */
-export const MANIFEST_VERSION = 1;
+/**
+ * schemas/ckf-backup-set-manifest.v2.json; bump with the schema, never change an earlier version's
+ * meaning. Version 2 adds what a restore checks against: each charm backup's cluster name, charm
+ * revision and row counts. Version 1 manifests are still read (their sets restore without those checks).
+ */
+export const MANIFEST_VERSION = 2;
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export type ComponentStatus = 'pending' | 'complete' | 'failed' | 'cancelled' | 'skipped';
 export const COMPONENTS = ['databases', 'mlmd', 'mlpipeline'] as const;
@@ -23,10 +29,20 @@ interface Common {
 
 export interface CharmBackup {
   backupId: string;
+  /** Where the charm wrote it: its s3-integrator's settings at backup time. */
   integrator?: string;
   endpoint?: string;
   bucket?: string;
   path?: string;
+  /** The InnoDB cluster's name (the charm's cluster-name): a new application restored into must have it. */
+  clusterName?: string;
+  charmRevision?: number;
+  /** COUNT(*) per table of the application databases, on the unit that took the backup, right after it. */
+  rowCounts?: RowCounts;
+  /** The counts were the same right before the backup: nothing wrote meanwhile, so they are the backup's. */
+  rowCountsExact?: boolean;
+  countedAt?: string;
+  unit?: string;
 }
 
 export interface DatabasesComponent extends Common {
@@ -61,7 +77,8 @@ export interface Verification {
 }
 
 export interface Manifest {
-  manifestVersion: typeof MANIFEST_VERSION;
+  /** Written as MANIFEST_VERSION; a version 1 manifest read back keeps its 1 until it is written again. */
+  manifestVersion: number;
   kind: 'ckf-backup-set';
   backupId: string;
   status: 'complete' | 'incomplete';
@@ -109,10 +126,10 @@ export function overallStatus(m: Manifest): Manifest['status'] {
   return COMPONENTS.every((c) => m.components[c].status === 'complete') ? 'complete' : 'incomplete';
 }
 
-/** The manifest's key: <prefix>/<backup-id>.json. */
-/** A manifest as stored: indented JSON, one trailing newline. */
-export const manifestText = (m: Manifest): string => `${JSON.stringify(m, null, 2)}\n`;
+/** A manifest as stored, always in the version this code writes: indented JSON, one trailing newline. */
+export const manifestText = (m: Manifest): string => `${JSON.stringify({ ...m, manifestVersion: MANIFEST_VERSION }, null, 2)}\n`;
 
+/** The manifest's key: <prefix>/<backup-id>.json. */
 export const manifestKey = (prefix: string, backupId: string): string => `${prefix ? `${prefix}/` : ''}${backupId}.json`;
 
 /**
@@ -128,8 +145,10 @@ export function parseManifest(text: string, where: string): Manifest {
   }
   const m = raw as Partial<Manifest>;
   if (typeof raw !== 'object' || raw === null || m.kind !== 'ckf-backup-set') throw new ActionError(`${where} is not a ckf-backup-set manifest`);
-  if (m.manifestVersion !== MANIFEST_VERSION) {
-    throw new ActionError(`${where} has manifestVersion ${JSON.stringify(m.manifestVersion)}; this version of the action reads version ${MANIFEST_VERSION}`);
+  if (typeof m.manifestVersion !== 'number' || !READABLE_VERSIONS.includes(m.manifestVersion)) {
+    throw new ActionError(
+      `${where} has manifestVersion ${JSON.stringify(m.manifestVersion)}; this version of the action reads versions ${READABLE_VERSIONS.join(' and ')}`,
+    );
   }
   if (typeof m.backupId !== 'string' || !m.components || COMPONENTS.some((c) => typeof m.components?.[c]?.status !== 'string')) {
     throw new ActionError(`${where} lacks its backupId or a component's status`);

@@ -1,0 +1,21 @@
+export {
+  COMPONENTS,
+  MANIFEST_VERSION,
+  READABLE_VERSIONS,
+  manifestKey,
+  manifestText,
+  newManifest,
+  overallStatus,
+  parseManifest,
+  recordComponents,
+  type CharmBackup,
+  type ComponentName,
+  type ComponentStatus,
+  type DatabasesComponent,
+  type Location,
+  type Manifest,
+  type MlmdComponent,
+  type MlpipelineComponent,
+  type Verification,
+} from './manifest.js';
+export { BackupBucket, keyOf } from './bucket.js';
