@@ -9,11 +9,15 @@ import path from 'node:path';
 import { createJujuModel } from './juju/index.js';
 import { startKube } from './kube/index.js';
 import { createMlmdDatabase, DEFAULT_TEST_BYTES } from './mlmd.js';
+import { mlmdService } from './pebble/mlmd-server.js';
 import { startS3 } from './s3.js';
 import { stopStarted } from './stop-started.js';
 
 /** minio: like the charm's generated key (30 characters of A-Z and 0-9), published only in relation data. */
 export const CKF_SECRETS = { s3: 'ckf-backup-Secret-7c1d9e2f4a', minio: 'Q7M2X9K4T1B8N6V3C5Z0L2H7J9R4WD' };
+
+/** uid/gid -> name in the mlmd rock's /etc/passwd and /etc/group (rockcraft's _daemon_, 584792). */
+const ROCK_USERS = { 584792: '_daemon_' };
 
 /**
  * @param {{ writerScale?: number, dbBytes?: number, journalMode?: 'delete'|'wal', keepWal?: boolean,
@@ -33,7 +37,16 @@ export async function startCkf(options = {}) {
         {
           name: 'mlmd-0',
           labels: { 'app.kubernetes.io/name': 'mlmd' },
-          containers: [{ name: 'charm' }, { name: container, ...(options.tools ? { tools: options.tools } : {}) }],
+          // Juju's pebble in the workload container: /charm/bin/pebble, and the charm's mlmd service
+          // (played by mlmdServer) active from the start; the rock's image has rockcraft's _daemon_ user
+          containers: [
+            { name: 'charm' },
+            {
+              name: container,
+              ...(options.tools ? { tools: options.tools } : {}),
+              pebble: { services: { mlmd: mlmdService() }, users: ROCK_USERS, groups: ROCK_USERS },
+            },
+          ],
         },
         {
           // the minio charm's workload pod (a pod-spec charm): ports named as the container's

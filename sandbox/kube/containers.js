@@ -14,7 +14,12 @@ import path from 'node:path';
 
 /**
  * @typedef {import('./types.js').ContainerSpec} ContainerSpec
- * @typedef {{ tools: Map<string, string>, mounts: Record<string, string>, user?: string }} Container
+ * @typedef {{ files: Record<string, string>, mounts: Record<string, string>, env: Record<string, string>, passwd?: string, group?: string }} Extras
+ *   what the kubelet (or Juju) adds to a container beyond its image's tools and its volumes:
+ *   files: pod path -> a host file bound read-only there (/charm/bin/pebble); mounts: pod path ->
+ *   host directory (/charm/container, where pebble's socket is); env: added to every exec's environment;
+ *   passwd, group: more lines for /etc/passwd and /etc/group (the image's own users)
+ * @typedef {{ tools: Map<string, string>, mounts: Record<string, string>, user?: string, extras?: Extras }} Container
  *   tools: name -> the host binary; mounts: pod path -> host directory
  * @typedef {import('node:child_process').ChildProcessByStdio<import('node:stream').Writable | null,
  *   import('node:stream').Readable, import('node:stream').Readable>} ContainerProcess stdin is null unless asked for
@@ -42,13 +47,18 @@ for d in lib lib32 lib64 libx32; do
     mkdir -p "$R/usr/$d" && mount --bind -o ro "/usr/$d" "$R/usr/$d" || fail "bind /usr/$d"
   fi
 done
-old_ifs=$IFS
 IFS='
 '
 for t in $KS_TOOLS; do
   name=\${t%%=*}; src=\${t#*=}
   : > "$R/usr/bin/$name"
   mount --bind -o ro "$src" "$R/usr/bin/$name" || fail "bind tool $name"
+done
+for f in $KS_FILES; do
+  dst=\${f%%=*}; src=\${f#*=}
+  mkdir -p "$R\${dst%/*}"
+  : > "$R$dst"
+  mount --bind -o ro "$src" "$R$dst" || fail "bind $src on $dst"
 done
 for n in null zero full random urandom; do
   : > "$R/dev/$n"
@@ -67,12 +77,13 @@ for m in $KS_MOUNTS; do
   mkdir -p "$R$dst"
   mount --bind "$src" "$R$dst" || fail "bind $src on $dst"
 done
-IFS=$old_ifs
 cd /
+# KS_ENV: NAME=value lines, split on newlines only
+set -f
 if [ -n "$KS_USER" ]; then
-  exec env -i PATH="${CONTAINER_PATH}" HOME=/root HOSTNAME="$KS_HOSTNAME" chroot --userspec="$KS_USER" "$R" "$@"
+  exec env -i PATH="${CONTAINER_PATH}" HOME=/root HOSTNAME="$KS_HOSTNAME" $KS_ENV chroot --userspec="$KS_USER" "$R" "$@"
 fi
-exec env -i PATH="${CONTAINER_PATH}" HOME=/root HOSTNAME="$KS_HOSTNAME" chroot "$R" "$@"
+exec env -i PATH="${CONTAINER_PATH}" HOME=/root HOSTNAME="$KS_HOSTNAME" $KS_ENV chroot "$R" "$@"
 `;
 
 /** Where a program is on the host, following symlinks (sh -> dash). @param {string} name @returns {string} */
@@ -162,12 +173,34 @@ export class ContainerFilesystems {
    * @param {string} namespace @param {string} pod @param {string} container @param {string} podPath
    */
   hostPath(namespace, pod, container, podPath) {
+    const found = this.resolve(namespace, pod, container, podPath);
+    if (!found) {
+      const { mounts } = this.get(namespace, pod, container);
+      throw new Error(`kube sandbox: ${podPath} is not on a mount of ${container} (${Object.keys(mounts).join(', ')})`);
+    }
+    return found.host;
+  }
+
+  /**
+   * Like hostPath, but undefined for a path on no mount; mountRoot: the path is a mount point itself.
+   * @param {string} namespace @param {string} pod @param {string} container @param {string} podPath
+   * @returns {{ host: string, mountRoot: boolean } | undefined}
+   */
+  resolve(namespace, pod, container, podPath) {
     const { mounts } = this.get(namespace, pod, container);
     const mount = Object.keys(mounts)
       .sort((a, b) => b.length - a.length)
       .find((m) => podPath === m || podPath.startsWith(`${m}/`));
-    if (!mount) throw new Error(`kube sandbox: ${podPath} is not on a mount of ${container} (${Object.keys(mounts).join(', ')})`);
-    return path.join(mounts[mount], path.relative(mount, podPath));
+    if (!mount) return undefined;
+    return { host: path.join(mounts[mount], path.relative(mount, podPath)), mountRoot: podPath === mount };
+  }
+
+  /**
+   * Adds files, directories and environment to every later exec in the container (Juju's pebble).
+   * @param {string} namespace @param {string} pod @param {string} container @param {Extras} extras
+   */
+  attach(namespace, pod, container, extras) {
+    this.get(namespace, pod, container).extras = extras;
   }
 
   /**
@@ -202,6 +235,7 @@ export class ContainerFilesystems {
     const normal = path.posix.normalize(program);
     const m = /^\/(?:usr\/)?s?bin\/([^/]+)$/.exec(normal);
     if (m && c.tools.has(m[1])) return undefined;
+    if (c.extras?.files[normal]) return undefined;
     try {
       const host = this.hostPath(namespace, pod, container, normal);
       accessSync(host, constants.X_OK);
@@ -228,12 +262,18 @@ export class ContainerFilesystems {
           PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
           KS_ROOT: this.rootfsMountpoint,
           KS_TOOLS: [...c.tools].map(([name, host]) => `${name}=${host}`).join('\n'),
-          KS_MOUNTS: Object.entries(c.mounts)
+          KS_MOUNTS: Object.entries({ ...c.mounts, ...c.extras?.mounts })
             .map(([p, host]) => `${p}=${host}`)
             .join('\n'),
+          KS_FILES: Object.entries(c.extras?.files ?? {})
+            .map(([p, host]) => `${p}=${host}`)
+            .join('\n'),
+          KS_ENV: Object.entries(c.extras?.env ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\n'),
           KS_USER: c.user ?? '',
-          KS_PASSWD: uid ? `app:x:${uid}:${gid || uid}::/tmp:/bin/sh\n` : '',
-          KS_GROUP: uid ? `app:x:${gid || uid}:\n` : '',
+          KS_PASSWD: (uid ? `app:x:${uid}:${gid || uid}::/tmp:/bin/sh\n` : '') + (c.extras?.passwd ?? ''),
+          KS_GROUP: (uid ? `app:x:${gid || uid}:\n` : '') + (c.extras?.group ?? ''),
           KS_HOSTNAME: pod,
         },
       })

@@ -4,7 +4,8 @@
 // label selectors, server-side Tables), services, pods/exec over WebSocket (v5/v4 channel
 // protocols, run for real in a private mount namespace, see containers.js), pods/portforward to
 // real TCP addresses (WebSocket v4 channels, and SPDY tunnelled or upgraded as kubectl speaks it,
-// see portforward.js), Argo Workflows and Katib Experiments, and fault injection. Runs in the test's process: drive kubectl with async spawn, never execFileSync,
+// see portforward.js), Argo Workflows and Katib Experiments, Juju's pebble in the containers that
+// ask for it (pebble.js), and fault injection. Runs in the test's process: drive kubectl with async spawn, never execFileSync,
 // or the server cannot answer.
 import https from 'node:https';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import {
   socketTransport,
   wsTransport,
 } from './portforward.js';
+import { Pebbles, pebbleHandle } from './pebble.js';
 import { createRbac } from './rbac.js';
 import { parseLabelSelector } from './selector.js';
 import * as st from './status.js';
@@ -106,6 +108,7 @@ export async function startKube(options = {}) {
   const root = mkdtempSync(path.join(options.root ?? os.tmpdir(), 'mlba-kube-'));
   const tlsDir = path.join(root, 'tls');
   const fs = new ContainerFilesystems(root);
+  const pebbles = new Pebbles(root, fs);
   try {
     checkMountNamespaces(fs.rootfsMountpoint);
   } catch (err) {
@@ -177,6 +180,7 @@ export async function startKube(options = {}) {
     const namespace = spec.namespace ?? defaultNs;
     if (pods.has(key(namespace, spec.name))) throw new Error(`kube sandbox: pod ${namespace}/${spec.name} exists`);
     for (const c of spec.containers) fs.add(namespace, spec.name, c);
+    for (const c of spec.containers) if (c.pebble) pebbles.add(namespace, spec.name, c);
     const pod = makePod({ ...spec, namespace, containers: spec.containers.map((c) => ({ ...c, mounts: c.mounts ?? DEFAULT_MOUNTS })) });
     pods.set(key(namespace, spec.name), pod);
     setPortForwards(spec.name, spec.portForwards ?? {}, namespace);
@@ -198,6 +202,7 @@ export async function startKube(options = {}) {
     return svc;
   }
   for (const p of options.pods ?? []) addPod(p);
+  await Promise.all([...pebbles.daemons.values()].map((d) => d.daemon.ready));
   for (const s of options.services ?? []) addService(s);
   for (const w of options.workflows ?? [])
     custom.workflows.set(key(w.namespace ?? defaultNs, w.name), makeWorkflow({ ...w, namespace: w.namespace ?? defaultNs }));
@@ -698,6 +703,21 @@ export async function startKube(options = {}) {
     removePod(name, namespace = defaultNs) {
       pods.delete(key(namespace, name));
       forwards.delete(key(namespace, name));
+      void pebbles.remove(namespace, name);
+    },
+    /**
+     * The pebble of a container that has one (spec `pebble`): services, logs, pushes, faults.
+     * @param {string} pod @param {string} [container] needed when several containers of the pod have pebble @param {string} [namespace]
+     */
+    pebble: (pod, container, namespace = defaultNs) => pebbleHandle(pebbles.get(namespace, pod, container)),
+    /**
+     * The MLMD server behind the pod's pebble service `mlmd` (sandbox/pebble/mlmd-server.js): its
+     * libraryVersion (set it to make the next start or RPC see a schema mismatch) and rpc().
+     * @param {string} [pod] @param {string} [namespace]
+     */
+    mlmd(pod = 'mlmd-0', namespace = defaultNs) {
+      const handle = pebbleHandle(pebbles.withService(namespace, pod, 'mlmd'));
+      return /** @type {ReturnType<typeof import('../pebble/mlmd-server.js').mlmdServer>} */ (handle.program('mlmd'));
     },
     /**
      * Where connections to the pod's ports go from now: { 9000: '127.0.0.1:9100' } (a number: a port on 127.0.0.1).
@@ -808,6 +828,7 @@ export async function startKube(options = {}) {
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
       wss.close();
+      await pebbles.stopAll();
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -5,10 +5,12 @@
 
 /**
  * @typedef {{ name?: string, containerPort: number, protocol?: string }} ContainerPortSpec
- * @typedef {{ name: string, tools?: string[], mounts?: Record<string, string>, user?: string, image?: string, ports?: ContainerPortSpec[] }} ContainerSpec
+ * @typedef {{ name: string, tools?: string[], mounts?: Record<string, string>, user?: string, image?: string, ports?: ContainerPortSpec[],
+ *   pebble?: import('../pebble/types.js').PebbleSpec }} ContainerSpec
  *   tools: the programs on the container's PATH (default DEFAULT_TOOLS); mounts: pod path -> a
  *   directory of the container ("data") or "volume:<name>" shared by the pod's containers
- *   (default { '/data': 'data', '/tmp': 'tmp' }); user: "uid:gid" the commands run as.
+ *   (default { '/data': 'data', '/tmp': 'tmp' }); user: "uid:gid" the commands run as;
+ *   pebble: Juju's pebble in the container (see pebble.js): /charm/bin/pebble, PEBBLE_SOCKET, services.
  * @typedef {{ name: string, namespace?: string, phase?: string, labels?: Record<string, string>,
  *   annotations?: Record<string, string>, containers: ContainerSpec[], portForwards?: Record<string, string | number> }} PodSpec
  *   portForwards: pod port -> the real TCP address ("127.0.0.1:9100", or a port on 127.0.0.1)

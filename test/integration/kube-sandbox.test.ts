@@ -15,6 +15,7 @@ import { describeWorkloads, ExecError, KubeClient, runningNames, type PortForwar
 import { startKube } from '../../sandbox/kube/index.js';
 import { isAlive } from '../support/procs.js';
 import { must } from '../support/must.js';
+import { kubectl as runKubectl } from '../support/kubectl.js';
 
 type Kube = Awaited<ReturnType<typeof startKube>>;
 let kube: Kube;
@@ -39,25 +40,8 @@ function collector() {
   return { stream, bytes: () => Buffer.concat(chunks), ended: () => stream.writableEnded };
 }
 
-function kubectl(args: string[], kubeconfig = kube.kubeconfigPath, stdin?: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(kube.root, 'kubectl-cache'), ...args], {
-      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KUBECONFIG: '' },
-    });
-    const out: Buffer[] = [];
-    let stderr = '';
-    must(child.stdout, 'child.stdout').on('data', (d: Buffer) => out.push(d));
-    must(child.stderr, 'child.stderr').on('data', (d: Buffer) => (stderr += d));
-    if (stdin) must(child.stdin, 'child.stdin').end(stdin);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr });
-    });
-  });
-}
+const kubectl = (args: string[], kubeconfig = kube.kubeconfigPath, stdin?: Buffer) =>
+  runKubectl(args, { kubeconfig, cacheDir: path.join(kube.root, 'kubectl-cache') }, stdin);
 
 const exec = (command: string[], extra: Partial<Parameters<KubeClient['execToStream']>[0]> = {}) => {
   const out = collector();
