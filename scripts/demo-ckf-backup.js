@@ -1,6 +1,7 @@
 // The demo's last part: the ckf-backup workflow, run by the test harness exactly as the runner would
-// run its jobs, against the CKF sandbox: a complete backup set is made, recorded and verified.
-import { listObjects, readObject, repoRoot, seedMlpipeline, startCkf } from '../sandbox/index.js';
+// run its jobs, against the CKF sandbox: a complete backup set is made, recorded and verified;
+// then kfp-db and katib-db are changed and restored from that set with restore-ckf-db.
+import { listObjects, readObject, repoRoot, runActionBundle, seedMlpipeline, startCkf } from '../sandbox/index.js';
 import { loadHarness } from './harness.js';
 
 const BUCKET = 'ckf-backups';
@@ -37,7 +38,38 @@ export async function demoCkfBackup() {
     console.log(`manifest s3://${BUCKET}/manifests/${id}.json: status ${manifest.status}, verification ${manifest.verification?.ok ? 'passed' : 'FAILED'}`);
     const stored = await listObjects(ckf.s3, BUCKET, '');
     console.log(`backup bucket now holds ${stored.length} objects: ${[...new Set(stored.map((o) => o.Path.split('/')[0]))].join(', ')}`);
+    await demoRestoreDatabases(ckf, id);
   } finally {
     await ckf.stop();
   }
+}
+
+/** Rows added and deleted after the backup, then the set's databases restored: the counts come back. */
+async function demoRestoreDatabases(ckf, id) {
+  const before = { 'kfp-db': ckf.juju.mysql.counts('kfp-db'), 'katib-db': ckf.juju.mysql.counts('katib-db') };
+  ckf.juju.mysql.changeRows('kfp-db', { 'mlpipeline.run_details': 6, 'mlpipeline.tasks': -4 });
+  ckf.juju.mysql.changeRows('katib-db', { 'katib.observation_logs': 25 });
+  console.log(
+    `\n\x1b[1m=== restore-ckf-db\x1b[0m: rows changed since set ${id} (kfp-db run_details +6, tasks -4; katib-db observation_logs +25); restoring the set's databases`,
+  );
+  const run = await runActionBundle(
+    'restore-ckf-db',
+    {
+      manifest: `manifests/${id}.json`,
+      's3-bucket': BUCKET,
+      's3-endpoint': ckf.s3.endpoint,
+      's3-access-key-id': ckf.s3.accessKey,
+      's3-secret-access-key': ckf.s3.secretKey,
+      kubeconfig: ckf.kube.kubeconfig,
+      'poll-interval-seconds': '0.2',
+      'progress-interval-seconds': '2',
+    },
+    { env: ckf.env },
+  );
+  for (const line of run.stdout.split('\n')) if (line.trim() && !/^::(debug|add-mask|endgroup)/.test(line)) console.log(`   ${line.replace(/^::group::/, '')}`);
+  const back = ['kfp-db', 'katib-db'].every((app) => JSON.stringify(ckf.juju.mysql.counts(app)) === JSON.stringify(before[app]));
+  console.log(
+    `\nrestore-ckf-db exit ${run.code}: restored ${run.outputs.restored}, row-counts-match ${run.outputs['row-counts-match']}; the rows are ${back ? 'as the set recorded them' : 'NOT as the set recorded them'}`,
+  );
+  if (run.code !== 0 || !back) throw new Error('restore-ckf-db did not bring the set back');
 }

@@ -139,7 +139,8 @@ function watchPhases(db: DbRestore, unitName: string, ctx: DbRestoreContext): { 
     while (!stopped && !ctx.signal.aborted) {
       try {
         const unit = (await ctx.juju.application(db.application)).units[unitName];
-        const message = unit?.workloadStatus.message ?? '';
+        // The charm's own words while it works; "Primary" before and after is not a phase.
+        const message = unit?.workloadStatus.current === 'active' ? '' : (unit?.workloadStatus.message ?? '');
         if (message && db.phasesSeen.at(-1) !== message) {
           db.phasesSeen.push(message);
           ctx.log.info(`${unitName}: ${unit?.workloadStatus.current} "${message}"`);
