@@ -17,6 +17,7 @@ import { validateCmlAction } from '../../actions/validate-cml/src/main.js';
 import { deleteCmlAction } from '../../actions/delete-cml/src/main.js';
 import { cmlUpgradeStatusAction } from '../../actions/cml-upgrade-status/src/main.js';
 import { restoreCkfDbAction } from '../../actions/restore-ckf-db/src/main.js';
+import { restoreMlmdAction } from '../../actions/restore-mlmd/src/main.js';
 import { repoRoot } from '../../sandbox/index.js';
 
 interface ActionYml {
@@ -41,6 +42,7 @@ const actions: [string, ActionDefinition<unknown, unknown, Report>, Record<strin
   ],
   ['backup-cml', backupCmlAction as never, [{}, { 'azure-subscription-id': '00000000-0000-0000-0000-000000000000' }]],
   // Some inputs are read only in the mode that uses them.
+  ['restore-mlmd', restoreMlmdAction as never, [{ 'object-url': 's3://ckf-backups/mlmd/mlmd-x.dump.gz', 's3-bucket': 'ckf-backups' }]],
   ['backup-set', backupSetAction as never, MODES.map((mode) => ({ mode }))],
   ['restore-cml', restoreCmlAction as never, [{ 'workspace-name': 'ml-interim' }, { 'workspace-crn': CRN }]],
   ['validate-cml', validateCmlAction as never, [{ 'workspace-crn': CRN, 'expect-url': 'same' }]],
