@@ -54,7 +54,7 @@ async function writeManifest(backups: Record<string, unknown>) {
   await writeObject(s3, CHARM_BUCKET, MANIFEST_KEY, JSON.stringify(manifest));
 }
 
-function restore(inputs: Record<string, string> = {}, onLine?: (line: string, child: InProcessChild) => void) {
+async function restore(inputs: Record<string, string> = {}, onLine?: (line: string, child: InProcessChild) => void) {
   const all = {
     manifest: MANIFEST_KEY,
     's3-bucket': CHARM_BUCKET,
@@ -65,13 +65,15 @@ function restore(inputs: Record<string, string> = {}, onLine?: (line: string, ch
     'ignore-running-workloads': 'true',
     ...inputs,
   };
-  return runInProcess(restoreCkfDbAction, all, {
+  const run = await runInProcess(restoreCkfDbAction, all, {
     env: sb.env,
     clients: (config, context) => ({ ...clients(config, context), bucket: config.s3 && new BackupBucket(config.s3, context) }),
     timeoutMs: 90_000,
     putBackMs: 20_000,
     onLine,
   });
+  if (process.env.RESTORE_DEBUG) console.log(run.stdout);
+  return run;
 }
 
 const restoreTasks = (app?: string) => sb.tasks().filter((t) => t.action === 'restore' && (!app || t.app === app));
@@ -101,6 +103,7 @@ describe('restore-ckf-db', () => {
     sb.faults.slowAction('restore', 300_000); // 3 s: long enough to see the charm's phases
 
     const run = await restore();
+    if (run.code !== 0) console.log(run.stdout.slice(-4000));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.outputs.restored)).toEqual(Object.fromEntries(DBS.map((app) => [app, backed[app].backupId])));

@@ -219,15 +219,22 @@ export async function advance(stateFile, env = process.env) {
     for (const [name, model] of Object.entries(s.models)) {
       settle(s, name, model, now, env);
       for (const task of model.tasks ?? []) {
-        (task.io ?? []).forEach((io, index) => {
-          // One process does each io: two juju commands advancing at once would otherwise both
-          // PUT the same key (the real charm uploads once). A claim older than a minute is a
-          // process that died: its io is taken over.
-          if (io.done || io.dueAt > now || (io.claimedAt !== undefined && now - io.claimedAt < IO_CLAIM_MS)) return;
+        // The charm's steps in order: one process does each io (two juju commands advancing at
+        // once would otherwise both PUT the same key; the charm uploads once), and nothing after a
+        // read that is still in flight is done before it (a restore applies what it downloaded).
+        // A claim older than a minute is a process that died: its io is taken over.
+        for (const [index, io] of (task.io ?? []).entries()) {
+          if (io.done) continue;
+          if (io.dueAt > now) break;
+          if (io.claimedAt !== undefined && now - io.claimedAt < IO_CLAIM_MS) {
+            if (io.kind === 'get') break;
+            continue;
+          }
           io.claimedAt = now;
           // start() gives a task its s3 parameters along with its io
           found.push({ model: name, id: task.id, index, io: { ...io }, s3: /** @type {S3Params} */ (task.s3) });
-        });
+          if (io.kind === 'get') break;
+        }
       }
     }
     return found;
