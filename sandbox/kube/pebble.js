@@ -169,6 +169,11 @@ export function pebbleHandle(daemon) {
     },
     /** The service's output, one line an entry, oldest first. @param {string} name */
     logs: (name) => svc(name).logs.map((e) => e.message),
+    /**
+     * Combines fields into a service's layer, as `pebble add --combine` would (backoff-delay, ...).
+     * @param {string} name @param {Partial<import('../pebble/types.js').ServiceSpec>} fields
+     */
+    combine: (name, fields) => Object.assign(svc(name).spec, fields),
     /** The in-process program behind a service (mlmdServer(): libraryVersion, rpc()). @param {string} name */
     program: (name) => svc(name).spec.program,
     /** Resolves once the service's status is current (active, inactive, backoff, error). @param {string} name @param {string} current @param {number} [ms] */

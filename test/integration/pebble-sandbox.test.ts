@@ -174,6 +174,8 @@ describe('pebble in mlmd-0', () => {
   test('a schema mismatch crash-loops the service with the FailedPrecondition in its logs, and it recovers', async () => {
     const mlmd = ckf.kube.mlmd(POD);
     await pebble(['stop', 'mlmd']);
+    // a layer's backoff-delay: long enough that the backoff outlasts a kubectl exec on a loaded machine
+    pebbleOf().combine('mlmd', { 'backoff-delay': '4s', 'backoff-factor': 1.5 });
     mlmd.libraryVersion = 11;
     const res = await pebble(['start', 'mlmd']);
     expect(res.stderr).toBe(
@@ -189,7 +191,7 @@ describe('pebble in mlmd-0', () => {
     expect(logs).toContain('[mlmd] *** Check failure stack trace: ***');
     await expect(mlmd.rpc()).rejects.toThrow(/UNAVAILABLE/);
 
-    // pebble restarts it after the backoff (0.5 s, 1 s, ...): a library older than the file
+    // pebble restarts it after the backoff (4 s, 6 s, ...): a library older than the file
     const starts = pebbleOf().service('mlmd').starts;
     mlmd.libraryVersion = 9;
     await waitFor(() => pebbleOf().service('mlmd').starts > starts);
@@ -201,6 +203,7 @@ describe('pebble in mlmd-0', () => {
     await pebbleOf().waitFor('mlmd', 'active', 15_000);
     await waitFor(() => mlmd.listening);
     expect(pebbleOf().logs('mlmd').at(-1)).toMatch(/Server listening on 0\.0\.0\.0:8080$/);
+    pebbleOf().combine('mlmd', { 'backoff-delay': undefined, 'backoff-factor': undefined });
   }, 60_000);
 
   test('with the file gone, an RPC creates an empty store, and so does a start', async () => {

@@ -338,6 +338,8 @@ describe('a failure after the stop: the old database or the restored one, never 
       if (p.afterStop) {
         expect(run.stdout).toMatch(/restore failed after the mlmd service was stopped \(cancelled: SIGTERM received/);
         expect(run.summary).toContain('the old database is back in place and mlmd was started');
+        // after a signal the writer comes back while mlmd is stopped for the roll-back, not after its start
+        expect(run.stdout.indexOf(`${WRITER}: scaled back to 1`)).toBeLessThan(run.stdout.lastIndexOf('the mlmd service is active and listening'));
       } else {
         expect(run.summary).toContain('nothing in the pod was changed');
       }

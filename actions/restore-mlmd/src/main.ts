@@ -40,8 +40,9 @@ async function restoreMlmd(run: RestoreMlmdRun): Promise<Status | void> {
   }
 
   const keeper = new ScaleKeeper(clients.juju, log, true, run.grace);
+  const writerBack = () => keeper.restoreAll();
   run.defer(`scale ${app} back`, async () => {
-    await keeper.restoreAll();
+    await writerBack();
     if (report.writer.pausedAt && report.writer.scaleRestored === 'restored') report.writer.resumedAt ??= new Date();
   });
   const wait = (n: number) => () =>
@@ -52,7 +53,7 @@ async function restoreMlmd(run: RestoreMlmdRun): Promise<Status | void> {
         intervalMs: 250,
       })
       .then(() => undefined);
-  const swap = new Swap(run, found.pebble, found.owner);
+  const swap = new Swap(run, found.pebble, found.owner, writerBack);
   await step('swap', `Writer to 0, stop ${SERVICE}, safety copy, push, start ${SERVICE}, read back`, async () => {
     if (found.writerScale > 0) {
       report.writer.pausedAt = new Date();

@@ -32,11 +32,18 @@ export interface Prepared {
 export class Swap {
   private liveCopy?: string;
   private downAt?: number;
+  /** The service is known to be stopped: the stop returned and no start was asked for since. */
+  private down = false;
 
+  /**
+   * @param writerBack puts the writer back; after a signal the roll-back calls it as soon as the
+   * service is stopped, so that GitHub's few seconds of grace are not all spent before it
+   */
   constructor(
     private readonly run: RestoreMlmdRun,
     private readonly pebble: Pebble,
     private readonly owner: FileInfo,
+    private readonly writerBack: () => Promise<void>,
   ) {}
 
   private get report(): RestoreReport {
@@ -56,6 +63,7 @@ export class Swap {
       this.report.swap = 'stopped';
       this.downAt = Date.now();
       await this.pebble.stop(SERVICE, signal);
+      this.down = true;
       await this.takeSafetyCopy(signal);
 
       this.log.info(`pushing the restored database to ${db} (mode ${this.owner.permissions}, uid ${this.owner.userId}, gid ${this.owner.groupId}; atomic)`);
@@ -166,6 +174,7 @@ export class Swap {
   private async startAndWait(signal: AbortSignal, timeoutMs = 60_000): Promise<void> {
     const before = (await this.pebble.logs(SERVICE, 1, signal)).at(-1)?.split(' ')[0] ?? '';
     this.log.info(`starting the ${SERVICE} service`);
+    this.down = false;
     await this.pebble.start(SERVICE, signal);
     const until = Date.now() + timeoutMs;
     for (;;) {
@@ -193,13 +202,20 @@ export class Swap {
       `restore failed after the ${SERVICE} service was stopped (${errorMessage(failure)}): ${pushed ? 'putting the safety copy back and ' : ''}starting the service again`,
     );
     try {
-      await this.pebble.stop(SERVICE, budget).catch((err: unknown) => log.debug(`stop before the roll-back: ${errorMessage(err)}`));
+      if (!this.down) {
+        await this.pebble.stop(SERVICE, budget).catch((err: unknown) => log.debug(`stop before the roll-back: ${errorMessage(err)}`));
+        this.down = true;
+      }
+      // The writer writes only through a serving mlmd, and mlmd serves again only with the old
+      // file: after a signal it may come back now, in parallel (the main path still awaits it).
+      if (this.run.signal.aborted) this.writerBack().catch((err: unknown) => log.debug(`writer back during the roll-back: ${errorMessage(err)}`));
       if (pushed) {
         if (!this.liveCopy || !existsSync(this.liveCopy)) throw new ActionError('the safety copy is not on the runner');
         await this.pebble.push(createReadStream(this.liveCopy), config.dbPath, this.owner, budget);
         log.info(`the safety copy is back at ${config.dbPath}`);
+        await this.removeLeftovers(budget);
       }
-      await this.removeLeftovers(budget);
+      // Not pushed: the live file never moved, and a journal beside it is its own (kept).
       await this.startAndWait(budget, Math.max(1000, Math.min(60_000, grace.left() - 500)));
       this.report.swap = 'rolled back';
       this.report.serviceDownSeconds = this.downSeconds();
