@@ -14,6 +14,8 @@
 //   BENCH_MLMD_SEED        the database generator's seed                        (default 1)
 //   BENCH_MLMD_VERIFY      1: restore every stored object (gunzip | sqlite3) and compare row counts;
 //                          0: only check sizes and hashes                       (default 1)
+//   BENCH_MLMD_RESTORE     1: after the main size's backups, restore-mlmd against the guide's
+//                          restore, BENCH_ROUNDS rounds on one backup; 0: don't  (default 1)
 //   BENCH_POLL_MS          /proc polling interval for peak RSS, ms              (default 50)
 //   BENCH_QUIET_WAIT       before each run, wait up to this many seconds while a process matching
 //                          BENCH_QUIET_PATTERN runs (a test suite, a build)     (default 300; 0: don't)
@@ -36,6 +38,7 @@ import { cpuDelta, cpuSnapshot, waitForQuiet } from './lib/cpu.js';
 import { intEnv, numEnv, resultsFile } from './lib/env.js';
 import { bundleHash, bundleRecord, log, machineInfo, rotate, runMain, withCleanup, writeResults } from './lib/harness.js';
 import { now, readProc, runProcess, sleep, versionLine } from './lib/proc.js';
+import { checkRestored, restoreTheActionsWay, restoreTheGuidesWay } from './lib/mlmd-restore.js';
 import { CA_BUNDLE, caArgs, rcloneEnv } from './lib/rclone.js';
 import { fmtS, GiB, median, MiB, r1, r2, r3, summarise } from './lib/stats.js';
 
@@ -48,6 +51,7 @@ const settings = {
   rounds: intEnv('BENCH_ROUNDS', 2, 1),
   seed: intEnv('BENCH_MLMD_SEED', 1, 1),
   verify: process.env.BENCH_MLMD_VERIFY !== '0',
+  restore: process.env.BENCH_MLMD_RESTORE !== '0',
   pollMs: intEnv('BENCH_POLL_MS', 50, 5),
   quietWait: intEnv('BENCH_QUIET_WAIT', 300, 0),
   quietPattern: process.env.BENCH_QUIET_PATTERN || 'jest|@vercel/ncc|/tsc\\b',
@@ -68,7 +72,8 @@ const BUCKET = 'ckf-backups';
 const RUNBOOK_PREFIX = 'mlmd-runbook'; // where the runbook contestant's rclone copy puts its file
 // The runbook installs sqlite3 in the container first (apt, untimed); here the host's sqlite3 and
 // gzip are bind-mounted into it, beside the default tools (kubectl cp needs tar).
-const CONTAINER_TOOLS = [...new Set([...DEFAULT_TOOLS, 'sqlite3', 'gzip'])];
+const CONTAINER_TOOLS = [...new Set([...DEFAULT_TOOLS, 'sqlite3', 'gzip', 'mv'])];
+const NAMES = { namespace: NAMESPACE, pod: POD, container: CONTAINER, dbPath: DB_PATH, writer: WRITER, bucket: BUCKET };
 
 const GOALS = {
   pauseRatio: 0.05, // the action's pause at most 5 % of the runbook's
@@ -575,6 +580,60 @@ function actionPhases(lines, total) {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// The restore: restore-mlmd against the guide's way, on one backup made by the action (untimed).
+
+/**
+ * @param {Ckf} ckf
+ * @param {{ work: string, podFiles: string[], size: string }} options
+ */
+async function runRestoreRounds(ckf, { work, podFiles, size }) {
+  const expected = await mlmdRowCounts(ckf.db.hostPath);
+  const made = await runActionBundle('backup-mlmd', ckf.backupMlmdInputs({ 'backup-id': 'bench-restore' }), { env: ckf.env, timeoutMs: 60 * 60_000 });
+  if (made.code !== 0) throw new Error(`the backup to restore from failed (exit ${made.code})`);
+  const objectUrl = made.outputs['object-url'];
+  const key = objectUrl.replace(`s3://${BUCKET}/`, '');
+  /** @type {any[]} */
+  const out = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    const order = rotate(['guide', 'action'], round);
+    log(`${size} restore round ${round}/${settings.rounds}: ${order.join(' -> ')}`);
+    for (const contestant of order) {
+      // Untimed: rows deleted since the backup, so that a restore that did nothing cannot pass.
+      await runProcess('sqlite3', [ckf.db.hostPath, 'DELETE FROM Artifact WHERE id IN (SELECT id FROM Artifact ORDER BY id DESC LIMIT 25);']);
+      await writerSettled(ckf);
+      const quiet = await untilQuiet(ckf.s3.pid);
+      const sinceMs = Date.now();
+      const run =
+        contestant === 'guide'
+          ? await restoreTheGuidesWay(ckf, { key, work, names: NAMES, round })
+          : await restoreTheActionsWay(ckf, { objectUrl, round, names: NAMES });
+      const juju = jujuPause(ckf, sinceMs);
+      await checkRestored(ckf, expected, NAMES, podFiles);
+      out.push({ size, round, contestant, ...run, jujuPause: r3(juju), quiet });
+      log(
+        `  ${contestant.padEnd(7)} ${fmtS(run.seconds).padStart(6)} s, writer paused ${fmtS(run.pause)} s (juju log ${fmtS(juju)} s); the rows are the backup's` +
+          ('steps' in run ? `\n          ${run.steps.map(([s, v]) => `${s} ${fmtS(/** @type {number} */ (v))}`).join(' | ')}` : ''),
+      );
+    }
+  }
+  for (const k of [key, `${key}.json`]) await deleteObject(ckf.s3, BUCKET, k);
+  const of = (/** @type {string} */ c, /** @type {string} */ f) => summarise(out.filter((x) => x.contestant === c).map((x) => x[f]));
+  const stats = Object.fromEntries(['guide', 'action'].map((c) => [c, { seconds: of(c, 'seconds'), pause: of(c, 'pause'), jujuPause: of(c, 'jujuPause') }]));
+  return {
+    size,
+    objectKey: key,
+    guide: `rclone copy; juju scale-application ${WRITER} 0; kubectl cp <dump> ${POD}:/tmp; kubectl exec -- sh -c "mv ${DB_PATH} ${DB_PATH}.pre-restore-N && gzip -dc /tmp/<dump> | sqlite3 ${DB_PATH}"; juju scale-application ${WRITER} 1`,
+    action: "restore-mlmd's bundle with object-url and restore-id (ckf.backupMlmdInputs)",
+    stats,
+    ratios: {
+      seconds: r3(/** @type {any} */ (stats.action.seconds).median / /** @type {any} */ (stats.guide.seconds).median),
+      pause: r3(/** @type {any} */ (stats.action.pause).median / /** @type {any} */ (stats.guide.pause).median),
+    },
+    samples: out,
+  };
+}
+
 async function main() {
   /** @type {ReturnType<typeof machineInfo> & { rclone: string, sqlite3: string, kubectl: string, kubectlUsed?: string }} */
   const machine = machineInfo({
@@ -605,6 +664,8 @@ async function main() {
   const sizes = [];
   /** @type {any[]} */
   const samples = [];
+  /** @type {Awaited<ReturnType<typeof runRestoreRounds>> | undefined} */
+  let restore;
   await withCleanup('stopping the sandbox', cleanup, async () => {
     const plan = [{ bytes: settings.bytes, contestants: ['runbook', 'action'] }];
     if (settings.smallBytes) plan.push({ bytes: settings.smallBytes, contestants: settings.smallContestants === 'both' ? ['runbook', 'action'] : ['action'] });
@@ -720,6 +781,7 @@ async function main() {
           }
         }
       }
+      if (settings.restore && bytes === settings.bytes) restore = await runRestoreRounds(ckf, { work, podFiles, size });
       await writerSettled(ckf);
       const c = ckf;
       ckf = undefined;
@@ -830,6 +892,7 @@ async function main() {
       ratios,
       goals,
       samples,
+      ...(restore ? { restore } : {}),
     };
     writeResults(settings.out, results);
 
@@ -871,6 +934,16 @@ async function main() {
         );
       lines.push(`  peak RSS by program (MiB, max over runs): action run ${JSON.stringify(act.rssPeaksMiBMax)}`);
       if (stats[size].runbook) lines.push(`                                            runbook run ${JSON.stringify(stats[size].runbook.rssPeaksMiBMax)}`);
+    }
+    if (restore) {
+      lines.push(`restore, ${restore.size}: restore-mlmd vs the guide's way (in-pod rebuild), ${settings.rounds} round(s) on one backup; median (min)`);
+      for (const c of /** @type {const} */ (['guide', 'action'])) {
+        const st = /** @type {any} */ (restore.stats[c]);
+        lines.push(
+          `  ${c.padEnd(7)} total ${fmtS(st.seconds.median)} (${fmtS(st.seconds.min)})  writer paused ${fmtS(st.pause.median)} (${fmtS(st.pause.min)}), juju log ${fmtS(st.jujuPause.median)}`,
+        );
+      }
+      lines.push(`  ratio   total ${restore.ratios.seconds}  pause ${restore.ratios.pause}`);
     }
     lines.push('');
     for (const g of Object.values(goals))

@@ -1,7 +1,9 @@
 // The demo's last part: the ckf-backup workflow, run by the test harness exactly as the runner would
 // run its jobs, against the CKF sandbox: a complete backup set is made, recorded and verified;
-// then kfp-db and katib-db are changed and restored from that set with restore-ckf-db.
-import { listObjects, readObject, repoRoot, runActionBundle, seedMlpipeline, startCkf } from '../sandbox/index.js';
+// then kfp-db, katib-db and MLMD are changed and restored from that set with restore-ckf-db and
+// restore-mlmd.
+import { execFileSync } from 'node:child_process';
+import { listObjects, mlmdRowCounts, readObject, repoRoot, runActionBundle, seedMlpipeline, startCkf } from '../sandbox/index.js';
 import { loadHarness } from './harness.js';
 
 const BUCKET = 'ckf-backups';
@@ -39,6 +41,7 @@ export async function demoCkfBackup() {
     const stored = await listObjects(ckf.s3, BUCKET, '');
     console.log(`backup bucket now holds ${stored.length} objects: ${[...new Set(stored.map((o) => o.Path.split('/')[0]))].join(', ')}`);
     await demoRestoreDatabases(ckf, id);
+    await demoRestoreMlmd(ckf, id);
   } finally {
     await ckf.stop();
   }
@@ -66,10 +69,34 @@ async function demoRestoreDatabases(ckf, id) {
     },
     { env: ckf.env },
   );
-  for (const line of run.stdout.split('\n')) if (line.trim() && !/^::(debug|add-mask|endgroup)/.test(line)) console.log(`   ${line.replace(/^::group::/, '')}`);
+  printRun(run);
   const back = ['kfp-db', 'katib-db'].every((app) => JSON.stringify(ckf.juju.mysql.counts(app)) === JSON.stringify(before[app]));
   console.log(
     `\nrestore-ckf-db exit ${run.code}: restored ${run.outputs.restored}, row-counts-match ${run.outputs['row-counts-match']}; the rows are ${back ? 'as the set recorded them' : 'NOT as the set recorded them'}`,
   );
   if (run.code !== 0 || !back) throw new Error('restore-ckf-db did not bring the set back');
+}
+
+/** MLMD rows deleted after the backup, then the set's MLMD database restored through pebble: the rows come back. */
+async function demoRestoreMlmd(ckf, id) {
+  const before = await mlmdRowCounts(ckf.db.hostPath);
+  execFileSync('sqlite3', [ckf.db.hostPath, 'DELETE FROM Artifact WHERE id IN (SELECT id FROM Artifact ORDER BY id DESC LIMIT 9);']);
+  console.log(`\n\x1b[1m=== restore-mlmd\x1b[0m: 9 artifacts deleted from MLMD since set ${id}; restoring the set's MLMD database`);
+  const run = await runActionBundle(
+    'restore-mlmd',
+    ckf.backupMlmdInputs({ manifest: `manifests/${id}.json`, 'restore-id': `demo-${id}`, 'progress-interval-seconds': '2' }),
+    { env: ckf.env },
+  );
+  printRun(run);
+  const back = JSON.stringify(await mlmdRowCounts(ckf.db.hostPath)) === JSON.stringify(before);
+  console.log(
+    `\nrestore-mlmd exit ${run.code}: restored sha256 ${run.outputs['restored-sha256']}, writer paused ${run.outputs['writer-paused-seconds']} s, ` +
+      `the live database kept at ${run.outputs['pre-restore-url']}; the rows are ${back ? 'as the set recorded them' : 'NOT as the set recorded them'}`,
+  );
+  if (run.code !== 0 || !back) throw new Error('restore-mlmd did not bring the set back');
+}
+
+/** An action's log, without the runner's debug, mask and group-end lines. */
+function printRun(run) {
+  for (const line of run.stdout.split('\n')) if (line.trim() && !/^::(debug|add-mask|endgroup)/.test(line)) console.log(`   ${line.replace(/^::group::/, '')}`);
 }

@@ -87,8 +87,16 @@ async function readFiles(ctx, paths, res) {
 function write(res, data) {
   if (res.write(data)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    res.once('drain', resolve);
-    res.once('close', () => reject(new Error('client went away')));
+    const drained = () => {
+      res.off('close', gone);
+      resolve(undefined);
+    };
+    const gone = () => {
+      res.off('drain', drained);
+      reject(new Error('client went away'));
+    };
+    res.once('drain', drained);
+    res.once('close', gone);
   });
 }
 

@@ -250,6 +250,37 @@ describe('restore-ckf-db', () => {
     await settled('kfp-db', 3);
   });
 
+  test.each([
+    { phase: 'in the pre-flight', marker: /running list-backups on kfp-db\/0/, restored: {}, scaledDown: false },
+    { phase: 'while scaling back', marker: /scaling kfp-db in model kubeflow to 3 units/, restored: { 'kfp-db': true }, scaledDown: true },
+    { phase: 'while the rows are counted', marker: /running get-password on kfp-db\/0/, restored: { 'kfp-db': true }, scaledDown: true },
+  ])('SIGTERM $phase: the scale is back at 3, row counts unchecked, the summary says what was done', async ({ marker, restored, scaledDown }) => {
+    const backups = await backupSet();
+    await sb.run(['scale-application', 'kfp-db', '3']);
+    await settled('kfp-db', 3);
+    const calls = sb.calls().length;
+    let sent = false;
+    const run = await restore({ applications: 'kfp-db' }, (line, child) => {
+      if (!sent && marker.test(line)) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/SIGTERM received/);
+    expect(scaleCalls('kfp-db', calls)).toEqual(scaledDown ? ['1', '3'] : []);
+    expect(restoreTasks('kfp-db')).toHaveLength(scaledDown ? 1 : 0);
+    await settled('kfp-db', 3);
+    // put back within the grace; the units then settle on their own
+    const deadline = Date.now() + 15_000;
+    while (sb.units('kfp-db').some((u) => u.workload.current !== 'active') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(sb.units('kfp-db').map((u) => u.workload.current)).toEqual(['active', 'active', 'active']);
+    expect(JSON.parse(run.outputs.restored)).toEqual(Object.fromEntries(Object.keys(restored).map((app) => [app, backups[app].backupId])));
+    expect(run.outputs['row-counts-match']).toBe('unchecked');
+    expect(run.summary).toMatch(/^## restore-ckf-db: interrupted \(1 of 1 failed\)/m);
+  });
+
   test('SIGTERM while the charm restores: the restore goes on, the scale stays at 1 and the run says how to follow and finish', async () => {
     await backupSet();
     await sb.run(['scale-application', 'kfp-db', '2']);

@@ -303,14 +303,17 @@ function pebbleCli(ckf: Ckf, args: string[]): Promise<void> {
 }
 
 describe('a failure after the stop: the old database or the restored one, never empty or mixed', () => {
-  type Phase = { name: string; marker: string | RegExp; afterStop?: boolean };
+  type Phase = { name: string; marker: string | RegExp; afterStop?: boolean; nth?: number; afterSwap?: boolean };
+  const PULLED = '`/charm/bin/pebble pull /data/mlmd.db /dev/stdout` in kubeflow/mlmd-0 (container mlmd-grpc-server): connected';
   const phases: Phase[] = [
     { name: 'while the writer goes to 0', marker: `::debug::juju scale-application: ${WRITER} scaled to 0` },
     { name: 'right after mlmd is stopped', marker: 'stopping the mlmd service', afterStop: true },
     { name: 'while the safety copy is uploaded', marker: /^(uploading: |safety copy of the live database)/, afterStop: true },
     { name: 'during the push', marker: 'pushing the restored database', afterStop: true },
     { name: 'while mlmd starts', marker: 'starting the mlmd service', afterStop: true },
-    { name: 'while the file is read back', marker: 'the mlmd service is active and listening', afterStop: true },
+    // the third pull: the pre-flight's, the safety copy's, the read back's (alongside the start)
+    { name: 'while the file is read back', marker: PULLED, nth: 3, afterStop: true },
+    { name: 'while the writer comes back', marker: `scaling ${WRITER} in model kubeflow to 1 unit`, afterSwap: true },
   ];
 
   test.each(phases)(
@@ -321,8 +324,10 @@ describe('a failure after the stop: the old database or the restored one, never 
       changeRows(ckf);
       const old = liveSha(ckf);
       let acted = false;
+      let seen = 0;
       const run = await restore(ckf, { 'object-url': url, 'restore-id': 'r1' }, (line, child) => {
         if (acted || !(typeof p.marker === 'string' ? line.includes(p.marker) : p.marker.test(line))) return;
+        if (++seen < (p.nth ?? 1)) return;
         acted = true;
         child.kill('SIGTERM');
       });
@@ -340,6 +345,9 @@ describe('a failure after the stop: the old database or the restored one, never 
         expect(run.summary).toContain('the old database is back in place and mlmd was started');
         // after a signal the writer comes back while mlmd is stopped for the roll-back, not after its start
         expect(run.stdout.indexOf(`${WRITER}: scaled back to 1`)).toBeLessThan(run.stdout.lastIndexOf('the mlmd service is active and listening'));
+      } else if (p.afterSwap) {
+        expect(now).toBe(restoredSha);
+        expect(run.stdout).not.toContain('restore failed after the mlmd service was stopped');
       } else {
         expect(run.summary).toContain('nothing in the pod was changed');
       }

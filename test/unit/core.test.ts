@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  ActionError,
   CancelledError,
   Grace,
   Inputs,
@@ -275,6 +276,27 @@ describe('runAction', () => {
       expect(restored).toBe(true);
       expect(write.mock.calls.map((c) => String(c[0])).join('')).toContain('::error::demo failed: cancelled: SIGTERM received');
       expect(signals.listenerCount('SIGTERM')).toBe(0);
+    } finally {
+      write.mockRestore();
+      process.exitCode = 0;
+    }
+  });
+
+  test('after a SIGTERM the run ends interrupted, even when main wraps the cancel in an error of its own', async () => {
+    const signals = new EventEmitter();
+    let status: string | undefined;
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const action = {
+        ...demo(async ({ signal }) => {
+          setTimeout(() => signals.emit('SIGTERM', 'SIGTERM'), 5);
+          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          throw new ActionError('kfp-db failed during row counts: cancelled');
+        }),
+        summary: (_config: object, report: Report) => new JobSummary(`demo: ${(status = report.status)}`),
+      };
+      expect(await runAction(action, { runner: inMemory(memoryLog()), signals: signals as never })).toBe(1);
+      expect(status).toBe('interrupted');
     } finally {
       write.mockRestore();
       process.exitCode = 0;

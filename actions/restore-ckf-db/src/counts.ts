@@ -1,4 +1,4 @@
-import { errorMessage } from '@ml-backup-actions/core';
+import { ActionError, errorMessage } from '@ml-backup-actions/core';
 import { compareRowCounts, type Juju } from '@ml-backup-actions/juju';
 import type { DbRestore } from './report.js';
 
@@ -25,8 +25,9 @@ export async function checkRowCounts(
     const password = await juju.checkPassword(unit, timing);
     found = await juju.countRows(unit, password);
   } catch (err) {
-    db.rowCountDiffs = [`could not count the rows on ${unit}: ${errorMessage(err)}`];
-    return false;
+    // Not counted is not "differ": the output stays unchecked, and the run fails saying why.
+    if (timing.signal.aborted) throw err;
+    throw new ActionError(`could not count the rows on ${unit}: ${errorMessage(err)}`, { cause: err });
   }
   db.rowCountDiffs = compareRowCounts(expected, found);
   if (!db.rowCountDiffs.length) return true;

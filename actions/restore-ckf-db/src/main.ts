@@ -109,7 +109,8 @@ export const restoreCkfDbAction: ActionDefinition<RestoreCkfDbConfig, RestoreCkf
 };
 
 function finalOutputs(report: RestoreCkfDbReport) {
-  const done = report.databases.filter((d) => d.status === 'succeeded');
+  // What the charms restored, whatever failed after: a later job must know which data was replaced.
+  const done = report.databases.filter((d) => d.restoredAt);
   const compared = report.databases.map((d) => d.rowCountsMatch);
   return {
     restored: JSON.stringify(Object.fromEntries(done.map((d) => [d.application, d.backupId]))),

@@ -34,6 +34,8 @@ export interface DbRestore extends ScaleRecord {
   damage?: Damage;
   /** After a success on revision 254 or later: the application's block and the command that clears it. */
   s3Block?: { message: string; command: string };
+  /** When the charm's restore completed with {"completed": "ok"}: the data is the backup's from here on. */
+  restoredAt?: Date;
   /** undefined: not compared (nothing recorded, or the restore did not get there). */
   rowCountsMatch?: boolean;
   rowCountDiffs: string[];

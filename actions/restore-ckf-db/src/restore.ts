@@ -49,6 +49,7 @@ export async function restoreDatabase(db: DbRestore, plan: Plan, ctx: DbRestoreC
   db.phase = 'restore';
   log.info(`running restore backup-id=${db.backupId} on ${db.unit}, from ${describeS3Location(db.location)}`);
   await runRestore(db, unit, ctx);
+  db.restoredAt = new Date();
 
   db.phase = 'scale back';
   if (original > 1) {

@@ -9,7 +9,9 @@ export function renderSummary(config: RestoreCkfDbConfig, run: RestoreCkfDbRepor
     d.status === 'running' && FAILED.includes(run.status) ? { ...d, status: run.status === 'timed out' ? 'failed' : run.status } : d,
   );
   const failed = dbs.filter((d) => FAILED.includes(d.status)).length;
-  const title = config.dryRun ? endedAs(run.status, true) : failed ? `${failed} of ${dbs.length} failed` : endedAs(run.status, false);
+  const ofAll = `${failed} of ${dbs.length} failed`;
+  const stopped = run.status === 'interrupted' || run.status === 'timed out';
+  const title = config.dryRun ? endedAs(run.status, true) : !failed ? endedAs(run.status, false) : stopped ? `${run.status} (${ofAll})` : ofAll;
   const summary = new JobSummary(`restore-ckf-db: ${title}`);
   summary.keyValues([
     ['Model', config.jujuModel],

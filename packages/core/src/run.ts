@@ -166,7 +166,7 @@ async function run<C, K, R extends Report>(action: ActionDefinition<C, K, R>, ru
   }
 
   const [first, ...rest] = failures;
-  const summary = await conclude({ action, config, report, failure: first, outcome, now: now(), setOutputs, runner });
+  const summary = await conclude({ action, config, report, failure: first, outcome, now: now(), setOutputs, runner, signalled: cancel.signal.aborted });
   if (!(await runner.appendSummary(summary.text()).catch((err: unknown) => log.warning(`could not write the job summary: ${errorMessage(err)}`))))
     log.debug(summary.text());
   if (!failures.length) return 0;
@@ -186,6 +186,8 @@ async function conclude<C, K, R extends Report>(end: {
   now: Date;
   setOutputs: (outputs: Outputs) => void;
   runner: Runner;
+  /** A SIGINT or SIGTERM arrived: whatever error main threw on its way out, the run was interrupted. */
+  signalled: boolean;
 }): Promise<JobSummary> {
   const { action, config, report, failure } = end;
   if (failure) end.runner.setOutput('error', redact(errorMessage(failure)));
@@ -195,7 +197,8 @@ async function conclude<C, K, R extends Report>(end: {
   }
   report.finishedAt ??= end.now;
   if (failure) {
-    if (failure instanceof ActionError && failure.ended) report.status = failure.ended;
+    if (end.signalled) report.status = 'interrupted';
+    else if (failure instanceof ActionError && failure.ended) report.status = failure.ended;
     else if (!FAILED.includes(report.status)) report.status = failure instanceof CancelledError ? 'interrupted' : 'failed';
     report.error ??= errorMessage(failure);
   } else {

@@ -121,6 +121,8 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
     onConnectionFailure(ws, target, fail);
 
     ws.on('open', () => {
+      // A run stopped while the socket opened has settled already: nothing may start now.
+      if (settled) return void ws.terminate();
       protocol = EXEC_PROTOCOLS.find((p) => p === ws.protocol);
       if (!protocol) {
         fail(new ActionError(`the API server at ${server} chose exec subprotocol "${ws.protocol}", which this client does not speak`));
@@ -128,7 +130,7 @@ export async function execToStream(kc: KubeConfig, options: ExecOptions): Promis
       }
       options.log?.debug(`exec ${label}: connected with ${protocol}`);
       // keeps idle-timeout proxies from cutting a quiet command; the server answers pings itself
-      ping = setInterval(() => ws.ping(), 30_000);
+      ping = setInterval(() => ws.ping(), 30_000).unref();
       if (options.stdin) pipeStdin(options.stdin, protocol, fail);
     });
 
