@@ -175,11 +175,12 @@ export class Swap {
   /** A journal beside the file belongs to the file it replaced, and push's temp files of a push cut off. */
   private async removeLeftovers(signal: AbortSignal): Promise<void> {
     const db = this.run.config.dbPath;
-    const stale = [
-      ...(await this.pebble.list(`${db}-journal`, signal)),
-      ...(await this.pebble.list(`${path.posix.dirname(db)}/${path.posix.basename(db)}.*~`, signal)),
-    ];
-    for (const f of stale) {
+    // At once: after a signal these calls share GitHub's few seconds with the start.
+    const found = await Promise.all([
+      this.pebble.list(`${db}-journal`, signal),
+      this.pebble.list(`${path.posix.dirname(db)}/${path.posix.basename(db)}.*~`, signal),
+    ]);
+    for (const f of found.flat()) {
       this.log.info(`removing ${f.path}`);
       await this.pebble.remove(f.path, signal);
     }
